@@ -1,0 +1,66 @@
+"""The visibility policy: the one function that decides who sees a statement.
+
+Every read path (entity, search, export, audit listing, and everything built
+later) asks this module; handlers never decide visibility themselves.  Each
+decision carries a reason, which the audit log stores.
+
+Rules (DESIGN.md, issue #2):
+- the originating organisation sees its own statements (markings restrict what
+  goes beyond the originator);
+- TLP:CLEAR: every organisation of the node;
+- TLP:GREEN, TLP:AMBER, TLP:AMBER+STRICT: the organisations on the release-to list;
+- TLP:RED: only the users named on the marking.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gugus.model.markings import TLP, Marking
+from gugus.model.roles import Role
+
+
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """Who is asking: a user of an organisation with a role."""
+
+    username: str
+    org: str
+    role: Role
+    user_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    allowed: bool
+    reason: str
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+def decide(reader: Reader, marking: Marking) -> Decision:
+    if marking.originator is not None and reader.org == marking.originator:
+        return Decision(True, f"originator {marking.originator}")
+    level = f"TLP:{marking.tlp.value.upper()}"
+    if marking.tlp is TLP.CLEAR:
+        return Decision(True, f"{level}: every organisation")
+    if marking.tlp is TLP.RED:
+        if reader.username in marking.recipients:
+            return Decision(True, f"{level}: {reader.username} is a named recipient")
+        return Decision(False, f"{level}: {reader.username} is not a named recipient")
+    if reader.org in marking.release_to:
+        return Decision(True, f"{level}: released to {reader.org}")
+    return Decision(False, f"{level}: not released to {reader.org}")
+
+
+def may_see(reader: Reader, marking: Marking) -> bool:
+    return decide(reader, marking).allowed
+
+
+def audit_orgs(reader: Reader) -> tuple[Decision, frozenset[str]]:
+    """Whose audit records a reader may list: a supervisor, those of its own
+    organisation; nobody else any."""
+    if reader.role is Role.SUPERVISOR:
+        return Decision(True, f"supervisor of {reader.org}"), frozenset({reader.org})
+    return Decision(False, f"role {reader.role.value} may not read the audit trail"), frozenset()

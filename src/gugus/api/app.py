@@ -1,0 +1,59 @@
+"""The FastAPI application: one error envelope, offline docs, the routers."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+import gugus
+from gugus.api import routes
+from gugus.errors import GugusError
+from gugus.node import Node
+
+
+def error_response(
+    status: int, code: str, message: str, details: list | None = None
+) -> JSONResponse:
+    body: dict = {"error": {"code": code, "message": message}}
+    if details:
+        body["error"]["details"] = details
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def create_app(node: Node) -> FastAPIOffline:
+    # FastAPIOffline serves the Swagger UI / ReDoc assets from its wheel (no CDN).
+    app = FastAPIOffline(
+        title="gugus",
+        version=gugus.__version__,
+        description="Enforced information sharing for joint task forces against human trafficking.",
+    )
+    app.state.node = node
+
+    @app.exception_handler(GugusError)
+    async def _gugus_error(_request: Request, exc: GugusError) -> JSONResponse:
+        return error_response(exc.status, exc.code, exc.message, exc.details)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        details = [
+            {"field": ".".join(str(p) for p in err.get("loc", ())), "message": err.get("msg", "")}
+            for err in exc.errors()
+        ]
+        first = details[0] if details else {"field": "?", "message": "invalid request"}
+        return error_response(
+            400, "invalid_input", f"{first['field']}: {first['message']}", details
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}.get(
+            exc.status_code, "error"
+        )
+        return error_response(exc.status_code, code, str(exc.detail))
+
+    app.include_router(routes.router)
+    return app

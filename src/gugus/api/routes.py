@@ -1,0 +1,102 @@
+"""Routes of /api/v1.  Each parses, calls one service, renders."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.concurrency import run_in_threadpool
+
+import gugus
+from gugus import auth, reads
+from gugus.access import Reader
+from gugus.api.deps import get_node, get_purpose, get_reader
+from gugus.errors import InvalidInput
+from gugus.ingest import ftm
+from gugus.node import Node
+
+router = APIRouter(prefix="/api/v1")
+NodeDep = Annotated[Node, Depends(get_node)]
+ReaderDep = Annotated[Reader, Depends(get_reader)]
+PurposeDep = Annotated[str | None, Depends(get_purpose)]
+MAX_BODY = 256 * 1024 * 1024
+
+
+@router.get("/health")
+def health(node: NodeDep) -> dict:
+    node.db.ensure_ready()
+    return {"status": "ok", "version": gugus.__version__, "database": node.db.dialect.name}
+
+
+@router.post("/token")
+def token(
+    node: NodeDep, username: Annotated[str, Form()], password: Annotated[str, Form()]
+) -> dict:
+    reader = auth.check_password(node, username, password)
+    value, expires = auth.issue_token(node, reader, label="api")
+    return {"access_token": value, "token_type": "bearer", "expires_at": expires}
+
+
+@router.get("/entities/{entity_id}")
+def entity(
+    node: NodeDep, reader: ReaderDep, purpose: PurposeDep, entity_id: str, statements: bool = False
+) -> dict:
+    return reads.get_entity(node, reader, entity_id, purpose=purpose, with_statements=statements)
+
+
+@router.get("/search")
+def search(
+    node: NodeDep,
+    reader: ReaderDep,
+    purpose: PurposeDep,
+    q: Annotated[str, Query(min_length=1, max_length=500)],
+    limit: Annotated[int, Query(ge=1, le=reads.MAX_LIMIT)] = 20,
+    offset: Annotated[int, Query(ge=0, le=10000)] = 0,
+) -> dict:
+    return reads.search(node, reader, q, limit=limit, offset=offset, purpose=purpose)
+
+
+@router.get("/collections")
+def collections(node: NodeDep, reader: ReaderDep) -> dict:
+    return {"collections": reads.visible_collections(node, reader)}
+
+
+@router.post("/collections/{name}/entities")
+async def load_entities(
+    request: Request,
+    node: NodeDep,
+    reader: ReaderDep,
+    purpose: PurposeDep,
+    name: str,
+    on_error: Annotated[str, Query(pattern="^(abort|skip)$")] = "abort",
+) -> dict:
+    """Load FollowTheMoney entity JSON lines (one transaction: all or nothing)."""
+    body = await request.body()
+    if len(body) > MAX_BODY:
+        raise InvalidInput("body: larger than 256 MiB; split the upload")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"body: not UTF-8 ({exc.reason} at byte {exc.start})") from None
+    summary = await run_in_threadpool(
+        ftm.load_lines,
+        node,
+        name,
+        text.splitlines(),
+        source="upload",
+        actor=reader,
+        on_error=on_error,
+        purpose=purpose,
+    )
+    return summary.to_dict()
+
+
+@router.get("/audit")
+def audit(
+    node: NodeDep,
+    reader: ReaderDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    before: int | None = None,
+    action: str | None = None,
+) -> dict:
+    return {"records": reads.list_audit(node, reader, limit=limit, before=before, action=action)}

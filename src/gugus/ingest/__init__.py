@@ -1,0 +1,1 @@
+"""Importers: turn sources into marked statements with provenance."""

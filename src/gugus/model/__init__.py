@@ -1,0 +1,1 @@
+"""Pure data model of gugus: markings, statements, entities, roles (no I/O)."""

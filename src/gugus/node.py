@@ -1,0 +1,49 @@
+"""A gugus node: the store plus the caches every service shares."""
+
+from __future__ import annotations
+
+import threading
+
+from gugus.access import Reader, ReadScope, scope_for
+from gugus.errors import AuthError
+from gugus.model.roles import Role
+from gugus.store import directory
+from gugus.store.db import Database
+from gugus.store.markings import MarkingCatalogue
+
+
+class Node:
+    def __init__(self, db: Database | str | None = None) -> None:
+        self.db = db if isinstance(db, Database) else Database(db)
+        self.catalogue = MarkingCatalogue()
+        self._scopes: dict[Reader, tuple[int, ReadScope]] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(cls, url: str | None = None) -> Node:
+        node = cls(url)
+        node.db.ensure_ready()
+        return node
+
+    def close(self) -> None:
+        self.db.dispose()
+
+    # -- who is reading -------------------------------------------------------
+    def reader(self, username: str) -> Reader:
+        with self.db.reader.connect() as conn:
+            row = directory.get_user(conn, username)
+        if row is None or row.disabled:
+            raise AuthError(f"unknown user {username!r}")
+        return Reader(row.username, row.org, Role(row.role), row.id)
+
+    def scope(self, reader: Reader) -> ReadScope:
+        """The stored markings this reader may see, decided by gugus.access."""
+        with self._lock:
+            with self.db.reader.connect() as conn:
+                self.catalogue.refresh(conn)
+            cached = self._scopes.get(reader)
+            if cached and cached[0] == self.catalogue.max_id:
+                return cached[1]
+            scope = scope_for(reader, self.catalogue.items())
+            self._scopes[reader] = (self.catalogue.max_id, scope)
+            return scope

@@ -1,0 +1,242 @@
+"""Read services: entity, search, collections, export, audit listing.
+
+Each asks :mod:`gugus.access` for the reader's scope, reads through the store's
+scoped queries, and records the read in the audit log when it returned
+anything that is not TLP:CLEAR.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+from followthemoney.proxy import EntityProxy
+
+from gugus.access import Reader, ReadScope, audit_orgs
+from gugus.audit import AuditEvent, record
+from gugus.errors import Forbidden, NotFound
+from gugus.model.markings import TLP, Marking
+from gugus.model.statements import Statement, assemble
+from gugus.node import Node
+from gugus.store import audit as audit_sql
+from gugus.store import directory
+from gugus.store import statements as stmt_sql
+
+MAX_LIMIT = 100
+
+
+def _statements(node: Node, conn, rows, names: dict[int, str]) -> list[Statement]:
+    return [
+        Statement(
+            entity_id=r.entity_id,
+            schema=r.schema,
+            prop=r.prop,
+            prop_type=r.prop_type,
+            value=r.value,
+            collection=names.get(r.collection_id) or _collection_name(conn, r.collection_id, names),
+            marking=node.catalogue.get(conn, r.marking_id),
+            origin=r.origin,
+            first_seen=r.first_seen,
+            last_seen=r.last_seen,
+        )
+        for r in rows
+    ]
+
+
+def _collection_name(conn, collection_id: int, names: dict[int, str]) -> str:
+    for row in directory.list_collections(conn):
+        names[row.id] = row.name
+    return names[collection_id]
+
+
+def entity_view(
+    proxy: EntityProxy,
+    marking: Marking | None,
+    used: list[Statement],
+    *,
+    with_statements: bool = False,
+) -> dict:
+    data = proxy.to_dict()
+    data["caption"] = proxy.caption
+    data["marking"] = marking.to_dict() if marking else None
+    data["collections"] = sorted({s.collection for s in used})
+    if with_statements:
+        data["statements"] = [s.to_dict() for s in used]
+    return data
+
+
+def _audit_read(
+    node: Node,
+    reader: Reader,
+    action: str,
+    used: list[Statement],
+    purpose: str | None,
+    detail: dict,
+) -> None:
+    restricted = [s for s in used if s.marking.tlp is not TLP.CLEAR]
+    if not restricted:
+        return
+    entity_ids = sorted({s.entity_id for s in restricted})
+    with node.db.writer.begin() as conn:
+        record(conn, AuditEvent(action, reader.username, reader.org, entity_ids, purpose, detail))
+
+
+def get_entity(
+    node: Node,
+    reader: Reader,
+    entity_id: str,
+    *,
+    purpose: str | None = None,
+    with_statements: bool = False,
+) -> dict:
+    scope = node.scope(reader)
+    names: dict[int, str] = {}
+    with node.db.reader.connect() as conn:
+        rows = stmt_sql.for_entities(conn, scope, [entity_id])
+        stmts = _statements(node, conn, rows, names)
+    for proxy, marking, used in assemble(stmts):
+        _audit_read(node, reader, "entity.read", used, purpose, {"statements": len(used)})
+        return entity_view(proxy, marking, used, with_statements=with_statements)
+    # Same answer whether it does not exist or is invisible.
+    raise NotFound(f"entity {entity_id!r} not found")
+
+
+def search(
+    node: Node,
+    reader: Reader,
+    query: str,
+    *,
+    limit: int = 20,
+    offset: int = 0,
+    purpose: str | None = None,
+) -> dict:
+    limit = max(1, min(int(limit), MAX_LIMIT))
+    offset = max(0, int(offset))
+    scope = node.scope(reader)
+    names: dict[int, str] = {}
+    with node.db.reader.connect() as conn:
+        ids = stmt_sql.search_entities(conn, node.db.dialect, scope, query, limit, offset)
+        stmts = _statements(node, conn, stmt_sql.for_entities(conn, scope, ids), names)
+    by_id = {proxy.id: (proxy, marking, used) for proxy, marking, used in assemble(stmts)}
+    results = [entity_view(*by_id[i]) for i in ids if i in by_id]
+    used_all = [s for i in ids if i in by_id for s in by_id[i][2]]
+    _audit_read(
+        node, reader, "search", used_all, purpose, {"query": query, "results": len(results)}
+    )
+    return {"query": query, "limit": limit, "offset": offset, "results": results}
+
+
+def visible_collections(node: Node, reader: Reader) -> list[dict]:
+    """Collections whose default marking the reader may see (every statement of
+    a collection is at least as restricted as its default)."""
+    scope = node.scope(reader)
+    with node.db.reader.connect() as conn:
+        rows = directory.list_collections(conn)
+        return [
+            {
+                "name": r.name,
+                "org": r.org,
+                "label": r.label,
+                "country": r.country,
+                "marking": node.catalogue.get(conn, r.marking_id).to_dict(),
+            }
+            for r in rows
+            if scope.allows(r.marking_id)
+        ]
+
+
+def export_collection(
+    node: Node, reader: Reader, collection: str, *, purpose: str | None = None
+) -> Iterator[str]:
+    """FtM JSON lines of what the reader may see in a collection.
+
+    Statements under the collection's own marking form one line per entity;
+    statements under a stricter marking follow in a line of their own with
+    ``"marking"``, so a load of the export restores the same markings.
+    """
+    scope = node.scope(reader)
+    with node.db.reader.connect() as conn:
+        coll = directory.get_collection(conn, collection)
+        if coll is None or not scope.allows(coll.marking_id):
+            raise NotFound(f"collection {collection!r} not found")
+        entities = 0
+        restricted = 0
+        names = {coll.id: coll.name}
+        batch: list = []
+        current = None
+        for row in stmt_sql.for_collection(conn, scope, coll.id):
+            if row.entity_id != current and batch:
+                lines, r = _export_entity(node, conn, batch, names, coll.marking_id)
+                entities += 1
+                restricted += r
+                yield from lines
+                batch = []
+            current = row.entity_id
+            batch.append(row)
+        if batch:
+            lines, r = _export_entity(node, conn, batch, names, coll.marking_id)
+            entities += 1
+            restricted += r
+            yield from lines
+    if entities:
+        with node.db.writer.begin() as wconn:
+            record(
+                wconn,
+                AuditEvent(
+                    "export",
+                    reader.username,
+                    reader.org,
+                    [f"collection:{collection}"],
+                    purpose,
+                    {"entities": entities, "format": "ftm"},
+                ),
+            )
+
+
+def _export_entity(node: Node, conn, rows, names, base_mid: int) -> tuple[list[str], int]:
+    groups: dict[int, list] = {}
+    for row in rows:
+        groups.setdefault(row.marking_id, []).append(row)
+    lines = []
+    for mid in sorted(groups, key=lambda m: (m != base_mid, m)):
+        stmts = _statements(node, conn, groups[mid], names)
+        for proxy, _marking, _used in assemble(stmts):
+            data = proxy.to_dict()
+            if mid != base_mid:
+                data["marking"] = node.catalogue.get(conn, mid).to_dict()
+            lines.append(json.dumps(data, ensure_ascii=False, sort_keys=True) + "\n")
+    return lines, int(any(m != base_mid for m in groups))
+
+
+def list_audit(
+    node: Node,
+    reader: Reader,
+    *,
+    limit: int = 100,
+    before: int | None = None,
+    action: str | None = None,
+) -> list[dict]:
+    decision, orgs = audit_orgs(reader)
+    if not decision.allowed:
+        raise Forbidden(decision.reason)
+    with node.db.reader.connect() as conn:
+        rows = audit_sql.list_for_orgs(
+            conn, sorted(orgs), limit=max(1, min(limit, 1000)), before=before, action=action
+        )
+    out = []
+    for r in rows:
+        item = dict(r._mapping)
+        item["object_ids"] = json.loads(item["object_ids"])
+        item["detail"] = json.loads(item["detail"])
+        out.append(item)
+    return out
+
+
+__all__ = [
+    "ReadScope",
+    "export_collection",
+    "get_entity",
+    "list_audit",
+    "search",
+    "visible_collections",
+]

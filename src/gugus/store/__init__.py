@@ -1,0 +1,1 @@
+"""The store: tables, migrations and every SQL statement gugus runs."""

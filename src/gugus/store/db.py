@@ -1,0 +1,138 @@
+"""Database handle: engines, dialect differences, migrations.
+
+SQLite (a file, WAL mode, created on first use) is the default; PostgreSQL when
+the URL says so.  Backend differences live in :class:`Dialect`, not in
+if-statements spread through the code.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+
+from gugus.errors import GugusError, InvalidInput
+
+DEFAULT_DB = "gugus.db"
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def normalise_url(url: str | None) -> str:
+    """Accept a file path, ``sqlite:///…`` or ``postgresql://…``."""
+    url = url or os.environ.get("GUGUS_DB") or DEFAULT_DB
+    if "://" not in url:
+        return "sqlite:///" + str(Path(url).expanduser().absolute())
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url.removeprefix("postgres://")
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
+
+
+@dataclass(frozen=True)
+class Dialect:
+    name: str
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.name == "sqlite"
+
+    @property
+    def max_params(self) -> int:
+        return 30000 if self.is_sqlite else 60000
+
+
+def _sqlite_engine(url: str, begin: str) -> Engine:
+    engine = create_engine(url, pool_size=20, max_overflow=40, pool_timeout=60)
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn, _record) -> None:  # pragma: no cover - exercised by every test
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=60000")
+        cur.execute("PRAGMA cache_size=-65536")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn) -> None:  # pragma: no cover - exercised by every test
+        conn.exec_driver_sql(begin)
+
+    return engine
+
+
+class Database:
+    """Engines for one store.  ``writer`` serialises writes (SQLite: BEGIN
+    IMMEDIATE, so concurrent writers queue instead of failing on lock
+    upgrade); ``reader`` takes snapshot reads."""
+
+    def __init__(self, url: str | None = None) -> None:
+        self.url = normalise_url(url)
+        try:
+            parsed = make_url(self.url)
+        except ArgumentError as exc:
+            raise InvalidInput(f"--db: not a database URL: {self.url!r}") from exc
+        self.dialect = Dialect(parsed.get_backend_name())
+        if self.dialect.is_sqlite:
+            if parsed.database:
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            self.writer = _sqlite_engine(self.url, "BEGIN IMMEDIATE")
+            self.reader = _sqlite_engine(self.url, "BEGIN")
+        elif self.dialect.name == "postgresql":
+            self.writer = create_engine(self.url, pool_size=20, max_overflow=40, pool_pre_ping=True)
+            self.reader = self.writer
+        else:
+            raise InvalidInput(
+                f"--db: unsupported database {self.dialect.name!r} (sqlite, postgresql)"
+            )
+        self.marking_cache: dict = {}
+
+    def __repr__(self) -> str:
+        return f"Database({make_url(self.url).render_as_string(hide_password=True)})"
+
+    def _alembic(self, conn) -> Config:
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        cfg.attributes["connection"] = conn
+        return cfg
+
+    def migrate(self) -> None:
+        """Create or upgrade the schema (idempotent)."""
+        try:
+            with self.writer.begin() as conn:
+                command.upgrade(self._alembic(conn), "head")
+        except OperationalError as exc:
+            raise GugusError(f"cannot open database {self!r}: {exc.orig}") from exc
+
+    def revision(self) -> str | None:
+        with self.reader.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    def head(self) -> str | None:
+        return ScriptDirectory(str(MIGRATIONS)).get_current_head()
+
+    def ensure_ready(self) -> None:
+        try:
+            current = self.revision()
+        except OperationalError as exc:
+            raise GugusError(f"cannot open database {self!r}: {exc.orig}") from exc
+        if current != self.head():
+            raise GugusError(
+                f"database {self!r} is not initialised or not up to date "
+                f"(schema {current or 'none'}, code {self.head()}): run `gugus init`"
+            )
+
+    def dispose(self) -> None:
+        self.writer.dispose()
+        if self.reader is not self.writer:
+            self.reader.dispose()

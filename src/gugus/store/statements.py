@@ -1,0 +1,164 @@
+"""Statement rows: bulk upsert and the visibility-filtered read paths.
+
+Every read function takes a :class:`gugus.access.ReadScope`; the filter on
+``marking_id`` is the scope computed by the policy, never a decision made here.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator, Sequence
+
+from sqlalchemy import Connection, and_, bindparam, cast, column, func, select, table
+from sqlalchemy.dialects import postgresql, sqlite
+
+from gugus.access import ReadScope
+from gugus.store.db import Dialect
+from gugus.store.tables import statements
+
+# Value types folded into ``search_text`` for full-text search.
+SEARCH_TYPES = frozenset({"name", "text", "string", "address", "email", "phone", "identifier"})
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def fold(value: str) -> str:
+    """Lower-case, accents removed: "José PÉREZ" → "jose perez"."""
+    value = value.casefold()
+    if value.isascii():
+        return value
+    decomposed = unicodedata.normalize("NFKD", value)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def query_words(query: str) -> list[str]:
+    return _WORD.findall(fold(query))[:16]
+
+
+def upsert(conn: Connection, dialect: Dialect, rows: Sequence[dict]) -> None:
+    """Insert statements; a statement seen again updates last_seen, marking and origin."""
+    if not rows:
+        return
+    ins = (sqlite if dialect.is_sqlite else postgresql).insert(statements)
+    stmt = ins.on_conflict_do_update(
+        index_elements=[statements.c.id],
+        set_={
+            "last_seen": ins.excluded.last_seen,
+            "marking_id": ins.excluded.marking_id,
+            "origin": ins.excluded.origin,
+        },
+    )
+    conn.execute(stmt, list(rows))
+
+
+# SQLite FTS5 index over ``search_text`` (created by migration 0001).
+_fts = table("statements_fts", column("rowid"), column("rank"), column("statements_fts"))
+
+_COLUMNS = (
+    statements.c.entity_id,
+    statements.c.schema,
+    statements.c.prop,
+    statements.c.prop_type,
+    statements.c.value,
+    statements.c.collection_id,
+    statements.c.marking_id,
+    statements.c.origin,
+    statements.c.first_seen,
+    statements.c.last_seen,
+)
+
+
+def _visible(scope: ReadScope):
+    return statements.c.marking_id.in_(sorted(scope.marking_ids))
+
+
+def for_entities(conn: Connection, scope: ReadScope, entity_ids: Sequence[str]) -> list:
+    """The visible statements of some entities."""
+    if not scope.marking_ids or not entity_ids:
+        return []
+    query = (
+        select(*_COLUMNS)
+        .where(statements.c.entity_id.in_(list(entity_ids)), _visible(scope))
+        .order_by(statements.c.entity_id, statements.c.pk)
+    )
+    return conn.execute(query).all()
+
+
+def for_collection(
+    conn: Connection, scope: ReadScope, collection_id: int, batch: int = 10000
+) -> Iterator:
+    """The visible statements of one collection, ordered by entity (streamed)."""
+    if not scope.marking_ids:
+        return
+    last_entity = ""
+    while True:
+        # Page by entity id so an entity's statements are never split.
+        ids = (
+            conn.execute(
+                select(statements.c.entity_id)
+                .where(
+                    statements.c.collection_id == collection_id,
+                    statements.c.entity_id > last_entity,
+                    _visible(scope),
+                )
+                .group_by(statements.c.entity_id)
+                .order_by(statements.c.entity_id)
+                .limit(batch)
+            )
+            .scalars()
+            .all()
+        )
+        if not ids:
+            return
+        yield from conn.execute(
+            select(*_COLUMNS)
+            .where(
+                statements.c.collection_id == collection_id,
+                statements.c.entity_id.in_(ids),
+                _visible(scope),
+            )
+            .order_by(statements.c.entity_id, statements.c.pk)
+        )
+        last_entity = ids[-1]
+
+
+def search_entities(
+    conn: Connection, dialect: Dialect, scope: ReadScope, query: str, limit: int, offset: int = 0
+) -> list[str]:
+    """Ids of entities with a *visible* statement matching every word of ``query``."""
+    words = query_words(query)
+    if not words or not scope.marking_ids:
+        return []
+    if dialect.is_sqlite:
+        match = " ".join('"' + w + '"' for w in words)
+        hits = (
+            select(_fts.c.rowid.label("pk"), _fts.c.rank.label("rank"))
+            .where(_fts.c.statements_fts.op("MATCH")(bindparam("match", match)))
+            .subquery()
+        )
+        query_ = (
+            select(statements.c.entity_id, func.min(hits.c.rank).label("score"))
+            .join(hits, hits.c.pk == statements.c.pk)
+            .where(_visible(scope))
+            .group_by(statements.c.entity_id)
+            .order_by("score", statements.c.entity_id)
+        )
+    else:
+        config = cast("simple", postgresql.REGCONFIG)
+        vector = func.to_tsvector(config, statements.c.search_text)
+        tsquery = func.plainto_tsquery(config, " ".join(words))
+        query_ = (
+            select(statements.c.entity_id, func.max(func.ts_rank(vector, tsquery)).label("score"))
+            .where(
+                and_(statements.c.search_text.is_not(None), vector.op("@@")(tsquery)),
+                _visible(scope),
+            )
+            .group_by(statements.c.entity_id)
+            .order_by(func.max(func.ts_rank(vector, tsquery)).desc(), statements.c.entity_id)
+        )
+    rows = conn.execute(query_.limit(limit).offset(offset)).all()
+    return [row.entity_id for row in rows]
+
+
+def count(conn: Connection) -> int:
+    return conn.execute(select(func.count()).select_from(statements)).scalar_one()

@@ -1,0 +1,126 @@
+"""Table definitions (SQLAlchemy Core).  Migrations create them; keep in sync.
+
+``tests/store/test_migrations.py`` fails when these and the migrations drift.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+organisations = Table(
+    "organisations",
+    metadata,
+    Column("code", String(64), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("country", String(2), nullable=False),
+    Column("created_at", String(32), nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(128), nullable=False, unique=True),
+    Column("org", String(64), ForeignKey("organisations.code"), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("created_at", String(32), nullable=False),
+)
+
+tokens = Table(
+    "tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("label", Text, nullable=True),
+    Column("created_at", String(32), nullable=False),
+    Column("expires_at", String(32), nullable=False),
+    Column("revoked_at", String(32), nullable=True),
+)
+
+markings = Table(
+    "markings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", Text, nullable=False, unique=True),
+    Column("tlp", String(16), nullable=False),
+    Column("handling", String(32), nullable=False),
+    Column("handling_text", Text, nullable=True),
+    Column("release_to", Text, nullable=False),
+    Column("recipients", Text, nullable=False),
+    Column("originator", String(64), nullable=True),
+    Column("purpose", Text, nullable=True),
+)
+
+collections = Table(
+    "collections",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(128), nullable=False, unique=True),
+    Column("org", String(64), ForeignKey("organisations.code"), nullable=False),
+    Column("label", Text, nullable=True),
+    Column("country", String(2), nullable=True),
+    Column("marking_id", Integer, ForeignKey("markings.id"), nullable=False),
+    Column("created_at", String(32), nullable=False),
+)
+
+statements = Table(
+    "statements",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("id", String(40), nullable=False, unique=True),
+    Column("entity_id", String(255), nullable=False),
+    Column("schema", String(64), nullable=False),
+    Column("prop", String(64), nullable=False),
+    Column("prop_type", String(32), nullable=False),
+    Column("value", Text, nullable=False),
+    Column("search_text", Text, nullable=True),
+    Column("collection_id", Integer, ForeignKey("collections.id"), nullable=False),
+    Column("marking_id", Integer, ForeignKey("markings.id"), nullable=False),
+    Column("origin", Text, nullable=True),
+    Column("first_seen", String(32), nullable=False),
+    Column("last_seen", String(32), nullable=False),
+    Index("ix_statements_entity", "entity_id", "marking_id"),
+    Index("ix_statements_collection", "collection_id", "entity_id"),
+    Index("ix_statements_marking", "marking_id"),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("ts", String(32), nullable=False),
+    Column("username", String(128), nullable=True),
+    Column("org", String(64), nullable=True),
+    Column("action", String(64), nullable=False),
+    Column("object_ids", Text, nullable=False),
+    Column("purpose", Text, nullable=True),
+    Column("detail", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Index("ix_audit_org", "org", "seq"),
+)
+
+# One row (id = 1): the head of the audit chain.  Appends lock it, so the chain
+# stays linear under concurrent writers, and verify can see a truncated tail.
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", Integer, nullable=False),
+    Column("hash", String(64), nullable=False),
+)

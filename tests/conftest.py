@@ -1,0 +1,70 @@
+"""Shared fixtures: every store test runs on SQLite and on a real PostgreSQL.
+
+The PostgreSQL server is a throwaway cluster started once per session
+(``pgserver.py``); each test gets a fresh database.  Without PostgreSQL
+binaries those tests skip, except under ``GUGUS_REQUIRE_SERVICES=1`` (CI),
+where they fail.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+
+import pytest
+from hypothesis import settings
+
+from gugus.node import Node
+from pgserver import PostgresServer, PostgresUnavailable, find_bindir
+
+REQUIRE_SERVICES = os.environ.get("GUGUS_REQUIRE_SERVICES") == "1"
+
+settings.register_profile("dev", max_examples=60, deadline=None)
+settings.register_profile("ci", max_examples=500, deadline=None)
+settings.load_profile("ci" if REQUIRE_SERVICES or os.environ.get("CI") else "dev")
+
+_counter = itertools.count()
+
+
+def service_missing(reason: str) -> None:
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{reason} (GUGUS_REQUIRE_SERVICES=1: services must be present)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    if find_bindir() is None:
+        service_missing("PostgreSQL server binaries (initdb, pg_ctl) not found")
+    server = PostgresServer()
+    try:
+        server.start()
+    except PostgresUnavailable as exc:
+        service_missing(f"PostgreSQL did not start: {exc}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    """A fresh, empty database URL on each backend."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'gugus.db'}"
+    server = request.getfixturevalue("pg_server")
+    return server.create_database(f"t{os.getpid()}_{next(_counter)}")
+
+
+@pytest.fixture
+def node(db_url):
+    node = Node(db_url)
+    node.db.migrate()
+    yield node
+    node.close()
+
+
+@pytest.fixture
+def sqlite_node(tmp_path):
+    node = Node(str(tmp_path / "gugus.db"))
+    node.db.migrate()
+    yield node
+    node.close()
