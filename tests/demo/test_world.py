@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 import tracemalloc
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -13,6 +16,7 @@ from followthemoney import model
 from stdnum import iban as stdnum_iban
 from stdnum.mx import curp as stdnum_curp
 
+import gugus.demo.world as world_module
 from gugus.demo.world import ADULT_BIRTH_BEFORE, TLP_ORDER, generate, main
 
 HANDLING = {"H0", "H1", "H2", "H3"}
@@ -330,15 +334,70 @@ def test_tiny_worlds(tmp_path, people):
         assert (tmp_path / c["file"]).exists()
 
 
-def test_memory_bounded(tmp_path):
+def test_memory_bounded_tracemalloc(tmp_path):
     tracemalloc.start()
     try:
-        generate(tmp_path, seed=5, people=20000)
+        generate(tmp_path, seed=5, people=3000)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert peak < 20 * 1024 * 1024, f"peak {peak / 1e6:.1f} MB"
-    assert len(jsonl(tmp_path / "truth" / "identities.jsonl")) == 20000
+    assert peak < 10 * 1024 * 1024, f"peak {peak / 1e6:.1f} MB"
+
+
+def _max_rss_kb(out: Path, people: int) -> int:
+    # VmHWM: peak resident set of this process image (ru_maxrss would include pytest's,
+    # as it survives fork + exec)
+    code = (
+        "import sys; from pathlib import Path; from gugus.demo.world import generate; "
+        "generate(Path(sys.argv[1]), seed=5, people=int(sys.argv[2]), workers=1); "
+        "print(next(line.split()[1] for line in open('/proc/self/status') "
+        "if line.startswith('VmHWM:')))"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(out), str(people)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    return int(done.stdout.strip())
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
+def test_memory_does_not_grow_with_people(tmp_path):
+    small = _max_rss_kb(tmp_path / "small", 1000)
+    big = _max_rss_kb(tmp_path / "big", 20000)
+    assert big < 100 * 1024, f"max RSS {big / 1024:.0f} MB for 20000 people"
+    assert big - small < 10 * 1024, f"RSS grew {small / 1024:.0f} -> {big / 1024:.0f} MB"
+    assert len(jsonl(tmp_path / "big" / "truth" / "identities.jsonl")) == 20000
+
+
+def test_parts_and_workers_do_not_change_output(tmp_path, monkeypatch):
+    monkeypatch.setattr(world_module, "CHUNK", 400)
+    one = generate(tmp_path / "one", seed=9, people=1000, workers=1)
+    two = generate(tmp_path / "two", seed=9, people=1000, workers=2)
+    assert one == two
+    assert files(tmp_path / "one") == files(tmp_path / "two")
+    assert not (tmp_path / "one" / ".parts").exists()
+    manifest, colls = load(tmp_path / "one")
+    for name, ents in colls.items():
+        assert len({e["id"] for e in ents}) == len(ents), name
+        # ports of entry are reference entities, written once per world
+        ports = [
+            e["properties"]["name"][0]
+            for e in ents
+            if e["schema"] == "Address" and "name" in e["properties"]
+        ]
+        assert len(ports) == len(set(ports)), name
+    index = {(c, e["id"]) for c, es in colls.items() for e in es}
+    identities = jsonl(tmp_path / "one" / "truth" / "identities.jsonl")
+    assert [i["person"] for i in identities] == [f"P{n:07d}" for n in range(1, 1001)]
+    assert all(tuple(x) in index for i in identities for x in i["entities"])
+    nets = jsonl(tmp_path / "one" / "truth" / "networks.jsonl")
+    assert [n["network"] for n in nets] == [f"N{k:04d}" for k in range(1, len(nets) + 1)]
+    assert manifest["networks"] == len(nets) >= 3
 
 
 def test_cli(tmp_path, capsys):

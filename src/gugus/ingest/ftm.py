@@ -16,6 +16,7 @@ from followthemoney import model
 from gugus.access import Reader
 from gugus.audit import AuditEvent, record
 from gugus.errors import Forbidden, InvalidInput, NotFound
+from gugus.ingest.clean import clean_value
 from gugus.ingest.writer import StatementWriter, Summary
 from gugus.model.statements import ID_PROP
 from gugus.node import Node
@@ -82,8 +83,6 @@ def _write_entity(
 
     # Validate every property before writing anything of this entity.
     cleaned: list[tuple] = []
-    proxy = model.make_entity(schema)
-    proxy.id = entity_id
     for name, values in properties.items():
         prop = schema.get(name)
         if prop is None:
@@ -99,7 +98,7 @@ def _write_entity(
                 continue
             if not isinstance(raw, (str, int, float)):
                 raise InvalidInput(f"{where}: field 'properties.{name}': value {raw!r} is not text")
-            value = prop.type.clean(raw, proxy=proxy)
+            value = clean_value(prop, raw)
             if value is None:
                 summary.dropped += 1
                 if len(summary.dropped_values) < 20:

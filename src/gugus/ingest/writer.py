@@ -61,7 +61,8 @@ class StatementWriter:
         self._marking_ids: dict[str, int] = {}
         self._checked: set[str] = set()
         self.base_id = marking_id(conn, base, self._marking_ids)
-        self._rows: dict[str, dict] = {}
+        self._rows: dict[str, tuple] = {}
+        self._upserter = stmt_sql.Upserter(conn, dialect)
         self.written = 0
 
     def marking_for(self, data, where: str) -> int:
@@ -90,25 +91,27 @@ class StatementWriter:
         origin: str,
     ) -> None:
         sid = statement_id(self.collection.name, entity_id, prop, value)
-        self._rows[sid] = {
-            "id": sid,
-            "entity_id": entity_id,
-            "schema": schema,
-            "prop": prop,
-            "prop_type": prop_type,
-            "value": value,
-            "search_text": stmt_sql.fold(value) if prop_type in stmt_sql.SEARCH_TYPES else None,
-            "collection_id": self.collection.id,
-            "marking_id": mid,
-            "origin": origin,
-            "first_seen": self.now,
-            "last_seen": self.now,
-        }
+        # Same order as stmt_sql.ROW_FIELDS.  Keyed by statement id: a value
+        # repeated within one batch is written once (the last marking wins).
+        self._rows[sid] = (
+            sid,
+            entity_id,
+            schema,
+            prop,
+            prop_type,
+            value,
+            stmt_sql.fold(value) if prop_type in stmt_sql.SEARCH_TYPES else None,
+            self.collection.id,
+            mid,
+            origin,
+            self.now,
+            self.now,
+        )
         if len(self._rows) >= BATCH:
             self.flush()
 
     def flush(self) -> None:
         if self._rows:
-            stmt_sql.upsert(self.conn, self.dialect, list(self._rows.values()))
+            self._upserter.write(list(self._rows.values()))
             self.written += len(self._rows)
             self._rows = {}

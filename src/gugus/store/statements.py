@@ -35,24 +35,94 @@ def query_words(query: str) -> list[str]:
     return _WORD.findall(fold(query))[:16]
 
 
+ROW_FIELDS = (
+    "id",
+    "entity_id",
+    "schema",
+    "prop",
+    "prop_type",
+    "value",
+    "search_text",
+    "collection_id",
+    "marking_id",
+    "origin",
+    "first_seen",
+    "last_seen",
+)
+
+
 def upsert(conn: Connection, dialect: Dialect, rows: Sequence[dict]) -> None:
-    """Insert statements; a statement seen again updates last_seen, marking and origin."""
-    if not rows:
-        return
-    ins = (sqlite if dialect.is_sqlite else postgresql).insert(statements)
-    stmt = ins.on_conflict_do_update(
-        index_elements=[statements.c.id],
-        set_={
-            "last_seen": ins.excluded.last_seen,
-            "marking_id": ins.excluded.marking_id,
-            "origin": ins.excluded.origin,
-        },
-    )
-    conn.execute(stmt, list(rows))
+    """Upsert statement rows given as dicts (small writes; bulk loads use Upserter)."""
+    Upserter(conn, dialect).write([tuple(row[k] for k in ROW_FIELDS) for row in rows])
+
+
+class Upserter:
+    """Bulk upsert of statement rows (tuples in ``ROW_FIELDS`` order).
+
+    The statement is built once with SQLAlchemy Core for the connection's
+    dialect and run as a driver-level executemany: per-row parameter
+    processing in SQLAlchemy cost more than the insert itself.  A statement
+    seen again keeps first_seen and takes the new last_seen, marking and origin.
+    """
+
+    def __init__(self, conn: Connection, dialect: Dialect) -> None:
+        ins = (sqlite if dialect.is_sqlite else postgresql).insert(statements)
+        stmt = ins.on_conflict_do_update(
+            index_elements=[statements.c.id],
+            set_={
+                "last_seen": ins.excluded.last_seen,
+                "marking_id": ins.excluded.marking_id,
+                "origin": ins.excluded.origin,
+            },
+        )
+        compiled = stmt.compile(dialect=conn.dialect, column_keys=list(ROW_FIELDS))
+        self.sql = compiled.string
+        self.order = list(compiled.positiontup) if compiled.positional else None
+        self.conn = conn
+        self.dialect = dialect
+        self.indexed_pk = self._max_pk() if dialect.is_sqlite else 0
+
+    def _max_pk(self) -> int:
+        return self.conn.execute(select(func.coalesce(func.max(statements.c.pk), 0))).scalar_one()
+
+    def write(self, rows: Sequence[tuple]) -> None:
+        if not rows:
+            return
+        if self.order is None:
+            params = [dict(zip(ROW_FIELDS, row, strict=True)) for row in rows]
+        elif self.order == list(ROW_FIELDS):
+            params = list(rows)
+        else:
+            index = [ROW_FIELDS.index(k) for k in self.order]
+            params = [tuple(row[i] for i in index) for row in rows]
+        self.conn.exec_driver_sql(self.sql, params)
+        if self.dialect.is_sqlite:
+            self._index_new()
+
+    def _index_new(self) -> None:
+        """Add rows inserted since the last call to the FTS5 index (same
+        transaction; writers are serialised, so the new pks are ours)."""
+        top = self._max_pk()
+        if top > self.indexed_pk:
+            self.conn.execute(
+                _fts.insert().from_select(
+                    ["rowid", "search_text"],
+                    select(statements.c.pk, statements.c.search_text).where(
+                        statements.c.pk > self.indexed_pk, statements.c.search_text.is_not(None)
+                    ),
+                )
+            )
+            self.indexed_pk = top
 
 
 # SQLite FTS5 index over ``search_text`` (created by migration 0001).
-_fts = table("statements_fts", column("rowid"), column("rank"), column("statements_fts"))
+_fts = table(
+    "statements_fts",
+    column("rowid"),
+    column("rank"),
+    column("search_text"),
+    column("statements_fts"),
+)
 
 _COLUMNS = (
     statements.c.entity_id,

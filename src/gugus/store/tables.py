@@ -96,7 +96,6 @@ statements = Table(
     Column("last_seen", String(32), nullable=False),
     Index("ix_statements_entity", "entity_id", "marking_id"),
     Index("ix_statements_collection", "collection_id", "entity_id"),
-    Index("ix_statements_marking", "marking_id"),
 )
 
 audit_log = Table(

@@ -85,7 +85,6 @@ def upgrade() -> None:
     )
     op.create_index("ix_statements_entity", "statements", ["entity_id", "marking_id"])
     op.create_index("ix_statements_collection", "statements", ["collection_id", "entity_id"])
-    op.create_index("ix_statements_marking", "statements", ["marking_id"])
     op.create_table(
         "audit_log",
         sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
@@ -119,11 +118,8 @@ def upgrade() -> None:
             "CREATE VIRTUAL TABLE statements_fts USING fts5("
             "search_text, content='statements', content_rowid='pk', tokenize='unicode61')"
         )
-        op.execute(
-            "CREATE TRIGGER statements_fts_ai AFTER INSERT ON statements "
-            "WHEN new.search_text IS NOT NULL BEGIN "
-            "INSERT INTO statements_fts(rowid, search_text) VALUES (new.pk, new.search_text); END"
-        )
+        # New rows are indexed in bulk by the statement writer, in the same
+        # transaction (a per-row trigger made loads 5x slower).
         op.execute(
             "CREATE TRIGGER statements_fts_ad AFTER DELETE ON statements "
             "WHEN old.search_text IS NOT NULL BEGIN "

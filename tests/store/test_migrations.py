@@ -1,0 +1,154 @@
+"""Migrations create exactly the schema of ``gugus.store.tables``; database URLs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, select
+
+from gugus.errors import GugusError, InvalidInput
+from gugus.store.db import Database, normalise_url
+from gugus.store.tables import audit_head, metadata
+
+# Objects the migration creates on purpose outside ``tables.metadata``:
+# - SQLite: the FTS5 virtual table ``statements_fts`` and its shadow tables
+#   (``statements_fts_data``, ``_idx``, ``_docsize``, ``_config``);
+# - PostgreSQL: the GIN expression index over ``to_tsvector(search_text)``.
+# Both serve full-text search and are queried with raw SQL in store/statements.py.
+BACKEND_ONLY = {"statements_fts", "ix_statements_fts"}
+
+
+def _include_name(name, type_, parent_names) -> bool:
+    if type_ == "table" and (name == "statements_fts" or name.startswith("statements_fts_")):
+        return False
+    return not (type_ == "index" and name in BACKEND_ONLY)
+
+
+def schema_diff(db: Database) -> list:
+    with db.writer.connect() as conn:
+        context = MigrationContext.configure(
+            conn,
+            opts={
+                "compare_type": True,
+                "compare_server_default": True,
+                "include_name": _include_name,
+            },
+        )
+        return compare_metadata(context, metadata)
+
+
+@pytest.fixture
+def db(db_url):
+    database = Database(db_url)
+    yield database
+    database.dispose()
+
+
+def test_migrated_schema_matches_tables(db):
+    db.migrate()
+    assert schema_diff(db) == []
+
+
+def test_excluded_objects_exist(db):
+    """The exclusions above hide real objects, not typos."""
+    db.migrate()
+    with db.writer.connect() as conn:
+        inspector = inspect(conn)
+        if db.dialect.is_sqlite:
+            assert "statements_fts" in inspector.get_table_names()
+        else:
+            names = {ix["name"] for ix in inspector.get_indexes("statements")}
+            assert "ix_statements_fts" in names
+
+
+def test_tables_drift_is_noticed(db):
+    """The comparison can fail: a column missing from the live schema is reported."""
+    db.migrate()
+    with db.writer.begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE tokens DROP COLUMN label")
+    diff = schema_diff(db)
+    assert [d[0] for d in diff] == ["add_column"]
+    assert diff[0][3].name == "label"
+
+
+def test_migrate_is_idempotent(db):
+    assert db.revision() is None
+    db.migrate()
+    with db.writer.connect() as conn:
+        head_before = conn.execute(select(audit_head)).all()
+    db.migrate()
+    assert db.revision() == db.head() == "0001"
+    with db.writer.connect() as conn:
+        assert conn.execute(select(audit_head)).all() == head_before == [(1, 0, "0" * 64)]
+    assert schema_diff(db) == []
+    db.ensure_ready()
+
+
+def test_ensure_ready_on_empty_database(db):
+    with pytest.raises(GugusError) as info:
+        db.ensure_ready()
+    assert "run `gugus init`" in info.value.message
+    assert "schema none" in info.value.message
+
+
+# -- URLs ------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgres://u:p@db:5432/gugus", "postgresql+psycopg://u:p@db:5432/gugus"),
+        ("postgresql://u@db/gugus", "postgresql+psycopg://u@db/gugus"),
+        ("postgresql+psycopg://u@db/gugus", "postgresql+psycopg://u@db/gugus"),
+        ("sqlite:////var/lib/gugus.db", "sqlite:////var/lib/gugus.db"),
+        ("/var/lib/gugus/node.db", "sqlite:////var/lib/gugus/node.db"),
+    ],
+)
+def test_normalise_url(given, expected):
+    assert normalise_url(given) == expected
+
+
+def test_normalise_url_relative_path(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert normalise_url("data/node.db") == f"sqlite:///{tmp_path / 'data' / 'node.db'}"
+
+
+def test_normalise_url_home(monkeypatch, tmp_path):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert normalise_url("~/n.db") == f"sqlite:///{tmp_path / 'n.db'}"
+
+
+def test_normalise_url_default_and_env(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("GUGUS_DB", raising=False)
+    assert normalise_url(None) == f"sqlite:///{Path(tmp_path) / 'gugus.db'}"
+    monkeypatch.setenv("GUGUS_DB", "postgres://h/x")
+    assert normalise_url(None) == "postgresql+psycopg://h/x"
+    assert normalise_url("other.db") == f"sqlite:///{tmp_path / 'other.db'}"
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("mysql://u@h/db", "unsupported database 'mysql'"),
+        ("oracle://u@h/db", "unsupported database 'oracle'"),
+        ("::not a url://", "not a database URL"),
+    ],
+)
+def test_unsupported_url(url, message):
+    with pytest.raises(InvalidInput) as info:
+        Database(url)
+    assert message in info.value.message
+    assert info.value.message.startswith("--db:")
+
+
+def test_sqlite_file_is_created_in_missing_directory(tmp_path):
+    path = tmp_path / "new" / "dir" / "node.db"
+    db = Database(str(path))
+    try:
+        db.migrate()
+        assert path.exists()
+        assert db.revision() == db.head()
+    finally:
+        db.dispose()
