@@ -41,7 +41,9 @@ def pct(values: list[float], q: float) -> float:
 def run(url: str, token: str, paths: list[str], clients: int) -> list[float]:
     def worker(chunk: list[str]) -> list[float]:
         out = []
-        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=60) as client:
+        with httpx.Client(
+            base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=60
+        ) as client:
             for path in chunk:
                 t0 = time.perf_counter()
                 r = client.get(path)
@@ -89,8 +91,18 @@ def main() -> None:
 
     rnd = random.Random(7)
     conn = sqlite3.connect(db)
-    ids = [r[0] for r in conn.execute("SELECT DISTINCT entity_id FROM statements WHERE prop = 'id' ORDER BY random() LIMIT 5000")]
-    names = [r[0] for r in conn.execute("SELECT search_text FROM statements WHERE prop = 'name' ORDER BY random() LIMIT 5000")]
+    ids = [
+        r[0]
+        for r in conn.execute(
+            "SELECT DISTINCT entity_id FROM statements WHERE prop = 'id' ORDER BY random() LIMIT 5000"
+        )
+    ]
+    names = [
+        r[0]
+        for r in conn.execute(
+            "SELECT search_text FROM statements WHERE prop = 'name' ORDER BY random() LIMIT 5000"
+        )
+    ]
     conn.close()
     words = [w for n in names for w in n.split() if len(w) > 2]
     rnd.shuffle(words)
@@ -113,7 +125,11 @@ def main() -> None:
                 time.sleep(0.1)
         token = login["token"]
         run(url, token, entity_paths[:50] + search_paths[:50], 1)  # warm up
-        report: dict = {"benchmark": "read", "reader": f"{login['username']} ({args.as_org})", "requests": args.requests}
+        report: dict = {
+            "benchmark": "read",
+            "reader": f"{login['username']} ({args.as_org})",
+            "requests": args.requests,
+        }
         for clients in (1, 50):
             for name, paths in (("entity", entity_paths), ("search", search_paths)):
                 times = run(url, token, paths, clients)

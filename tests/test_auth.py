@@ -121,12 +121,8 @@ class CountingHasher:
         return self.real.hash(password)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: check_password skips argon2 for unknown/disabled users, so response time "
-    "tells whether a username exists (auth.py check_password: verify against a dummy hash "
-    "when row is None or disabled)",
-)
+# Regression: unknown and disabled users skipped argon2, so the response time told
+# whether a username exists.
 @pytest.mark.parametrize("username", ["nobody", "disabled"])
 def test_failed_login_costs_the_same_for_unknown_users(people, monkeypatch, username):
     if username == "disabled":

@@ -40,6 +40,23 @@ def _country(value: str | None, field: str) -> str | None:
     return code.upper()
 
 
+_OPTIONS = {
+    "marking.tlp": "--tlp",
+    "marking.handling_text": "--handling-text",
+    "marking.handling": "--handling",
+    "marking.release_to": "--release-to",
+    "marking.recipients": "--recipients",
+}
+
+
+def _option_names(message: str) -> str:
+    """Name a marking's fields as the command-line options that set them."""
+    for field_name, option in _OPTIONS.items():
+        if message.startswith(field_name):
+            return option + message.removeprefix(field_name)
+    return message
+
+
 def add_organisation(node: Node, code: str, name: str, country: str) -> None:
     _check_name("organisation code", code)
     if not name.strip():
@@ -72,6 +89,8 @@ def add_user(
     password = password or generate_password()
     if len(password) < 8:
         raise InvalidInput("password: at least 8 characters")
+    with node.db.reader.connect() as conn:
+        directory.require_organisation(conn, org)  # before the slow hash
     with node.db.writer.begin() as conn:
         user_id = directory.add_user(conn, username, org, parsed.value, hash_password(password))
         record(
@@ -123,25 +142,26 @@ def add_collection(
     country: str | None = None,
 ) -> dict:
     _check_name("collection name", name)
-    marking = Marking.build(
-        tlp, org, handling, handling_text, release_to, recipients, purpose, where="--marking"
-    )
-    cc = _country(country, "--country")
-    with node.db.writer.begin() as conn:
-        directory.require_organisation(conn, org)
-        check_marking(conn, marking, "--marking")
-        mid = marking_id(conn, marking)
-        cid = directory.add_collection(conn, name, org, mid, label, cc)
-        record(
-            conn,
-            AuditEvent(
-                "collection.add",
-                OPERATOR,
-                org,
-                [f"collection:{name}"],
-                detail={"marking": marking.to_dict()},
-            ),
-        )
+    try:
+        marking = Marking.build(tlp, org, handling, handling_text, release_to, recipients, purpose)
+        cc = _country(country, "--country")
+        with node.db.writer.begin() as conn:
+            directory.require_organisation(conn, org)
+            check_marking(conn, marking)
+            mid = marking_id(conn, marking)
+            cid = directory.add_collection(conn, name, org, mid, label, cc)
+            record(
+                conn,
+                AuditEvent(
+                    "collection.add",
+                    OPERATOR,
+                    org,
+                    [f"collection:{name}"],
+                    detail={"marking": marking.to_dict()},
+                ),
+            )
+    except InvalidInput as exc:
+        raise InvalidInput(_option_names(exc.message)) from None
     return {
         "id": cid,
         "name": name,

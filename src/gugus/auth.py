@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 
@@ -29,6 +30,11 @@ def generate_password() -> str:
     return secrets.token_urlsafe(18)
 
 
+@functools.cache
+def _dummy_hash() -> str:
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
@@ -36,12 +42,13 @@ def _token_hash(token: str) -> str:
 def check_password(node: Node, username: str, password: str) -> Reader:
     with node.db.reader.connect() as conn:
         row = directory.get_user(conn, username)
-    valid = False
-    if row is not None and not row.disabled:
-        try:
-            valid = _hasher.verify(row.password_hash, password)
-        except (VerificationError, InvalidHashError):
-            valid = False
+    known = row is not None and not row.disabled
+    # Unknown and disabled users cost one argon2 verification too, so the
+    # response time does not tell whether a username exists.
+    try:
+        valid = _hasher.verify(row.password_hash if known else _dummy_hash(), password) and known
+    except (VerificationError, InvalidHashError):
+        valid = False
     if not valid:
         with node.db.writer.begin() as conn:
             record(conn, AuditEvent("auth.failed", username, row.org if row else None))
@@ -94,3 +101,11 @@ def revoke_token(node: Node, actor: Reader, token_id: int) -> None:
                 raise Forbidden(f"token {token_id} is not yours or already revoked")
             raise NotFound(f"token {token_id} does not exist or is already revoked")
         record(conn, AuditEvent("token.revoke", actor.username, actor.org, [f"token:{token_id}"]))
+
+
+def list_tokens(node: Node, reader: Reader) -> list[dict]:
+    with node.db.reader.connect() as conn:
+        return [
+            {k: r._mapping[k] for k in ("id", "label", "created_at", "expires_at", "revoked_at")}
+            for r in directory.list_tokens(conn, reader.user_id)
+        ]

@@ -184,6 +184,22 @@ def user_token(
     out.print(f"token (shown once, expires {expires}): {token}")
 
 
+@user_app.command("tokens")
+@handled
+def user_tokens(username: str, db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """A user's API tokens (ids, expiry, revoked) — never the tokens themselves."""
+    node = _node(db)
+    rows = auth.list_tokens(node, node.reader(username))
+    if as_json:
+        return _print_json(rows)
+    table = Table("id", "label", "created", "expires", "revoked")
+    for r in rows:
+        table.add_row(
+            str(r["id"]), r["label"] or "", r["created_at"], r["expires_at"], r["revoked_at"] or ""
+        )
+    out.print(table)
+
+
 @user_app.command("revoke-token")
 @handled
 def user_revoke_token(token_id: int, username: AsOpt, db: DbOpt = None) -> None:
@@ -298,11 +314,12 @@ def load(
     )
     out.print(table)
     for e in summary["errors"][:20]:
-        err.print(f"skipped line {e['line']}: {e['error']}", highlight=False)
+        err.print(f"skipped line {e['line']}: {e['error']}", highlight=False, soft_wrap=True)
     for d in summary["dropped_examples"][:5]:
         err.print(
             f"dropped {d['type']} value {d['value']!r} ({d['where']}, {d['property']})",
             highlight=False,
+            soft_wrap=True,
         )
 
 
@@ -327,11 +344,14 @@ def export(
         for line in lines:
             sys.stdout.write(line)
         return
+    # Written to a side file and renamed: a failed export leaves no partial file.
     tmp = output.with_name(output.name + ".part")
     try:
         with open(tmp, "w", encoding="utf-8") as handle:
             handle.writelines(lines)
         tmp.replace(output)
+    except OSError as exc:
+        raise InvalidInput(f"--output: {exc.strerror}: {output}") from None
     finally:
         tmp.unlink(missing_ok=True)
 
@@ -408,6 +428,7 @@ def audit_verify_cmd(db: DbOpt = None, as_json: JsonOpt = False) -> None:
         err.print(
             f"[bold red]audit log damaged:[/] {result.problem} (first bad record: {result.first_bad})",
             highlight=False,
+            soft_wrap=True,
         )
     if not result.ok:
         raise typer.Exit(1)

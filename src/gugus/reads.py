@@ -15,6 +15,7 @@ from followthemoney.proxy import EntityProxy
 from gugus.access import Reader, ReadScope, audit_orgs
 from gugus.audit import AuditEvent, record
 from gugus.errors import Forbidden, NotFound
+from gugus.ingest.ftm import valid_entity_id
 from gugus.model.markings import TLP, Marking
 from gugus.model.statements import Statement, assemble
 from gugus.node import Node
@@ -89,6 +90,8 @@ def get_entity(
     purpose: str | None = None,
     with_statements: bool = False,
 ) -> dict:
+    if not valid_entity_id(entity_id):
+        raise NotFound(f"entity {entity_id[:80]!r} not found")
     scope = node.scope(reader)
     names: dict[int, str] = {}
     with node.db.reader.connect() as conn:

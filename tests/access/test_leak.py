@@ -122,7 +122,7 @@ def sees(user, marking, owner) -> bool:
     if marking["tlp"] == "clear":
         return True
     if marking["tlp"] == "red":
-        return user["name"] in marking["recipients"]
+        return user["name"] in marking["recipients"] and user["org"] in marking["release_to"]
     return user["org"] in marking["release_to"]
 
 

@@ -66,6 +66,13 @@ CASES = [
         False,
         "TLP:RED: luisa is not a named recipient",
     ),
+    # a named user whose organisation is not (or no longer) on the release-to list
+    (
+        reader("ana", "US-HSI"),
+        m("red", ["US-FBI"], ["ana", "bo"]),
+        False,
+        "TLP:RED: ana is named but US-HSI is not released to",
+    ),
     # role does not widen visibility
     (reader("boss", "US-FBI", Role.ADMIN), m("amber", ["US-HSI"]), False, "not released"),
     (reader("sup", "US-FBI", Role.SUPERVISOR), m("green"), False, "not released to US-FBI"),

@@ -247,21 +247,14 @@ def test_entity_statements_carry_provenance(world, client):
     by_prop = {s["prop"]: s for s in stmts}
     assert by_prop["birthDate"]["marking"]["release_to"] == []
     assert by_prop["name"]["marking"]["release_to"] == ["USHSI"]
-    line = world.data["mx-cases"].index(
-        next(e for e in world.data["mx-cases"] if e["id"] == "p-ramon")
-    )
+    line = next(n for n, e in enumerate(world.data["mx-cases"], 1) if e["id"] == "p-ramon")
     r = client.get(
         f"{API}/entities/p-ramon", params={"statements": True}, headers=world.headers("mx_analyst")
     )
-    assert {s["origin"] for s in r.json()["statements"]} == {f"import:{world.source}:{line + 1}"}
+    assert {s["origin"] for s in r.json()["statements"]} == {f"import:{world.source}:{line}"}
 
 
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: PostgreSQL rejects NUL in text; an entity id with U+0000 is not checked, so "
-    "GET /entities/{id} and a load of such an id fail with 500 instead of 404 / 400",
-)
 def test_entity_id_with_nul_on_postgresql(world, make_client):
     client = make_client(world.node, raise_server_exceptions=False)
     headers = world.headers("mx_analyst")
@@ -495,11 +488,6 @@ def test_load_into_unknown_collection_is_404(module_world, module_client):
     assert "no-such" in error_of(r, 404, "not_found")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: POST to an existing collection the reader may not see answers 403 naming its "
-    "owner, unlike a missing one (404): collection names and owners leak",
-)
 def test_load_into_invisible_collection_looks_like_unknown(module_world, module_client):
     hidden = post_lines(
         module_client, module_world, jsonl(*NEW), user="us_analyst", collection="mx-internal"

@@ -62,11 +62,6 @@ CASES = [
         400,
         user="mx_super",
         params={"before": 10**20},
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="BUG: GET /audit?before= is unbounded; a value beyond 64 bits overflows "
-            "the database driver: 500 text/plain instead of a 400 envelope",
-        ),
     ),
     case("load-bad-json", "POST", "", 400, **load(GOOD_LINE + "{nope\n")),
     case("load-not-object", "POST", "", 400, **load("[1]\n")),
@@ -98,11 +93,6 @@ CASES = [
         "",
         400,
         **load('{"id": "x", "schema": "Person", "marking": {"tlp": "amber", "handling": 5}}\n'),
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="BUG: a non-list 'handling' (or release_to/recipients) in a line marking "
-            "raises TypeError in gugus.model.markings._codes/_names: 500, not a 400 envelope",
-        ),
     ),
     case("load-on-error-bad", "POST", "", 400, **load(GOOD_LINE, on_error="ignore")),
     case("load-not-utf8", "POST", "", 400, **load(b'{"id": "\xe9"}\n')),
@@ -207,11 +197,6 @@ def test_failed_load_details_name_the_line(module_world, module_lenient_client):
     assert error["message"].startswith("upload: line 3: ")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the StarletteHTTPException handler in gugus.api.app drops exc.headers, "
-    "so a 405 has no Allow header (RFC 9110 15.5.6)",
-)
 def test_method_not_allowed_names_the_allowed_methods(module_lenient_client):
     response = module_lenient_client.delete(f"{API}/health")
     assert_envelope(response, 405)

@@ -257,13 +257,13 @@ def test_collection_add_and_list(cli):
     ("args", "expected"),
     [
         (["--tlp", "purple"], ["tlp", "'purple'", "amber"]),
-        (["--tlp", "amber", "--handling", "H3"], ["handling_text", "H3"]),
+        (["--tlp", "amber", "--handling", "H3"], ["--handling-text", "H3"]),
         (["--tlp", "amber", "--handling", "H9"], ["handling", "'H9'"]),
         (["--tlp", "red"], ["recipients", "RED"]),
         (["--tlp", "red", "--recipients", "ghost"], ["recipients", "'ghost'"]),
         (["--tlp", "red", "--recipients", "us_analyst"], ["recipients", "us_analyst", "USHSI"]),
         (["--tlp", "amber", "--recipients", "mx_analyst"], ["recipients", "RED"]),
-        (["--tlp", "amber", "--release-to", "NOPE"], ["release_to", "'NOPE'"]),
+        (["--tlp", "amber", "--release-to", "NOPE"], ["--release-to", "'NOPE'"]),
         (["--tlp", "amber", "--country", "XX"], ["--country", "'XX'"]),
         (["--tlp", "amber", "--org", "NOPE"], ["organisation", "'NOPE'"]),
     ],
@@ -289,10 +289,6 @@ def test_collection_add_invalid(cli, args, expected):
     assert "mx-new" not in {r["name"] for r in cli.json("collection", "list")}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: Marking.build re-prefixes an already prefixed field: '----marking.handling'",
-)
 def test_collection_add_unknown_handling_names_the_field_once(cli):
     args = ["--org", "MXFGR", "--tlp", "amber", "--handling", "H9"]
     message = error_line(cli("collection", "add", "mx-new", *args))
@@ -365,11 +361,6 @@ def test_load_skip_bad_lines(cli, tmp_path):
     assert "skipped line 2" in result.stderr and "skipped line 3" in result.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: `load --on-error skip` reports skipped lines with rich's 80-column wrapping, "
-    "splitting one report over several lines",
-)
 def test_load_skip_reports_one_line_per_skipped_line(cli, tmp_path):
     path = tmp_path / ("a-rather-long-file-name-for-the-report" * 2 + ".jsonl")
     path.write_text("{oops\n" + json.dumps(NEW[0]) + "\n", encoding="utf-8")
@@ -410,11 +401,6 @@ def test_load_refused(cli, tmp_path, args, expected):
     assert statement_count(cli) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a non-list 'handling' in a line marking raises TypeError in "
-    "gugus.model.markings._codes: a traceback instead of an error line",
-)
 def test_load_marking_with_non_list_handling(cli, tmp_path):
     path = tmp_path / "bad-marking.jsonl"
     line = {**NEW[0], "marking": {"tlp": "amber", "handling": 5}}
@@ -470,11 +456,6 @@ def test_export_as_partner_is_what_the_partner_may_see(cli):
     assert all("marking" not in json.loads(line) for line in lines)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: `export -o` into a directory that does not exist raises FileNotFoundError: "
-    "a traceback instead of an error line",
-)
 def test_export_to_missing_directory(cli, tmp_path):
     target = tmp_path / "no-such-dir" / "out.jsonl"
     message = error_line(cli("export", "mx-cases", "--as", "mx_analyst", "-o", str(target)))
@@ -575,11 +556,6 @@ def test_audit_verify_detects_an_edited_record(cli):
     assert data["ok"] is False and data["first_bad"] == seq
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: `audit verify` prints a damaged-log message through rich without soft_wrap, "
-    "so a long problem is wrapped over several lines",
-)
 def test_audit_verify_removed_record_is_one_line(cli):
     node = cli.node()
     try:

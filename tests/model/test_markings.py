@@ -104,12 +104,7 @@ def test_build_handling_error_names_the_ingest_field():
     assert info.value.message.startswith("f.jsonl: line 2: field 'marking'.handling:")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: Marking.build re-prefixes _codes() errors when `where` ends in 'marking': "
-    "where='--marking' gives '----marking.handling' (markings.py, build(): "
-    "exc.message.replace('marking.', f'{where}.', 1) also hits the already-prefixed text)",
-)
+# Regression: build() used to re-prefix these ("----marking.handling").
 @pytest.mark.parametrize("where", ["--marking", "lines.jsonl: line 4: marking"])
 def test_build_handling_error_is_prefixed_once(where):
     with pytest.raises(InvalidInput) as info:
@@ -433,12 +428,8 @@ def test_combine_is_never_looser_without_red(a, b):
     _combine_is_never_looser(a, b)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: combine() keeps RED recipients whose organisation is not in the audience "
-    "of the non-RED inputs (markings.py combine(): recipients are intersected only over "
-    "RED inputs, and decide() lets any named recipient see a RED marking)",
-)
+# Regression: a RED input naming a user of an organisation that a non-RED input
+# excluded made the combined marking visible to that user.
 @given(markings(), markings())
 @example(
     a=Marking.build("amber", "O1"),

@@ -87,10 +87,20 @@ def test_migrate_is_idempotent(db):
     db.ensure_ready()
 
 
-def test_ensure_ready_on_empty_database(db):
+def test_ensure_ready_on_new_database(db):
+    """A URL nothing was created at yet (SQLite: no file)."""
     with pytest.raises(GugusError) as info:
         db.ensure_ready()
-    assert "run `gugus init`" in info.value.message
+    assert "run `gugus init" in info.value.message
+
+
+def test_ensure_ready_on_empty_database(db):
+    """The database exists but has no schema."""
+    with db.writer.begin() as conn:  # creates the SQLite file
+        conn.exec_driver_sql("CREATE TABLE unrelated (x INTEGER)")
+    with pytest.raises(GugusError) as info:
+        db.ensure_ready()
+    assert "run `gugus init" in info.value.message
     assert "schema none" in info.value.message
 
 

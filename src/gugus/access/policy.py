@@ -9,7 +9,9 @@ Rules (DESIGN.md, issue #2):
   goes beyond the originator);
 - TLP:CLEAR: every organisation of the node;
 - TLP:GREEN, TLP:AMBER, TLP:AMBER+STRICT: the organisations on the release-to list;
-- TLP:RED: only the users named on the marking.
+- TLP:RED: only the users named on the marking (and only while their
+  organisation is on the release-to list, so a derived product that named a
+  user on one input cannot reach an organisation another input excluded).
 """
 
 from __future__ import annotations
@@ -46,9 +48,13 @@ def decide(reader: Reader, marking: Marking) -> Decision:
     if marking.tlp is TLP.CLEAR:
         return Decision(True, f"{level}: every organisation")
     if marking.tlp is TLP.RED:
-        if reader.username in marking.recipients:
-            return Decision(True, f"{level}: {reader.username} is a named recipient")
-        return Decision(False, f"{level}: {reader.username} is not a named recipient")
+        if reader.username not in marking.recipients:
+            return Decision(False, f"{level}: {reader.username} is not a named recipient")
+        if reader.org not in marking.release_to:
+            return Decision(
+                False, f"{level}: {reader.username} is named but {reader.org} is not released to"
+            )
+        return Decision(True, f"{level}: {reader.username} is a named recipient")
     if reader.org in marking.release_to:
         return Decision(True, f"{level}: released to {reader.org}")
     return Decision(False, f"{level}: not released to {reader.org}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -13,15 +15,19 @@ from gugus.api import routes
 from gugus.errors import GugusError
 from gugus.node import Node
 
+log = logging.getLogger("gugus.api")
+
 
 def error_response(
-    status: int, code: str, message: str, details: list | None = None
+    status: int, code: str, message: str, details: list | None = None, headers: dict | None = None
 ) -> JSONResponse:
     body: dict = {"error": {"code": code, "message": message}}
     if details:
         body["error"]["details"] = details
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(body, status_code=status, headers=headers)
+    headers = dict(headers or {})
+    if status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    return JSONResponse(body, status_code=status, headers=headers or None)
 
 
 def create_app(node: Node) -> FastAPIOffline:
@@ -53,7 +59,12 @@ def create_app(node: Node) -> FastAPIOffline:
         code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}.get(
             exc.status_code, "error"
         )
-        return error_response(exc.status_code, code, str(exc.detail))
+        return error_response(exc.status_code, code, str(exc.detail), headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.error("unexpected error", exc_info=exc)
+        return error_response(500, "internal_error", "internal error (logged on the server)")
 
     app.include_router(routes.router)
     return app

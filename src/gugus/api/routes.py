@@ -96,7 +96,7 @@ def audit(
     node: NodeDep,
     reader: ReaderDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    before: int | None = None,
-    action: str | None = None,
+    before: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+    action: Annotated[str | None, Query(max_length=64)] = None,
 ) -> dict:
     return {"records": reads.list_audit(node, reader, limit=limit, before=before, action=action)}

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from followthemoney import model
+from followthemoney.types import registry
 
 from gugus.access import Reader
 from gugus.audit import AuditEvent, record
@@ -25,9 +26,14 @@ from gugus.store import directory
 MAX_ID = 255
 
 
+def valid_entity_id(entity_id: str) -> bool:
+    """FtM's rule for entity ids (no spaces, no control characters)."""
+    return registry.entity.clean(entity_id) == entity_id
+
+
 def read_lines(path: Path) -> Iterator[str]:
     try:
-        with open(path, encoding="utf-8") as handle:
+        with open(path, encoding="utf-8-sig") as handle:  # tolerate a byte-order mark
             yield from handle
     except FileNotFoundError:
         raise NotFound(f"{path}: no such file") from None
@@ -64,6 +70,11 @@ def _write_entity(
         raise InvalidInput(f"{where}: field 'id' is missing")
     if len(entity_id) > MAX_ID:
         raise InvalidInput(f"{where}: field 'id' is longer than {MAX_ID} characters")
+    if not valid_entity_id(entity_id):
+        raise InvalidInput(
+            f"{where}: field 'id': {entity_id[:80]!r} is not a valid entity id "
+            "(letters, digits, '.', '-', '_')"
+        )
     properties = data.get("properties", {})
     if not isinstance(properties, dict):
         raise InvalidInput(f"{where}: field 'properties' must be an object")
@@ -136,6 +147,7 @@ def load_lines(
     actor: Reader | None = None,
     on_error: str = "abort",
     purpose: str | None = None,
+    origin_name: str | None = None,
 ) -> Summary:
     """Load FtM JSON lines into a collection in one transaction.
 
@@ -148,6 +160,11 @@ def load_lines(
     with node.db.writer.begin() as conn:
         collection = directory.require_collection(conn, collection_name)
         if actor is not None:
+            # A collection the actor may not see answers exactly like a missing one.
+            if not node.scope(actor).allows(collection.marking_id):
+                raise NotFound(
+                    f"collection {collection_name!r} does not exist (see `gugus collection list`)"
+                )
             if actor.org != collection.org:
                 raise Forbidden(
                     f"{actor.username} ({actor.org}) may not load into {collection_name!r} of {collection.org}"
@@ -166,7 +183,9 @@ def load_lines(
                     continue
                 # Every check of a line runs before any of its statements is
                 # buffered, so a skipped line leaves nothing behind.
-                _write_entity(writer, data, where, f"import:{source}:{number}", summary)
+                _write_entity(
+                    writer, data, where, f"import:{origin_name or source}:{number}", summary
+                )
             except InvalidInput as exc:
                 if on_error == "abort":
                     raise InvalidInput(
@@ -197,4 +216,8 @@ def load_lines(
 def load_file(node: Node, collection: str, path: Path, **kwargs) -> Summary:
     if path.is_dir():
         raise InvalidInput(f"{path}: is a directory (FtM load takes a .jsonl file)")
-    return load_lines(node, collection, read_lines(path), source=str(path), **kwargs)
+    # Messages name the file as given; provenance names the file, not where it
+    # lay on the analyst's disk.
+    return load_lines(
+        node, collection, read_lines(path), source=str(path), origin_name=path.name, **kwargs
+    )

@@ -55,6 +55,8 @@ def _codes(values: Iterable[str] | str | None, field_name: str) -> frozenset[str
         return frozenset()
     if isinstance(values, str):
         values = [v for v in values.replace(";", ",").split(",")]
+    if not isinstance(values, (list, tuple, set, frozenset)):
+        raise InvalidInput(f"{field_name}: expected a list of codes, got {type(values).__name__}")
     out = set()
     for raw in values:
         code = str(raw).strip().upper()
@@ -68,12 +70,20 @@ def _codes(values: Iterable[str] | str | None, field_name: str) -> frozenset[str
     return frozenset(out)
 
 
-def _names(values: Iterable[str] | str | None) -> frozenset[str]:
+def _names(values: Iterable[str] | str | None, field_name: str) -> frozenset[str]:
     if values is None:
         return frozenset()
     if isinstance(values, str):
         values = values.split(",")
-    return frozenset(str(v).strip() for v in values if str(v).strip())
+    if not isinstance(values, (list, tuple, set, frozenset)):
+        raise InvalidInput(f"{field_name}: expected a list of names, got {type(values).__name__}")
+    out = set()
+    for value in values:
+        if not isinstance(value, str):
+            raise InvalidInput(f"{field_name}: {value!r} is not a name")
+        if value.strip():
+            out.add(value.strip())
+    return frozenset(out)
 
 
 @dataclass(frozen=True)
@@ -119,12 +129,16 @@ class Marking:
                 originator=originator,
                 handling=_codes(handling, f"{where}.handling"),
                 handling_text=(handling_text or None) and str(handling_text).strip(),
-                release_to=_names(release_to),
-                recipients=_names(recipients),
+                release_to=_names(release_to, f"{where}.release_to"),
+                recipients=_names(recipients, f"{where}.recipients"),
                 purpose=(purpose or None) and str(purpose).strip(),
             )
         except InvalidInput as exc:
-            raise InvalidInput(exc.message.replace("marking.", f"{where}.", 1)) from None
+            # Errors raised by __post_init__ say "marking."; name the caller's field.
+            message = exc.message
+            if message.startswith("marking.") and where != "marking":
+                message = where + message.removeprefix("marking")
+            raise InvalidInput(message) from None
 
     @classmethod
     def from_dict(cls, data: Mapping, originator: str | None, *, where: str = "marking") -> Marking:

@@ -83,9 +83,8 @@ class Database:
         except ArgumentError as exc:
             raise InvalidInput(f"--db: not a database URL: {self.url!r}") from exc
         self.dialect = Dialect(parsed.get_backend_name())
+        self.path = Path(parsed.database) if self.dialect.is_sqlite and parsed.database else None
         if self.dialect.is_sqlite:
-            if parsed.database:
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             self.writer = _sqlite_engine(self.url, "BEGIN IMMEDIATE")
             self.reader = _sqlite_engine(self.url, "BEGIN")
         elif self.dialect.name == "postgresql":
@@ -108,6 +107,8 @@ class Database:
 
     def migrate(self) -> None:
         """Create or upgrade the schema (idempotent)."""
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             with self.writer.begin() as conn:
                 command.upgrade(self._alembic(conn), "head")
@@ -122,6 +123,8 @@ class Database:
         return ScriptDirectory(str(MIGRATIONS)).get_current_head()
 
     def ensure_ready(self) -> None:
+        if self.path is not None and not self.path.exists():
+            raise GugusError(f"no database at {self.path}: run `gugus init --db {self.path}`")
         try:
             current = self.revision()
         except OperationalError as exc:
