@@ -15,165 +15,12 @@ import json
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from sqlalchemy import delete, func, select, update
+from leakworld import WORDS, build, expected_statements, search_hits, sees, wipe, worlds
+from sqlalchemy import func, select
 
-from gugus import admin, reads
+from gugus import reads
 from gugus.errors import Forbidden, NotFound
-from gugus.ingest import ftm
-from gugus.model.markings import TLP
-from gugus.store import directory
-from gugus.store.markings import MarkingCatalogue
-from gugus.store.tables import (
-    audit_head,
-    audit_log,
-    collections,
-    markings,
-    organisations,
-    statements,
-    tokens,
-    users,
-)
-
-LEVELS = [t.value for t in TLP]
-ROLES = ["analyst", "liaison", "supervisor"]
-WORDS = ["ana", "jose", "maria", "perez", "lopez", "garcia", "cruz", "reyes"]
-SHOWN = {
-    "ana": "Ana",
-    "jose": "José",
-    "maria": "María",
-    "perez": "Pérez",
-    "lopez": "López",
-    "garcia": "García",
-    "cruz": "Cruz",
-    "reyes": "Reyes",
-}
-
-
-@st.composite
-def worlds(draw):
-    n_orgs = draw(st.integers(2, 4))
-    orgs = [f"O{i}" for i in range(n_orgs)]
-    users_ = []
-    for org in orgs:
-        for j in range(draw(st.integers(1, 3))):
-            users_.append(
-                {"name": f"u{org.lower()}{j}", "org": org, "role": draw(st.sampled_from(ROLES))}
-            )
-
-    def marking(owner, base=None):
-        others = [o for o in orgs if o != owner]
-        if base is None:
-            level = draw(st.sampled_from(LEVELS))
-            release = draw(st.lists(st.sampled_from(others), unique=True)) if others else []
-            handling = draw(st.lists(st.sampled_from(["H0", "H1", "H2"]), unique=True, max_size=2))
-        else:
-            level = draw(st.sampled_from(LEVELS[LEVELS.index(base["tlp"]) :]))
-            pool = base["release_to"] if base["tlp"] != "clear" else others
-            release = draw(st.lists(st.sampled_from(pool), unique=True)) if pool else []
-            handling = sorted(
-                set(base["handling"])
-                | set(draw(st.lists(st.sampled_from(["H0", "H1", "H2"]), unique=True, max_size=1)))
-            )
-        recipients = []
-        if level == "red":
-            pool = [u["name"] for u in users_ if u["org"] in release or u["org"] == owner]
-            if base is not None and base["tlp"] == "red":
-                pool = [p for p in pool if p in base["recipients"]]
-            if not pool and base is not None and base["tlp"] == "red":
-                release, recipients = list(base["release_to"]), list(base["recipients"])
-            elif not pool:
-                level = "amber+strict"
-            else:
-                recipients = draw(st.lists(st.sampled_from(pool), unique=True, min_size=1))
-        return {"tlp": level, "handling": handling, "release_to": release, "recipients": recipients}
-
-    colls = []
-    for i in range(draw(st.integers(1, 4))):
-        owner = draw(st.sampled_from(orgs))
-        colls.append({"name": f"c{i}", "org": owner, "marking": marking(owner)})
-    lines = []  # (collection, entity json)
-    for _ in range(draw(st.integers(1, 7))):
-        coll = draw(st.sampled_from(colls))
-        entity_id = f"e{draw(st.integers(0, 4))}"  # ids repeat across collections: merged entities
-        names = draw(
-            st.lists(
-                st.tuples(st.sampled_from(WORDS), st.sampled_from(WORDS)), min_size=1, max_size=2
-            )
-        )
-        props = {"name": [f"{SHOWN[a]} {SHOWN[b]}" for a, b in names]}
-        if draw(st.booleans()):
-            props["notes"] = [f"seen with {SHOWN[draw(st.sampled_from(WORDS))]}"]
-        line = {"id": entity_id, "schema": "Person", "properties": props}
-        if draw(st.booleans()):
-            line["marking"] = marking(coll["org"], coll["marking"])
-        if draw(st.booleans()):
-            line["property_markings"] = {
-                "name": marking(coll["org"], line.get("marking", coll["marking"]))
-            }
-        lines.append((coll, line))
-    return {"orgs": orgs, "users": users_, "collections": colls, "lines": lines}
-
-
-# -- the oracle: the rules of issue #2, restated ------------------------------
-def sees(user, marking, owner) -> bool:
-    if user["org"] == owner:
-        return True
-    if marking["tlp"] == "clear":
-        return True
-    if marking["tlp"] == "red":
-        return user["name"] in marking["recipients"] and user["org"] in marking["release_to"]
-    return user["org"] in marking["release_to"]
-
-
-def expected_statements(world, user):
-    """(entity, prop, value, collection) the user may see.
-
-    A statement loaded again takes the marking of its latest load (that is
-    how a source re-marks a value), so later lines win.
-    """
-    final = {}
-    for coll, line in world["lines"]:
-        line_marking = line.get("marking", coll["marking"])
-        final[(line["id"], "id", line["id"], coll["name"])] = (line_marking, coll["org"])
-        for prop, values in line["properties"].items():
-            m = line.get("property_markings", {}).get(prop, line_marking)
-            for v in values:
-                final[(line["id"], prop, v, coll["name"])] = (m, coll["org"])
-    return {key for key, (m, owner) in final.items() if sees(user, m, owner)}
-
-
-def wipe(node) -> None:
-    with node.db.writer.begin() as conn:
-        for table in (statements, collections, tokens, users, markings, organisations, audit_log):
-            conn.execute(delete(table))
-        conn.execute(update(audit_head).values(seq=0, hash="0" * 64))
-    node.catalogue = MarkingCatalogue()
-    node._scopes.clear()
-
-
-def build(node, world) -> None:
-    with node.db.writer.begin() as conn:
-        for org in world["orgs"]:
-            directory.add_organisation(conn, org, org, "MX")
-        for u in world["users"]:
-            # The policy is under test, not argon2: skip the slow hash.
-            directory.add_user(conn, u["name"], u["org"], u["role"], "not-a-hash")
-    for c in world["collections"]:
-        m = c["marking"]
-        admin.add_collection(
-            node,
-            c["name"],
-            c["org"],
-            m["tlp"],
-            m["handling"],
-            release_to=m["release_to"],
-            recipients=m["recipients"],
-        )
-    for coll in world["collections"]:
-        lines = [json.dumps(line) for c, line in world["lines"] if c is coll]
-        if lines:
-            ftm.load_lines(node, coll["name"], lines, source="leak-test")
+from gugus.store.tables import audit_log
 
 
 def statement_set(entity: dict) -> set:
@@ -201,16 +48,7 @@ def check_world(node, world) -> None:
 
         # search: every word; hits only through visible text, entities shown only as visible
         for word in WORDS:
-            hits = {
-                s[0]
-                for s in allowed
-                if s[1] in ("name", "notes")
-                and word
-                in s[2].lower().replace("é", "e").replace("í", "i").replace("ó", "o").split()
-            }
-            hits |= {
-                s[0] for s in allowed if s[1] in ("name", "notes") and word in _fold_words(s[2])
-            }
+            hits = search_hits(allowed, word)
             result = reads.search(node, reader, word, limit=100)
             assert {r["id"] for r in result["results"]} == hits, (user, word)
             for r in result["results"]:
@@ -256,15 +94,6 @@ def check_world(node, world) -> None:
         else:
             with pytest.raises(Forbidden):
                 reads.list_audit(node, reader)
-
-
-def _fold_words(value: str) -> list[str]:
-    import unicodedata
-
-    folded = "".join(
-        c for c in unicodedata.normalize("NFKD", value.casefold()) if not unicodedata.combining(c)
-    )
-    return folded.split()
 
 
 def test_no_read_path_leaks(node):

@@ -1,0 +1,70 @@
+"""The leak property through HTTP: the API's read routes return exactly what
+the rules allow (entity, search, collection listing, audit listing).
+
+The services behind them are covered in depth by ``test_leak.py``; this test
+guards the routes themselves (a route that read the store directly, or
+rendered more than the service returned, would fail here).  A third of the
+examples of the service-level test, on both backends.
+"""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from leakworld import WORDS, build, expected_statements, search_hits, sees, wipe, worlds
+
+from gugus.api import create_app
+from gugus.auth import issue_token
+
+
+def check_world_http(node, client, world) -> None:
+    entity_ids = sorted({line["id"] for _, line in world["lines"]}) + ["e-missing"]
+    for user in world["users"]:
+        token, _ = issue_token(node, node.reader(user["name"]), days=1)
+        headers = {"Authorization": f"Bearer {token}"}
+        allowed = expected_statements(world, user)
+        for eid in entity_ids:
+            want = {(s[1], s[2]) for s in allowed if s[0] == eid and s[1] != "id"}
+            has_any = any(s[0] == eid for s in allowed)
+            r = client.get(f"/api/v1/entities/{eid}", headers=headers)
+            if not has_any:
+                assert r.status_code == 404, (user, eid)
+                continue
+            assert r.status_code == 200
+            got = {(p, v) for p, vs in r.json()["properties"].items() for v in vs}
+            assert got == want, (user, eid)
+        for word in WORDS[:4]:
+            r = client.get("/api/v1/search", params={"q": word, "limit": 100}, headers=headers)
+            assert {x["id"] for x in r.json()["results"]} == search_hits(allowed, word)
+        r = client.get("/api/v1/collections", headers=headers)
+        want_colls = {c["name"] for c in world["collections"] if sees(user, c["marking"], c["org"])}
+        assert {c["name"] for c in r.json()["collections"]} == want_colls
+        r = client.get("/api/v1/audit", params={"limit": 1000}, headers=headers)
+        if user["role"] == "supervisor":
+            assert r.status_code == 200
+            assert {x["org"] for x in r.json()["records"]} <= {user["org"]}
+        else:
+            assert r.status_code == 403
+
+
+@pytest.mark.slow
+def test_no_route_leaks(node):
+    client = TestClient(create_app(node))
+    examples = max(20, settings().max_examples // 3)
+
+    @settings(
+        max_examples=examples,
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.data_too_large,
+        ],
+    )
+    @given(world=worlds())
+    def run(world):
+        wipe(node)
+        build(node, world)
+        check_world_http(node, client, world)
+
+    run()
