@@ -21,7 +21,7 @@ from gugus.demo.node import build_demo
 
 RAW_SCHEMA = """
 CREATE TABLE statements (
-  pk INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, entity_id TEXT NOT NULL, schema TEXT NOT NULL,
+  pk INTEGER PRIMARY KEY, id TEXT NOT NULL, entity_id TEXT NOT NULL, schema TEXT NOT NULL,
   prop TEXT NOT NULL, prop_type TEXT NOT NULL, value TEXT NOT NULL, search_text TEXT,
   collection_id INTEGER NOT NULL, marking_id INTEGER NOT NULL, origin TEXT,
   first_seen TEXT NOT NULL, last_seen TEXT NOT NULL)
@@ -30,7 +30,8 @@ COLUMNS = "id, entity_id, schema, prop, prop_type, value, search_text, collectio
 
 
 def raw_baseline(db_path: Path, chunk: int = 200_000) -> tuple[int, float]:
-    """Insert the same rows with plain sqlite3.executemany (one transaction, WAL)."""
+    """Insert the same rows with plain sqlite3.executemany into a table with no
+    index beyond its rowid (one transaction, WAL): the peer figure of DESIGN.md."""
     src = sqlite3.connect(db_path)
     with tempfile.TemporaryDirectory() as tmp:
         dst = sqlite3.connect(Path(tmp) / "raw.db", isolation_level=None)

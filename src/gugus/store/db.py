@@ -50,8 +50,8 @@ class Dialect:
         return 30000 if self.is_sqlite else 60000
 
 
-def _sqlite_engine(url: str, begin: str) -> Engine:
-    engine = create_engine(url, pool_size=20, max_overflow=40, pool_timeout=60)
+def _sqlite_engine(url: str, begin: str, *, pool_size: int, cache_mb: int) -> Engine:
+    engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size * 2, pool_timeout=60)
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_conn, _record) -> None:  # pragma: no cover - exercised by every test
@@ -61,7 +61,7 @@ def _sqlite_engine(url: str, begin: str) -> Engine:
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=60000")
-        cur.execute("PRAGMA cache_size=-65536")
+        cur.execute(f"PRAGMA cache_size=-{cache_mb * 1024}")
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -85,8 +85,10 @@ class Database:
         self.dialect = Dialect(parsed.get_backend_name())
         self.path = Path(parsed.database) if self.dialect.is_sqlite and parsed.database else None
         if self.dialect.is_sqlite:
-            self.writer = _sqlite_engine(self.url, "BEGIN IMMEDIATE")
-            self.reader = _sqlite_engine(self.url, "BEGIN")
+            # Writes are serialised anyway: few writer connections, each with a
+            # large page cache (bulk loads update indexes in random order).
+            self.writer = _sqlite_engine(self.url, "BEGIN IMMEDIATE", pool_size=2, cache_mb=512)
+            self.reader = _sqlite_engine(self.url, "BEGIN", pool_size=20, cache_mb=64)
         elif self.dialect.name == "postgresql":
             self.writer = create_engine(self.url, pool_size=20, max_overflow=40, pool_pre_ping=True)
             self.reader = self.writer

@@ -68,7 +68,7 @@ class Upserter:
     def __init__(self, conn: Connection, dialect: Dialect) -> None:
         ins = (sqlite if dialect.is_sqlite else postgresql).insert(statements)
         stmt = ins.on_conflict_do_update(
-            index_elements=[statements.c.id],
+            index_elements=[statements.c.entity_id, statements.c.id],
             set_={
                 "last_seen": ins.excluded.last_seen,
                 "marking_id": ins.excluded.marking_id,

@@ -82,7 +82,7 @@ statements = Table(
     "statements",
     metadata,
     Column("pk", Integer, primary_key=True, autoincrement=True),
-    Column("id", String(40), nullable=False, unique=True),
+    Column("id", String(40), nullable=False),
     Column("entity_id", String(255), nullable=False),
     Column("schema", String(64), nullable=False),
     Column("prop", String(64), nullable=False),
@@ -94,7 +94,9 @@ statements = Table(
     Column("origin", Text, nullable=True),
     Column("first_seen", String(32), nullable=False),
     Column("last_seen", String(32), nullable=False),
-    Index("ix_statements_entity", "entity_id", "marking_id"),
+    # Statement ids are unique per entity: one index serves both the upsert
+    # and reads by entity (fewer random-order indexes make bulk loads faster).
+    Index("uq_statements_entity_id", "entity_id", "id", unique=True),
     Index("ix_statements_collection", "collection_id", "entity_id"),
 )
 

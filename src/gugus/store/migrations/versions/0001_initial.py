@@ -70,7 +70,7 @@ def upgrade() -> None:
     op.create_table(
         "statements",
         sa.Column("pk", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("id", S(40), nullable=False, unique=True),
+        sa.Column("id", S(40), nullable=False),
         sa.Column("entity_id", S(255), nullable=False),
         sa.Column("schema", S(64), nullable=False),
         sa.Column("prop", S(64), nullable=False),
@@ -83,7 +83,7 @@ def upgrade() -> None:
         sa.Column("first_seen", S(32), nullable=False),
         sa.Column("last_seen", S(32), nullable=False),
     )
-    op.create_index("ix_statements_entity", "statements", ["entity_id", "marking_id"])
+    op.create_index("uq_statements_entity_id", "statements", ["entity_id", "id"], unique=True)
     op.create_index("ix_statements_collection", "statements", ["collection_id", "entity_id"])
     op.create_table(
         "audit_log",
