@@ -15,7 +15,7 @@ from followthemoney.proxy import EntityProxy
 from gugus.access import Reader, ReadScope, audit_orgs
 from gugus.audit import AuditEvent, record
 from gugus.errors import Forbidden, NotFound
-from gugus.ingest.ftm import valid_entity_id
+from gugus.ingest.parse import valid_entity_id
 from gugus.model.markings import TLP, Marking
 from gugus.model.statements import Statement, assemble
 from gugus.node import Node
