@@ -12,7 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from gugus.access import Reader
 from gugus.audit import AuditEvent, record
 from gugus.clock import in_days, now_iso
-from gugus.errors import AuthError, Forbidden, NotFound
+from gugus.errors import AuthError, Forbidden, InvalidInput, NotFound
 from gugus.model.roles import Role
 from gugus.node import Node
 from gugus.store import directory
@@ -61,7 +61,7 @@ def issue_token(
 ) -> tuple[str, str]:
     """A new token (shown once; only its hash is stored) and its expiry."""
     if days <= 0:
-        raise AuthError("token lifetime must be positive")
+        raise InvalidInput("days: a token lifetime must be positive")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     expires = in_days(days)
     with node.db.writer.begin() as conn:

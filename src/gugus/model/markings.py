@@ -28,7 +28,7 @@ class TLP(StrEnum):
 
     @classmethod
     def parse(cls, value: str, *, field_name: str = "tlp") -> TLP:
-        text = str(value).strip().lower().removeprefix("tlp:").replace("_", "+")
+        text = str(value).strip().lower().removeprefix("tlp:").strip().replace("_", "+")
         if text == "white":  # TLP 1.0 name of CLEAR
             text = "clear"
         try:
