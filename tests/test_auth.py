@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 
 from gugus import auth
 from gugus.access import Reader
-from gugus.errors import AuthError, Forbidden, NotFound
+from gugus.errors import AuthError, Forbidden, InvalidInput, NotFound
 from gugus.model.roles import Role
 from gugus.store import directory
 from gugus.store.tables import audit_log, tokens, users
@@ -169,7 +169,7 @@ def test_tokens_are_unique(people):
 
 @pytest.mark.parametrize("days", [0, -1])
 def test_token_lifetime_must_be_positive(people, days):
-    with pytest.raises(AuthError, match="positive"):
+    with pytest.raises(InvalidInput, match="positive"):
         auth.issue_token(people, people.people["ana"], days=days)
     assert token_rows(people) == []
 
