@@ -195,39 +195,44 @@ def for_collection(
 def search_entities(
     conn: Connection, dialect: Dialect, scope: ReadScope, query: str, limit: int, offset: int = 0
 ) -> list[str]:
-    """Ids of entities with a *visible* statement matching every word of ``query``."""
+    """Ids of entities with a *visible* statement matching every word of
+    ``query``, most recently loaded first.
+
+    Matches are walked newest first and stop once enough distinct entities
+    are found, so a common name costs a few index probes instead of ranking
+    every match (a bm25 ranking of 16,000 matches took 70 ms).
+    """
     words = query_words(query)
     if not words or not scope.marking_ids:
         return []
     if dialect.is_sqlite:
         match = " ".join('"' + w + '"' for w in words)
-        hits = (
-            select(_fts.c.rowid.label("pk"), _fts.c.rank.label("rank"))
-            .where(_fts.c.statements_fts.op("MATCH")(bindparam("match", match)))
-            .subquery()
-        )
-        query_ = (
-            select(statements.c.entity_id, func.min(hits.c.rank).label("score"))
-            .join(hits, hits.c.pk == statements.c.pk)
-            .where(_visible(scope))
-            .group_by(statements.c.entity_id)
-            .order_by("score", statements.c.entity_id)
+        base = (
+            select(statements.c.entity_id)
+            .select_from(_fts.join(statements, statements.c.pk == _fts.c.rowid))
+            .where(_fts.c.statements_fts.op("MATCH")(bindparam("match", match)), _visible(scope))
+            .order_by(_fts.c.rowid.desc())
         )
     else:
         config = cast("simple", postgresql.REGCONFIG)
         vector = func.to_tsvector(config, statements.c.search_text)
         tsquery = func.plainto_tsquery(config, " ".join(words))
-        query_ = (
-            select(statements.c.entity_id, func.max(func.ts_rank(vector, tsquery)).label("score"))
+        base = (
+            select(statements.c.entity_id)
             .where(
                 and_(statements.c.search_text.is_not(None), vector.op("@@")(tsquery)),
                 _visible(scope),
             )
-            .group_by(statements.c.entity_id)
-            .order_by(func.max(func.ts_rank(vector, tsquery)).desc(), statements.c.entity_id)
+            .order_by(statements.c.pk.desc())
         )
-    rows = conn.execute(query_.limit(limit).offset(offset)).all()
-    return [row.entity_id for row in rows]
+    wanted = offset + limit
+    fetch = max(4 * wanted, 50)
+    while True:
+        rows = conn.execute(base.limit(fetch)).scalars().all()
+        ids = list(dict.fromkeys(rows))
+        if len(ids) >= wanted or len(rows) < fetch:
+            return ids[offset:wanted]
+        fetch *= 4
 
 
 def count(conn: Connection) -> int:
