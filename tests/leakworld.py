@@ -116,21 +116,41 @@ def sees(user, marking, owner) -> bool:
     return user["org"] in marking["release_to"]
 
 
+def tighter(new, old) -> bool:
+    """``new`` is at least as restrictive as ``old`` (same originator)."""
+    rank = LEVELS.index
+    return (
+        rank(new["tlp"]) >= rank(old["tlp"])
+        and set(new["handling"]) >= set(old["handling"])
+        and (old["tlp"] == "clear" or set(new["release_to"]) <= set(old["release_to"]))
+        and (old["tlp"] != "red" or set(new["recipients"]) <= set(old["recipients"]))
+    )
+
+
 def expected_statements(world, user):
     """(entity, prop, value, collection) the user may see.
 
-    A statement loaded again takes the marking of its latest load (that is
-    how a source re-marks a value), so later lines win.
+    A statement loaded again may be marked more tightly; a marking that would
+    loosen it only adds restrictions (the statement is then visible to those
+    who may see under both), so a re-load never widens visibility.
     """
-    final = {}
+    final: dict = {}
+
+    def assign(key, marking, owner):
+        current = final.get(key)
+        if current is None or all(tighter(marking, m) for m in current[0]):
+            final[key] = ([marking], owner)
+        else:
+            current[0].append(marking)
+
     for coll, line in world["lines"]:
         line_marking = line.get("marking", coll["marking"])
-        final[(line["id"], "id", line["id"], coll["name"])] = (line_marking, coll["org"])
+        assign((line["id"], "id", line["id"], coll["name"]), line_marking, coll["org"])
         for prop, values in line["properties"].items():
             m = line.get("property_markings", {}).get(prop, line_marking)
             for v in values:
-                final[(line["id"], prop, v, coll["name"])] = (m, coll["org"])
-    return {key for key, (m, owner) in final.items() if sees(user, m, owner)}
+                assign((line["id"], prop, v, coll["name"]), m, coll["org"])
+    return {key for key, (ms, owner) in final.items() if all(sees(user, m, owner) for m in ms)}
 
 
 def wipe(node) -> None:

@@ -153,62 +153,57 @@ def export_collection(
 ) -> Iterator[str]:
     """FtM JSON lines of what the reader may see in a collection.
 
-    Statements under the collection's own marking form one line per entity;
-    statements under a stricter marking follow in a line of their own with
-    ``"marking"``, so a load of the export restores the same markings.
+    Every line carries its ``"marking"`` (one line per entity and marking), so
+    the markings travel with the data: loading the export back restores them,
+    and loading it into another organisation's collection is refused (the
+    originator differs).  The export is audited before the first line is
+    produced, so an export read only in part is still on record.
     """
     scope = node.scope(reader)
     with node.db.reader.connect() as conn:
         coll = directory.get_collection(conn, collection)
-        if coll is None or not scope.allows(coll.marking_id):
-            raise NotFound(f"collection {collection!r} not found")
-        entities = 0
-        restricted = 0
-        names = {coll.id: coll.name}
+    if coll is None or not scope.allows(coll.marking_id):
+        raise NotFound(f"collection {collection!r} not found")
+    with node.db.writer.begin() as wconn:
+        record(
+            wconn,
+            AuditEvent(
+                "export",
+                reader.username,
+                reader.org,
+                [f"collection:{collection}"],
+                purpose,
+                {"format": "ftm"},
+            ),
+        )
+    return _export_lines(node, scope, coll)
+
+
+def _export_lines(node: Node, scope: ReadScope, coll) -> Iterator[str]:
+    names = {coll.id: coll.name}
+    with node.db.reader.connect() as conn:
         batch: list = []
-        current = None
         for row in stmt_sql.for_collection(conn, scope, coll.id):
-            if row.entity_id != current and batch:
-                lines, r = _export_entity(node, conn, batch, names, coll.marking_id)
-                entities += 1
-                restricted += r
-                yield from lines
+            if batch and row.entity_id != batch[-1].entity_id:
+                yield from _export_entity(node, conn, batch, names)
                 batch = []
-            current = row.entity_id
             batch.append(row)
         if batch:
-            lines, r = _export_entity(node, conn, batch, names, coll.marking_id)
-            entities += 1
-            restricted += r
-            yield from lines
-    if entities:
-        with node.db.writer.begin() as wconn:
-            record(
-                wconn,
-                AuditEvent(
-                    "export",
-                    reader.username,
-                    reader.org,
-                    [f"collection:{collection}"],
-                    purpose,
-                    {"entities": entities, "format": "ftm"},
-                ),
-            )
+            yield from _export_entity(node, conn, batch, names)
 
 
-def _export_entity(node: Node, conn, rows, names, base_mid: int) -> tuple[list[str], int]:
+def _export_entity(node: Node, conn, rows, names) -> list[str]:
     groups: dict[int, list] = {}
     for row in rows:
         groups.setdefault(row.marking_id, []).append(row)
     lines = []
-    for mid in sorted(groups, key=lambda m: (m != base_mid, m)):
+    for mid in sorted(groups):
         stmts = _statements(node, conn, groups[mid], names)
         for proxy, _marking, _used in assemble(stmts):
             data = proxy.to_dict()
-            if mid != base_mid:
-                data["marking"] = node.catalogue.get(conn, mid).to_dict()
+            data["marking"] = node.catalogue.get(conn, mid).to_dict()
             lines.append(json.dumps(data, ensure_ascii=False, sort_keys=True) + "\n")
-    return lines, int(any(m != base_mid for m in groups))
+    return lines
 
 
 def list_audit(

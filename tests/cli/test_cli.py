@@ -424,12 +424,14 @@ def test_export_round_trip(cli, built):
     # Stricter-marked properties come in lines of their own, with their marking.
     assert len(lines) > len(built.files["cases"].read_text().splitlines())
     assert merged(lines) == merged(built.files["cases"].read_text().splitlines())
-    restricted = [json.loads(line) for line in lines if "marking" in json.loads(line)]
+    # Every line carries its marking, so markings travel with exported data.
+    decoded = [json.loads(line) for line in lines]
+    assert all("marking" in d for d in decoded)
+    restricted = [d for d in decoded if d["marking"]["release_to"] == []]
     assert {(d["id"], tuple(d["properties"])) for d in restricted} == {
         ("p-jose", ("birthDate",)),
         ("o-hotel-jose", ("percentage",)),
     }
-    assert all(d["marking"]["release_to"] == [] for d in restricted)
 
 
 def test_export_reload_keeps_markings(cli, tmp_path):
@@ -453,7 +455,8 @@ def test_export_as_partner_is_what_the_partner_may_see(cli):
     assert set(entities) == {"p-jose", "p-lucia", "c-hotel", "o-hotel-jose"}
     assert "birthDate" not in entities["p-jose"]
     assert "percentage" not in entities["o-hotel-jose"]
-    assert all("marking" not in json.loads(line) for line in lines)
+    # The partner's export carries the originator's marking on every line.
+    assert {json.loads(line)["marking"]["originator"] for line in lines} == {"MXFGR"}
 
 
 def test_export_to_missing_directory(cli, tmp_path):

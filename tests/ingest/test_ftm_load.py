@@ -157,10 +157,15 @@ def test_reload_with_changed_marking_remarks_the_statement(tf):
     assert marking_of(tf, "fgr", "p1", "id", "p1")["tlp"] == "amber"
     line["marking"] = {"tlp": "amber+strict", "handling": ["H1", "H2"]}
     del line["property_markings"]
-    load(tf, [json.dumps(line)])
-    for prop, value in (("name", "Ana"), ("id", "p1")):
-        got = marking_of(tf, "fgr", "p1", prop, value)
-        assert (got["tlp"], got["handling"]) == ("amber+strict", "H1,H2")
+    summary = load(tf, [json.dumps(line)])
+    assert summary.kept_stricter == 1
+    # The id statement is tightened; the RED name is not loosened by a load
+    # that marks it AMBER+STRICT: it keeps the most restrictive of both.
+    got = marking_of(tf, "fgr", "p1", "id", "p1")
+    assert (got["tlp"], got["handling"]) == ("amber+strict", "H1,H2")
+    got = marking_of(tf, "fgr", "p1", "name", "Ana")
+    assert (got["tlp"], got["handling"], got["recipients"]) == ("red", "H1,H2", "ana")
+    assert got["release_to"] == ""
 
 
 # -- error handling ---------------------------------------------------------------------

@@ -41,7 +41,9 @@ def _write_entity(
     if parsed.marking is not None:
         line_mid = writer.marking_for(parsed.marking, f"{where}: field 'marking'")
     prop_mids = {
-        name: writer.marking_for(marking, f"{where}: field 'property_markings.{name}'")
+        name: writer.marking_for(
+            marking, f"{where}: field 'property_markings.{name}'", floor=line_mid
+        )
         for name, marking in parsed.property_markings.items()
     }
     summary.dropped += len(parsed.dropped)
@@ -116,6 +118,7 @@ def load_lines(
                 summary.skipped += 1
                 summary.errors.append({"line": number, "error": exc.message})
         writer.flush()
+        summary.kept_stricter = writer.kept_stricter
         record(
             conn,
             AuditEvent(

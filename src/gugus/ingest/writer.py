@@ -14,13 +14,14 @@ from sqlalchemy import Connection
 from gugus.admin import check_marking
 from gugus.clock import now_iso
 from gugus.errors import InvalidInput
-from gugus.model.markings import Marking
+from gugus.model.markings import Marking, combine
 from gugus.model.statements import statement_id
 from gugus.store import statements as stmt_sql
 from gugus.store.db import Dialect
-from gugus.store.markings import marking_id
+from gugus.store.markings import marking_id, markings_by_ids
 
 BATCH = 5000
+MID = stmt_sql.ROW_FIELDS.index("marking_id")
 
 
 @dataclass
@@ -32,6 +33,7 @@ class Summary:
     lines: int = 0
     skipped: int = 0
     dropped: int = 0
+    kept_stricter: int = 0
     errors: list[dict] = field(default_factory=list)
     dropped_values: list[dict] = field(default_factory=list)
 
@@ -44,6 +46,7 @@ class Summary:
             "statements": self.statements,
             "skipped_lines": self.skipped,
             "dropped_values": self.dropped,
+            "kept_stricter_markings": self.kept_stricter,
             "errors": self.errors[:100],
             "dropped_examples": self.dropped_values[:20],
         }
@@ -59,26 +62,53 @@ class StatementWriter:
         self.base = base
         self.now = now_iso()
         self._marking_ids: dict[str, int] = {}
-        self._checked: set[str] = set()
-        self.base_id = marking_id(conn, base, self._marking_ids)
+        self._markings: dict[int, Marking] = {}
+        self._checked: set[tuple[str, str]] = set()
+        self.base_id = self._store(base)
+        self.kept_stricter = 0
         self._rows: dict[str, tuple] = {}
         self._upserter = stmt_sql.Upserter(conn, dialect)
         self.written = 0
 
-    def marking_for(self, data, where: str) -> int:
+    def _store(self, marking: Marking) -> int:
+        mid = marking_id(self.conn, marking, self._marking_ids)
+        self._markings[mid] = marking
+        return mid
+
+    def marking_for(self, data, where: str, floor: int | None = None) -> int:
         """Id of an override marking given in the input, after checking it is
-        not looser than the collection's."""
+        not looser than the collection's nor than ``floor`` (the line's own
+        marking, for a property marking)."""
         marking = Marking.from_dict(data, self.base.originator, where=where)
-        if marking.key not in self._checked:
-            problems = marking.loosening_against(self.base)
-            if problems:
-                raise InvalidInput(
-                    f"{where}: looser than collection {self.collection.name!r}'s marking "
-                    f"({self.base.label()}): " + "; ".join(problems)
-                )
+        floor_marking = self._markings[floor] if floor is not None else self.base
+        if (marking.key, floor_marking.key) not in self._checked:
+            for bound, what in (
+                (self.base, f"collection {self.collection.name!r}'s marking"),
+                (floor_marking, "the line's marking"),
+            ):
+                problems = marking.loosening_against(bound)
+                if problems:
+                    raise InvalidInput(
+                        f"{where}: looser than {what} ({bound.label()}): " + "; ".join(problems)
+                    )
             check_marking(self.conn, marking, where)
-            self._checked.add(marking.key)
-        return marking_id(self.conn, marking, self._marking_ids)
+            self._checked.add((marking.key, floor_marking.key))
+        return self._store(marking)
+
+    def _resolve(self, old: int, new: int) -> int:
+        """The marking a statement keeps when loaded again: a new marking may
+        tighten the old one; one that would loosen it is combined with it
+        (most restrictive of both), so a re-load never widens visibility."""
+        if old == new:
+            return new
+        missing = [m for m in (old, new) if m not in self._markings]
+        if missing:
+            self._markings.update(markings_by_ids(self.conn, missing))
+        old_m, new_m = self._markings[old], self._markings[new]
+        if not new_m.loosening_against(old_m):
+            return new
+        self.kept_stricter += 1
+        return self._store(combine([old_m, new_m]))
 
     def add(
         self,
@@ -91,8 +121,11 @@ class StatementWriter:
         origin: str,
     ) -> None:
         sid = statement_id(self.collection.name, entity_id, prop, value)
+        previous = self._rows.get(sid)
+        if previous is not None:
+            mid = self._resolve(previous[MID], mid)
         # Same order as stmt_sql.ROW_FIELDS.  Keyed by statement id: a value
-        # repeated within one batch is written once (the last marking wins).
+        # repeated within one batch is written once.
         self._rows[sid] = (
             sid,
             entity_id,
@@ -112,6 +145,15 @@ class StatementWriter:
 
     def flush(self) -> None:
         if self._rows:
-            self._upserter.write(list(self._rows.values()))
+            rows = list(self._rows.values())
+            existing = stmt_sql.existing_markings(self.conn, [(r[1], r[0]) for r in rows])
+            if existing:
+                rows = [
+                    r
+                    if r[0] not in existing
+                    else (*r[:MID], self._resolve(existing[r[0]], r[MID]), *r[MID + 1 :])
+                    for r in rows
+                ]
+            self._upserter.write(rows)
             self.written += len(self._rows)
             self._rows = {}

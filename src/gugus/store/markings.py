@@ -45,6 +45,11 @@ def marking_id(conn: Connection, marking: Marking, cache: dict | None = None) ->
     return found
 
 
+def markings_by_ids(conn: Connection, ids: list[int]) -> dict[int, Marking]:
+    rows = conn.execute(select(markings).where(markings.c.id.in_(ids)))
+    return {row.id: _row_to_marking(row) for row in rows}
+
+
 def markings_since(conn: Connection, after_id: int) -> list[tuple[int, Marking]]:
     rows = conn.execute(select(markings).where(markings.c.id > after_id).order_by(markings.c.id))
     return [(row.id, _row_to_marking(row)) for row in rows]

@@ -51,6 +51,18 @@ ROW_FIELDS = (
 )
 
 
+def existing_markings(conn: Connection, keys: Sequence[tuple[str, str]]) -> dict[str, int]:
+    """Marking ids of the statements (entity id, statement id) already stored."""
+    if not keys:
+        return {}
+    wanted = {sid for _, sid in keys}
+    query = select(statements.c.id, statements.c.marking_id).where(
+        statements.c.entity_id.in_(sorted({eid for eid, _ in keys})),
+        statements.c.id.in_(sorted(wanted)),
+    )
+    return {row.id: row.marking_id for row in conn.execute(query)}
+
+
 def upsert(conn: Connection, dialect: Dialect, rows: Sequence[dict]) -> None:
     """Upsert statement rows given as dicts (small writes; bulk loads use Upserter)."""
     Upserter(conn, dialect).write([tuple(row[k] for k in ROW_FIELDS) for row in rows])
