@@ -38,12 +38,14 @@ class Node:
 
     def scope(self, reader: Reader) -> ReadScope:
         """The stored markings this reader may see, decided by gugus.access."""
+        with self.db.reader.connect() as conn:
+            self.catalogue.refresh(conn)
+        version, items = self.catalogue.snapshot()
         with self._lock:
-            with self.db.reader.connect() as conn:
-                self.catalogue.refresh(conn)
             cached = self._scopes.get(reader)
-            if cached and cached[0] == self.catalogue.max_id:
+            if cached and cached[0] == version:
                 return cached[1]
-            scope = scope_for(reader, self.catalogue.items())
-            self._scopes[reader] = (self.catalogue.max_id, scope)
-            return scope
+        scope = scope_for(reader, items)
+        with self._lock:
+            self._scopes[reader] = (version, scope)
+        return scope

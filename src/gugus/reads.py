@@ -217,17 +217,49 @@ def list_audit(
     decision, orgs = audit_orgs(reader)
     if not decision.allowed:
         raise Forbidden(decision.reason)
+    scope = node.scope(reader)
     with node.db.reader.connect() as conn:
         rows = audit_sql.list_for_orgs(
             conn, sorted(orgs), limit=max(1, min(limit, 1000)), before=before, action=action
         )
-    out = []
-    for r in rows:
-        item = dict(r._mapping)
-        item["object_ids"] = json.loads(item["object_ids"])
-        item["detail"] = json.loads(item["detail"])
-        out.append(item)
-    return out
+        items = []
+        for r in rows:
+            item = dict(r._mapping)
+            item["object_ids"] = json.loads(item["object_ids"])
+            item["detail"] = json.loads(item["detail"])
+            items.append(item)
+        visible = _visible_objects(conn, scope, {o for i in items for o in i["object_ids"]})
+    for item in items:
+        hidden = [o for o in item["object_ids"] if o not in visible]
+        if hidden:
+            # A colleague may have read what the supervisor may not see (e.g.
+            # a TLP:RED record naming only that colleague): the record shows
+            # that something was read, not what.
+            item["object_ids"] = [o if o in visible else REDACTED for o in item["object_ids"]]
+            item["detail"] = {k: v for k, v in item["detail"].items() if k not in _REVEALING}
+            item["detail"]["redacted"] = len(hidden)
+    return items
+
+
+REDACTED = "[not visible to you]"
+_REVEALING = {"query", "results", "statements", "entities", "marking"}
+
+
+def _visible_objects(conn, scope: ReadScope, objects: set[str]) -> set[str]:
+    """Which audit object ids the scope may see: entities with a visible
+    statement, collections with a visible default marking; other kinds
+    (users, tokens, organisations) are not data and stay as they are."""
+    entity_ids = [o for o in objects if ":" not in o]
+    visible = {r.entity_id for r in stmt_sql.for_entities(conn, scope, entity_ids)}
+    for o in objects:
+        kind, _, name = o.partition(":")
+        if kind == "collection":
+            coll = directory.get_collection(conn, name)
+            if coll is not None and scope.allows(coll.marking_id):
+                visible.add(o)
+        elif name:
+            visible.add(o)
+    return visible
 
 
 __all__ = [

@@ -91,6 +91,13 @@ def check_world(node, world) -> None:
                 ).scalar_one()
             assert all(r["org"] == user["org"] for r in records)
             assert len(records) == total
+            # Colleagues' reads of what this supervisor may not see are redacted.
+            seen_entities = {s[0] for s in allowed}
+            for r in records:
+                for o in r["object_ids"]:
+                    assert ":" in o or o == reads.REDACTED or o in seen_entities, (user, r)
+                if reads.REDACTED in r["object_ids"]:
+                    assert "query" not in r["detail"]
         else:
             with pytest.raises(Forbidden):
                 reads.list_audit(node, reader)

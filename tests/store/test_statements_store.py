@@ -141,7 +141,7 @@ def people(store):
 def scope_of(node, reader, only=None):
     with node.db.reader.connect() as conn:
         node.catalogue.refresh(conn)
-    items = node.catalogue.items()
+    _, items = node.catalogue.snapshot()
     if only is not None:
         items = [(mid, m) for mid, m in items if mid in only]
     return scope_for(reader, items)

@@ -94,9 +94,14 @@ class VerifyResult:
 
 
 def verify(conn: Connection) -> VerifyResult:
+    # The head is read before the scan: records appended while verify runs
+    # (other writers) then follow it and are checked too, instead of looking
+    # like a head that ran ahead of the log.
+    start_seq, start_hash = sql.head(conn)
     expected_seq = 1
     prev = GENESIS
     count = 0
+    head_seen = start_seq == 0
     for row in sql.iter_all(conn):
         data = dict(row._mapping)
         if data["seq"] != expected_seq:
@@ -115,15 +120,28 @@ def verify(conn: Connection) -> VerifyResult:
             return VerifyResult(
                 False, count, data["seq"], f"record {data['seq']} was changed (hash mismatch)"
             )
+        if data["seq"] == start_seq:
+            if data["hash"] != start_hash:
+                return VerifyResult(
+                    False, count, data["seq"], f"record {data['seq']} does not match the head"
+                )
+            head_seen = True
         prev = data["hash"]
         expected_seq += 1
         count += 1
-    head_seq, head_hash = sql.head(conn)
-    if head_seq != count or head_hash != prev:
+    if not head_seen:
         return VerifyResult(
             False,
             count,
-            count + 1 if head_seq > count else head_seq,
-            f"log ends at record {count} but its head says {head_seq} (records removed from the end or head altered)",
+            count + 1,
+            f"log ends at record {count} but its head says {start_seq} (records removed from the end or head altered)",
+        )
+    end_seq, end_hash = sql.head(conn)
+    if count > end_seq or (count == end_seq and prev != end_hash):
+        return VerifyResult(
+            False,
+            count,
+            end_seq + 1,
+            f"record {end_seq + 1} follows the head (appended without going through the log)",
         )
     return VerifyResult(True, count)

@@ -18,6 +18,7 @@ from gugus.ingest.writer import StatementWriter, Summary
 from gugus.model.statements import ID_PROP
 from gugus.node import Node
 from gugus.store import directory
+from gugus.store.markings import markings_by_ids
 
 PARALLEL_BYTES = 4 * 1024 * 1024
 
@@ -93,8 +94,9 @@ def load_lines(
                 )
             if not actor.role.may_load:
                 raise Forbidden(f"role {actor.role.value} may not load data")
-        node.catalogue.refresh(conn)
-        base = node.catalogue.get(conn, collection.marking_id)
+        # Looked up directly: this write transaction must not feed the shared
+        # catalogue (what it sees is not committed yet).
+        base = markings_by_ids(conn, [collection.marking_id])[collection.marking_id]
         writer = StatementWriter(conn, node.db.dialect, collection, base)
         for number, parsed, error in parsed_lines(lines, source, parallel=parallel):
             where = f"{source}: line {number}"

@@ -65,7 +65,7 @@ def parse_entity(line: str, where: str) -> ParsedEntity | None:
     if not valid_entity_id(entity_id):
         raise InvalidInput(
             f"{where}: field 'id': {entity_id[:80]!r} is not a valid entity id "
-            "(letters, digits, '.', '-', '_')"
+            "(letters, digits, '.' and '-')"
         )
     properties = data.get("properties", {})
     if not isinstance(properties, dict):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, insert, select
+import threading
+
+from sqlalchemy import Connection, func, insert, select
 
 from gugus.model.markings import TLP, Marking
 from gugus.store.tables import markings
@@ -56,22 +58,49 @@ def markings_since(conn: Connection, after_id: int) -> list[tuple[int, Marking]]
 
 
 class MarkingCatalogue:
-    """All stored markings, kept in memory (markings are immutable, only
-    appended; there are few distinct ones)."""
+    """All stored markings, kept in memory (markings are immutable, only ever
+    added, and few).  Refresh it only through connections that see committed
+    data: a marking of an uncommitted transaction could be rolled back and its
+    id reused.
+
+    PostgreSQL may commit marking ids out of order, so the catalogue reloads
+    whenever the stored count differs from what it holds, not only past the
+    highest id it knows.
+    """
 
     def __init__(self) -> None:
         self.by_id: dict[int, Marking] = {}
-        self.max_id = 0
+        self.version = 0
+        self._lock = threading.Lock()
 
     def refresh(self, conn: Connection) -> None:
-        for mid, marking in markings_since(conn, self.max_id):
-            self.by_id[mid] = marking
-            self.max_id = max(self.max_id, mid)
+        stored = conn.execute(select(func.count()).select_from(markings)).scalar_one()
+        with self._lock:
+            if stored == len(self.by_id):
+                return
+        rows = conn.execute(select(markings).order_by(markings.c.id)).all()
+        with self._lock:
+            for row in rows:
+                if row.id not in self.by_id:
+                    self.by_id[row.id] = _row_to_marking(row)
+            self.version += 1
 
     def get(self, conn: Connection, mid: int) -> Marking:
-        if mid not in self.by_id:
+        marking = self.by_id.get(mid)
+        if marking is None:
             self.refresh(conn)
-        return self.by_id[mid]
+            marking = self.by_id.get(mid)
+        if marking is None:  # committed after the count was read
+            found = markings_by_ids(conn, [mid])
+            if mid not in found:
+                raise KeyError(f"marking {mid} not found")
+            with self._lock:
+                self.by_id[mid] = found[mid]
+                self.version += 1
+            marking = found[mid]
+        return marking
 
-    def items(self) -> list[tuple[int, Marking]]:
-        return list(self.by_id.items())
+    def snapshot(self) -> tuple[int, list[tuple[int, Marking]]]:
+        """(version, items) read together."""
+        with self._lock:
+            return self.version, list(self.by_id.items())
