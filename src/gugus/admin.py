@@ -9,7 +9,7 @@ from sqlalchemy import Connection
 
 from gugus.access import Reader
 from gugus.audit import AuditEvent, record
-from gugus.auth import generate_password, hash_password, issue_token
+from gugus.auth import MAX_TOKEN_DAYS, generate_password, hash_password, issue_token
 from gugus.errors import InvalidInput
 from gugus.model.markings import Marking
 from gugus.model.roles import Role
@@ -85,6 +85,8 @@ def add_user(
     """Create a user; returns the password if generated and a first API token (shown once)."""
     _check_name("username", username)
     parsed = Role.parse(role)
+    if not 0 < token_days <= MAX_TOKEN_DAYS:  # checked before anything is written
+        raise InvalidInput(f"--token-days: must be positive and at most {MAX_TOKEN_DAYS}")
     generated = password is None
     password = password or generate_password()
     if len(password) < 8:

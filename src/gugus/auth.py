@@ -20,6 +20,7 @@ from gugus.store import directory
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 TOKEN_PREFIX = "ggs_"  # noqa: S105 - a prefix that makes leaked tokens greppable, not a secret
 DEFAULT_TOKEN_DAYS = 30
+MAX_TOKEN_DAYS = 3650
 
 
 def hash_password(password: str) -> str:
@@ -32,6 +33,8 @@ def generate_password() -> str:
 
 @functools.cache
 def _dummy_hash() -> str:
+    """Computed once (``warm_up`` at server start) so unknown users cost the
+    same argon2 verification as known ones."""
     return _hasher.hash(secrets.token_urlsafe(16))
 
 
@@ -60,8 +63,8 @@ def issue_token(
     node: Node, reader: Reader, *, days: float = DEFAULT_TOKEN_DAYS, label: str | None = None
 ) -> tuple[str, str]:
     """A new token (shown once; only its hash is stored) and its expiry."""
-    if days <= 0:
-        raise InvalidInput("days: a token lifetime must be positive")
+    if not 0 < days <= MAX_TOKEN_DAYS:
+        raise InvalidInput(f"days: a token lifetime must be positive and at most {MAX_TOKEN_DAYS}")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     expires = in_days(days)
     with node.db.writer.begin() as conn:
@@ -109,3 +112,7 @@ def list_tokens(node: Node, reader: Reader) -> list[dict]:
             {k: r._mapping[k] for k in ("id", "label", "created_at", "expires_at", "revoked_at")}
             for r in directory.list_tokens(conn, reader.user_id)
         ]
+
+
+def warm_up() -> None:
+    _dummy_hash()

@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from gugus import admin, auth, reads
@@ -34,6 +35,15 @@ app.add_typer(org_app, name="org")
 app.add_typer(user_app, name="user")
 app.add_typer(coll_app, name="collection")
 app.add_typer(audit_app, name="audit")
+
+
+class SafeTable(Table):
+    """A table whose cells are shown as text, never read as Rich markup
+    (stored names and purposes may contain "[...]")."""
+
+    def add_row(self, *cells, **kwargs) -> None:
+        super().add_row(*(escape(c) if isinstance(c, str) else c for c in cells), **kwargs)
+
 
 out = Console()
 err = Console(stderr=True)
@@ -61,7 +71,7 @@ def handled(func):
         try:
             return func(*args, **kwargs)
         except GugusError as exc:
-            err.print(f"[bold red]error:[/] {exc.message}", highlight=False, soft_wrap=True)
+            err.print(f"[bold red]error:[/] {escape(exc.message)}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
 
     return wrapper
@@ -109,7 +119,7 @@ def org_list(db: DbOpt = None, as_json: JsonOpt = False) -> None:
         rows = [dict(r._mapping) for r in directory.list_organisations(conn)]
     if as_json:
         return _print_json(rows)
-    table = Table("code", "name", "country")
+    table = SafeTable("code", "name", "country")
     for r in rows:
         table.add_row(r["code"], r["name"], r["country"])
     out.print(table)
@@ -165,7 +175,7 @@ def user_list(
         ]
     if as_json:
         return _print_json(rows)
-    table = Table("username", "org", "role")
+    table = SafeTable("username", "org", "role")
     for r in rows:
         table.add_row(r["username"], r["org"], r["role"])
     out.print(table)
@@ -192,7 +202,7 @@ def user_tokens(username: str, db: DbOpt = None, as_json: JsonOpt = False) -> No
     rows = auth.list_tokens(node, node.reader(username))
     if as_json:
         return _print_json(rows)
-    table = Table("id", "label", "created", "expires", "revoked")
+    table = SafeTable("id", "label", "created", "expires", "revoked")
     for r in rows:
         table.add_row(
             str(r["id"]), r["label"] or "", r["created_at"], r["expires_at"], r["revoked_at"] or ""
@@ -260,7 +270,7 @@ def collection_list(db: DbOpt = None, as_json: JsonOpt = False) -> None:
     rows = admin.list_collections(_node(db))
     if as_json:
         return _print_json(rows)
-    table = Table("name", "org", "marking", "release to")
+    table = SafeTable("name", "org", "marking", "release to")
     for r in rows:
         m = r["marking"]
         table.add_row(
@@ -298,7 +308,7 @@ def load(
     ).to_dict()
     if as_json:
         return _print_json(summary)
-    table = Table(
+    table = SafeTable(
         "lines",
         "entities",
         "statements",
@@ -314,12 +324,15 @@ def load(
     )
     out.print(table)
     for e in summary["errors"][:20]:
-        err.print(f"skipped line {e['line']}: {e['error']}", highlight=False, soft_wrap=True)
+        err.print(
+            f"skipped line {e['line']}: {e['error']}", highlight=False, soft_wrap=True, markup=False
+        )
     for d in summary["dropped_examples"][:5]:
         err.print(
             f"dropped {d['type']} value {d['value']!r} ({d['where']}, {d['property']})",
             highlight=False,
             soft_wrap=True,
+            markup=False,
         )
 
 
@@ -371,7 +384,7 @@ def search(
     result = reads.search(node, node.reader(username), query, limit=limit, purpose=purpose)
     if as_json:
         return _print_json(result)
-    table = Table("id", "schema", "caption", "marking", "collections")
+    table = SafeTable("id", "schema", "caption", "marking", "collections")
     for r in result["results"]:
         table.add_row(
             r["id"],
@@ -402,14 +415,17 @@ def entity(
     )
     if as_json:
         return _print_json(data)
-    table = Table("property", "values", title=f"{data['schema']} {data['id']} — {data['caption']}")
+    table = SafeTable(
+        "property", "values", title=f"{data['schema']} {data['id']} — {data['caption']}"
+    )
     for prop, values in sorted(data["properties"].items()):
         table.add_row(prop, "\n".join(values))
     out.print(table)
     m = data["marking"]
     if m:
         out.print(
-            f"marking: TLP:{m['tlp'].upper()} {' '.join(m['handling'])} originator {m['originator']}"
+            f"marking: TLP:{m['tlp'].upper()} {' '.join(m['handling'])} originator {m['originator']}",
+            markup=False,
         )
 
 
@@ -426,7 +442,7 @@ def audit_verify_cmd(db: DbOpt = None, as_json: JsonOpt = False) -> None:
         out.print(f"audit log intact: {result.records} records")
     else:
         err.print(
-            f"[bold red]audit log damaged:[/] {result.problem} (first bad record: {result.first_bad})",
+            f"[bold red]audit log damaged:[/] {escape(result.problem)} (first bad record: {result.first_bad})",
             highlight=False,
             soft_wrap=True,
         )
@@ -448,7 +464,7 @@ def audit_list(
     rows = reads.list_audit(node, node.reader(username), limit=limit, action=action)
     if as_json:
         return _print_json(rows)
-    table = Table("seq", "time", "user", "action", "objects", "purpose")
+    table = SafeTable("seq", "time", "user", "action", "objects", "purpose")
     for r in rows:
         table.add_row(
             str(r["seq"]),
@@ -501,7 +517,7 @@ def demo(
         out.print(
             f"demo node: {result['db']}  ({result['statements']} statements in {result['seconds']:.1f} s)"
         )
-        table = Table(
+        table = SafeTable(
             "organisation",
             "username",
             "role",

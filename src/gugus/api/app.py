@@ -11,6 +11,7 @@ from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import gugus
+from gugus import auth
 from gugus.api import routes
 from gugus.errors import GugusError
 from gugus.node import Node
@@ -38,6 +39,7 @@ def create_app(node: Node) -> FastAPIOffline:
         description="Enforced information sharing for joint task forces against human trafficking.",
     )
     app.state.node = node
+    auth.warm_up()
 
     @app.exception_handler(GugusError)
     async def _gugus_error(_request: Request, exc: GugusError) -> JSONResponse:

@@ -30,7 +30,9 @@ def health(node: NodeDep) -> dict:
 
 @router.post("/token")
 def token(
-    node: NodeDep, username: Annotated[str, Form()], password: Annotated[str, Form()]
+    node: NodeDep,
+    username: Annotated[str, Form(max_length=128)],
+    password: Annotated[str, Form(max_length=1024)],
 ) -> dict:
     reader = auth.check_password(node, username, password)
     value, expires = auth.issue_token(node, reader, label="api")
@@ -71,9 +73,16 @@ async def load_entities(
     on_error: Annotated[str, Query(pattern="^(abort|skip)$")] = "abort",
 ) -> dict:
     """Load FollowTheMoney entity JSON lines (one transaction: all or nothing)."""
-    body = await request.body()
-    if len(body) > MAX_BODY:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > MAX_BODY:
         raise InvalidInput("body: larger than 256 MiB; split the upload")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise InvalidInput("body: larger than 256 MiB; split the upload")
+        chunks.append(chunk)
+    body = b"".join(chunks)
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
