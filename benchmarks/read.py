@@ -70,9 +70,10 @@ def raw_times(db: Path, entity_ids: list[str], words: list[str], marking_ids: li
         ent.append(time.perf_counter() - t0)
     for w in words[:500]:
         t0 = time.perf_counter()
+        # The same query gugus runs: newest matches first, visible only.
         conn.execute(
             "SELECT s.entity_id FROM statements_fts f JOIN statements s ON s.pk = f.rowid "  # noqa: S608
-            f"WHERE statements_fts MATCH ? AND s.marking_id IN ({marks}) GROUP BY s.entity_id LIMIT 20",
+            f"WHERE statements_fts MATCH ? AND s.marking_id IN ({marks}) ORDER BY f.rowid DESC LIMIT 80",
             (f'"{w}"',),
         ).fetchall()
         srch.append(time.perf_counter() - t0)
@@ -84,6 +85,7 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=Path("benchmarks/out/ingest"))
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--as-org", default="US-HSI", help="organisation of the reading user")
+    parser.add_argument("--workers", type=int, default=2, help="server processes")
     args = parser.parse_args()
     db = args.dir / "gugus.db"
     logins = json.loads((args.dir / "logins.json").read_text())
@@ -111,7 +113,18 @@ def main() -> None:
 
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "gugus.cli", "serve", "--db", str(db), "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "gugus.cli",
+            "serve",
+            "--db",
+            str(db),
+            "--port",
+            str(port),
+            "--workers",
+            str(args.workers),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )

@@ -482,16 +482,31 @@ def audit_list(
 def serve(
     host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port")] = 8000,
+    workers: Annotated[int, typer.Option("--workers", help="Server processes (one per core).")] = 1,
     db: DbOpt = None,
 ) -> None:
     """Serve the HTTP API (OpenAPI docs at /docs)."""
+    import os
+
     import uvicorn
 
     from gugus.api import create_app
 
-    node = _node(db)
+    node = _node(db)  # fails early, with the usual message, on a bad database
     out.print(f"gugus API on http://{host}:{port}/  (docs: http://{host}:{port}/docs)")
-    uvicorn.run(create_app(node), host=host, port=port, log_level="warning")
+    if workers > 1:
+        os.environ["GUGUS_DB"] = node.db.url
+        node.close()
+        uvicorn.run(
+            "gugus.api.app:app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+        )
+    else:
+        uvicorn.run(create_app(node), host=host, port=port, log_level="warning")
 
 
 @app.command()

@@ -70,3 +70,9 @@ def create_app(node: Node) -> FastAPIOffline:
 
     app.include_router(routes.router)
     return app
+
+
+def app_from_env() -> FastAPIOffline:
+    """Factory for multi-process serving: each worker opens the database named
+    by ``GUGUS_DB``."""
+    return create_app(Node.open(None))
