@@ -56,11 +56,11 @@ def existing_markings(conn: Connection, keys: Sequence[tuple[str, str]]) -> dict
     if not keys:
         return {}
     wanted = {sid for _, sid in keys}
+    # By entity only: with both IN lists SQLite probes their cross product.
     query = select(statements.c.id, statements.c.marking_id).where(
-        statements.c.entity_id.in_(sorted({eid for eid, _ in keys})),
-        statements.c.id.in_(sorted(wanted)),
+        statements.c.entity_id.in_(sorted({eid for eid, _ in keys}))
     )
-    return {row.id: row.marking_id for row in conn.execute(query)}
+    return {row.id: row.marking_id for row in conn.execute(query) if row.id in wanted}
 
 
 def upsert(conn: Connection, dialect: Dialect, rows: Sequence[dict]) -> None:
