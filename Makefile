@@ -29,7 +29,8 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/ingest.py
-	$(BIN)/python benchmarks/read.py
+	$(BIN)/python benchmarks/read.py --workers 1
+	$(BIN)/python benchmarks/read.py --workers 2
 
 clean:
 	rm -rf $(VENV) demo-node .pytest_cache

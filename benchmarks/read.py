@@ -85,7 +85,7 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=Path("benchmarks/out/ingest"))
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--as-org", default="US-HSI", help="organisation of the reading user")
-    parser.add_argument("--workers", type=int, default=2, help="server processes")
+    parser.add_argument("--workers", type=int, default=1, help="server processes")
     args = parser.parse_args()
     db = args.dir / "gugus.db"
     logins = json.loads((args.dir / "logins.json").read_text())

@@ -7,6 +7,7 @@ if-statements spread through the code.
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,6 +72,12 @@ def _sqlite_engine(url: str, begin: str, *, pool_size: int, cache_mb: int) -> En
     return engine
 
 
+@functools.cache
+def _code_head() -> str | None:
+    """The newest migration shipped with this code (parsing them is slow)."""
+    return ScriptDirectory(str(MIGRATIONS)).get_current_head()
+
+
 class Database:
     """Engines for one store.  ``writer`` serialises writes (SQLite: BEGIN
     IMMEDIATE, so concurrent writers queue instead of failing on lock
@@ -122,7 +129,7 @@ class Database:
             return MigrationContext.configure(conn).get_current_revision()
 
     def head(self) -> str | None:
-        return ScriptDirectory(str(MIGRATIONS)).get_current_head()
+        return _code_head()
 
     def ensure_ready(self) -> None:
         if self.path is not None and not self.path.exists():
