@@ -14,6 +14,7 @@ from gugus.errors import InvalidInput
 from gugus.model.markings import Marking
 from gugus.model.roles import Role
 from gugus.node import Node
+from gugus.reads import collection_view
 from gugus.store import directory
 from gugus.store.markings import marking_id
 
@@ -175,16 +176,6 @@ def add_collection(
 
 
 def list_collections(node: Node) -> list[dict]:
+    """Every collection of the node (the operator's view, not a reader's)."""
     with node.db.reader.connect() as conn:
-        node.catalogue.refresh(conn)
-        rows = directory.list_collections(conn)
-        return [
-            {
-                "name": r.name,
-                "org": r.org,
-                "label": r.label,
-                "country": r.country,
-                "marking": node.catalogue.get(conn, r.marking_id).to_dict(),
-            }
-            for r in rows
-        ]
+        return [collection_view(node, conn, r) for r in directory.list_collections(conn)]

@@ -135,17 +135,17 @@ def visible_collections(node: Node, reader: Reader) -> list[dict]:
     scope = node.scope(reader)
     with node.db.reader.connect() as conn:
         rows = directory.list_collections(conn)
-        return [
-            {
-                "name": r.name,
-                "org": r.org,
-                "label": r.label,
-                "country": r.country,
-                "marking": node.catalogue.get(conn, r.marking_id).to_dict(),
-            }
-            for r in rows
-            if scope.allows(r.marking_id)
-        ]
+        return [collection_view(node, conn, r) for r in rows if scope.allows(r.marking_id)]
+
+
+def collection_view(node: Node, conn, row) -> dict:
+    return {
+        "name": row.name,
+        "org": row.org,
+        "label": row.label,
+        "country": row.country,
+        "marking": node.catalogue.get(conn, row.marking_id).to_dict(),
+    }
 
 
 def export_collection(
@@ -263,7 +263,8 @@ def _visible_objects(conn, scope: ReadScope, objects: set[str]) -> set[str]:
 
 
 __all__ = [
-    "ReadScope",
+    "REDACTED",
+    "collection_view",
     "export_collection",
     "get_entity",
     "list_audit",
