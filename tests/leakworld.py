@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import unicodedata
 
+from hypothesis import HealthCheck
 from hypothesis import strategies as st
 from sqlalchemy import delete, update
 
@@ -197,3 +198,16 @@ def search_hits(allowed: set, word: str) -> set:
     """Entities a search for ``word`` must return: those with a visible text
     statement containing the word (accents folded)."""
     return {s[0] for s in allowed if s[1] in ("name", "notes") and word in fold_words(s[2])}
+
+
+# Each example rebuilds a whole world on the test's own database.
+SLOW_EXAMPLES = [
+    HealthCheck.too_slow,
+    HealthCheck.function_scoped_fixture,
+    HealthCheck.data_too_large,
+]
+
+
+def rebuild(node, world) -> None:
+    wipe(node)
+    build(node, world)

@@ -14,8 +14,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from leakworld import WORDS, build, expected_statements, search_hits, sees, wipe, worlds
+from hypothesis import given, settings
+from leakworld import SLOW_EXAMPLES, WORDS, expected_statements, rebuild, search_hits, sees, worlds
 from sqlalchemy import func, select
 
 from gugus import reads
@@ -104,17 +104,10 @@ def check_world(node, world) -> None:
 
 
 def test_no_read_path_leaks(node):
-    @settings(
-        suppress_health_check=[
-            HealthCheck.too_slow,
-            HealthCheck.function_scoped_fixture,
-            HealthCheck.data_too_large,
-        ]
-    )
+    @settings(suppress_health_check=SLOW_EXAMPLES)
     @given(world=worlds())
     def run(world):
-        wipe(node)
-        build(node, world)
+        rebuild(node, world)
         check_world(node, world)
 
     run()

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, given, settings
-from leakworld import WORDS, build, expected_statements, search_hits, sees, wipe, worlds
+from hypothesis import given, settings
+from leakworld import SLOW_EXAMPLES, WORDS, expected_statements, rebuild, search_hits, sees, worlds
 
 from gugus.api import create_app
 from gugus.auth import issue_token
@@ -53,18 +53,10 @@ def test_no_route_leaks(node):
     client = TestClient(create_app(node))
     examples = max(20, settings().max_examples // 3)
 
-    @settings(
-        max_examples=examples,
-        suppress_health_check=[
-            HealthCheck.too_slow,
-            HealthCheck.function_scoped_fixture,
-            HealthCheck.data_too_large,
-        ],
-    )
+    @settings(max_examples=examples, suppress_health_check=SLOW_EXAMPLES)
     @given(world=worlds())
     def run(world):
-        wipe(node)
-        build(node, world)
+        rebuild(node, world)
         check_world_http(node, client, world)
 
     run()
