@@ -382,7 +382,7 @@ def test_load_malformed_line_loads_nothing(world, client):
     message = error_of(r, 400, "invalid_input")
     assert "line 2" in message and "JSON" in message
     assert "nothing was loaded" in message
-    assert r.json()["error"]["details"] == [{"line": 2, "source": "upload"}]
+    assert r.json()["error"]["details"] == [{"line": 2, "where": "upload: line 2", "source": "upload"}]
     assert statement_count(world.node) == before
     for entity_id in ("p-new-1", "c-new-2"):
         error_of(

@@ -193,7 +193,7 @@ def test_failed_load_details_name_the_line(module_world, module_lenient_client):
         headers={"Authorization": f"Bearer {module_world.tokens['mx_analyst']}"},
     )
     error = assert_envelope(response, 400)
-    assert error["details"] == [{"line": 3, "source": "upload"}]
+    assert error["details"] == [{"line": 3, "where": "upload: line 3", "source": "upload"}]
     assert error["message"].startswith("upload: line 3: ")
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from gugus import admin
 from gugus.errors import InvalidInput
-from gugus.ingest import ftm, parse
+from gugus.ingest import ftm, parsed
 from gugus.store.tables import statements
 
 
@@ -42,7 +42,7 @@ def lines(n: int, bad_at: int | None = None) -> list[str]:
 
 @pytest.fixture
 def small_chunks(monkeypatch):
-    monkeypatch.setattr(parse, "CHUNK", 50)  # many chunks, several in flight
+    monkeypatch.setattr(parsed, "CHUNK", 50)  # many chunks, several in flight
 
 
 def setup(node) -> None:

@@ -8,33 +8,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
 
 from followthemoney import model
 from followthemoney.types import registry
 
 from gugus.errors import InvalidInput
 from gugus.ingest.clean import clean_value
+from gugus.ingest.parsed import ParsedEntity, Record, chunked, ordered_map
 
 MAX_ID = 255
-CHUNK = 2000  # lines per task sent to the parsing process
-IN_FLIGHT = 4  # tasks queued ahead: bounds memory on files of any size
 
 
 def valid_entity_id(entity_id: str) -> bool:
     """FtM's rule for entity ids (no spaces, no control characters)."""
     return registry.entity.clean(entity_id) == entity_id
-
-
-@dataclass(slots=True)
-class ParsedEntity:
-    entity_id: str
-    schema: str
-    marking: dict | None
-    property_markings: dict
-    values: list[tuple[str, str, str]]  # (property, type, cleaned value)
-    dropped: list[dict]
 
 
 def parse_entity(line: str, where: str) -> ParsedEntity | None:
@@ -110,51 +97,23 @@ def parse_entity(line: str, where: str) -> ParsedEntity | None:
     return ParsedEntity(entity_id, schema.name, data.get("marking"), overrides, values, dropped)
 
 
-Outcome = tuple[int, ParsedEntity | None, InvalidInput | None]
-
-
-def _parse_chunk(start: int, lines: list[str], source: str) -> list[Outcome]:
-    out: list[Outcome] = []
+def _parse_chunk(start: int, lines: list[str], source: str) -> list[Record]:
+    out: list[Record] = []
     for offset, line in enumerate(lines):
         number = start + offset
+        where = f"{source}: line {number}"
+        rec = Record(number, where, "")
         try:
-            out.append((number, parse_entity(line, f"{source}: line {number}"), None))
+            parsed = parse_entity(line, where)
+            if parsed is not None:
+                rec.entities.append(parsed)
         except InvalidInput as exc:
-            out.append((number, None, exc))
+            rec.error = exc
+        out.append(rec)
     return out
 
 
-def _chunks(lines: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
-    chunk: list[str] = []
-    start = 1
-    for number, line in enumerate(lines, start=1):
-        if not chunk:
-            start = number
-        chunk.append(line)
-        if len(chunk) >= CHUNK:
-            yield start, chunk
-            chunk = []
-    if chunk:
-        yield start, chunk
-
-
-def parsed_lines(lines: Iterable[str], source: str, *, parallel: bool) -> Iterator[Outcome]:
-    """Parse lines in order; with ``parallel`` in a second process, a few
-    chunks ahead of the consumer (memory stays bounded)."""
-    if not parallel:
-        for start, chunk in _chunks(lines):
-            yield from _parse_chunk(start, chunk, source)
-        return
-    with ProcessPoolExecutor(max_workers=1) as pool:
-        pending: list[Future] = []
-        chunks = _chunks(lines)
-        try:
-            for start, chunk in chunks:
-                pending.append(pool.submit(_parse_chunk, start, chunk, source))
-                if len(pending) >= IN_FLIGHT:
-                    yield from pending.pop(0).result()
-            while pending:
-                yield from pending.pop(0).result()
-        finally:
-            for future in pending:
-                future.cancel()
+def parsed_lines(lines: Iterable[str], source: str, *, parallel: bool) -> Iterator[Record]:
+    """One record per line, in order; with ``parallel`` parsed in a second
+    process, a few chunks ahead of the consumer (memory stays bounded)."""
+    return ordered_map(_parse_chunk, chunked(lines), source, parallel=parallel)

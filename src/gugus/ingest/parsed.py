@@ -1,0 +1,90 @@
+"""What importers produce: cleaned entities grouped by input unit — pure, no I/O.
+
+Kept free of the database so mapping and parsing can run in a second process
+(:func:`ordered_map`) while the main process writes to the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+from gugus.errors import InvalidInput
+
+
+@dataclass(slots=True)
+class ParsedEntity:
+    """One entity's cleaned values, ready to write.
+
+    ``values`` are ``(property, type name, cleaned value)``; ``dropped`` lists
+    raw values FtM rejected (``{"where", "property", "value", "type"}``), so a
+    load reports them instead of losing them silently.  ``marking`` and
+    ``property_markings`` (dicts as in :meth:`Marking.from_dict`) may only
+    tighten the collection's marking.  ``origin`` overrides the record's
+    provenance for these values (e.g. the extraction backend that found them);
+    several ParsedEntity objects may share one entity id.
+    """
+
+    entity_id: str
+    schema: str
+    marking: dict | None = None
+    property_markings: dict = field(default_factory=dict)
+    values: list[tuple[str, str, str]] = field(default_factory=list)
+    dropped: list[dict] = field(default_factory=list)
+    origin: str | None = None
+
+
+@dataclass(slots=True)
+class Record:
+    """One input unit (line, row, file): all its entities load, or none."""
+
+    number: int  # line / row / file number, 1-based, for reports
+    where: str  # "people.csv: line 12" — prefixes every message
+    origin: str  # provenance of its statements, e.g. "import:people.csv:12"
+    entities: list[ParsedEntity] = field(default_factory=list)
+    error: InvalidInput | None = None
+
+
+CHUNK = 2000  # input units per task sent to the worker process
+IN_FLIGHT = 4  # tasks queued ahead: bounds memory on inputs of any size
+
+
+def chunked(items: Iterable, size: int | None = None) -> Iterator[tuple[int, list]]:
+    """``(number of the first item, items)`` chunks, numbering from 1."""
+    size = size or CHUNK
+    chunk: list = []
+    start = 1
+    for number, item in enumerate(items, start=1):
+        if not chunk:
+            start = number
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield start, chunk
+            chunk = []
+    if chunk:
+        yield start, chunk
+
+
+def ordered_map(
+    func: Callable[..., list], chunks: Iterable[tuple[int, list]], *args, parallel: bool
+) -> Iterator:
+    """``func(start, chunk, *args)`` over chunks, results in input order; with
+    ``parallel`` in a second process, a few chunks ahead of the consumer, so
+    memory stays bounded.  ``func`` must be a module-level (picklable) function."""
+    if not parallel:
+        for start, chunk in chunks:
+            yield from func(start, chunk, *args)
+        return
+    with ProcessPoolExecutor(max_workers=1) as pool:
+        pending: list[Future] = []
+        try:
+            for start, chunk in chunks:
+                pending.append(pool.submit(func, start, chunk, *args))
+                if len(pending) >= IN_FLIGHT:
+                    yield from pending.pop(0).result()
+            while pending:
+                yield from pending.pop(0).result()
+        finally:
+            for future in pending:
+                future.cancel()
