@@ -19,3 +19,8 @@ def now_iso() -> str:
 
 def in_days(days: float) -> str:
     return iso(now() + timedelta(days=days))
+
+
+def today():
+    """The load date (UTC), e.g. to pin the year of a year-less date."""
+    return now().date()

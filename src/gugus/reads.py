@@ -149,7 +149,7 @@ def collection_view(node: Node, conn, row) -> dict:
 
 
 def export_collection(
-    node: Node, reader: Reader, collection: str, *, purpose: str | None = None
+    node: Node, reader: Reader, collection: str, *, purpose: str | None = None, fmt: str = "ftm"
 ) -> Iterator[str]:
     """FtM JSON lines of what the reader may see in a collection.
 
@@ -173,7 +173,7 @@ def export_collection(
                 reader.org,
                 [f"collection:{collection}"],
                 purpose,
-                {"format": "ftm"},
+                {"format": fmt},
             ),
         )
     return _export_lines(node, scope, coll)

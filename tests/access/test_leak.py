@@ -1,8 +1,8 @@
 """The property-based leak test.
 
 Random organisations, users, collections, markings and statements; for every
-user, every read path (entity, search, export, collection listing, audit
-listing) must return exactly what the rules allow — not one statement more,
+user, every read path (entity, search, export — FtM and HTCDS —, collection
+listing, audit listing) must return exactly what the rules allow — not one statement more,
 not one less.  The oracle below restates the rules independently of
 ``gugus.access`` so a wrong policy fails here too.
 
@@ -11,23 +11,63 @@ Runs 500 examples per backend in CI (hypothesis profile "ci").
 
 from __future__ import annotations
 
+import csv
 import json
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
-from leakworld import SLOW_EXAMPLES, WORDS, expected_statements, rebuild, search_hits, sees, worlds
+from leakworld import (
+    SLOW_EXAMPLES,
+    WORDS,
+    expected_statements,
+    fold_words,
+    rebuild,
+    search_hits,
+    sees,
+    worlds,
+)
 from sqlalchemy import func, select
 
 from gugus import reads
 from gugus.errors import Forbidden, NotFound
+from gugus.htcds_export import export_htcds
 from gugus.store.tables import audit_log
+
+WORD_SET = frozenset(WORDS)
 
 
 def statement_set(entity: dict) -> set:
     return {(s["entity_id"], s["prop"], s["value"], s["collection"]) for s in entity["statements"]}
 
 
-def check_world(node, world) -> None:
+def check_htcds_export(node, reader, collection: str, want: set, tmp: Path) -> None:
+    """The HTCDS export holds only what the reader may see: every row is a
+    visible entity, and every word in its cells comes from that entity's
+    visible values (the world's names and notes draw on one small vocabulary,
+    so an invisible value would bring a word the visible ones lack)."""
+    out = tmp / f"{reader.username}-{collection}.csv"
+    export_htcds(node, reader, collection, out, fmt="csv")
+    with open(out, encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    header, body = rows[0], rows[2:]
+    id_col = header.index("gugus_entity_id")
+    words: dict[str, set] = {}
+    for s in want:
+        if s[1] != "id":
+            words.setdefault(s[0], set()).update(fold_words(s[2]))
+    for row in body:
+        eid = row[id_col]
+        assert eid in {s[0] for s in want}, (reader.username, collection, eid)
+        for code, cell in zip(header, row, strict=False):
+            if code.startswith("gugus_") or not cell:
+                continue
+            for word in fold_words(cell.replace(";", " ").replace(":", " ")):
+                if word in WORD_SET:
+                    assert word in words.get(eid, set()), (reader.username, collection, eid, code)
+
+
+def check_world(node, world, tmp: Path) -> None:
     entity_ids = sorted({line["id"] for _, line in world["lines"]}) + ["e-missing"]
     for user in world["users"]:
         reader = node.reader(user["name"])
@@ -79,6 +119,7 @@ def check_world(node, world) -> None:
             # exports a line (its id is implied by the line, not a statement).
             assert {s for s in got if s[1] != "id"} == {s for s in want if s[1] != "id"}
             assert {s[0] for s in got} == {s[0] for s in want}
+            check_htcds_export(node, reader, c["name"], want, tmp)
 
         # audit listing: a supervisor sees exactly its organisation's records
         if user["role"] == "supervisor":
@@ -103,11 +144,11 @@ def check_world(node, world) -> None:
                 reads.list_audit(node, reader)
 
 
-def test_no_read_path_leaks(node):
+def test_no_read_path_leaks(node, tmp_path):
     @settings(suppress_health_check=SLOW_EXAMPLES)
     @given(world=worlds())
     def run(world):
         rebuild(node, world)
-        check_world(node, world)
+        check_world(node, world, tmp_path)
 
     run()

@@ -13,18 +13,35 @@ audited.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from gugus.access import Reader
 from gugus.audit import AuditEvent, record
 from gugus.errors import Forbidden, InvalidInput, NotFound
 from gugus.ingest.parsed import ParsedEntity, Record
 from gugus.ingest.writer import StatementWriter, Summary
+from gugus.model.markings import Marking
 from gugus.model.statements import ID_PROP
 from gugus.node import Node
 from gugus.store import directory
 from gugus.store.markings import markings_by_ids
 
 ON_ERROR = ("abort", "skip")
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """The collection a load writes into, as importers see it: its default
+    country (for phones written without +country: the collection's country,
+    else its organisation's) and its marking (victim rows are marked from it,
+    never more loosely)."""
+
+    id: int
+    name: str
+    org: str
+    country: str | None
+    marking_id: int
+    marking: Marking
 
 
 def check_on_error(on_error: str) -> None:
@@ -35,7 +52,7 @@ def check_on_error(on_error: str) -> None:
 def load_records(
     node: Node,
     collection_name: str,
-    records: Iterable[Record] | Callable[[object], Iterable[Record]],
+    records: Iterable[Record] | Callable[[Target], Iterable[Record]],
     *,
     source: str,
     actor: Reader | None = None,
@@ -45,8 +62,8 @@ def load_records(
 ) -> Summary:
     """Write records into a collection in one transaction and audit the load.
 
-    ``records`` may be a callable taking the collection row (so an importer can
-    use the collection's default country or marking) and returning records.
+    ``records`` may be a callable taking the :class:`Target` collection (so an
+    importer can use its default country or marking) and returning records.
     """
     check_on_error(on_error)
     summary = Summary(collection_name, source)
@@ -69,7 +86,17 @@ def load_records(
         base = markings_by_ids(conn, [collection.marking_id])[collection.marking_id]
         writer = StatementWriter(conn, node.db.dialect, collection, base)
         if callable(records):
-            records = records(collection)
+            records = records(
+                Target(
+                    collection.id,
+                    collection.name,
+                    collection.org,
+                    collection.country
+                    or directory.require_organisation(conn, collection.org).country,
+                    collection.marking_id,
+                    base,
+                )
+            )
         for rec in records:
             summary.lines = rec.number
             try:

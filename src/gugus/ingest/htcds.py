@@ -1,0 +1,802 @@
+"""IOM HTCDS 2.0 case files (XLSX or CSV) → people, trafficking events, cases.
+
+Layout: row 1 holds HTCDS field codes (``prs_FirstName``, ``vic_TraffickingStatus``
+…), row 2 may hold their labels (as in IOM's template), data follows.  Every
+row becomes a Person (with its mailing Address), an Event per historic
+trafficking event and per ``vic_LocationOf…`` value, a CourtCase for the case
+fields, and Organizations for ``org_`` / ``per_Organisation`` — see
+:mod:`gugus.ingest.htcds_fields` for where each field goes and docs/htcds.md
+for the reasons.
+
+Victims are protected by default: everything a victim's rows produce (or a
+minor's, or anyone's with victim-context fields) is marked with the most
+restrictive marking the collection allows (:func:`protected_marking`).
+
+The file is read and its header checked before the load starts; rows are then
+cleaned and grouped by person (a person may span several rows, e.g. one per
+trafficking event) inside the load's transaction, through
+:func:`gugus.ingest.load.load_records`.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import math
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from followthemoney import model
+from followthemoney.util import make_entity_id
+from openpyxl.utils import get_column_letter
+
+from gugus import clock
+from gugus.access import Reader
+from gugus.errors import InvalidInput, NotFound
+from gugus.ingest.clean import clean_value
+from gugus.ingest.htcds_fields import (
+    FIELDS,
+    GENDER,
+    GUGUS_ID,
+    GUGUS_LABELS,
+    GUGUS_MARKING,
+    GUGUS_PREFIX,
+    GUGUS_ROLE,
+    PERPETRATOR,
+    PERPETRATOR_TOPIC,
+    ROLE_WORDS,
+    VICTIM,
+    Field,
+    clean_cell,
+    close_codes,
+    codes_for_label,
+    field_for_code,
+    make_tag,
+    parse_marking,
+)
+from gugus.ingest.load import check_on_error, load_records
+from gugus.ingest.parse import MAX_ID, valid_entity_id
+from gugus.ingest.parsed import ParsedEntity, Record
+from gugus.ingest.writer import Summary
+from gugus.model.markings import TLP, Marking, combine
+from gugus.node import Node
+from gugus.reads import collection_view
+
+__all__ = ["load_htcds", "protected_marking", "read_table"]
+
+CASE_TYPE = "Human trafficking case (IOM HTCDS)"
+CASE_ORG_ROLE = "organisation"
+MEMBER_ROLE = "perpetrator's organisation (per_Organisation)"
+EVENT_NAMES = {
+    "vic_LocationOfRecruitment": "Recruitment",
+    "vic_LocationOfExploitation": "Exploitation",
+}
+VICTIM_STATUS = {"PossibleVictimOfTrafficking", "ActualVictimOfTrafficking"}
+_NOT_VICTIM_CONTEXT = {"vic_TraffickingStatus", "vic_TraffickingStatusDecisionMakingOrg"}
+# Migration status "separated or unaccompanied child" (no field of its own in 2.0).
+_UNACCOMPANIED = re.compile(
+    r"\bunaccompanied\b|\bseparated\s+(child|minor)|\bno\s+acompa[nñ]ad[oa]s?\b", re.IGNORECASE
+)
+_CSV_ESCAPED = re.compile(r"^'[=+\-@\t\r]")
+
+
+# -- reading the file ------------------------------------------------------------
+def read_table(path: Path) -> list[tuple[int, list]]:
+    """``(row number, cells)`` of an XLSX (the sheet holding HTCDS codes in
+    row 1) or CSV file; cells are text or None, numbered as a spreadsheet shows
+    them."""
+    if not path.exists():
+        raise NotFound(f"{path}: no such file")
+    if path.is_dir():
+        raise InvalidInput(f"{path}: is a directory (an HTCDS case file is .xlsx or .csv)")
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return _read_xlsx(path)
+    if suffix in (".csv", ".tsv", ".txt"):
+        return _read_csv(path)
+    raise InvalidInput(
+        f"{path}: an HTCDS case file is .xlsx or .csv (got {suffix or 'no extension'})"
+    )
+
+
+def _read_xlsx(path: Path) -> list[tuple[int, list]]:
+    from zipfile import BadZipFile
+
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (BadZipFile, InvalidFileException, OSError, KeyError, ValueError) as exc:
+        raise InvalidInput(f"{path}: not a readable XLSX workbook ({exc})") from None
+    try:
+        # The sheet whose row 1 names HTCDS fields (IOM's template: Sheet1),
+        # else the first one.
+        sheets = book.worksheets
+        chosen = next(
+            (
+                sheet
+                for sheet in sheets
+                for first in sheet.iter_rows(max_row=1, values_only=True)
+                if any(_cell_names_field(_cell(v)) for v in first)
+            ),
+            sheets[0] if sheets else None,
+        )
+        if chosen is None:
+            return []
+        return [
+            (n, [_cell(v) for v in values])
+            for n, values in enumerate(chosen.iter_rows(values_only=True), start=1)
+        ]
+    finally:
+        book.close()
+
+
+def _cell_names_field(value: str | None) -> bool:
+    return bool(value) and field_for_code(value) is not None
+
+
+def _read_csv(path: Path) -> list[tuple[int, list]]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(
+            f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); "
+            "save it as 'CSV UTF-8' and load it again"
+        ) from None
+    # Row 1 holds plain field codes: its most frequent separator is the file's
+    # (Excel in Spanish locales writes ';').
+    first = text.split("\n", 1)[0]
+    delimiter = max(",;\t", key=first.count) if any(d in first for d in ",;\t") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        return [(n, [_csv_cell(v) for v in values]) for n, values in enumerate(reader, start=1)]
+    except csv.Error as exc:
+        raise InvalidInput(f"{path}: row {reader.line_num}: not valid CSV ({exc})") from None
+
+
+def _csv_cell(value: str) -> str | None:
+    # The exporter escapes formula-like text with a leading apostrophe.
+    if _CSV_ESCAPED.match(value):
+        value = value[1:]
+    return _cell(value)
+
+
+def _cell(value) -> str | None:
+    """A cell as text: dates ISO, integral numbers without '.0', booleans
+    true/false, empty as None."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0, 0):
+            return value.date().isoformat()
+        return value.replace(tzinfo=None, microsecond=0).isoformat()
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, float):
+        if math.isfinite(value) and value.is_integer():
+            return str(int(value))
+        return repr(value)
+    text = str(value).strip()
+    return text or None
+
+
+# -- the header ------------------------------------------------------------------
+@dataclass(frozen=True)
+class Column:
+    index: int
+    letter: str
+    code: str | None  # a field code or a gugus_ column; None: not loaded
+    ignored: bool = False  # a gugus_ column of another tool: its values are not data
+
+
+def resolve_columns(path: Path, rows: list[tuple[int, list]]) -> tuple[list[Column], int]:
+    """The columns of row 1 and the number of header rows (1, or 2 with the
+    labels row).  Unknown columns are an error naming them (with close matches);
+    ``gugus_`` columns other than gugus's own are ignored."""
+    if not rows:
+        raise InvalidInput(f"{path}: the file is empty (row 1 must hold HTCDS field codes)")
+    codes_row = rows[0][1]
+    labels_row = rows[1][1] if len(rows) > 1 and _is_labels_row(rows[1][1]) else None
+    if not any(_cell_names_field(v) for v in codes_row) and _is_labels_row(codes_row):
+        raise InvalidInput(
+            f"{path}: row 1 holds field labels; it must hold HTCDS field codes "
+            "(e.g. prs_FirstName, vic_TraffickingStatus), the labels may follow in row 2"
+        )
+    width = max(len(codes_row), len(labels_row or []))
+    columns: list[Column] = []
+    unknown: list[str] = []
+    seen: dict[str, str] = {}
+    for i in range(width):
+        letter = get_column_letter(i + 1)
+        head = codes_row[i] if i < len(codes_row) else None
+        code = _column_code(
+            path, letter, head, labels_row[i] if labels_row and i < len(labels_row) else None
+        )
+        if code is _IGNORED:
+            columns.append(Column(i, letter, None, ignored=True))
+            continue
+        if code is _UNKNOWN:
+            hint = close_codes(head or "")
+            unknown.append(
+                f"{letter} {head!r}" + (f" (did you mean {' or '.join(hint)}?)" if hint else "")
+            )
+            continue
+        if code is not None:
+            if code in seen:
+                raise InvalidInput(
+                    f"{path}: columns {seen[code]} and {letter} both hold {code}; keep one"
+                )
+            seen[code] = letter
+        columns.append(Column(i, letter, code))
+    if unknown:
+        raise InvalidInput(
+            f"{path}: unknown column(s) in row 1: {'; '.join(unknown)} — row 1 must hold "
+            "HTCDS 2.0 field codes (see docs/htcds.md); columns starting with gugus_ are ignored",
+            details=[{"where": str(path), "unknown_columns": unknown}],
+        )
+    if not any(c.code in FIELDS for c in columns):
+        raise InvalidInput(
+            f"{path}: no HTCDS field code in row 1 (e.g. prs_FirstName, vic_TraffickingStatus)"
+        )
+    return columns, 2 if labels_row is not None else 1
+
+
+_UNKNOWN, _IGNORED = object(), object()
+
+
+def _column_code(path: Path, letter: str, head: str | None, label: str | None):
+    if head:
+        if head.strip().casefold().startswith(GUGUS_PREFIX):
+            name = head.strip().casefold()
+            return name if name in GUGUS_LABELS else _IGNORED
+        found = field_for_code(head)
+        return found.code if found else _UNKNOWN
+    if not label:
+        return None  # e.g. the template's row-counter column A
+    codes = codes_for_label(label)
+    if len(codes) > 1:
+        raise InvalidInput(
+            f"{path}: column {letter} has no field code and its label {label!r} fits "
+            f"{', '.join(codes)}; put the code in row 1"
+        )
+    return codes[0] if codes else _UNKNOWN
+
+
+def _is_labels_row(cells: list) -> bool:
+    filled = [c for c in cells if c and not c.casefold().startswith(GUGUS_PREFIX)]
+    return bool(filled) and all(codes_for_label(c) for c in filled)
+
+
+# -- rows ------------------------------------------------------------------------------
+@dataclass
+class Row:
+    """One data row, cleaned: values by field code, what was dropped, gugus columns."""
+
+    number: int
+    where: str
+    values: dict[str, list[str]] = field(default_factory=dict)
+    raw: dict[str, str] = field(default_factory=dict)
+    dropped: list[dict] = field(default_factory=list)
+    gugus_id: str | None = None
+    roles: set[str] = field(default_factory=set)
+    marking: dict | None = None
+    error: InvalidInput | None = None
+
+    def first(self, code: str) -> str | None:
+        values = self.values.get(code)
+        return values[0] if values else None
+
+    def fail(self, message: str) -> None:
+        if self.error is None:
+            self.error = InvalidInput(message)
+
+
+@dataclass(frozen=True)
+class Context:
+    path: Path
+    collection: str
+    org: str
+    country: str | None  # the collection's default country (lower case), for phones
+    base: Marking
+    today: dt.date
+
+
+_PHONE_HINTS = {
+    "prs_HomePhone": ("prs_MailingCountry", "prs_Citizenship"),
+    "prs_MobilePhone": ("prs_MailingCountry", "prs_Citizenship"),
+    "org_Phone": ("org_ShippingCountry",),
+}
+
+
+def parse_row(ctx: Context, columns: list[Column], number: int, cells: list) -> Row | None:
+    """Clean one data row; None when it is empty.  Values FtM rejects are
+    dropped and reported; a bad gugus_ cell makes the row an error."""
+    where = f"{ctx.path}: row {number}"
+    row = Row(number, where)
+    texts: dict[str, tuple[Column, str]] = {}
+    for col in columns:
+        value = cells[col.index] if col.index < len(cells) else None
+        if value is None:
+            continue
+        if col.code is None:
+            if not (col.ignored or value.isdigit()):  # a row counter (IOM's column A) is not data
+                row.fail(
+                    f"{where}, column {col.letter}: {value[:80]!r} is in a column with no field code in row 1"
+                )
+            continue
+        texts[col.code] = (col, value)
+    extra = [c for c in cells[len(columns) :] if c is not None and not str(c).isdigit()]
+    if extra:
+        row.fail(f"{where}: {len(cells)} cells but the header has {len(columns)} columns")
+    if not texts:
+        return None if row.error is None else row
+    # Countries first: phones without + are read in them.
+    order = sorted(
+        texts, key=lambda code: FIELDS[code].kind == "phone" if code in FIELDS else False
+    )
+    for code in order:
+        col, text = texts[code]
+        if code not in FIELDS:
+            _gugus_cell(ctx, row, col, text)
+            continue
+        f = FIELDS[code]
+        row.raw[code] = text
+        hints = [c for hint in _PHONE_HINTS.get(code, ()) for c in row.values.get(hint, [])] + (
+            [ctx.country] if ctx.country else []
+        )
+        values, reason = clean_cell(f, text, list(dict.fromkeys(hints)))
+        values = [v for v in values if v]
+        if values:
+            row.values[code] = list(dict.fromkeys(values))
+        if reason:
+            row.dropped.append(
+                {
+                    "where": f"{where}, column {col.letter} ({code})",
+                    "property": code,
+                    "value": text[:200],
+                    "type": f.kind,
+                    "reason": reason,
+                }
+            )
+    return row
+
+
+def _gugus_cell(ctx: Context, row: Row, col: Column, text: str) -> None:
+    where = f"{row.where}, column {col.letter} ({col.code})"
+    if col.code == GUGUS_ID:
+        value = text.strip()
+        if len(value) > MAX_ID or not valid_entity_id(value):
+            row.fail(f"{where}: {value[:80]!r} is not a valid entity id")
+        else:
+            row.gugus_id = value
+    elif col.code == GUGUS_ROLE:
+        for word in re.split(r"[;,|]", text):
+            key = _fold(word).replace(" ", "")
+            if not key:
+                continue
+            if key not in ROLE_WORDS:
+                row.fail(f"{where}: unknown role {word.strip()!r} (allowed: victim, perpetrator)")
+            else:
+                row.roles.add(ROLE_WORDS[key])
+    elif col.code == GUGUS_MARKING:
+        try:
+            data = parse_marking(text, where)
+            Marking.from_dict(data, ctx.org, where=where)  # originator and fields checked
+            row.marking = data
+        except InvalidInput as exc:
+            row.fail(exc.message)
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
+def person_id(ctx: Context, row: Row) -> str:
+    """Stable id of the row's person: the gugus_entity_id given, else the
+    identity number, else full name + birth date, else the whole row."""
+    if row.gugus_id:
+        return row.gugus_id
+    number = row.first("prs_IdentityNumber")
+    if number:
+        return make_entity_id("htcds-person", ctx.collection, "id", _fold(number))
+    names = [
+        _fold(row.first(c) or "") for c in ("prs_FirstName", "prs_MiddleName", "prs_SecondName")
+    ]
+    birth = row.first("prs_Birthdate")
+    if any(names) and birth:
+        return make_entity_id("htcds-person", ctx.collection, "name", *names, birth)
+    content = [f"{code}={row.raw[code]}" for code in sorted(row.raw)]
+    return make_entity_id("htcds-person", ctx.collection, "row", *content)
+
+
+# -- who is protected ----------------------------------------------------------------
+@dataclass
+class Facts:
+    """What all rows of one person say about them."""
+
+    roles: set[str]
+    protected: bool
+    minor: bool
+    name: str | None
+
+
+def person_facts(rows: list[Row], today: dt.date) -> Facts:
+    roles: set[str] = set()
+    values: dict[str, list[str]] = defaultdict(list)
+    for row in rows:
+        roles |= row.roles
+        for code, vals in row.values.items():
+            values[code].extend(vals)
+    status = set(values.get("vic_TraffickingStatus", []))
+    context = any(c.startswith("vic_") and c not in _NOT_VICTIM_CONTEXT for c in values)
+    if status & VICTIM_STATUS or (context and not status):
+        roles.add(VICTIM)
+    if any(c.startswith("per_") for c in values):
+        roles.add(PERPETRATOR)
+    minor = _minor(values, rows, today)
+    protected = VICTIM in roles or minor or any(c.startswith("vic_") for c in values)
+    name = next((n for n in (full_name(r) for r in rows) if n), None)
+    return Facts(roles, protected, minor, name)
+
+
+def _minor(values: dict[str, list[str]], rows: list[Row], today: dt.date) -> bool:
+    """Under 18: at the earliest case or event date (today when none), at the
+    latest birth date a partial date allows; or when trafficked; or described
+    as an unaccompanied / separated child."""
+    for age in values.get("vic_AgeWhenTrafficked", []):
+        if float(age) < 18:
+            return True
+    if any(_UNACCOMPANIED.search(text) for row in rows for text in row.raw.values()):
+        return True
+    dates = [
+        _earliest(v)
+        for code in ("cas_IncomingReferralDate", "cas_OutgoingReferralDate", "hte_Date")
+        for v in values.get(code, [])
+    ]
+    reference = min([d for d in dates if d] or [today])
+    for birth in values.get("prs_Birthdate", []):
+        latest = _latest(birth)
+        if latest is not None and reference < _add_years(latest, 18):
+            return True
+    return False
+
+
+def _earliest(value: str) -> dt.date | None:
+    parts = value[:10].split("-")
+    try:
+        return dt.date(
+            int(parts[0]),
+            int(parts[1]) if len(parts) > 1 else 1,
+            int(parts[2]) if len(parts) > 2 else 1,
+        )
+    except (ValueError, IndexError):
+        return None
+
+
+def _latest(value: str) -> dt.date | None:
+    parts = value[:10].split("-")
+    try:
+        year = int(parts[0])
+        if len(parts) == 1:
+            return dt.date(year, 12, 31)
+        month = int(parts[1])
+        if len(parts) == 2:
+            following = dt.date(year + month // 12, month % 12 + 1, 1)
+            return following - dt.timedelta(days=1)
+        return dt.date(year, month, int(parts[2]))
+    except ValueError:
+        return None
+
+
+def _add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, month=3, day=1)
+
+
+def protected_marking(base: Marking, *, minor: bool = False) -> Marking:
+    """The most restrictive marking a collection with marking ``base`` allows
+    for a victim's (or minor's) data.
+
+    TLP:AMBER+STRICT with no release-to list (only the originating
+    organisation), the collection's handling codes plus H2 (no onward
+    dissemination without permission) and, for minors, H1 (not for court
+    without permission).  A TLP:RED collection stays RED with its named
+    recipients (who are already its only readers) and gains the same codes.
+    """
+    extra = {"H2", "H1"} if minor else {"H2"}
+    if base.tlp is TLP.RED:
+        marking = Marking.build(
+            TLP.RED,
+            base.originator,
+            base.handling | extra,
+            base.handling_text,
+            base.release_to,
+            base.recipients,
+            base.purpose,
+        )
+    else:
+        marking = Marking.build(
+            TLP.AMBER_STRICT,
+            base.originator,
+            base.handling | extra,
+            base.handling_text,
+            None,
+            None,
+            base.purpose,
+        )
+    problems = marking.loosening_against(base)
+    if problems:  # cannot happen; a guard, not a policy
+        raise InvalidInput(f"victim marking would loosen the collection's: {'; '.join(problems)}")
+    return marking
+
+
+def row_marking(ctx: Context, row: Row, facts: Facts) -> dict | None:
+    """The marking of everything a row produces, as a dict for ParsedEntity
+    (None: the collection's).  A gugus_marking cell can only tighten it."""
+    marking = protected_marking(ctx.base, minor=facts.minor) if facts.protected else ctx.base
+    if row.marking is not None:
+        given = Marking.from_dict(row.marking, ctx.org, where=f"{row.where} ({GUGUS_MARKING})")
+        marking = combine([marking, given]) or marking
+    return None if marking == ctx.base else marking.to_dict()
+
+
+# -- entities of a row -------------------------------------------------------------
+class _Entities:
+    """The entities one row produces, values cleaned once more by FtM (so the
+    statement types are FtM's)."""
+
+    def __init__(self, row: Row, marking: dict | None) -> None:
+        self.row = row
+        self.marking = marking
+        self.items: dict[str, ParsedEntity] = {}
+
+    def make(self, entity_id: str, schema: str) -> str:
+        if entity_id not in self.items:
+            self.items[entity_id] = ParsedEntity(entity_id, schema, self.marking)
+        return entity_id
+
+    def add(self, entity_id: str, prop_name: str, value: str | None) -> None:
+        if not value:
+            return
+        parsed = self.items[entity_id]
+        prop = model.get(parsed.schema).get(prop_name)
+        cleaned = clean_value(prop, value)
+        if cleaned is None:
+            parsed.dropped.append(
+                {
+                    "where": self.row.where,
+                    "property": prop_name,
+                    "value": value[:200],
+                    "type": prop.type.name,
+                }
+            )
+            return
+        item = (prop.name, prop.type.name, cleaned)
+        if item not in parsed.values:
+            parsed.values.append(item)
+
+    def fields(self, entity_id: str, pairs: list[tuple[Field, list[str]]]) -> None:
+        """Each field's values on its property and/or as ``code: value`` tags."""
+        for f, values in pairs:
+            for value in values:
+                if f.prop is not None:
+                    self.add(
+                        entity_id, f.prop, GENDER.get(value) if f.code == "prs_Gender" else value
+                    )
+                if f.tagged:
+                    self.add(entity_id, f.tag_prop, make_tag(f.code, value))
+
+
+def full_name(row: Row) -> str | None:
+    parts = [row.first(c) for c in ("prs_FirstName", "prs_MiddleName", "prs_SecondName")]
+    return " ".join(p for p in parts if p) or None
+
+
+def _address(ents: _Entities, owner: str, pairs: list[tuple[Field, list[str]]]):
+    """An Address entity of ``owner`` from its street/city/… fields: (id, full
+    text, country) or None when no part is given."""
+    if not pairs:
+        return None
+    parts = {f.prop: values[0] for f, values in pairs}
+    country = parts.get("country")
+    shown = [parts.get(k) for k in ("street", "city", "state", "postalCode")]
+    full = ", ".join(p for p in [*shown, country.upper() if country else None] if p)
+    address_id = ents.make(
+        make_entity_id("htcds-address", owner, full, parts.get("latitude"), parts.get("longitude")),
+        "Address",
+    )
+    ents.add(address_id, "full", full)
+    ents.fields(address_id, pairs)
+    return address_id, full, country
+
+
+def row_entities(ctx: Context, row: Row, pid: str, facts: Facts) -> list[ParsedEntity]:
+    ents = _Entities(row, row_marking(ctx, row, facts))
+    by_target: dict[str, list[tuple[Field, list[str]]]] = defaultdict(list)
+    for code, values in row.values.items():
+        by_target[FIELDS[code].target].append((FIELDS[code], values))
+
+    ents.make(pid, "Person")
+    ents.fields(pid, by_target["person"])
+    ents.add(pid, "name", full_name(row))
+    for role in sorted(facts.roles):
+        ents.add(pid, "classification", role)
+    if PERPETRATOR in facts.roles:
+        ents.add(pid, "topics", PERPETRATOR_TOPIC)
+        labels = dict(
+            zip(
+                FIELDS["per_RoleInProcess"].values,
+                FIELDS["per_RoleInProcess"].value_labels,
+                strict=False,
+            )
+        )
+        for value in row.values.get("per_RoleInProcess", []):
+            ents.add(pid, "classification", labels.get(value, value))
+    mailing = _address(ents, pid, by_target["mailing"])
+    if mailing:
+        ents.add(pid, "addressEntity", mailing[0])
+        ents.add(pid, "address", mailing[1])
+        ents.add(pid, "country", mailing[2])
+
+    if by_target["event"] or by_target["place"]:
+        _event(ents, row, pid, by_target)
+    for code, label in EVENT_NAMES.items():
+        for value in row.values.get(code, []):
+            eid = ents.make(make_entity_id("htcds-event", pid, code, value), "Event")
+            ents.add(eid, "name", f"{label}: {value}")
+            ents.add(eid, "location", value)
+            ents.add(eid, "involved", pid)
+            ents.fields(eid, [(FIELDS[code], [value])])
+
+    if by_target["case"] or by_target["org"] or by_target["org_place"]:
+        case_id = ents.make(make_entity_id("htcds-case", pid), "CourtCase")
+        ents.add(case_id, "name", f"HTCDS case: {facts.name or pid[:12]}")
+        ents.add(case_id, "type", CASE_TYPE)
+        ents.fields(case_id, by_target["case"])
+        _party(ents, case_id, pid, "; ".join(sorted(facts.roles)) or "person")
+        if by_target["org"] or by_target["org_place"]:
+            key = _fold(row.first("org_Name") or "") or "|".join(
+                f"{c}={row.raw[c]}" for c in sorted(row.raw) if c.startswith("org_")
+            )
+            oid = ents.make(make_entity_id("htcds-org", ctx.org, key), "Organization")
+            ents.fields(oid, by_target["org"])
+            place = _address(ents, oid, by_target["org_place"])
+            if place:
+                ents.add(oid, "addressEntity", place[0])
+                ents.add(oid, "address", place[1])
+                ents.add(oid, "country", place[2])
+            _party(ents, case_id, oid, CASE_ORG_ROLE)
+
+    for name in row.values.get("per_Organisation", []):
+        oid = ents.make(make_entity_id("htcds-per-org", ctx.org, _fold(name)), "Organization")
+        ents.add(oid, "name", name)
+        mid = ents.make(make_entity_id("htcds-member", pid, oid), "Membership")
+        ents.add(mid, "member", pid)
+        ents.add(mid, "organization", oid)
+        ents.add(mid, "role", MEMBER_ROLE)
+
+    items = list(ents.items.values())
+    items[0].dropped.extend(row.dropped)
+    return items
+
+
+def _event(ents: _Entities, row: Row, pid: str, by_target) -> None:
+    kinds = row.values.get("hte_Type", [])
+    place_parts = {f.prop: values[0] for f, values in by_target["place"]}
+    eid = ents.make(
+        make_entity_id(
+            "htcds-event",
+            pid,
+            *kinds,
+            *row.values.get("hte_Date", []),
+            *(f"{k}={v}" for k, v in sorted(place_parts.items())),
+            *row.values.get("hte_Description", []),
+        ),
+        "Event",
+    )
+    place = _address(ents, eid, by_target["place"])
+    label = kinds[0] if kinds else "Trafficking event"
+    ents.add(eid, "name", f"{label}: {place[1]}" if place and place[1] else label)
+    ents.add(eid, "involved", pid)
+    ents.fields(eid, by_target["event"])
+    if place:
+        ents.add(eid, "addressEntity", place[0])
+        ents.add(eid, "location", place[1])
+        ents.add(eid, "country", place[2])
+
+
+def _party(ents: _Entities, case_id: str, party: str, role: str) -> None:
+    link = ents.make(make_entity_id("htcds-party", case_id, party), "CourtCaseParty")
+    ents.add(link, "case", case_id)
+    ents.add(link, "party", party)
+    ents.add(link, "role", role)
+
+
+# -- the load ----------------------------------------------------------------------------
+def collection_marking(node: Node, collection) -> Marking:
+    """The collection's default marking.  Read through the public collection
+    view (a committed, immutable marking) unless the load loop passes it."""
+    given = getattr(collection, "marking", None)
+    if isinstance(given, Marking):
+        return given
+    with node.db.reader.connect() as conn:
+        data = collection_view(node, conn, collection)["marking"]
+    return Marking.from_dict(data, collection.org)
+
+
+def htcds_records(node: Node, path: Path, table: list[tuple[int, list]]):
+    """The callable :func:`load_records` runs with the collection row: rows
+    cleaned, grouped by person, then one Record per non-empty row."""
+    columns, header_rows = resolve_columns(path, table)
+
+    def records(collection) -> list[Record]:
+        ctx = Context(
+            path=path,
+            collection=collection.name,
+            org=collection.org,
+            country=(collection.country or "").lower() or None,
+            base=collection_marking(node, collection),
+            today=clock.now().date(),
+        )
+        rows = [
+            row
+            for number, cells in table[header_rows:]
+            if (row := parse_row(ctx, columns, number, cells)) is not None
+        ]
+        ids = {row.number: person_id(ctx, row) for row in rows}
+        groups: dict[str, list[Row]] = defaultdict(list)
+        for row in rows:
+            groups[ids[row.number]].append(row)
+        facts = {pid: person_facts(group, ctx.today) for pid, group in groups.items()}
+        out = []
+        for row in rows:
+            rec = Record(row.number, row.where, f"import:{path.name}:{row.number}", error=row.error)
+            if rec.error is None:
+                pid = ids[row.number]
+                try:
+                    rec.entities = row_entities(ctx, row, pid, facts[pid])
+                except InvalidInput as exc:
+                    rec.error = exc
+            out.append(rec)
+        return out
+
+    return records
+
+
+def load_htcds(
+    node: Node,
+    collection: str,
+    path: Path,
+    *,
+    actor: Reader | None = None,
+    on_error: str = "abort",
+    purpose: str | None = None,
+    progress: Callable[[Record], None] | None = None,
+) -> Summary:
+    """Load an HTCDS 2.0 case file (XLSX or CSV) into a collection, in one
+    transaction.  The file and its header are checked before anything is
+    written; ``on_error="skip"`` skips bad rows and reports them."""
+    check_on_error(on_error)
+    path = Path(path)
+    table = read_table(path)
+    return load_records(
+        node,
+        collection,
+        htcds_records(node, path, table),
+        source=str(path),
+        actor=actor,
+        on_error=on_error,
+        purpose=purpose,
+        progress=progress,
+    )
