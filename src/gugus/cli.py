@@ -240,7 +240,13 @@ def collection_add(
     purpose: Annotated[str | None, typer.Option("--purpose", help="Purpose / legal basis.")] = None,
     label: Annotated[str | None, typer.Option("--label")] = None,
     country: Annotated[
-        str | None, typer.Option("--country", help="Default country of the data (ISO 3166).")
+        str | None,
+        typer.Option(
+            "--country",
+            help="Default country of the data (ISO 3166): phones written without +country "
+            "are read as this country's (default: none — such phones need a country "
+            "column or are counted as dropped).",
+        ),
     ] = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
@@ -270,12 +276,13 @@ def collection_list(db: DbOpt = None, as_json: JsonOpt = False) -> None:
     rows = admin.list_collections(_node(db))
     if as_json:
         return _print_json(rows)
-    table = SafeTable("name", "org", "marking", "release to")
+    table = SafeTable("name", "org", "country", "marking", "release to")
     for r in rows:
         m = r["marking"]
         table.add_row(
             r["name"],
             r["org"],
+            (r.get("country") or "").upper() or "-",
             f"TLP:{m['tlp'].upper()} {' '.join(m['handling'])}",
             ",".join(m["release_to"]),
         )
@@ -374,8 +381,11 @@ def load(
     )
     out.print(table)
     for e in summary["errors"][:20]:
+        where = e.get("where") or ""
         err.print(
-            f"skipped {e.get('where') or 'line ' + str(e['line'])}: {e['error']}",
+            f"skipped line {e['line']}: {e['error']}"
+            if not where or ": line " in where
+            else f"skipped: {e['error']}",
             highlight=False,
             soft_wrap=True,
             markup=False,

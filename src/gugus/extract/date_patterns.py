@@ -84,7 +84,15 @@ def _patterns(lang: str | None) -> _Patterns:
     month_parts += [en_months, rf"(?:{en_abbr})(?=\.|\s+\d{{4}})"]
     weekday_parts.append(_alt(_cased(en.weekdays)))
     mon = "(?P<mon>" + "|".join(month_parts) + ")"
-    en_mon = rf"(?P<mon>{en_months}|(?:{en_abbr})(?=\.))"
+    # "Oct. 4", "Feb 14th 2023", "Feb 14, 2023": an abbreviation with a dot,
+    # or before a day with an ordinal suffix or a year ("Mar 3" stays a word).
+    en_mon = (
+        rf"(?P<mon>{en_months}|(?:{en_abbr})"
+        r"(?=\.|\s+\d{1,2}(?:st|nd|rd|th)\b|\s+\d{1,2},?\s+(?:1[89]|20)\d{2}\b))"
+    )
+    # "12-OCT-2022", "03-ene-2023" (forms and memos): any case, dashes or
+    # slashes, always with a year.
+    dash_mon = "(?P<mon>(?i:" + _alt(list(months)) + "))"
     wd = "(?P<wd>" + "|".join(weekday_parts) + ")"
     day = r"(?P<d>[12]\d|3[01]|0?[1-9])"
     year = r"(?P<y>(?:1[89]|20)\d{2})"
@@ -99,6 +107,10 @@ def _patterns(lang: str | None) -> _Patterns:
         (  # "June 8, 2021", "Tuesday, June 8"
             "mdy-name",
             rf"(?<![\w.,/-]){wd_prefix}{en_mon}\.?\s+{day}(?:st|nd|rd|th)?(?:,?\s+{year})?(?![\w:])",
+        ),
+        (  # "12-OCT-2022", "3/ene/2023"
+            "dmy-dash",
+            rf"(?<![\w/.-]){day}(?P<sep>[-/]){dash_mon}(?P=sep){year}(?![\w/-])",
         ),
         (  # "2021-06-08", "2021/06/08"
             "iso",
@@ -139,7 +151,7 @@ def candidates(text: str, lang: str | None, month_first: bool) -> list[Candidate
             groups = m.groupdict()
             weekday = pats.weekdays.get(groups["wd"].lower()) if groups.get("wd") else None
             year = written_year(groups["y"]) if groups.get("y") else 0
-            if name in ("dmy-name", "mdy-name"):
+            if name in ("dmy-name", "mdy-name", "dmy-dash"):
                 day, month = int(groups["d"]), pats.months[groups["mon"].lower()]
             elif name == "iso":
                 day, month = int(groups["d"]), int(groups["m"])

@@ -41,6 +41,16 @@ _DATELINE_CHARS = 200
 # ("Cd.", "St.").
 _SENTENCE_END = re.compile(r"(?<![A-Z])(?<!\b[A-Z][a-z])(?<!\b[A-Z][a-z][a-z])[.!?](?=\s)|\n")
 _WEEKDAY_YEARS = 60
+# Header lines before the first sentence: up to this many, each shorter than
+# this ("FOR IMMEDIATE RELEASE", "NOTA INFORMATIVA", "To: Case Agent").
+_HEADER_LINES = 8
+_HEADER_LINE = 60
+# A labelled date in a memo's header ("Date: 03/05/2023", "FECHA DEL REPORTE:
+# 12-OCT-2022", "Tanggal: …") dates the document.
+_LABELLED_CHARS = 1_000
+_DATE_LABEL = re.compile(
+    r"(?im)^[ \t]*(?:date|dated|fecha(?: del? [a-záéíóú]+)?|data|tanggal|tarikh)[ \t]*:[ \t]*"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,19 +107,44 @@ def weekday_date(cands: list[Candidate], today: datetime.date) -> datetime.date 
     return max(d for c in pinned if (d := fits(c, year)))
 
 
+def _opening(text: str) -> int:
+    """Where the dateline zone ends: the first sentence, or, when the text
+    opens with short header lines ("FOR IMMEDIATE RELEASE", "MEMORANDUM",
+    "To: …"), the first sentence after them; at most ``_DATELINE_CHARS`` past
+    the headers."""
+    pos = len(text) - len(text.lstrip())
+    for _ in range(_HEADER_LINES):
+        line_end = text.find("\n", pos)
+        if line_end < 0 or line_end - pos >= _HEADER_LINE:
+            break
+        pos = line_end + 1
+    first = _SENTENCE_END.search(text, pos)
+    end = first.start() if first else len(text)
+    if first and first.group() == "\n" and end - pos < _HEADER_LINE:
+        end = text.find("\n", end + 1)  # a short dated line: "Tuesday, September 12, 2023"
+        end = len(text) if end < 0 else end
+    return min(_DATELINE_CHARS + pos, end)
+
+
 def document_date(
     text: str, cands: list[Candidate], published: datetime.date | None, today: datetime.date
 ) -> DocumentDate:
     if published is not None:
         return DocumentDate(published, "given", False)
-    stripped = len(text) - len(text.lstrip())
-    first = _SENTENCE_END.search(text, stripped)
-    opening = min(_DATELINE_CHARS + stripped, first.start() if first else len(text))
+    opening = _opening(text)
     for c in cands:
         if c.start >= opening:
             break
-        if c.has_year and (d := _valid(c.year, c.month, c.day)):
+        if c.has_year and (d := _valid(c.year, c.month, c.day)) and d <= today:
             return DocumentDate(d, "dateline", False)
+    head = text[:_LABELLED_CHARS]
+    for m in _DATE_LABEL.finditer(head):
+        for c in cands:
+            if c.start >= m.end() + 3:
+                break
+            d = _valid(c.year, c.month, c.day) if c.has_year and c.start >= m.end() else None
+            if d is not None and d <= today:
+                return DocumentDate(d, "dateline", False)
     pinned = weekday_date(cands, today)
     if pinned is not None:
         return DocumentDate(pinned, "weekday", True)
@@ -186,6 +221,9 @@ def find_dates(
             else:
                 detail = "year from document date"
         else:
+            # Nothing dates the text: the latest such day not after the load
+            # date (a text does not report what has not happened yet).
+            c.rel = c.rel or "past"
             value = settle_year(c, today)
             inferred, detail, score = True, "year from load date", 0.4
         if value is None:

@@ -56,6 +56,9 @@ class Extraction:
     published_source: str | None
     published_inferred: bool
     items: list[Found] = field(default_factory=list)
+    # The document's main country: the collection's country unless the text
+    # says otherwise (see gugus.extract.country); None when nothing tells.
+    country: str | None = None
 
     def values(self, kind: str) -> list[str]:
         """Distinct values of one kind, in order of first appearance."""

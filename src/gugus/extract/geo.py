@@ -10,6 +10,7 @@ gazetteer so that "Mexico City" is a city and not the country Mexico.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
@@ -25,7 +26,11 @@ COUNTRIES_BACKEND = "gugus.countries/1"
 PLACES_BACKEND = "gugus.places/1"
 
 # CLDR names that are more often a person, a US state or a word than the country.
-_AMBIGUOUS = frozenset({"Chad", "Jordan", "Georgia", "Jersey", "Guernsey", "Man", "Géorgie"})
+_GLOSS = re.compile(r"\s*\([^)]*\)")
+# "Guadalupe" (Spanish, Portuguese for Guadeloupe) is far more often a given name.
+_AMBIGUOUS = frozenset(
+    {"Chad", "Jordan", "Georgia", "Jersey", "Guernsey", "Man", "Géorgie", "Guadalupe"}
+)
 
 # The country a language most likely writes from, when the text does not say.
 # Spanish defaults to Mexico and English to the US: the corridor this serves.
@@ -64,11 +69,16 @@ def _cldr_names(lang: str) -> dict[str, str]:
     except (UnknownLocaleError, ValueError):
         return {}
     valid = _ftm_countries()
-    return {
-        name: code.lower()
-        for code, name in territories.items()
-        if code.lower() in valid and name not in _AMBIGUOUS
-    }
+    out = {}
+    for code, name in territories.items():
+        if code.lower() not in valid or name in _AMBIGUOUS:
+            continue
+        out[name] = code.lower()
+        # "Myanmar (Burma)", "Congo (DRC)": texts write the name without the gloss.
+        short = _GLOSS.sub("", name).strip()
+        if short != name and short not in _AMBIGUOUS:
+            out.setdefault(short, code.lower())
+    return out
 
 
 @lru_cache(maxsize=32)
@@ -85,6 +95,24 @@ def geo_gazetteer(lang: str | None) -> Gazetteer[GeoRef]:
     return Gazetteer(entries)
 
 
+# Initials of people ("tersangka berinisial AS dan RH", "los detenidos de
+# iniciales AS y RH") are not the short aliases of a country ("AS" = US).
+_INITIALS_BEFORE = re.compile(
+    r"(?:\b(?:ber)?inisial|\binitials?|\biniciales?|\b[A-Z]{1,3}\s*(?:,|dan|y|and|&|/))\s*$",
+    re.I,
+)
+_INITIALS_AFTER = re.compile(r"^\s*(?:,|dan|y|and|&|/)\s*[A-Z]{1,3}\b(?!\.?\s*[A-Z][a-z])")
+
+
+def _initials(text: str, start: int, end: int) -> bool:
+    """A short capitals alias written among people's initials."""
+    before = text[max(0, start - 20) : start]
+    after = text[end : end + 12]
+    if _INITIALS_BEFORE.search(before):
+        return True
+    return _INITIALS_AFTER.match(after) is not None
+
+
 def find_geo(toks: Tokens, lang: str | None) -> list[Found]:
     """Country and place mentions, in order."""
     out = []
@@ -92,6 +120,9 @@ def find_geo(toks: Tokens, lang: str | None) -> list[Found]:
     for hit in geo_gazetteer(lang).scan(toks):
         ref = hit.payload
         written = text[hit.start : hit.end]
+        short = ref.alias and len(written) <= 3 and written.isupper()
+        if short and _initials(text, hit.start, hit.end):
+            continue
         if ref.kind == "country":
             out.append(
                 Found(

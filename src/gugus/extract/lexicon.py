@@ -74,6 +74,13 @@ def location_cues() -> frozenset[str]:
 
 
 @cache
+def document_acronyms() -> frozenset[str]:
+    """Acronyms of identity documents and numbers: defined in brackets
+    ("Clave Única de Registro de Población (CURP)") but no organisation."""
+    return _words("document_acronyms.txt")
+
+
+@cache
 def agencies() -> frozenset[str]:
     return _variants(line.strip() for line in _lines("agencies.txt"))
 

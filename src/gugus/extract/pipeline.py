@@ -14,15 +14,19 @@ import re
 from gugus import clock
 from gugus.errors import InvalidInput
 from gugus.extract.claims import Claims
+from gugus.extract.country import main_country
 from gugus.extract.dates import find_dates
 from gugus.extract.found import Extraction, Found
-from gugus.extract.geo import find_geo, main_country
+from gugus.extract.geo import find_geo
 from gugus.extract.language import detect_language
 from gugus.extract.names import find_names, names_backend
 from gugus.extract.selectors import find_ids, find_keyed, find_phones
 from gugus.extract.tokens import tokenize
 
 _CODE = re.compile(r"[A-Za-z]{2,3}")
+# A person span at least this sure (a title, a known given name) keeps a
+# place-named word inside it.
+NAME_OVER_PLACE = 0.65
 
 
 def _as_date(value, field: str) -> datetime.date | None:
@@ -71,7 +75,7 @@ def extract(
             f"text: expected a string, got {type(text).__name__}", details=[{"field": "text"}]
         )
     lang = _code(language, "language", (2, 3))
-    main = _code(country, "country", (2,))
+    hint = _code(country, "country", (2,))
     published = _as_date(published, "published")
     today = _as_date(today, "today") or clock.today()
     backend = names_backend(names)
@@ -82,7 +86,7 @@ def extract(
 
     claims = Claims()
     geo = find_geo(tokenize(text), lang)
-    main = main or main_country(geo, lang)
+    main, overridden = main_country(hint, text, geo, lang)
     items: list[Found] = find_ids(text, lang, claims)
     items += find_keyed(text, claims)
     dates, doc = find_dates(
@@ -90,15 +94,16 @@ def extract(
         lang,
         published=published,
         today=today,
-        month_first=lang == "en" and main in (None, "us"),
+        month_first=main == "us" and lang in ("en", None) or (lang == "en" and main is None),
         claims=claims,
     )
     items += dates
-    items += find_phones(text, main, claims)
+    items += find_phones(text, main, claims, hint if overridden else None)
     # An organisation's name may contain a place ("Rio Grande Cleaning Services
     # LLC"): it claims its span before the gazetteers.  A person or place the
     # backend found where the gazetteers know a country or place gives way.
     names_found = find_names(text, lang, backend)
+    geo = _names_over_geo(geo, names_found)
     for item in names_found:
         if item.kind == "organization" and claims.take(item.start, item.end):
             items.append(item)
@@ -116,4 +121,23 @@ def extract(
         published_source=doc.source,
         published_inferred=doc.inferred,
         items=items,
+        country=main,
     )
+
+
+def _names_over_geo(geo: list[Found], names: list[Found]) -> list[Found]:
+    """Drop a country or place that is a word inside a longer person name the
+    backend was sure of ("María Guadalupe Pérez": Guadalupe is not
+    Guadeloupe; "Santiago" inside "Juan Santiago López")."""
+    people = [n for n in names if n.kind == "person" and n.score >= NAME_OVER_PLACE]
+    if not people:
+        return geo
+    kept = []
+    for g in geo:
+        inside = any(
+            p.start <= g.start and g.end <= p.end and (p.end - p.start) > (g.end - g.start)
+            for p in people
+        )
+        if not inside:
+            kept.append(g)
+    return kept

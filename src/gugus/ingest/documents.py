@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from email.utils import getaddresses
 from pathlib import Path
 
 from followthemoney import model
@@ -175,6 +176,27 @@ def _mention(collection, doc_id, item: Found, main_country, where, origin) -> Pa
     return _fragment(mention_id, MENTION, where, origin, given)
 
 
+HEADER_FIELDS = ("from", "to", "cc", "bcc", "reply_to")
+
+
+def _header_addresses(collection, doc: DocumentText, doc_id: str, where, origin) -> list:
+    """E-mail addresses of a message's headers: statements on the Document and
+    Mentions, like addresses found in its text (provenance: the file)."""
+    found = []
+    for key in HEADER_FIELDS:
+        for _name, address in getaddresses([doc.metadata.get(key, "")]):
+            if "@" in address:
+                found.append(address.strip().lower())
+    found = list(dict.fromkeys(found))
+    if not found:
+        return []
+    out = [_fragment(doc_id, DOCUMENT, where, origin, {"emailMentioned": found})]
+    for address in found:
+        item = Found("email", address, address, 0, 0, 1.0, READER)
+        out.append(_mention(collection, doc_id, item, None, where, origin))
+    return [p for p in out if p.values]
+
+
 def document_entities(
     collection: str, doc: DocumentText, options: DocumentOptions, where: str, origin: str
 ) -> list[ParsedEntity]:
@@ -187,8 +209,8 @@ def document_entities(
         names=options.names,
     )
     doc_id, fragments = _document(collection, doc, found, options, where, origin)
-    countries = found.values("country")
-    main_country = (options.country or (countries[0] if countries else None) or "").lower() or None
+    fragments.extend(_header_addresses(collection, doc, doc_id, where, origin))
+    main_country = (found.country or options.country or "").lower() or None
     kept = (item for item in found.items if item.score >= MIN_SCORE)
     for (backend, inferred), items in _by_backend(kept).items():
         tag = f"{backend}(inferred)" if inferred else backend
@@ -260,6 +282,13 @@ def load_documents(
     if names is not None:
         names_backend(names)  # an unknown backend fails before anything is read
     files = list(iter_document_paths(paths))  # bad paths fail before the transaction
+    if not files:
+        from gugus.ingest.textract import SUPPORTED
+
+        raise InvalidInput(
+            f"{paths[0]}: no documents in this directory "
+            f"(read: {', '.join(sorted(SUPPORTED))}; a .jsonl file is loaded by naming it)"
+        )
     source = str(paths[0]) if len(paths) == 1 else f"{len(files)} files"
 
     def records(coll) -> Iterator[Record]:

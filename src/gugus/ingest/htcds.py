@@ -8,9 +8,8 @@ fields, and Organizations for ``org_`` / ``per_Organisation`` — see
 :mod:`gugus.ingest.htcds_fields` for where each field goes and docs/htcds.md
 for the reasons.
 
-Victims are protected by default: everything a victim's rows produce (or a
-minor's, or anyone's with victim-context fields) is marked with the most
-restrictive marking the collection allows (:func:`protected_marking`).
+Victims are protected by default, and a ``gugus_entity_id`` that is not the
+loading organisation's own is namespaced: :mod:`gugus.ingest.htcds_protect`.
 
 The file is read and its header checked before the load starts; rows are then
 cleaned and grouped by person (a person may span several rows, e.g. one per
@@ -28,7 +27,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from followthemoney import model
@@ -50,20 +49,29 @@ from gugus.ingest.htcds_fields import (
     PERPETRATOR,
     PERPETRATOR_TOPIC,
     ROLE_WORDS,
-    VICTIM,
     Field,
+    choice_parts,
     clean_cell,
     close_codes,
     codes_for_label,
     field_for_code,
     make_tag,
+    make_written,
     parse_marking,
+)
+from gugus.ingest.htcds_protect import (
+    Facts,
+    foreign_id,
+    own_entity_ids,
+    person_facts,
+    protected_marking,
+    row_marking,
 )
 from gugus.ingest.load import check_on_error, load_records
 from gugus.ingest.parse import MAX_ID, valid_entity_id
 from gugus.ingest.parsed import ParsedEntity, Record
 from gugus.ingest.writer import Summary
-from gugus.model.markings import TLP, Marking, combine
+from gugus.model.markings import Marking
 from gugus.node import Node
 from gugus.reads import collection_view
 
@@ -76,12 +84,6 @@ EVENT_NAMES = {
     "vic_LocationOfRecruitment": "Recruitment",
     "vic_LocationOfExploitation": "Exploitation",
 }
-VICTIM_STATUS = {"PossibleVictimOfTrafficking", "ActualVictimOfTrafficking"}
-_NOT_VICTIM_CONTEXT = {"vic_TraffickingStatus", "vic_TraffickingStatusDecisionMakingOrg"}
-# Migration status "separated or unaccompanied child" (no field of its own in 2.0).
-_UNACCOMPANIED = re.compile(
-    r"\bunaccompanied\b|\bseparated\s+(child|minor)|\bno\s+acompa[nñ]ad[oa]s?\b", re.IGNORECASE
-)
 _CSV_ESCAPED = re.compile(r"^'[=+\-@\t\r]")
 
 
@@ -105,36 +107,102 @@ def read_table(path: Path) -> list[tuple[int, list]]:
 
 
 def _read_xlsx(path: Path) -> list[tuple[int, list]]:
+    """Cell values as text; a formula cell gives its cached result, or an
+    :class:`Uncomputed` when the file holds none (written by a script, or
+    saved without recalculation) — never a silent empty cell."""
+    chosen, rows = _xlsx_rows(path, data_only=False)
+    formulas = {
+        (n, i): value
+        for n, cells in enumerate(rows, start=1)
+        for i, (value, kind) in enumerate(cells)
+        if kind == "f"
+    }
+    cached: dict[tuple[int, int], tuple[object, str]] = {}
+    if formulas:  # a second pass only for files that hold formulas
+        _, results = _xlsx_rows(path, data_only=True, sheet=chosen)
+        cached = {
+            (n, i): cell
+            for n, cells in enumerate(results, start=1)
+            for i, cell in enumerate(cells)
+            if (n, i) in formulas
+        }
+    table = []
+    for n, cells in enumerate(rows, start=1):
+        out = []
+        for i, (value, _) in enumerate(cells):
+            if (n, i) in formulas:
+                out.append(_formula_result(chosen, str(value), *cached.get((n, i), (None, "n"))))
+            else:
+                out.append(_cell(value))
+        table.append((n, out))
+    return table
+
+
+def _formula_result(sheet: str | None, formula: str, result, kind: str):
+    """A formula cell's cached result as text; an empty text result (type
+    ``str``) is empty; no result, or an error value, is :class:`Uncomputed`."""
+    if kind == "e":
+        return Uncomputed(sheet, formula, f"formula gives an error ({result})")
+    if result is None and kind == "n":  # numeric or unknown type, nothing cached
+        return Uncomputed(sheet, formula)
+    return _cell(result)
+
+
+def _xlsx_rows(
+    path: Path, *, data_only: bool, sheet: str | None = None
+) -> tuple[str | None, list[list[tuple[object, str]]]]:
+    """The chosen sheet's name and its rows of (value, openpyxl data type):
+    the sheet named ``sheet``, else the one whose row 1 names HTCDS fields
+    (IOM's template: Sheet1), else the first one."""
     from zipfile import BadZipFile
 
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        book = openpyxl.load_workbook(path, read_only=True, data_only=data_only)
     except (BadZipFile, InvalidFileException, OSError, KeyError, ValueError) as exc:
         raise InvalidInput(f"{path}: not a readable XLSX workbook ({exc})") from None
     try:
-        # The sheet whose row 1 names HTCDS fields (IOM's template: Sheet1),
-        # else the first one.
         sheets = book.worksheets
-        chosen = next(
-            (
-                sheet
-                for sheet in sheets
-                for first in sheet.iter_rows(max_row=1, values_only=True)
-                if any(_cell_names_field(_cell(v)) for v in first)
-            ),
-            sheets[0] if sheets else None,
-        )
+        if sheet is not None:
+            chosen = book[sheet]
+        else:
+            chosen = next(
+                (
+                    ws
+                    for ws in sheets
+                    for first in ws.iter_rows(max_row=1, values_only=True)
+                    if any(_cell_names_field(_cell(v)) for v in first)
+                ),
+                sheets[0] if sheets else None,
+            )
         if chosen is None:
-            return []
-        return [
-            (n, [_cell(v) for v in values])
-            for n, values in enumerate(chosen.iter_rows(values_only=True), start=1)
+            return None, []
+        rows = [
+            [(c.value, getattr(c, "data_type", "n")) for c in cells] for cells in chosen.iter_rows()
         ]
+        return chosen.title, rows
     finally:
         book.close()
+
+
+@dataclass(frozen=True)
+class Uncomputed:
+    """An XLSX formula cell whose file holds no computed value: reading it as
+    empty would lose the data, so the row that uses it fails."""
+
+    sheet: str | None
+    formula: str
+    problem: str = "formula without a computed value"
+
+    def error(self, path: Path, number: int, column: str) -> str:
+        """``casos.xlsx: sheet Sheet1 row 11, column D (prs_FirstName): formula …``"""
+        return (
+            f"{path}: sheet {self.sheet} row {number}, column {column}: {self.problem} "
+            f"({self.formula[:60]!r}) — open and save the file in Excel or LibreOffice "
+            "(so it computes its formulas), or type the value"
+        )
 
 
 def _cell_names_field(value: str | None) -> bool:
@@ -204,6 +272,9 @@ def resolve_columns(path: Path, rows: list[tuple[int, list]]) -> tuple[list[Colu
     if not rows:
         raise InvalidInput(f"{path}: the file is empty (row 1 must hold HTCDS field codes)")
     codes_row = rows[0][1]
+    for i, head in enumerate(codes_row):
+        if isinstance(head, Uncomputed):
+            raise InvalidInput(head.error(path, rows[0][0], get_column_letter(i + 1)))
     labels_row = rows[1][1] if len(rows) > 1 and _is_labels_row(rows[1][1]) else None
     if not any(_cell_names_field(v) for v in codes_row) and _is_labels_row(codes_row):
         raise InvalidInput(
@@ -271,6 +342,8 @@ def _column_code(path: Path, letter: str, head: str | None, label: str | None):
 
 
 def _is_labels_row(cells: list) -> bool:
+    if any(isinstance(c, Uncomputed) for c in cells):
+        return False  # a data row with a formula (reported with its row)
     filled = [c for c in cells if c and not c.casefold().startswith(GUGUS_PREFIX)]
     return bool(filled) and all(codes_for_label(c) for c in filled)
 
@@ -285,6 +358,7 @@ class Row:
     values: dict[str, list[str]] = field(default_factory=dict)
     raw: dict[str, str] = field(default_factory=dict)
     dropped: list[dict] = field(default_factory=list)
+    written: dict[str, list[str]] = field(default_factory=dict)  # translated picklist values
     gugus_id: str | None = None
     roles: set[str] = field(default_factory=set)
     marking: dict | None = None
@@ -307,6 +381,7 @@ class Context:
     country: str | None  # the collection's default country (lower case), for phones
     base: Marking
     today: dt.date
+    own_ids: frozenset[str] = frozenset()  # gugus_entity_id values taken as given
 
 
 _PHONE_HINTS = {
@@ -325,6 +400,10 @@ def parse_row(ctx: Context, columns: list[Column], number: int, cells: list) -> 
     for col in columns:
         value = cells[col.index] if col.index < len(cells) else None
         if value is None:
+            continue
+        if isinstance(value, Uncomputed):
+            if col.code is not None:  # a column without a field is not loaded: nothing lost
+                row.fail(value.error(ctx.path, number, f"{col.letter} ({col.code})"))
             continue
         if col.code is None:
             if not (col.ignored or value.isdigit()):  # a row counter (IOM's column A) is not data
@@ -356,6 +435,10 @@ def parse_row(ctx: Context, columns: list[Column], number: int, cells: list) -> 
         values = [v for v in values if v]
         if values:
             row.values[code] = list(dict.fromkeys(values))
+        if f.kind in ("choice", "choices"):
+            written = [p for p in choice_parts(f, text) if f.translated(p)]
+            if written:
+                row.written[code] = list(dict.fromkeys(written))
         if reason:
             row.dropped.append(
                 {
@@ -401,154 +484,32 @@ def _fold(text: str) -> str:
 
 
 def person_id(ctx: Context, row: Row) -> str:
-    """Stable id of the row's person: the gugus_entity_id given, else the
-    identity number, else full name + birth date, else the whole row."""
+    """Stable id of the row's person: the gugus_entity_id given when it is the
+    organisation's own (else namespaced, :mod:`gugus.ingest.htcds_protect`),
+    else :func:`person_key`."""
     if row.gugus_id:
-        return row.gugus_id
+        return (
+            row.gugus_id
+            if row.gugus_id in ctx.own_ids
+            else foreign_id(ctx.collection, row.gugus_id)
+        )
+    return person_key(ctx.collection, row)
+
+
+def person_key(collection: str, row: Row) -> str:
+    """The id the importer gives a row's person in ``collection``: over the
+    identity number, else full name + birth date, else the whole row."""
     number = row.first("prs_IdentityNumber")
     if number:
-        return make_entity_id("htcds-person", ctx.collection, "id", _fold(number))
+        return make_entity_id("htcds-person", collection, "id", _fold(number))
     names = [
         _fold(row.first(c) or "") for c in ("prs_FirstName", "prs_MiddleName", "prs_SecondName")
     ]
     birth = row.first("prs_Birthdate")
     if any(names) and birth:
-        return make_entity_id("htcds-person", ctx.collection, "name", *names, birth)
+        return make_entity_id("htcds-person", collection, "name", *names, birth)
     content = [f"{code}={row.raw[code]}" for code in sorted(row.raw)]
-    return make_entity_id("htcds-person", ctx.collection, "row", *content)
-
-
-# -- who is protected ----------------------------------------------------------------
-@dataclass
-class Facts:
-    """What all rows of one person say about them."""
-
-    roles: set[str]
-    protected: bool
-    minor: bool
-    name: str | None
-
-
-def person_facts(rows: list[Row], today: dt.date) -> Facts:
-    roles: set[str] = set()
-    values: dict[str, list[str]] = defaultdict(list)
-    for row in rows:
-        roles |= row.roles
-        for code, vals in row.values.items():
-            values[code].extend(vals)
-    status = set(values.get("vic_TraffickingStatus", []))
-    context = any(c.startswith("vic_") and c not in _NOT_VICTIM_CONTEXT for c in values)
-    if status & VICTIM_STATUS or (context and not status):
-        roles.add(VICTIM)
-    if any(c.startswith("per_") for c in values):
-        roles.add(PERPETRATOR)
-    minor = _minor(values, rows, today)
-    protected = VICTIM in roles or minor or any(c.startswith("vic_") for c in values)
-    name = next((n for n in (full_name(r) for r in rows) if n), None)
-    return Facts(roles, protected, minor, name)
-
-
-def _minor(values: dict[str, list[str]], rows: list[Row], today: dt.date) -> bool:
-    """Under 18: at the earliest case or event date (today when none), at the
-    latest birth date a partial date allows; or when trafficked; or described
-    as an unaccompanied / separated child."""
-    for age in values.get("vic_AgeWhenTrafficked", []):
-        if float(age) < 18:
-            return True
-    if any(_UNACCOMPANIED.search(text) for row in rows for text in row.raw.values()):
-        return True
-    dates = [
-        _earliest(v)
-        for code in ("cas_IncomingReferralDate", "cas_OutgoingReferralDate", "hte_Date")
-        for v in values.get(code, [])
-    ]
-    reference = min([d for d in dates if d] or [today])
-    for birth in values.get("prs_Birthdate", []):
-        latest = _latest(birth)
-        if latest is not None and reference < _add_years(latest, 18):
-            return True
-    return False
-
-
-def _earliest(value: str) -> dt.date | None:
-    parts = value[:10].split("-")
-    try:
-        return dt.date(
-            int(parts[0]),
-            int(parts[1]) if len(parts) > 1 else 1,
-            int(parts[2]) if len(parts) > 2 else 1,
-        )
-    except (ValueError, IndexError):
-        return None
-
-
-def _latest(value: str) -> dt.date | None:
-    parts = value[:10].split("-")
-    try:
-        year = int(parts[0])
-        if len(parts) == 1:
-            return dt.date(year, 12, 31)
-        month = int(parts[1])
-        if len(parts) == 2:
-            following = dt.date(year + month // 12, month % 12 + 1, 1)
-            return following - dt.timedelta(days=1)
-        return dt.date(year, month, int(parts[2]))
-    except ValueError:
-        return None
-
-
-def _add_years(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, month=3, day=1)
-
-
-def protected_marking(base: Marking, *, minor: bool = False) -> Marking:
-    """The most restrictive marking a collection with marking ``base`` allows
-    for a victim's (or minor's) data.
-
-    TLP:AMBER+STRICT with no release-to list (only the originating
-    organisation), the collection's handling codes plus H2 (no onward
-    dissemination without permission) and, for minors, H1 (not for court
-    without permission).  A TLP:RED collection stays RED with its named
-    recipients (who are already its only readers) and gains the same codes.
-    """
-    extra = {"H2", "H1"} if minor else {"H2"}
-    if base.tlp is TLP.RED:
-        marking = Marking.build(
-            TLP.RED,
-            base.originator,
-            base.handling | extra,
-            base.handling_text,
-            base.release_to,
-            base.recipients,
-            base.purpose,
-        )
-    else:
-        marking = Marking.build(
-            TLP.AMBER_STRICT,
-            base.originator,
-            base.handling | extra,
-            base.handling_text,
-            None,
-            None,
-            base.purpose,
-        )
-    problems = marking.loosening_against(base)
-    if problems:  # cannot happen; a guard, not a policy
-        raise InvalidInput(f"victim marking would loosen the collection's: {'; '.join(problems)}")
-    return marking
-
-
-def row_marking(ctx: Context, row: Row, facts: Facts) -> dict | None:
-    """The marking of everything a row produces, as a dict for ParsedEntity
-    (None: the collection's).  A gugus_marking cell can only tighten it."""
-    marking = protected_marking(ctx.base, minor=facts.minor) if facts.protected else ctx.base
-    if row.marking is not None:
-        given = Marking.from_dict(row.marking, ctx.org, where=f"{row.where} ({GUGUS_MARKING})")
-        marking = combine([marking, given]) or marking
-    return None if marking == ctx.base else marking.to_dict()
+    return make_entity_id("htcds-person", collection, "row", *content)
 
 
 # -- entities of a row -------------------------------------------------------------
@@ -596,6 +557,12 @@ class _Entities:
                     )
                 if f.tagged:
                     self.add(entity_id, f.tag_prop, make_tag(f.code, value))
+            for written in self.row.written.get(f.code, []):  # never lose what was written
+                self.add(entity_id, f.tag_prop, make_written(f.code, written))
+
+
+def _name(rows: list[Row]) -> str | None:
+    return next((n for n in (full_name(r) for r in rows) if n), None)
 
 
 def full_name(row: Row) -> str | None:
@@ -754,11 +721,13 @@ def htcds_records(node: Node, path: Path, table: list[tuple[int, list]]):
             for number, cells in table[header_rows:]
             if (row := parse_row(ctx, columns, number, cells)) is not None
         ]
+        own = own_entity_ids(node, ctx.org, rows, person_key)
+        ctx = replace(ctx, own_ids=frozenset(own))
         ids = {row.number: person_id(ctx, row) for row in rows}
         groups: dict[str, list[Row]] = defaultdict(list)
         for row in rows:
             groups[ids[row.number]].append(row)
-        facts = {pid: person_facts(group, ctx.today) for pid, group in groups.items()}
+        facts = {pid: person_facts(group, ctx.today, _name(group)) for pid, group in groups.items()}
         out = []
         for row in rows:
             rec = Record(row.number, row.where, f"import:{path.name}:{row.number}", error=row.error)
@@ -786,17 +755,30 @@ def load_htcds(
 ) -> Summary:
     """Load an HTCDS 2.0 case file (XLSX or CSV) into a collection, in one
     transaction.  The file and its header are checked before anything is
-    written; ``on_error="skip"`` skips bad rows and reports them."""
+    written; ``on_error="skip"`` skips bad rows and reports them.
+
+    The summary's ``lines`` counts data rows (not the header and labels rows,
+    nor empty or counter-only rows); messages name rows as the sheet numbers
+    them."""
     check_on_error(on_error)
     path = Path(path)
     table = read_table(path)
-    return load_records(
+    make = htcds_records(node, path, table)
+    made: list[Record] = []
+
+    def records(collection) -> list[Record]:
+        made.extend(make(collection))
+        return made
+
+    summary = load_records(
         node,
         collection,
-        htcds_records(node, path, table),
+        records,
         source=str(path),
         actor=actor,
         on_error=on_error,
         purpose=purpose,
         progress=progress,
     )
+    summary.lines = len(made)
+    return summary

@@ -150,6 +150,234 @@ GENDER = {
 }
 GENDER_BACK = {"female": "Feminine", "male": "Masculine"}
 
+# Picklist values in the task force's languages — Spanish, and Portuguese and
+# French where cheap — beside the standard's codes and English labels.  Matched
+# like labels (case, accents, spaces and punctuation ignored); a value matched
+# here is stored as its code and also kept as written (:func:`make_written`).
+# Bare words that could mean several values ("víctima" without possible /
+# confirmed, "M" for masculino or mujer, "halcón": a cartel lookout, no HTCDS
+# role) are left out: they stay as given.
+VALUE_WORDS: dict[str, dict[str, str]] = {  # field → code → words separated by |
+    "prs_Gender": {
+        "Feminine": "femenino|femenina|mujer|female|woman|feminino|féminin|femme",
+        "Masculine": "masculino|hombre|varón|male|man|masculin|homme",
+        "TransgenderFeminine": (
+            "mujer trans|mujer transgénero|transgénero femenino|trans femenina|mulher trans"
+            "|femme trans"
+        ),
+        "TransgenderMasculine": (
+            "hombre trans|hombre transgénero|transgénero masculino|trans masculino"
+            "|homem trans|homme trans"
+        ),
+        "NonConforming": (
+            "no binario|no binaria|no conforme|género no conforme|non-binary|não binário"
+            "|non binaire"
+        ),
+        "NonSpecifiedUnknown": (
+            "no especificado|sin especificar|desconocido|no especificado/desconocido|unknown"
+            "|não especificado|desconhecido|inconnu|non spécifié"
+        ),
+    },
+    "vic_TraffickingStatus": {
+        "PossibleVictimOfTrafficking": (
+            "víctima posible|posible víctima|posible víctima de trata|presunta víctima"
+            "|presunta víctima de trata|víctima presunta|probable víctima|vítima possível"
+            "|possível vítima|suposta vítima|victime potentielle|victime présumée"
+        ),
+        "ActualVictimOfTrafficking": (
+            "víctima confirmada|víctima identificada|víctima de trata"
+            "|víctima de trata de personas|víctima acreditada|vítima confirmada"
+            "|vítima identificada|vítima de tráfico de pessoas|victime avérée"
+            "|victime identifiée|victime de la traite"
+        ),
+        "NotAVictimOfTrafficking": (
+            "no es víctima|no es víctima de trata|no víctima|no víctima de trata"
+            "|no se identificó como víctima|não é vítima|não vítima|n'est pas victime"
+            "|pas victime"
+        ),
+    },
+    "vic_TraffickingStatusDecisionMakingOrg": {
+        "Police": "policía|polícia",
+        "NGO": "ONG|OSC|organización de la sociedad civil",
+        "CourtOrProsecution": (
+            "juzgado|tribunal|fiscalía|ministerio público|juzgado o fiscalía|ministério público"
+        ),
+        "NonPoliceGovernmentalOrganization": (
+            "organismo gubernamental no policial|dependencia de gobierno"
+        ),
+        "Other": "otro|otra|outro|autre",
+    },
+    "vic_RelationshipToTrafficker": {
+        "Familial": "familiar|pariente|familial",
+        "Acquainted": "conocido|conocida|conhecido|connaissance",
+        "Unaquainted": "desconocido|desconocida|unacquainted|desconhecido|inconnu",
+    },
+    "vic_MethodOfRecruitment": {
+        "AtAPlaceOfBusiness": "en un negocio|en un comercio|em um estabelecimento",
+        "AtAnEducationalInstitution": "en la escuela|en una institución educativa|na escola",
+        "AtWork": "en el trabajo|no trabalho|au travail",
+        "ThroughOnlineSocialNetworks": (
+            "redes sociales|por redes sociales|a través de redes sociales|redes sociais"
+            "|réseaux sociaux"
+        ),
+        "ThroughAnOnlineAdvertisement": (
+            "anuncio en internet|anuncio en línea|anúncio online|annonce en ligne"
+        ),
+        "ThroughATelevisionAdvert": "anuncio en televisión|anuncio de televisión",
+        "ThroughANewspaperAdvert": (
+            "anuncio en periódico|anuncio en el periódico|anúncio de jornal"
+        ),
+        "ThroughFamilyOrFamilyEvents": (
+            "por familiares|a través de familiares|por la familia|por familia"
+        ),
+        "ThroughFriendsOrSocialEvents": (
+            "por amigos|a través de amigos|por amistades|por amigos o eventos sociales"
+        ),
+        "Other": "otro|otra|outro|autre",
+    },
+    "vic_MethodsOfControl": {
+        "PhysicalThreats": "amenazas físicas|ameaças físicas|menaces physiques",
+        "ThreatsLawEnforcement": (
+            "amenazas de denuncia|amenaza de denuncia|amenazas con la autoridad"
+            "|amenazas de deportación|amenaza de deportación"
+        ),
+        "ThreatensChildrenFamily": (
+            "amenazas a la familia|amenazas a hijos/familia|amenazas a sus hijos"
+            "|amenaza a la familia|ameaças à família"
+        ),
+        "DebtBondage": (
+            "servidumbre por deudas|servidumbre por deuda|deuda|deuda impagable"
+            "|servidão por dívida|servitude pour dettes"
+        ),
+        "FalsePromises": (
+            "falsas promesas|promesas falsas|engaño|falsas promessas|fausses promesses"
+        ),
+        "PhysicalAbuse": "abuso físico|violencia física|maltrato físico|violência física",
+        "SexualAbuse": "abuso sexual|violencia sexual|violência sexual",
+        "TakesEarnings": (
+            "retención de ganancias|le quitan sus ganancias|se queda con sus ganancias"
+            "|retención de salario"
+        ),
+        "RestrictsFinancialAccess": (
+            "restricción de acceso al dinero|restricción del acceso financiero"
+        ),
+        "RestrictsMedicalCare": "restricción de atención médica|niega atención médica",
+        "WithholdsNecessities": (
+            "privación de necesidades básicas|privación de alimentos|retiene necesidades básicas"
+        ),
+        "PsychologicalAbuse": (
+            "abuso psicológico|violencia psicológica|maltrato psicológico|violência psicológica"
+        ),
+        "PsychoactiveSubstance": (
+            "sustancias psicoactivas|drogas|suministro de drogas|substâncias psicoativas"
+        ),
+        "ExcessiveWorkingHours": (
+            "jornadas excesivas|jornadas laborales excesivas|horas de trabajo excesivas"
+            "|jornada excessiva"
+        ),
+        "WithholdsDocuments": (
+            "retención de documentos|retiene documentos|retención de documentos de identidad"
+            "|retenção de documentos|confiscation des documents"
+        ),
+        "Other": "otro|otra|outro|autre",
+    },
+    "vic_TypeOfExploitation": {
+        "ForcedLabour": (
+            "trabajo forzoso|trabajos forzados|trabajo forzado|trabajos forzosos"
+            "|explotación laboral|labor forzada|trabalho forçado|trabalho escravo"
+            "|travail forcé"
+        ),
+        "SexualExploitation": "explotación sexual|exploração sexual|exploitation sexuelle",
+        "ChildLabour": "trabajo infantil|trabalho infantil|travail des enfants",
+        "ForcedMarriage": "matrimonio forzado|matrimonio forzoso|casamento forçado|mariage forcé",
+        "Servitude": "servidumbre|servidão",
+        "ForcedMilitaryByNonStateActors": (
+            "reclutamiento forzado|reclutamiento forzoso|reclutamiento por grupos armados"
+            "|recrutamento forçado"
+        ),
+        "OrganRemoval": (
+            "extracción de órganos|tráfico de órganos|remoção de órgãos|prélèvement d'organes"
+        ),
+        "ForcedBegging": (
+            "mendicidad forzada|mendicidad forzosa|mendicância forçada|mendicité forcée"
+        ),
+        "ForcedAdoption": "adopción forzada|adopción ilegal|adoção forçada|adoption forcée",
+        "Surrogacy": (
+            "gestación subrogada|maternidad subrogada|vientre de alquiler|barriga de aluguel"
+            "|gestation pour autrui"
+        ),
+        "Other": "otro|otra|outro|autre",
+    },
+    "vic_TypeOfSexExploitation": {
+        "Prostitution": "prostitución|prostituição",
+        "Pornography": "pornografía|pornografia|pornographie",
+        "RemoteInteractiveServices": (
+            "servicios interactivos remotos|webcam|servicios sexuales en línea"
+        ),
+        "PrivateSexualServices": "servicios sexuales privados|serviços sexuais privados",
+    },
+    "per_RoleInProcess": {
+        "TravellingPartner": (
+            "acompañante|acompañante de viaje|compañero de viaje|compañera de viaje"
+            "|companheiro de viagem"
+        ),
+        "Transporter": (
+            "transportista/transportador|transportista|transportador|transportadora|chofer"
+            "|chófer|conductor|transporteur"
+        ),
+        "RecruiterOrIntermediary": (
+            "reclutador/enganchador|reclutador|reclutadora|enganchador|enganchadora|captador"
+            "|captadora|intermediario|intermediaria|reclutador o intermediario|recrutador|aliciador|recruteur"
+        ),
+        "BrokerTravelAgent": "agente de viajes|gestor de viajes|agente de viagens|agent de voyage",
+        "TransferredIndividual": "trasladador|trasladó a la persona|traslado",
+        "HarbouredIndividual": (
+            "albergador|albergadora|acogedor|hospedador|alojó a la persona|acolhedor"
+        ),
+        "SoldIndividual": "vendedor|vendedora|vendió a la persona|vendeur",
+        "BoughtIndividual": "comprador|compradora|compró a la persona|acheteur",
+        "ReceivedIndividual": "receptor|receptora|recibió a la persona|recebedor",
+        "ControlledIndividual": "controlador|controladora|vigilante|custodio",
+        "Smuggler": (
+            "pollero/coyote|pollero|pollera|coyote|traficante de migrantes"
+            "|traficante de personas|coiote|passeur"
+        ),
+        "Abuser": "abusador|abusadora|agresor|agresora|abuseur",
+        "Kidnapper": "secuestrador|secuestradora|plagiario|sequestrador|ravisseur",
+        "Exploiter": "explotador|explotadora|proxeneta|padrote|lenón|explorador|exploiteur",
+        "Other": "otro|otra|outro|autre",
+    },
+    "hte_Type": {
+        "Recruitment": "reclutamiento|captación|enganche|recrutamento|recrutement",
+        "Transit": "tránsito|traslado|trânsito|transit",
+        "Exploitation": "explotación|exploração",
+    },
+    "cas_Status": {
+        "Active": "activo|activa|abierto|abierta|en curso|open|ativo|ouvert",
+        "FollowUp": "seguimiento|en seguimiento|acompanhamento|suivi",
+        "Closed": "cerrado|cerrada|concluido|fechado|clos",
+        "ClosedReferred": (
+            "cerrado y canalizado|cerrado canalizado|canalizado|cerrado y referido"
+            "|fechado encaminhado"
+        ),
+    },
+    "prs_MaritalStatus": {
+        "Single": "soltero|soltera|solteiro|solteira|célibataire",
+        "Married": "casado|casada|marié|mariée",
+        "Widowed": "viudo|viuda|viúvo|viúva|veuf|veuve",
+        "Divorced": "divorciado|divorciada|divorcé|divorcée",
+        "Separated": "separado|separada|séparé|séparée",
+        "RegisteredPartnership": "unión civil|sociedad de convivencia|união estável|pacs",
+    },
+    "cas_ReasonForIncomingReferral": {
+        "AdditionalServicesRequired": "requiere servicios adicionales|servicios adicionales",
+        "MigrationOrChangeOfLocation": (
+            "migración|migración o cambio de ubicación|cambio de domicilio"
+        ),
+        "Other": "otro|otra|outro|autre",
+    },
+}
+
 # The template IOM ships misspells one code; accepted on import.
 ALIASES = {"vic_traffickinstatusdecisionmakingorg": "vic_TraffickingStatusDecisionMakingOrg"}
 
@@ -165,13 +393,18 @@ GUGUS_LABELS = {
 }
 
 VICTIM, PERPETRATOR = "victim", "perpetrator"
-ROLE_WORDS = {
+ROLE_WORDS = {  # gugus_role cells, folded (no accents, no spaces)
     "victim": VICTIM,
     "victima": VICTIM,
+    "vitima": VICTIM,
+    "victime": VICTIM,
     "perpetrator": PERPETRATOR,
     "perpetrador": PERPETRATOR,
+    "perpetradora": PERPETRATOR,
     "trafficker": PERPETRATOR,
     "tratante": PERPETRATOR,
+    "traficante": PERPETRATOR,
+    "trafiquant": PERPETRATOR,
 }
 # FtM topic for people named as perpetrators in a trafficking case.  FtM has
 # no topic for victims (and "crime" topics must never be put on them).
@@ -211,9 +444,16 @@ class Field:
         return self.tag or self.prop is None
 
     def choice(self, raw: str) -> str:
-        """A picklist value as its code: codes and labels match ignoring case,
-        accents, spaces and punctuation; anything else is kept as given."""
+        """A picklist value as its code: codes, labels and :data:`VALUE_WORDS`
+        match ignoring case, accents, spaces and punctuation; anything else is
+        kept as given."""
         return _choices(self.code).get(_squash(raw), raw)
+
+    def translated(self, raw: str) -> bool:
+        """Whether ``raw`` was matched through :data:`VALUE_WORDS` (so the
+        stored code is not what the file says: it is kept as written too)."""
+        key = _squash(raw)
+        return key in _choices(self.code) and key not in _choices(self.code, standard=True)
 
 
 def _squash(text: str) -> str:
@@ -222,7 +462,9 @@ def _squash(text: str) -> str:
 
 
 @cache
-def _choices(code: str) -> dict[str, str]:
+def _choices(code: str, standard: bool = False) -> dict[str, str]:
+    """Squashed spelling → picklist code; ``standard``: codes and English
+    labels only.  Translations never override the standard's own spellings."""
     f = FIELDS[code]
     out: dict[str, str] = {}
     for value, label in zip(f.values, f.value_labels, strict=False):
@@ -231,6 +473,10 @@ def _choices(code: str) -> dict[str, str]:
         out[_squash(value)] = value
         if code == "vic_ForcedLabourIndustry":  # ISIC v4 section letter alone
             out.setdefault(_squash(value.split("_", 1)[0]), value)
+    if not standard:
+        for value, words in VALUE_WORDS.get(code, {}).items():
+            for word in words.split("|"):
+                out.setdefault(_squash(word), value)
     return out
 
 
@@ -338,6 +584,15 @@ def make_tag(code: str, value: str) -> str:
     return f"{code}: {value}"
 
 
+WRITTEN = " (as written)"
+
+
+def make_written(code: str, value: str) -> str:
+    """A translated picklist value as the file wrote it (``prs_Gender (as
+    written): Masculino``): kept beside the code's tag, never read as a tag."""
+    return f"{code}{WRITTEN}: {value}"
+
+
 def read_tag(value: str) -> tuple[str, str] | None:
     """``(code, value)`` of a tag this module wrote; None for other text."""
     code, sep, rest = value.partition(": ")
@@ -421,11 +676,10 @@ def clean_cell(f: Field, text: str, countries: list[str]) -> tuple[list[str], st
 
     ``countries`` are the ISO codes a phone without ``+`` is tried in."""
     kind = f.kind
-    if kind in ("choices", "countries"):
+    if kind in ("choice", "choices"):
+        return [f.choice(p) for p in choice_parts(f, text)], None
+    if kind == "countries":
         parts = [p.strip() for p in re.split(r"[;|]", text) if p.strip()]
-        if kind == "choices":
-            parts = [q.strip() for p in parts for q in p.split(",") if q.strip()]
-            return [f.choice(p) for p in parts], None
         out, bad = [], []
         for part in parts:
             code = _ftm("country", part)
@@ -436,8 +690,6 @@ def clean_cell(f: Field, text: str, countries: list[str]) -> tuple[list[str], st
                     continue
             (out.append(code) if code else bad.append(part))
         return out, (f"unknown country {'; '.join(bad)!r}" if bad else None)
-    if kind == "choice":
-        return [f.choice(text)], None
     if kind == "text":
         return [_ftm("string", text)], None
     if kind == "longtext":
@@ -467,6 +719,15 @@ def clean_cell(f: Field, text: str, countries: list[str]) -> tuple[list[str], st
         return _several(text, lambda t: _ftm("email", t), "not an email address")
     value = _ftm(kind, text)  # country, language, identifier
     return ([value], None) if value else ([], f"not a valid {kind}")
+
+
+def choice_parts(f: Field, text: str) -> list[str]:
+    """The values of a picklist cell as written: multi-select cells split on
+    ``;`` ``|`` and ``,``."""
+    if f.kind == "choice":
+        return [text]
+    parts = [p.strip() for p in re.split(r"[;|]", text) if p.strip()]
+    return [q.strip() for p in parts for q in p.split(",") if q.strip()]
 
 
 def _several(text: str, clean: Callable, reason: str) -> tuple[list[str], str | None]:

@@ -32,8 +32,7 @@ ON_ERROR = ("abort", "skip")
 @dataclass(frozen=True, slots=True)
 class Target:
     """The collection a load writes into, as importers see it: its default
-    country (for phones written without +country: the collection's country,
-    else its organisation's) and its marking (victim rows are marked from it,
+    country (for phones written without +country) and its marking (victim rows are marked from it,
     never more loosely)."""
 
     id: int
@@ -91,8 +90,7 @@ def load_records(
                     collection.id,
                     collection.name,
                     collection.org,
-                    collection.country
-                    or directory.require_organisation(conn, collection.org).country,
+                    collection.country,
                     collection.marking_id,
                     base,
                 )

@@ -71,7 +71,7 @@ def find_names(text: str, lang: str | None, backend: NamesBackend) -> list[Found
         if span.label not in LABELS or not 0 <= span.start < span.end <= len(text):
             continue
         written = text[span.start : span.end]
-        value = " ".join(written.split())
+        value = " ".join((span.value or written).split())
         if span.label == "person":
             full = people.resolve(value)
             if full is None:

@@ -22,6 +22,9 @@ class NameSpan:
     label: str  # one of LABELS
     score: float
     detail: str | None = None  # why the backend thinks so ("title", "given name", …)
+    # The name in natural order when the text inverts it ("DOE, JOHN" → "JOHN
+    # DOE"); None: the text as written.
+    value: str | None = None
 
 
 @runtime_checkable

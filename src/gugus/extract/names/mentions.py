@@ -13,6 +13,33 @@ from __future__ import annotations
 from gugus.extract.lexicon import fold
 from gugus.extract.tokens import TOKEN_RE
 
+NAME_PARTICLES = frozenset(
+    [
+        "de",
+        "del",
+        "la",
+        "las",
+        "los",
+        "da",
+        "das",
+        "do",
+        "dos",
+        "di",
+        "du",
+        "van",
+        "von",
+        "der",
+        "den",
+        "ter",
+        "bin",
+        "binti",
+        "ibn",
+        "al",
+        "y",
+        "e",
+    ]
+)
+
 
 def _key(name: str) -> tuple[str, ...]:
     return tuple(fold(w).lower() for w in TOKEN_RE.findall(name))
@@ -38,8 +65,8 @@ class PersonIndex:
         """The full name ``mention`` is short for, or None.  Ambiguous mentions
         take the most recently named person."""
         part = _key(mention)
-        if not part:
-            return None
+        if not part or all(k in NAME_PARTICLES for k in part):
+            return None  # "De", "de la": a particle is nobody's short name
         for whole, name in reversed(self._names):
             if whole == part:
                 return name

@@ -1,0 +1,901 @@
+"""YAML mappings: how each row of a CSV, XLSX or JSON-lines table becomes
+FollowTheMoney entities (the format is documented in docs/mapping.md).
+
+In the spirit of FtM mappings: per entity a schema, key columns that make a
+stable id, ``property: column`` pairs and links between the entities of one
+row.  :func:`load_mapping` checks everything that can be checked before a row
+is read (schemata, properties, links, formats, markings, literals) and names
+the mapping file and the YAML path of each problem.  :meth:`Mapping.map_row`
+is pure — no I/O — so big loads run it in a second process and the HTCDS
+importer reuses it.
+
+What a row's value may cost: a value FtM rejects (a phone that is not a phone,
+a country that is no country) is *dropped and counted* with where, column and
+reason; a row that cannot be mapped as the mapping says (a date not in the
+declared ``format``, an empty ``required`` value, an Excel error or a date cell
+where text was expected, an invalid ``id_column`` id) is a *row error*, skipped
+or aborting the load as the user chose.
+"""
+
+from __future__ import annotations
+
+import codecs
+import difflib
+import hashlib
+import json
+import re
+from collections import Counter
+from collections.abc import Hashable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from followthemoney import model
+from followthemoney.exc import InvalidData
+from followthemoney.property import Property
+from followthemoney.types import registry
+from phonenumbers import SUPPORTED_REGIONS
+
+from gugus.errors import InvalidInput, NotFound
+from gugus.ingest.clean import clean_value
+from gugus.ingest.parse import MAX_ID, valid_entity_id
+from gugus.ingest.parsed import ParsedEntity
+from gugus.ingest.tabular import FORMATS, CellError
+from gugus.model.markings import Marking, combine
+
+__all__ = ["Mapping", "load_mapping"]
+
+TOP_KEYS = (
+    "format",
+    "encoding",
+    "delimiter",
+    "sheet",
+    "header_row",
+    "country",
+    "marking",
+    "entities",
+)
+ENTITY_KEYS = (
+    "schema",
+    "keys",
+    "key",
+    "key_literal",
+    "id_column",
+    "filter",
+    "filter_not",
+    "marking",
+    "properties",
+)
+SOURCES = ("column", "columns", "template", "literal", "literals", "entity")
+PROPERTY_KEYS = (
+    *SOURCES,
+    "format",
+    "country",
+    "country_column",
+    "split",
+    "join",
+    "required",
+    "marking",
+)
+# File settings that only make sense for some formats.
+FORMAT_SETTINGS = {
+    "encoding": ("csv",),
+    "delimiter": ("csv",),
+    "sheet": ("xlsx",),
+    "header_row": ("csv", "xlsx"),
+}
+# Types a date cell of a spreadsheet may feed as text; anywhere else a date
+# cell means Excel turned an identifier or phone into a date.
+DATE_CELL_TYPES = frozenset({"date", "string", "text"})
+TEMPLATE_FIELD = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
+
+
+# -- YAML --------------------------------------------------------------------------------
+class _Loader(yaml.SafeLoader):
+    """YAML as a mapping author means it: plain scalars stay text (``01`` is not
+    1, ``NO`` is Norway, ``2020-01-01`` is not a date object), only
+    ``true``/``false`` and ``null`` are typed, and a repeated key is an error
+    instead of silently replacing the first."""
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            self.flatten_mapping(node)
+            seen: set = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=True)
+                if isinstance(key, Hashable):
+                    if key in seen:
+                        raise yaml.constructor.ConstructorError(
+                            None, None, f"duplicate key {key!r}", key_node.start_mark
+                        )
+                    seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+_KEEP = {"tag:yaml.org,2002:null", "tag:yaml.org,2002:merge"}
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag in _KEEP]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+def load_mapping(path: Path) -> Mapping:
+    """Read and validate a mapping file; InvalidInput names the file and the YAML path."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise NotFound(f"{path}: no such mapping file") from None
+    except IsADirectoryError:
+        raise InvalidInput(f"{path}: is a directory, not a mapping file") from None
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    try:
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        at = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise InvalidInput(f"{path}: {at}invalid YAML ({exc.problem})") from None
+    except yaml.YAMLError as exc:
+        raise InvalidInput(f"{path}: invalid YAML ({exc})") from None
+    return Mapping(data, str(path))
+
+
+# -- cell values -----------------------------------------------------------------------
+class _Typed(str):
+    """Text of a typed date cell (XLSX): already unambiguous, so no ``format`` applies."""
+
+    __slots__ = ()
+
+
+def _number(value: float) -> str:
+    # Spreadsheets store every number as a float: 5512345678 must stay 5512345678.
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
+def cell_texts(value, where: str, column: str, type_name: str | None = None) -> list[str]:
+    """A cell as stripped texts (none when empty); a JSON list gives several.
+    InvalidInput for a cell no text can be made of."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        text = value.strip()
+        return [text] if text else []
+    if isinstance(value, bool):
+        return ["true" if value else "false"]
+    if isinstance(value, int):
+        return [str(value)]
+    if isinstance(value, float):
+        return [_number(value)] if value == value else []  # NaN: empty
+    if isinstance(value, datetime | date):
+        if isinstance(value, datetime):
+            iso = (
+                value.date().isoformat()
+                if value.time() == time()
+                else value.isoformat(timespec="seconds")
+            )
+        else:
+            iso = value.isoformat()
+        if type_name is not None and type_name not in DATE_CELL_TYPES:
+            raise InvalidInput(
+                f"{where}: column {column!r}: a date cell ({iso}) where a {type_name} is "
+                "expected — the spreadsheet may have turned the value into a date; "
+                "format that column as text"
+            )
+        return [_Typed(iso)]
+    if isinstance(value, time | timedelta):
+        return [str(value)]
+    if isinstance(value, CellError):
+        raise InvalidInput(f"{where}: column {column!r}: the cell holds the error {value.code}")
+    if isinstance(value, list):
+        out: list[str] = []
+        for item in value:
+            if isinstance(item, list | dict):
+                raise InvalidInput(
+                    f"{where}: column {column!r}: a list holding a {type(item).__name__}, "
+                    "expected a list of values"
+                )
+            out.extend(cell_texts(item, where, column, type_name))
+        return out
+    if isinstance(value, dict):
+        raise InvalidInput(
+            f"{where}: column {column!r}: an object; name a field inside it, e.g. "
+            f"'{column}.{next(iter(value), 'field')}'"
+        )
+    raise InvalidInput(f"{where}: column {column!r}: unsupported cell value {value!r}")
+
+
+@lru_cache(maxsize=4096)
+def _dialing_country(text: str) -> str | None:
+    """An FtM country code with a telephone numbering plan, or None."""
+    code = registry.country.clean(text)
+    if code is None:
+        return None
+    region = code.split("-")[0]
+    return region if region.upper() in SUPPORTED_REGIONS else None
+
+
+@lru_cache(maxsize=256)
+def _id_seed(collection: str, key_literal: str):
+    """FtM's ``make_entity_id(collection, key_literal, text)`` hashes the
+    parts' bytes one after the other: the first two are the same for every
+    row, so their digest is computed once."""
+    return hashlib.sha1(f"{collection.strip()}{key_literal.strip()}".encode())  # noqa: S324 - an id
+
+
+def key_text(values: list[str]) -> str:
+    """What the id hashes for the key values: the value itself for one key
+    column; for several, their JSON list, so ("12", "345") and ("123", "45")
+    stay two entities (FtM's make_id would join them into one)."""
+    if len(values) == 1:
+        return values[0]
+    return json.dumps(values, ensure_ascii=False)
+
+
+# -- compiled specs ----------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class PropertySpec:
+    """One ``property: source`` line of an entity, compiled."""
+
+    entity: str  # the local entity name, for messages
+    prop: Property
+    kind: str  # column | template | literal | entity
+    columns: tuple[str, ...] = ()
+    template: tuple[tuple[str, str | None], ...] = ()
+    literals: tuple[tuple[str, str, str], ...] = ()
+    link: str | None = None
+    formats: tuple[str, ...] = ()
+    country: str | None = None
+    country_column: str | None = None
+    split: str | None = None
+    join: str | None = None
+    required: bool = False
+
+    @property
+    def label(self) -> str:
+        if self.kind == "template":
+            return "columns " + ", ".join(repr(c) for c in self.columns)
+        if len(self.columns) == 1:
+            return f"column {self.columns[0]!r}"
+        return "columns " + ", ".join(repr(c) for c in self.columns)
+
+    def raw(self, row: dict, where: str) -> list[tuple[str, str | None]]:
+        """``(text, column)`` of each value the row gives this property."""
+        if self.kind == "column" and len(self.columns) == 1 and self.join is self.split is None:
+            column = self.columns[0]
+            value = row.get(column)
+            if type(value) is str:  # the common case, made cheap
+                text = value.strip()
+                return [(text, column)] if text else []
+        type_name = self.prop.type.name
+        if self.kind == "template":
+            parts, filled = [], False
+            for text, column in self.template:
+                if column is None:
+                    parts.append(text)
+                    continue
+                values = cell_texts(row.get(column), where, column, type_name)
+                filled = filled or bool(values)
+                parts.append(", ".join(values))
+            rendered = " ".join("".join(parts).split())
+            return [(rendered, None)] if filled and rendered else []
+        out = []
+        for column in self.columns:
+            out.extend((t, column) for t in cell_texts(row.get(column), where, column, type_name))
+        if self.join is not None and out:
+            out = [(self.join.join(t for t, _ in out), out[0][1])]
+        if self.split is not None:
+            out = [
+                (part.strip(), column)
+                for text, column in out
+                for part in text.split(self.split)
+                if part.strip()
+            ]
+        return out
+
+    def hint(self, row: dict, where: str, default: str | None) -> str | None:
+        """The country a phone number without +prefix is read in: the row's
+        country column when it names one, else the property's, the mapping's
+        or the collection's."""
+        if self.country_column is not None:
+            for text in cell_texts(row.get(self.country_column), where, self.country_column):
+                code = _dialing_country(text)
+                if code is not None:
+                    return code
+        return self.country or default
+
+    def apply(
+        self,
+        row: dict,
+        where: str,
+        ids: dict[str, str | None],
+        default_country: str | None,
+        values: list,
+        dropped: list,
+    ) -> None:
+        prop = self.prop
+        if self.kind == "entity":
+            target = ids.get(self.link)
+            if target is not None:
+                values.append((prop.name, "entity", target))
+            elif self.required:
+                raise InvalidInput(
+                    f"{where}: {self.entity}.{prop.name} is required but the row has no "
+                    f"{self.link!r} entity (its key columns are empty or its filter excludes it)"
+                )
+            return
+        if self.kind == "literal":
+            values.extend(self.literals)
+            return
+        raws = self.raw(row, where)
+        if not raws:
+            if self.required:
+                raise InvalidInput(
+                    f"{where}: {self.label}: {self.entity}.{prop.name} is required but empty"
+                )
+            return
+        type_name = prop.type.name
+        hint = self.hint(row, where, default_country) if type_name == "phone" else None
+        before = len(values)
+        for text, column in raws:
+            value, reason = self.clean(text, where, column, hint)
+            if value is not None:
+                values.append((prop.name, type_name, value))
+                continue
+            dropped.append(
+                {
+                    "where": f"{where}: column {column!r}" if column else where,
+                    "property": prop.name,
+                    "value": text[:200],
+                    "type": type_name,
+                    "column": column,
+                    "reason": reason,
+                }
+            )
+        if self.required and len(values) == before:
+            raise InvalidInput(
+                f"{where}: {self.label}: {self.entity}.{prop.name} is required but no value "
+                f"is a valid {type_name} ({raws[0][0][:80]!r})"
+            )
+
+    def clean(
+        self, text: str, where: str, column: str | None, hint: str | None
+    ) -> tuple[str | None, str | None]:
+        """The cleaned value, or None and the reason FtM rejected it."""
+        prop = self.prop
+        if self.formats and not isinstance(text, _Typed):
+            for fmt in self.formats:
+                value = clean_value(prop, text, fmt)
+                if value is not None:
+                    return value, None
+            at = f"column {column!r}" if column else self.label
+            raise InvalidInput(
+                f"{where}: {at}: {text[:80]!r} does not match the date format "
+                + " or ".join(repr(f) for f in self.formats)
+            )
+        if prop.type.name == "phone":
+            if hint is not None:
+                try:
+                    value = clean_value(prop, text, hint)
+                except InvalidData:
+                    value = None
+                return value, None if value else f"not a valid phone number in {hint.upper()}"
+            value = clean_value(prop, text)
+            return value, None if value else (
+                "no +country prefix and no country to read it in "
+                "(set `country:` / `country_column:` in the mapping or a collection country)"
+            )
+        value = clean_value(prop, text)
+        return value, None if value is not None else f"not a valid {prop.type.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class EntitySpec:
+    name: str
+    schema: str
+    keys: tuple[str, ...]
+    key_literal: str
+    id_column: str | None
+    filters: tuple[tuple[str, frozenset[str]], ...]
+    filters_not: tuple[tuple[str, frozenset[str]], ...]
+    marking: dict | None
+    property_markings: dict
+    properties: tuple[PropertySpec, ...]
+
+    def applies(self, row: dict, where: str) -> bool:
+        for column, allowed in self.filters:
+            if allowed.isdisjoint(cell_texts(row.get(column), where, column) or [""]):
+                return False
+        for column, barred in self.filters_not:
+            if not barred.isdisjoint(cell_texts(row.get(column), where, column) or [""]):
+                return False
+        return True
+
+    def make_id(self, row: dict, where: str, collection: str) -> str | None:
+        """The entity's id in this row, None when the row has no such entity."""
+        if not self.applies(row, where):
+            return None
+        if self.id_column is not None:
+            column = self.id_column
+            texts = cell_texts(row.get(column), where, column, "entity")
+            if not texts:
+                return None
+            if len(texts) > 1:
+                raise InvalidInput(f"{where}: column {column!r}: several ids, expected one")
+            entity_id = texts[0]
+            if len(entity_id) > MAX_ID:
+                raise InvalidInput(
+                    f"{where}: column {column!r}: id longer than {MAX_ID} characters"
+                )
+            if not valid_entity_id(entity_id):
+                raise InvalidInput(
+                    f"{where}: column {column!r}: {entity_id[:80]!r} is not a valid entity id "
+                    "(letters, digits, '.' and '-')"
+                )
+            return entity_id
+        values = [";".join(cell_texts(row.get(c), where, c)) for c in self.keys]
+        if not any(values):
+            return None
+        digest = _id_seed(collection, self.key_literal).copy()
+        digest.update(key_text(values).encode("utf-8"))
+        return digest.hexdigest()
+
+
+# -- the mapping -------------------------------------------------------------------------
+class Mapping:
+    """A validated mapping; :meth:`map_row` turns one row into entities."""
+
+    def __init__(self, data, name: str) -> None:
+        self.raw = data
+        self.name = name
+        self._compile(data)
+
+    def __reduce__(self):
+        # Sent to the worker process as its source: FtM schema objects are not
+        # worth pickling with every chunk.
+        return (Mapping, (self.raw, self.name))
+
+    # -- use --------------------------------------------------------------------------
+    def map_row(
+        self, row: dict, where: str, collection: str, country: str | None = None
+    ) -> list[ParsedEntity]:
+        """The entities one row makes.  ``country`` is the collection's default
+        country (the mapping's own ``country:`` wins).  InvalidInput (naming
+        ``where`` and the column) when the row cannot be mapped."""
+        default = self.country or (_dialing_country(country) if country else None)
+        ids = {e.name: e.make_id(row, where, collection) for e in self.entities}
+        out = []
+        for spec in self.entities:
+            entity_id = ids[spec.name]
+            if entity_id is None:
+                continue
+            values: list = []
+            dropped: list = []
+            for prop in spec.properties:
+                prop.apply(row, where, ids, default, values, dropped)
+            out.append(
+                ParsedEntity(
+                    entity_id, spec.schema, spec.marking, spec.property_markings, values, dropped
+                )
+            )
+        return out
+
+    def check_format(self, fmt: str) -> None:
+        """File settings given for another format are a mistake (the wrong file?)."""
+        for key, formats in FORMAT_SETTINGS.items():
+            if key in self.raw and fmt not in formats:
+                raise InvalidInput(
+                    f"{self.name}: {key}: applies to {' and '.join(formats)} files; "
+                    f"this file is {fmt}"
+                )
+
+    def check_columns(self, header: list[str], where: str) -> None:
+        """Every column the mapping names must be in the header, exactly once."""
+        present = [h for h in header if h]
+        missing = sorted(self.columns - set(present))
+        if missing:
+            shown = ", ".join(present[:40]) + (" …" if len(present) > 40 else "")
+            raise InvalidInput(
+                f"{where}: column(s) named in {self.name} missing from the header: "
+                + "; ".join(_suggest(repr(c), c, present) for c in missing)
+                + f" (the header has: {shown})"
+            )
+        twice = sorted(c for c, n in Counter(present).items() if n > 1 and c in self.columns)
+        if twice:
+            raise InvalidInput(
+                f"{where}: column(s) {', '.join(map(repr, twice))} appear more than once in "
+                f"the header; rename them so {self.name} can tell them apart"
+            )
+
+    def check_seen(self, seen: set[str], keys: list[str], where: str) -> None:
+        """JSON lines have no header: a column no line holds is a mapping mistake."""
+        missing = sorted(self.columns - seen)
+        if missing:
+            raise InvalidInput(
+                f"{where}: column(s) named in {self.name} appear in no line: "
+                + "; ".join(_suggest(repr(c), c, keys) for c in missing)
+            )
+
+    def markings(self) -> list[tuple[str, dict]]:
+        """Every marking the mapping gives, with where it was given."""
+        out = []
+        if self.marking is not None:
+            out.append((f"{self.name}: marking", self.marking))
+        for spec in self.entities:
+            if spec.marking is not None and spec.marking is not self.marking:
+                out.append((f"{self.name}: entities.{spec.name}.marking", spec.marking))
+            for prop, marking in spec.property_markings.items():
+                out.append(
+                    (f"{self.name}: entities.{spec.name}.properties.{prop}.marking", marking)
+                )
+        return out
+
+    # -- validation ---------------------------------------------------------------------
+    def _error(self, path: str, message: str) -> InvalidInput:
+        return InvalidInput(
+            f"{self.name}: {path}: {message}" if path else f"{self.name}: {message}"
+        )
+
+    def _compile(self, data) -> None:
+        if not isinstance(data, dict):
+            raise self._error("", "expected a YAML object with `entities:` (see docs/mapping.md)")
+        self._unknown_keys(data, TOP_KEYS, "")
+        fmt = data.get("format")
+        if fmt is not None:
+            fmt = self._text(fmt, "format").lower()
+            if fmt not in FORMATS:
+                raise self._error("format", f"{fmt!r} (allowed: {', '.join(FORMATS)})")
+        self.format: str | None = fmt
+        self.encoding: str | None = None
+        if data.get("encoding") is not None:
+            self.encoding = self._text(data["encoding"], "encoding")
+            try:
+                codecs.lookup(self.encoding)
+            except LookupError:
+                raise self._error("encoding", f"unknown encoding {self.encoding!r}") from None
+        self.delimiter: str | None = None
+        if data.get("delimiter") is not None:
+            given = self._text(data["delimiter"], "delimiter", strip=False)
+            self.delimiter = "\t" if given in ("\\t", "tab", "TAB") else given
+            if len(self.delimiter) != 1:
+                raise self._error("delimiter", f"{given!r} must be one character")
+        self.sheet = self._text(data["sheet"], "sheet") if data.get("sheet") is not None else None
+        self.header_row = 1
+        if data.get("header_row") is not None:
+            given = data["header_row"]
+            if isinstance(given, bool) or not str(given).strip().isdigit() or int(given) < 1:
+                raise self._error("header_row", f"{given!r} must be a row number (1 or more)")
+            self.header_row = int(given)
+        self.country = self._country(data.get("country"), "country")
+        self.marking = self._marking(data.get("marking"), "marking")
+        entities = data.get("entities")
+        if not isinstance(entities, dict) or not entities:
+            raise self._error(
+                "entities", "give at least one entity (local name: {schema, keys, …})"
+            )
+        for name, spec in entities.items():
+            if not isinstance(name, str) or not name.strip():
+                raise self._error(f"entities.{name}", "an entity's local name must be text")
+            if not isinstance(spec, dict):
+                raise self._error(f"entities.{name}", "expected {schema, keys, properties}")
+        self.entities = tuple(self._entity(name, spec, entities) for name, spec in entities.items())
+        columns: set[str] = set()
+        for spec in self.entities:
+            columns.update(spec.keys)
+            if spec.id_column:
+                columns.add(spec.id_column)
+            columns.update(c for c, _ in spec.filters + spec.filters_not)
+            for prop in spec.properties:
+                columns.update(prop.columns)
+                if prop.country_column:
+                    columns.add(prop.country_column)
+        self.columns = frozenset(columns)
+
+    def _entity(self, name: str, spec: dict, entities: dict) -> EntitySpec:
+        path = f"entities.{name}"
+        self._unknown_keys(spec, ENTITY_KEYS, path)
+        schema_name = spec.get("schema")
+        if schema_name is None:
+            raise self._error(f"{path}.schema", "missing (an FtM schema such as Person, Payment)")
+        schema_name = self._text(schema_name, f"{path}.schema")
+        schema = model.get(schema_name)
+        if schema is None:
+            raise self._error(
+                f"{path}.schema",
+                _suggest(f"unknown schema {schema_name!r}", schema_name, list(model.schemata)),
+            )
+        if schema.abstract:
+            raise self._error(f"{path}.schema", f"{schema.name} is abstract; use a concrete schema")
+        if "keys" in spec and "key" in spec:
+            raise self._error(path, "give `keys` or `key`, not both")
+        keys = self._columns(spec.get("keys", spec.get("key")), f"{path}.keys")
+        id_column = None
+        if spec.get("id_column") is not None:
+            id_column = self._text(spec["id_column"], f"{path}.id_column")
+        if keys and id_column:
+            raise self._error(path, "give `keys` or `id_column`, not both")
+        if not keys and not id_column:
+            raise self._error(
+                path, "needs `keys` (columns whose values make the id) or `id_column`"
+            )
+        if id_column and spec.get("key_literal") is not None:
+            raise self._error(f"{path}.key_literal", "applies with `keys`, not `id_column`")
+        key_literal = schema.name
+        if spec.get("key_literal") is not None:
+            key_literal = self._text(spec["key_literal"], f"{path}.key_literal")
+        marking = self.marking
+        if spec.get("marking") is not None:
+            marking = self._marking(spec["marking"], f"{path}.marking", floor=self.marking)
+        given = spec.get("properties") or {}
+        if not isinstance(given, dict):
+            raise self._error(f"{path}.properties", "expected `property: column` pairs")
+        properties = []
+        property_markings = {}
+        for prop_name, prop_spec in given.items():
+            compiled, prop_marking = self._property(
+                name, schema, str(prop_name), prop_spec, entities, marking
+            )
+            properties.append(compiled)
+            if prop_marking is not None:
+                property_markings[compiled.prop.name] = prop_marking
+        return EntitySpec(
+            name=name,
+            schema=schema.name,
+            keys=keys,
+            key_literal=key_literal,
+            id_column=id_column,
+            filters=self._filters(spec.get("filter"), f"{path}.filter"),
+            filters_not=self._filters(spec.get("filter_not"), f"{path}.filter_not"),
+            marking=marking,
+            property_markings=property_markings,
+            properties=tuple(properties),
+        )
+
+    def _property(
+        self, entity: str, schema, name: str, spec, entities: dict, floor: dict | None
+    ) -> tuple[PropertySpec, dict | None]:
+        path = f"entities.{entity}.properties.{name}"
+        prop = schema.get(name)
+        if prop is None:
+            names = [n for n, p in schema.properties.items() if not p.stub]
+            raise self._error(path, _suggest(f"unknown property of {schema.name}", name, names))
+        if prop.stub:
+            other = prop.reverse
+            raise self._error(
+                path,
+                f"the reverse side of {other.schema.name}.{other.name}; map that property "
+                f"on the {other.schema.name} entity instead",
+            )
+        if spec is None:
+            raise self._error(path, "no column given")
+        if not isinstance(spec, dict):
+            spec = {"column": spec}
+        self._unknown_keys(spec, PROPERTY_KEYS, path)
+        sources = [k for k in SOURCES if k in spec]
+        if len(sources) != 1:
+            raise self._error(
+                path,
+                f"give exactly one of {', '.join(SOURCES)}"
+                + (f" (got {', '.join(sources)})" if sources else ""),
+            )
+        source = sources[0]
+        type_name = prop.type.name
+        options: dict = {"entity": entity, "prop": prop}
+        if source == "column":
+            options.update(kind="column", columns=(self._text(spec["column"], f"{path}.column"),))
+        elif source == "columns":
+            columns = self._columns(spec["columns"], f"{path}.columns")
+            if not columns:
+                raise self._error(f"{path}.columns", "give at least one column")
+            options.update(kind="column", columns=columns)
+        elif source == "template":
+            template = self._template(spec["template"], f"{path}.template")
+            fields = tuple(dict.fromkeys(c for _, c in template if c is not None))
+            options.update(kind="template", template=template, columns=fields)
+        elif source in ("literal", "literals"):
+            given = spec[source]
+            items = given if isinstance(given, list) else [given]
+            if not items:
+                raise self._error(f"{path}.{source}", "give at least one value")
+            literals = tuple(
+                (prop.name, type_name, self._literal(prop, item, f"{path}.{source}", spec))
+                for item in items
+            )
+            options.update(kind="literal", literals=literals)
+        else:
+            options.update(kind="entity", link=self._link(prop, spec["entity"], entities, path))
+        if "format" in spec:
+            if type_name != "date":
+                raise self._error(
+                    f"{path}.format", f"only date properties take a format ({name} is {type_name})"
+                )
+            options["formats"] = self._formats(spec["format"], f"{path}.format")
+        for key in ("country", "country_column"):
+            if key in spec and type_name != "phone":
+                raise self._error(
+                    f"{path}.{key}", f"only phone properties take a {key} ({name} is {type_name})"
+                )
+        if "country" in spec:
+            options["country"] = self._country(spec["country"], f"{path}.country")
+        if spec.get("country_column") is not None:
+            options["country_column"] = self._text(spec["country_column"], f"{path}.country_column")
+        for key in ("split", "join"):
+            if spec.get(key) is None:
+                continue
+            if options["kind"] != "column":
+                raise self._error(f"{path}.{key}", "applies to values of column(s)")
+            options[key] = self._text(spec[key], f"{path}.{key}", strip=False)
+            if key == "split" and not options[key]:
+                raise self._error(f"{path}.split", "an empty separator")
+        if "required" in spec:
+            if not isinstance(spec["required"], bool):
+                raise self._error(f"{path}.required", "true or false")
+            options["required"] = spec["required"]
+        marking = None
+        if spec.get("marking") is not None:
+            marking = self._marking(spec["marking"], f"{path}.marking", floor=floor)
+        return PropertySpec(**options), marking
+
+    def _link(self, prop: Property, target, entities: dict, path: str) -> str:
+        target = self._text(target, f"{path}.entity")
+        if target not in entities:
+            raise self._error(
+                f"{path}.entity",
+                _suggest(f"no entity named {target!r}", target, [str(n) for n in entities]),
+            )
+        if prop.type != registry.entity:
+            raise self._error(
+                f"{path}.entity",
+                f"{prop.name} is a {prop.type.name} property, not a link to an entity",
+            )
+        other = model.get(str(entities[target].get("schema")))
+        if other is not None and prop.range is not None and not other.is_a(prop.range):
+            raise self._error(
+                f"{path}.entity",
+                f"{target!r} is a {other.name}; {prop.name} links to a {prop.range.name}",
+            )
+        return target
+
+    def _literal(self, prop: Property, item, path: str, spec: dict) -> str:
+        if isinstance(item, list | dict) or item is None:
+            raise self._error(path, f"expected a value, got {item!r}")
+        text = _scalar(item)
+        if prop.type == registry.entity:
+            if not valid_entity_id(text):
+                raise self._error(path, f"{text!r} is not a valid entity id")
+            return text
+        hint = None
+        if prop.type.name == "phone":
+            hint = self._country(spec.get("country"), f"{path}.country") or self.country
+        try:
+            value = clean_value(prop, text, hint)
+        except InvalidData:
+            value = None
+        if value is None:
+            known = list(getattr(prop.type, "names", None) or [])
+            raise self._error(
+                path, _suggest(f"{text!r} is not a valid {prop.type.name}", text, known)
+            )
+        return value
+
+    def _template(self, given, path: str) -> tuple[tuple[str, str | None], ...]:
+        text = self._text(given, path, strip=False)
+        parts: list[tuple[str, str | None]] = []
+        pos = 0
+        for match in TEMPLATE_FIELD.finditer(text):
+            parts.append((self._template_text(text[pos : match.start()], path), None))
+            token = match.group(0)
+            if token in ("{{", "}}"):
+                parts.append((token[0], None))
+            else:
+                column = match.group(1).strip()
+                if not column:
+                    raise self._error(path, "an empty {} names no column")
+                parts.append(("", column))
+            pos = match.end()
+        parts.append((self._template_text(text[pos:], path), None))
+        if not any(c for _, c in parts):
+            raise self._error(path, "names no column (write {column}); for a constant use literal")
+        return tuple((t, c) for t, c in parts if t or c)
+
+    def _template_text(self, text: str, path: str) -> str:
+        if "{" in text or "}" in text:
+            raise self._error(path, "an unmatched brace (write {{ or }} for a brace itself)")
+        return text
+
+    def _formats(self, given, path: str) -> tuple[str, ...]:
+        items = given if isinstance(given, list) else [given]
+        formats = tuple(self._text(f, path, strip=False) for f in items)
+        if not formats:
+            raise self._error(path, "give at least one date format, e.g. '%d/%m/%Y'")
+        sample = datetime(2001, 2, 3, 4, 5, 6)  # only checks the directives
+        for fmt in formats:
+            if "%" not in fmt:
+                raise self._error(path, f"{fmt!r} has no %-directive (e.g. '%d/%m/%Y')")
+            try:
+                datetime.strptime(sample.strftime(fmt), fmt)
+            except ValueError as exc:
+                raise self._error(path, f"{fmt!r}: {exc}") from None
+        return formats
+
+    def _filters(self, given, path: str) -> tuple[tuple[str, frozenset[str]], ...]:
+        if given is None:
+            return ()
+        if not isinstance(given, dict) or not given:
+            raise self._error(path, "expected `column: value` (or a list of values)")
+        out = []
+        for column, allowed in given.items():
+            items = allowed if isinstance(allowed, list) else [allowed]
+            if any(isinstance(i, list | dict) for i in items):
+                raise self._error(f"{path}.{column}", "expected a value or a list of values")
+            out.append((str(column), frozenset("" if i is None else _scalar(i) for i in items)))
+        return tuple(out)
+
+    def _columns(self, given, path: str) -> tuple[str, ...]:
+        if given is None:
+            return ()
+        items = given if isinstance(given, list) else [given]
+        return tuple(self._text(c, path) for c in items)
+
+    def _country(self, given, path: str) -> str | None:
+        if given is None:
+            return None
+        text = self._text(given, path)
+        code = _dialing_country(text)
+        if code is None:
+            raise self._error(path, f"{text!r} is not a country with phone numbers (e.g. MX, US)")
+        return code
+
+    def _marking(self, given, path: str, floor: dict | None = None) -> dict | None:
+        """Checked for form here; against the collection when the load starts.
+        A marking below the mapping's one combines with it (the stricter wins)."""
+        if given is None:
+            return None
+        marking = Marking.from_dict(given, None, where=f"{self.name}: {path}")
+        if floor is not None:
+            marking = combine([Marking.from_dict(floor, None), marking])
+            if marking.recipients == {"-"}:
+                raise self._error(
+                    path, "its TLP:RED recipients share no one with the enclosing marking's"
+                )
+        return marking.to_dict()
+
+    def _text(self, value, path: str, *, strip: bool = True) -> str:
+        if isinstance(value, list | dict) or value is None:
+            raise self._error(path, f"expected text, got {value!r}")
+        text = _scalar(value)
+        text = text.strip() if strip else text
+        if not text:
+            raise self._error(path, "empty")
+        return text
+
+    def _unknown_keys(self, data: dict, allowed: tuple[str, ...], path: str) -> None:
+        for key in data:
+            if key not in allowed:
+                where = f"{path}.{key}" if path else str(key)
+                raise self._error(
+                    where,
+                    _suggest(f"unknown key {key!r}", str(key), list(allowed))
+                    + f" (allowed: {', '.join(allowed)})",
+                )
+
+
+def _scalar(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return _number(value)
+    return str(value)
+
+
+def _suggest(text: str, name: str, options: list[str]) -> str:
+    """``text`` plus the closest options to ``name``: ``… (did you mean phone?)``."""
+    lowered = {o.lower(): o for o in options}
+    close = [lowered[name.lower()]] if name.lower() in lowered else []
+    close = close or difflib.get_close_matches(name, options, n=1, cutoff=0.6)
+    return text + (f" (did you mean {close[0]}?)" if close else "")

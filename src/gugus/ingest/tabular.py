@@ -1,0 +1,390 @@
+"""Streaming row readers for mapped imports: CSV, XLSX and JSON lines.
+
+A reader opens a file, reads its header (CSV, XLSX) and then yields one
+:class:`Row` at a time, so a file of any size loads in bounded memory.  A row
+keeps only the columns the mapping uses, with cell values as the file gives
+them (text, numbers, dates, an Excel error): turning them into text is the
+mapping's business, because only it knows which FtM type a value is for.
+
+Rows carry their position for messages and provenance: the CSV physical line
+on which the row starts (quoted cells may span lines), the XLSX sheet row, the
+JSON line.  A row the reader cannot read (too many cells, invalid JSON) carries
+the reason instead of values; the load reports it like any row error.  Damage
+that makes the rest of the file unreadable (wrong encoding, an unterminated
+quote) stops the whole load.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import warnings
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+
+from gugus.errors import InvalidInput, NotFound
+
+FORMATS = ("csv", "xlsx", "jsonl")
+EXTENSIONS = {
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".txt": "csv",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+}
+DELIMITERS = (",", ";", "\t", "|")
+SNIFF_BYTES = 64 * 1024
+ABORTED = "nothing was loaded"
+
+
+@dataclass(frozen=True, slots=True)
+class CellError:
+    """An Excel error value (``#N/A``, ``#REF!`` …) in a cell: an error only
+    if the mapping uses that cell."""
+
+    code: str
+
+
+@dataclass(slots=True)
+class Row:
+    number: int  # CSV/JSONL line, XLSX row — 1-based, as an editor shows it
+    where: str  # "people.csv: line 12" — prefixes every message about the row
+    origin: str  # provenance of the row's statements: "import:people.csv:12"
+    values: dict  # column → cell value, only the columns the mapping uses
+    error: str | None = None  # why the row could not be read (then values is empty)
+
+
+def detect_format(path: Path, declared: str | None) -> str:
+    """The declared format, else the one the file extension names."""
+    if declared:
+        return declared
+    fmt = EXTENSIONS.get(path.suffix.lower())
+    if fmt is None:
+        known = ", ".join(sorted(EXTENSIONS))
+        raise InvalidInput(
+            f"{path}: cannot tell the format from the extension {path.suffix or '(none)'!r} "
+            f"(known: {known}); set `format: csv | xlsx | jsonl` in the mapping"
+        )
+    return fmt
+
+
+class Table:
+    """An open table: ``header`` (None for JSON lines) and :meth:`rows`."""
+
+    header: list[str] | None = None
+    header_where: str = ""
+    first_keys: list[str] | None = None  # JSON lines: the (dotted) keys of the first object
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.display = str(path)  # messages name the file as given
+        self.seen: set[str] = set()  # JSON lines: mapped columns present in some row
+
+    def rows(self, columns: Iterable[str]) -> Iterator[Row]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Table:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def open_table(
+    path: Path,
+    fmt: str,
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    sheet: str | None = None,
+    header_row: int = 1,
+) -> Table:
+    if not path.exists():
+        raise NotFound(f"{path}: no such file")
+    if path.is_dir():
+        raise InvalidInput(f"{path}: is a directory (a mapped load takes one file)")
+    if fmt == "csv":
+        return CsvTable(path, encoding, delimiter, header_row)
+    if fmt == "xlsx":
+        return XlsxTable(path, sheet, header_row)
+    return JsonlTable(path)
+
+
+def header_names(cells: Iterable) -> list[str]:
+    """Column names as text, stripped; a number-like header cell keeps its digits."""
+    names = []
+    for cell in cells:
+        if cell is None:
+            names.append("")
+        elif isinstance(cell, float) and cell.is_integer():
+            names.append(str(int(cell)))
+        else:
+            names.append(str(cell).replace("\ufeff", "").strip())
+    return names
+
+
+# -- CSV --------------------------------------------------------------------------------
+def _codec(encoding: str | None) -> str:
+    name = codecs.lookup(encoding or "utf-8").name
+    return "utf-8-sig" if name == "utf-8" else name  # tolerate a byte-order mark
+
+
+def sniff_delimiter(path: Path, encoding: str) -> str:
+    """The candidate that splits the first lines into the same, largest number
+    of cells (ties and single-column files: a comma)."""
+    with open(path, "rb") as handle:
+        sample = handle.read(SNIFF_BYTES)
+    if len(sample) == SNIFF_BYTES and b"\n" in sample:
+        sample = sample[: sample.rindex(b"\n")]
+    text = sample.decode(encoding, errors="replace")
+    best, best_score = ",", (0, 0)
+    for candidate in DELIMITERS:
+        widths = [len(r) for r in csv.reader(text.splitlines()[:50], delimiter=candidate) if r]
+        if not widths or widths[0] < 2:
+            continue
+        score = (sum(w == widths[0] for w in widths), widths[0])
+        if score > best_score:
+            best, best_score = candidate, score
+    return best
+
+
+class CsvTable(Table):
+    def __init__(
+        self, path: Path, encoding: str | None, delimiter: str | None, header_row: int
+    ) -> None:
+        super().__init__(path)
+        self.encoding_name = encoding or "UTF-8"
+        try:
+            self.encoding = _codec(encoding)
+        except LookupError:
+            raise InvalidInput(f"{path}: unknown encoding {encoding!r}") from None
+        self.delimiter = delimiter or sniff_delimiter(path, self.encoding)
+        self._handle = open(path, encoding=self.encoding, newline="")  # noqa: SIM115 - closed by close()
+        # strict: an unterminated quote is an error, not a cell swallowing the
+        # rest of the file.
+        self._reader = csv.reader(self._handle, delimiter=self.delimiter, strict=True)
+        try:
+            cells, line = None, 0
+            for _ in range(header_row):
+                cells, line = self._next(error_suffix="")
+                if cells is None:
+                    break
+            if cells is None:
+                raise InvalidInput(
+                    f"{path}: no header row (the file has fewer than {header_row} rows)"
+                )
+        except BaseException:
+            self.close()
+            raise
+        self.header = header_names(cells)
+        self.header_where = f"{path}: line {line}"
+
+    def _next(self, error_suffix: str = f" — {ABORTED}") -> tuple[list[str] | None, int]:
+        """The next non-blank record and the physical line it starts on."""
+        while True:
+            start = self._reader.line_num + 1
+            try:
+                cells = next(self._reader)
+            except StopIteration:
+                return None, start
+            except csv.Error as exc:
+                raise InvalidInput(
+                    f"{self.display}: line {start}: malformed CSV ({exc}); "
+                    f"check the quoting{error_suffix}"
+                ) from None
+            except UnicodeDecodeError as exc:
+                raise InvalidInput(
+                    f"{self.display}: near line {start}: not {self.encoding_name} text "
+                    f"({exc.reason}); declare the file's encoding in the mapping, "
+                    f"e.g. `encoding: latin-1`{error_suffix}"
+                ) from None
+            if any(cells):
+                return cells, start
+
+    def rows(self, columns: Iterable[str]) -> Iterator[Row]:
+        header = self.header or []
+        index = [(name, header.index(name)) for name in columns if name in header]
+        width = len(header)
+        name = self.path.name
+        while True:
+            cells, line = self._next()
+            if cells is None:
+                return
+            where = f"{self.display}: line {line}"
+            origin = f"import:{name}:{line}"
+            if len(cells) > width and any(c.strip() for c in cells[width:]):
+                yield Row(
+                    line,
+                    where,
+                    origin,
+                    {},
+                    f"{len(cells)} cells but the header ({self.header_where}) names {width} "
+                    f"columns — a delimiter {self.delimiter!r} inside an unquoted cell?",
+                )
+                continue
+            n = len(cells)
+            yield Row(line, where, origin, {c: cells[i] if i < n else "" for c, i in index})
+
+    def close(self) -> None:
+        self._handle.close()
+
+
+# -- XLSX -------------------------------------------------------------------------------
+class XlsxTable(Table):
+    def __init__(self, path: Path, sheet: str | None, header_row: int) -> None:
+        super().__init__(path)
+        import openpyxl
+        from openpyxl.utils.exceptions import InvalidFileException
+
+        try:
+            with warnings.catch_warnings():
+                # openpyxl warns about styles and extensions it ignores: not our concern.
+                warnings.simplefilter("ignore")
+                self._book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
+            raise InvalidInput(f"{path}: not an XLSX workbook ({exc})") from None
+        try:
+            names = self._book.sheetnames
+            if sheet is None:
+                ws = self._book.worksheets[0]
+            elif sheet in names:
+                ws = self._book[sheet]
+            else:
+                raise InvalidInput(f"{path}: no sheet {sheet!r} (sheets: {', '.join(names)})")
+            if not hasattr(ws, "reset_dimensions"):
+                raise InvalidInput(f"{path}: sheet {ws.title!r} is a chart, not a table")
+            # Stored dimensions can be wrong; read the rows that are really there.
+            ws.reset_dimensions()
+            self.sheet = ws.title
+            self._rows = ws.iter_rows(min_row=header_row)
+            cells = next(self._rows, None)
+            if cells is None:
+                raise InvalidInput(
+                    f"{path}: sheet {self.sheet!r} has no header row (row {header_row})"
+                )
+        except BaseException:
+            self.close()
+            raise
+        self.header = header_names(c.value for c in cells)
+        self.header_where = f"{path}: sheet {self.sheet} row {header_row}"
+        self._first = header_row + 1
+
+    def rows(self, columns: Iterable[str]) -> Iterator[Row]:
+        header = self.header or []
+        index = [(name, header.index(name)) for name in columns if name in header]
+        width = len(header)
+        name = self.path.name
+        for number, cells in enumerate(self._rows, start=self._first):
+            n = len(cells)
+            if not any(c.value is not None for c in cells):
+                continue
+            where = f"{self.display}: sheet {self.sheet} row {number}"
+            origin = f"import:{name}:{self.sheet}:{number}"
+            if n > width and any(_filled(c.value) for c in cells[width:]):
+                yield Row(
+                    number,
+                    where,
+                    origin,
+                    {},
+                    f"{n} filled cells but the header ({self.header_where}) names {width} columns",
+                )
+                continue
+            values = {}
+            for column, i in index:
+                if i >= n:
+                    values[column] = None
+                    continue
+                cell = cells[i]
+                value = cell.value
+                values[column] = CellError(str(value)) if cell.data_type == "e" else value
+            yield Row(number, where, origin, values)
+
+    def close(self) -> None:
+        self._book.close()
+
+
+def _filled(value) -> bool:
+    return value is not None and (not isinstance(value, str) or bool(value.strip()))
+
+
+# -- JSON lines ---------------------------------------------------------------------------
+class JsonlTable(Table):
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.header_where = f"{path}: every line"
+        self._handle = open(path, encoding="utf-8-sig")  # noqa: SIM115 - closed by close()
+
+    def rows(self, columns: Iterable[str]) -> Iterator[Row]:
+        # "a.b" names key "b" inside object "a", unless a key "a.b" exists as such.
+        paths = [(c, c.split(".")) for c in columns]
+        name = self.path.name
+        seen = self.seen
+        number = 0
+        lines = iter(self._handle)
+        while True:
+            try:
+                line = next(lines)
+            except StopIteration:
+                return
+            except UnicodeDecodeError as exc:
+                raise InvalidInput(
+                    f"{self.display}: near line {number + 1}: not UTF-8 text ({exc.reason}) "
+                    f"— {ABORTED}"
+                ) from None
+            number += 1
+            if not line.strip():
+                continue
+            where = f"{self.display}: line {number}"
+            origin = f"import:{name}:{number}"
+            try:
+                data = orjson.loads(line)
+            except orjson.JSONDecodeError as exc:
+                yield Row(number, where, origin, {}, f"invalid JSON ({exc})")
+                continue
+            if not isinstance(data, dict):
+                yield Row(
+                    number, where, origin, {}, f"expected a JSON object, got {type(data).__name__}"
+                )
+                continue
+            if self.first_keys is None:
+                self.first_keys = list(_dotted_keys(data))
+            values = {}
+            for column, parts in paths:
+                found, value = _lookup(data, column, parts)
+                if found:
+                    seen.add(column)
+                    values[column] = value
+            yield Row(number, where, origin, values)
+
+    def close(self) -> None:
+        self._handle.close()
+
+
+def _dotted_keys(data: dict, prefix: str = "") -> Iterator[str]:
+    for key, value in data.items():
+        yield prefix + key
+        if isinstance(value, dict):
+            yield from _dotted_keys(value, f"{prefix}{key}.")
+
+
+def _lookup(data: dict, column: str, parts: list[str]) -> tuple[bool, object]:
+    if column in data:
+        return True, data[column]
+    if len(parts) == 1:
+        return False, None
+    node: object = data
+    for part in parts:
+        if not isinstance(node, dict) or part not in node:
+            return False, None
+        node = node[part]
+    return True, node
