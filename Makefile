@@ -17,7 +17,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=15
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
@@ -31,6 +31,9 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/read.py --workers 1
 	$(BIN)/python benchmarks/read.py --workers 2
+	$(BIN)/python benchmarks/extract.py
+	$(BIN)/python benchmarks/load_documents.py --docs 10000
+	$(BIN)/python benchmarks/load_csv.py --rows 1000000
 
 clean:
 	rm -rf $(VENV) demo-node .pytest_cache

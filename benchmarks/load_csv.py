@@ -202,7 +202,7 @@ def phase(kind: str, db: Path, data: Path, mapping: Path) -> None:
     curve: dict[int, int] = {}
 
     def progress(rec) -> None:
-        if rec.number % 250_000 < 1:
+        if rec.number % 100_000 == 0:
             curve[rec.number] = round(rss_mb())
 
     start = time.perf_counter()

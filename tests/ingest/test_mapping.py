@@ -276,8 +276,10 @@ def test_required_link(make):
               relative: {entity: b}
         """
     )
+    # A Family without its relative is not made (FtM requires both ends): counted.
     entities = mapping.map_row({"a": "1", "b": ""}, WHERE, "c")
-    assert [e.schema for e in entities] == ["Person", "Family"]
+    assert [e.schema for e in entities] == ["Person"]
+    assert entities[0].dropped[0]["reason"].endswith("required property relative empty")
     with pytest.raises(InvalidInput, match="k.person is required but the row has no 'a' entity"):
         mapping.map_row({"a": "", "b": "2"}, WHERE, "c")
 

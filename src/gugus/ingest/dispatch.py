@@ -33,6 +33,9 @@ def detect_format(paths: list[Path], mapping: Path | None, fmt: str | None) -> s
         raise InvalidInput(f"--format: {fmt!r} (allowed: {', '.join(FORMATS)})")
     if not paths:
         raise InvalidInput("PATH: give at least one file or directory")
+    for path in paths:
+        if not path.exists():
+            raise NotFound(f"{path}: no such file or directory")
     if mapping is not None:
         if fmt not in ("auto", "table"):
             raise InvalidInput(f"--mapping applies to tables; it cannot be combined with --format {fmt}")
@@ -55,9 +58,6 @@ def detect_format(paths: list[Path], mapping: Path | None, fmt: str | None) -> s
             raise InvalidInput(f"{paths[0]}: cannot tell the format (known extensions: {allowed}); use --format")
     if fmt in ("ftm", "htcds", "table") and len(paths) != 1:
         raise InvalidInput(f"--format {fmt}: give exactly one file (got {len(paths)})")
-    for path in paths:
-        if not path.exists():
-            raise NotFound(f"{path}: no such file or directory")
     return fmt
 
 

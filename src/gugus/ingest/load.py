@@ -106,6 +106,14 @@ def load_records(
                 for parsed, marks in zip(rec.entities, mids, strict=True):
                     _write_checked(writer, parsed, marks, rec.origin, summary)
                 summary.entities += len({p.entity_id for p in rec.entities})
+                # What a row named but made no entity of (e.g. empty key columns):
+                # counted as dropped, never lost silently.
+                row_drops = getattr(rec.entities, "dropped", None)
+                if row_drops:
+                    summary.dropped += len(row_drops)
+                    room = 20 - len(summary.dropped_values)
+                    if room > 0:
+                        summary.dropped_values.extend(row_drops[:room])
             except InvalidInput as exc:
                 if on_error == "abort":
                     raise InvalidInput(

@@ -10,11 +10,14 @@ is pure — no I/O — so big loads run it in a second process and the HTCDS
 importer reuses it.
 
 What a row's value may cost: a value FtM rejects (a phone that is not a phone,
-a country that is no country) is *dropped and counted* with where, column and
-reason; a row that cannot be mapped as the mapping says (a date not in the
-declared ``format``, an empty ``required`` value, an Excel error or a date cell
-where text was expected, an invalid ``id_column`` id) is a *row error*, skipped
-or aborting the load as the user chose.
+a country that is no country, an amount that is no number) is *dropped and
+counted* with where, column and reason — so is an entity the row names but
+cannot make (empty key columns beside filled ones, a missing required link);
+a row that cannot be mapped as the mapping says (a date not in the declared
+``format``, an empty ``required`` value, an Excel error or a date cell where
+text was expected, an identifier or phone Excel stored as a number and so lost
+digits, an invalid ``id_column`` id) is a *row error*, skipped or aborting the
+load as the user chose.
 """
 
 from __future__ import annotations
@@ -24,11 +27,13 @@ import difflib
 import hashlib
 import json
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
+from decimal import Decimal, InvalidOperation
+from functools import cache, lru_cache
 from pathlib import Path
 
 import yaml
@@ -54,6 +59,7 @@ TOP_KEYS = (
     "sheet",
     "header_row",
     "country",
+    "decimal",
     "marking",
     "entities",
 )
@@ -77,6 +83,7 @@ PROPERTY_KEYS = (
     "split",
     "join",
     "required",
+    "decimal",
     "marking",
 )
 # File settings that only make sense for some formats.
@@ -90,6 +97,12 @@ FORMAT_SETTINGS = {
 # cell means Excel turned an identifier or phone into a date.
 DATE_CELL_TYPES = frozenset({"date", "string", "text"})
 TEMPLATE_FIELD = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
+# Types whose values are digit strings: a spreadsheet number that lost digits
+# (Excel keeps 15 significant digits) must not become one of them.
+DIGIT_TYPES = frozenset({"identifier", "phone"})
+EXACT_FLOAT = 2**53
+SCIENTIFIC = re.compile(r"[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+")
+DIGITS_LOST = "stored as a number, digits lost — format the column as text in Excel"
 
 
 # -- YAML --------------------------------------------------------------------------------
@@ -171,7 +184,11 @@ def cell_texts(value, where: str, column: str, type_name: str | None = None) -> 
     if isinstance(value, int):
         return [str(value)]
     if isinstance(value, float):
-        return [_number(value)] if value == value else []  # NaN: empty
+        if value != value:  # NaN: empty
+            return []
+        if type_name in DIGIT_TYPES and (abs(value) >= EXACT_FLOAT or not value.is_integer()):
+            raise InvalidInput(f"{where}: column {column!r}: {value!r} {DIGITS_LOST}")
+        return [_number(value)]
     if isinstance(value, datetime | date):
         if isinstance(value, datetime):
             iso = (
@@ -191,7 +208,10 @@ def cell_texts(value, where: str, column: str, type_name: str | None = None) -> 
     if isinstance(value, time | timedelta):
         return [str(value)]
     if isinstance(value, CellError):
-        raise InvalidInput(f"{where}: column {column!r}: the cell holds the error {value.code}")
+        raise InvalidInput(
+            f"{where}: column {column!r}: "
+            + (value.problem or f"the cell holds the error {value.code}")
+        )
     if isinstance(value, list):
         out: list[str] = []
         for item in value:
@@ -213,11 +233,134 @@ def cell_texts(value, where: str, column: str, type_name: str | None = None) -> 
 @lru_cache(maxsize=4096)
 def _dialing_country(text: str) -> str | None:
     """An FtM country code with a telephone numbering plan, or None."""
-    code = registry.country.clean(text)
+    code = registry.country.clean(text) or country_word(text)
     if code is None:
         return None
     region = code.split("-")[0]
     return region if region.upper() in SUPPORTED_REGIONS else None
+
+
+@cache
+def _country_words() -> dict[str, str]:
+    """Folded Spanish/English demonyms and aliases FtM does not know → country
+    code (``Hondureña`` → hn, ``EUA`` → us), from the extraction word lists."""
+    from gugus.extract.lexicon import country_aliases, nationalities  # only when needed
+
+    out = dict(nationalities())
+    for alias in country_aliases():
+        if alias.languages is None or alias.languages & {"es", "en"}:
+            out.setdefault(fold_text(alias.alias), alias.country)
+    out.pop("us", None)  # "us" is also an English word; "US" is caught below
+    return out
+
+
+@lru_cache(maxsize=4096)
+def country_word(text: str) -> str | None:
+    """The country code of a demonym or alias FtM's country type rejects."""
+    if text.strip() == "US":
+        return "us"
+    return _country_words().get(fold_text(text))
+
+
+@lru_cache(maxsize=16_384)
+def fold_text(text: str) -> str:
+    """What ``filter`` and country words compare: NFKD without accents,
+    case-folded, whitespace collapsed (``" Víctima "`` = ``VICTIMA``)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(plain.casefold().split())
+
+
+def _mx_national(digits: str) -> str | None:
+    """A Mexican number written with a pre-2019 dialling prefix, without it:
+    ``044``/``045`` (mobile) or ``01`` (long distance) + 10 digits."""
+    if len(digits) == 13 and digits[:3] in ("044", "045"):
+        return digits[3:]
+    if len(digits) == 12 and digits.startswith("01"):
+        return digits[2:]
+    return None
+
+
+def phone_variants(text: str, country: str | None) -> tuple[str, ...]:
+    """Spellings to try for a phone: the text, and for Mexico without the old
+    mobile ``1`` after +52 (``+52 1 55 …``) or the ``044``/``045``/``01``
+    national prefixes, which current numbering plans reject."""
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if text.lstrip().startswith("+") and digits.startswith("521") and len(digits) == 13:
+        return (text, "+52" + digits[3:])
+    if country is not None and country.lower() == "mx":
+        national = _mx_national(digits)
+        if national is not None:
+            return (text, national)
+    return (text,)
+
+
+@lru_cache(maxsize=65_536)
+def parse_amount(text: str, decimal: str = ".") -> str | None:
+    """A written amount as a plain decimal number, or None when it is none:
+    currency symbols and codes and spaces go, ``(1,234.50)`` is negative,
+    the last of ``,``/``.`` when both appear is the decimal mark, a lone mark
+    followed by exactly three digits is read with ``decimal`` (``1,234`` is
+    1234 unless ``decimal: ","``), otherwise a lone mark is the decimal mark."""
+    value = text.strip()
+    negative = False
+    if value.startswith("(") and value.endswith(")"):
+        negative, value = True, value[1:-1]
+    value = "".join(ch for ch in value if not ch.isspace())
+    # Currency: symbols and ISO codes at either end (MXN, USD, $, €, M.N.).
+    value = re.sub(r"^[^\d+\-.,]+|[^\d.,\-]+$", "", value)
+    if value.endswith("-") and not value.startswith("-"):
+        value = "-" + value[:-1]
+    if value.startswith(("-", "+")):
+        negative = negative or value[0] == "-"
+        value = value[1:]
+    if not value or not re.fullmatch(r"[\d.,]+(?:[eE][+-]?\d+)?", value):
+        return None
+    marks = [ch for ch in value if ch in ".,"]
+    if len(set(marks)) == 2:
+        point = value[max(value.rfind(","), value.rfind("."))]
+        thousands = "," if point == "." else "."
+        if value.count(point) > 1:
+            return None
+        value = value.replace(thousands, "").replace(point, ".")
+    elif marks:
+        mark = marks[0]
+        head, _, tail = value.rpartition(mark)
+        if len(marks) > 1:  # repeated: thousands separators
+            if not all(len(g) == 3 for g in value.split(mark)[1:]):
+                return None
+            value = value.replace(mark, "")
+        elif len(tail) == 3 and mark != decimal and head:
+            value = head + tail
+        else:
+            value = head + "." + tail
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        return None
+    if not number.is_finite():
+        return None
+    text = format(-number if negative else number, "f")
+    return "0" if text in ("-0", "0") else text
+
+
+def fix_century(iso: str, life_event: bool, today: date | None = None) -> str:
+    """A date read with a two-digit year (``%y``: 65 → 2065) moved back a
+    century when it lies in the future: for birth/death dates any future date,
+    for other dates one more than a year ahead."""
+    today = today or date.today()
+    year = int(iso[:4])
+    limit = today.year if life_event else today.year + 1
+    if year < limit or (year == limit and iso[4:10] <= today.isoformat()[4:10]):
+        return iso
+    moved = f"{year - 100:04d}{iso[4:]}"
+    if moved[4:10] == "-02-29" and not _leap(year - 100):
+        return iso
+    return moved
+
+
+def _leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
 
 
 @lru_cache(maxsize=256)
@@ -255,6 +398,9 @@ class PropertySpec:
     split: str | None = None
     join: str | None = None
     required: bool = False
+    decimal: str = "."  # number properties: the decimal mark of the file
+    two_digit_year: bool = False  # a format has %y: move future dates back a century
+    life_event: bool = False  # a birth/death date: never in the future
 
     @property
     def label(self) -> str:
@@ -298,23 +444,26 @@ class PropertySpec:
             ]
         return out
 
-    def hint(self, row: dict, where: str, default: str | None) -> str | None:
-        """The country a phone number without +prefix is read in: the row's
-        country column when it names one, else the property's, the mapping's
-        or the collection's."""
+    def countries(self, row: dict, where: str, defaults: tuple[str, ...]) -> tuple[str, ...]:
+        """The countries a phone number without +prefix is tried in, in order:
+        the row's country column when it names one, the property's, then
+        ``defaults`` (the mapping's, the collection's)."""
+        first = None
         if self.country_column is not None:
             for text in cell_texts(row.get(self.country_column), where, self.country_column):
-                code = _dialing_country(text)
-                if code is not None:
-                    return code
-        return self.country or default
+                first = _dialing_country(text)
+                if first is not None:
+                    break
+        if first is None and self.country is None:
+            return defaults
+        return tuple(dict.fromkeys(c for c in (first, self.country, *defaults) if c))
 
     def apply(
         self,
         row: dict,
         where: str,
         ids: dict[str, str | None],
-        default_country: str | None,
+        defaults: tuple[str, ...],
         values: list,
         dropped: list,
     ) -> None:
@@ -340,9 +489,16 @@ class PropertySpec:
                 )
             return
         type_name = prop.type.name
-        hint = self.hint(row, where, default_country) if type_name == "phone" else None
+        hint = self.countries(row, where, defaults) if type_name == "phone" else ()
         before = len(values)
         for text, column in raws:
+            if (
+                type_name in DIGIT_TYPES
+                and ("E" in text or "e" in text)
+                and SCIENTIFIC.fullmatch(text)
+            ):
+                at = f"column {column!r}" if column else self.label
+                raise InvalidInput(f"{where}: {at}: {text[:80]!r} {DIGITS_LOST}")
             value, reason = self.clean(text, where, column, hint)
             if value is not None:
                 values.append((prop.name, type_name, value))
@@ -364,34 +520,54 @@ class PropertySpec:
             )
 
     def clean(
-        self, text: str, where: str, column: str | None, hint: str | None
+        self, text: str, where: str, column: str | None, hint: tuple[str, ...] = ()
     ) -> tuple[str | None, str | None]:
-        """The cleaned value, or None and the reason FtM rejected it."""
+        """The cleaned value, or None and the reason it was rejected."""
         prop = self.prop
         if self.formats and not isinstance(text, _Typed):
             for fmt in self.formats:
                 value = clean_value(prop, text, fmt)
                 if value is not None:
+                    if self.two_digit_year and "%y" in fmt:
+                        value = fix_century(value, self.life_event)
                     return value, None
             at = f"column {column!r}" if column else self.label
             raise InvalidInput(
                 f"{where}: {at}: {text[:80]!r} does not match the date format "
                 + " or ".join(repr(f) for f in self.formats)
             )
-        if prop.type.name == "phone":
-            if hint is not None:
-                try:
-                    value = clean_value(prop, text, hint)
-                except InvalidData:
-                    value = None
-                return value, None if value else f"not a valid phone number in {hint.upper()}"
-            value = clean_value(prop, text)
-            return value, None if value else (
-                "no +country prefix and no country to read it in "
-                "(set `country:` / `country_column:` in the mapping or a collection country)"
-            )
+        type_name = prop.type.name
+        if type_name == "phone":
+            return _clean_phone(prop, text, hint)
+        if type_name == "number":
+            amount = parse_amount(text, self.decimal)
+            if amount is None:
+                return None, "not a number"
+            text = amount
         value = clean_value(prop, text)
-        return value, None if value is not None else f"not a valid {prop.type.name}"
+        if value is None and type_name == "country":
+            value = country_word(text)
+        return value, None if value is not None else f"not a valid {type_name}"
+
+
+def _clean_phone(prop: Property, text: str, countries: tuple[str, ...]):
+    """A phone read in the first of ``countries`` where it is valid."""
+    if not countries:
+        value = clean_value(prop, text)
+        return value, None if value else (
+            "no +country prefix and no country to read it in "
+            "(set `country:` / `country_column:` in the mapping or a collection country)"
+        )
+    for country in countries:
+        for variant in phone_variants(text, country):
+            try:
+                value = clean_value(prop, variant, country)
+            except InvalidData:
+                value = None
+            if value:
+                return value, None
+    tried = ", ".join(c.upper() for c in countries)
+    return None, f"not a valid phone number in {tried}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -406,15 +582,30 @@ class EntitySpec:
     marking: dict | None
     property_markings: dict
     properties: tuple[PropertySpec, ...]
+    required: tuple[str, ...] = ()  # FtM-required links this mapping fills: no entity without
 
     def applies(self, row: dict, where: str) -> bool:
+        """Filters compare folded text (case, accents, outer and repeated spaces ignored)."""
         for column, allowed in self.filters:
-            if allowed.isdisjoint(cell_texts(row.get(column), where, column) or [""]):
+            texts = [fold_text(t) for t in cell_texts(row.get(column), where, column)]
+            if allowed.isdisjoint(texts or [""]):
                 return False
         for column, barred in self.filters_not:
-            if not barred.isdisjoint(cell_texts(row.get(column), where, column) or [""]):
+            texts = [fold_text(t) for t in cell_texts(row.get(column), where, column)]
+            if not barred.isdisjoint(texts or [""]):
                 return False
         return True
+
+    def lost_values(self, row: dict) -> int:
+        """How many non-empty cells this entity's properties name in a row
+        that makes no such entity (its key columns are empty)."""
+        keys = set(self.keys) | {self.id_column}
+        seen = set()
+        for prop in self.properties:
+            for column in prop.columns:
+                if column not in keys and column not in seen and _filled(row.get(column)):
+                    seen.add(column)
+        return len(seen)
 
     def make_id(self, row: dict, where: str, collection: str) -> str | None:
         """The entity's id in this row, None when the row has no such entity."""
@@ -446,6 +637,59 @@ class EntitySpec:
         return digest.hexdigest()
 
 
+class RowEntities(list):
+    """The entities of one row (a list), and ``dropped``: what the row named
+    but did not make when no entity of the row is left to carry it."""
+
+    dropped: list[dict]
+
+    def __init__(self, *args) -> None:
+        super().__init__(*args)
+        self.dropped = []
+
+
+@lru_cache(maxsize=64)
+def _defaults(mapping_country: str | None, collection_country: str | None) -> tuple[str, ...]:
+    """The mapping's then the collection's country, for phones without +prefix."""
+    second = _dialing_country(collection_country) if collection_country else None
+    return tuple(dict.fromkeys(c for c in (mapping_country, second) if c))
+
+
+def _lost(spec: EntitySpec, where: str, reason: str) -> dict:
+    return {
+        "where": f"{where}: entity {spec.name!r}",
+        "property": None,
+        "value": None,
+        "type": spec.schema,
+        "reason": f"{spec.name} ({spec.schema}) not made: {reason}",
+    }
+
+
+def _account(out: RowEntities, lost: list[dict], gone: set[str]) -> None:
+    """Count what the row did not make: with the row's first entity (its
+    drops reach the load summary), else on the row itself.  Links to an
+    entity that was not made are left out."""
+    if gone:
+        for entity in out:
+            entity.values = [v for v in entity.values if v[1] != "entity" or v[2] not in gone]
+    if out:
+        out[0].dropped.extend(lost)
+    else:
+        out.dropped.extend(lost)
+
+
+def _filled(value) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, str):
+        return bool(value.strip())
+    if isinstance(value, float):
+        return value == value
+    if isinstance(value, list):
+        return any(_filled(v) for v in value)
+    return True
+
+
 # -- the mapping -------------------------------------------------------------------------
 class Mapping:
     """A validated mapping; :meth:`map_row` turns one row into entities."""
@@ -467,22 +711,41 @@ class Mapping:
         """The entities one row makes.  ``country`` is the collection's default
         country (the mapping's own ``country:`` wins).  InvalidInput (naming
         ``where`` and the column) when the row cannot be mapped."""
-        default = self.country or (_dialing_country(country) if country else None)
+        defaults = _defaults(self.country, country)
         ids = {e.name: e.make_id(row, where, collection) for e in self.entities}
-        out = []
+        out = RowEntities()
+        lost: list[dict] = []  # entities the row names but does not make
+        gone: set[str] = set()  # ids of entities not made for a missing required link
         for spec in self.entities:
             entity_id = ids[spec.name]
             if entity_id is None:
+                if spec.applies(row, where):
+                    n = spec.lost_values(row)
+                    if n:
+                        keys = ", ".join(map(repr, spec.keys or (spec.id_column,)))
+                        lost.append(
+                            _lost(spec, where, f"key columns empty ({keys}); {n} values not loaded")
+                        )
                 continue
             values: list = []
             dropped: list = []
             for prop in spec.properties:
-                prop.apply(row, where, ids, default, values, dropped)
+                prop.apply(row, where, ids, defaults, values, dropped)
+            if spec.required:
+                present = {v[0] for v in values}
+                missing = [name for name in spec.required if name not in present]
+                if missing:
+                    lost.append(_lost(spec, where, f"required property {missing[0]} empty"))
+                    lost.extend(dropped)
+                    gone.add(entity_id)
+                    continue
             out.append(
                 ParsedEntity(
                     entity_id, spec.schema, spec.marking, spec.property_markings, values, dropped
                 )
             )
+        if lost:
+            _account(out, lost, gone)
         return out
 
     def check_format(self, fmt: str) -> None:
@@ -572,6 +835,7 @@ class Mapping:
                 raise self._error("header_row", f"{given!r} must be a row number (1 or more)")
             self.header_row = int(given)
         self.country = self._country(data.get("country"), "country")
+        self.decimal = self._decimal(data.get("decimal"), "decimal") or "."
         self.marking = self._marking(data.get("marking"), "marking")
         entities = data.get("entities")
         if not isinstance(entities, dict) or not entities:
@@ -616,7 +880,7 @@ class Mapping:
         keys = self._columns(spec.get("keys", spec.get("key")), f"{path}.keys")
         id_column = None
         if spec.get("id_column") is not None:
-            id_column = self._text(spec["id_column"], f"{path}.id_column")
+            id_column = self._column(spec["id_column"], f"{path}.id_column")
         if keys and id_column:
             raise self._error(path, "give `keys` or `id_column`, not both")
         if not keys and not id_column:
@@ -654,6 +918,16 @@ class Mapping:
             marking=marking,
             property_markings=property_markings,
             properties=tuple(properties),
+            # Only links: a name or other value may come from another row or
+            # file.  Not for amounts (Payment, Debt): a payment whose payer is
+            # unknown (a cash deposit) is still a fact worth keeping.
+            required=()
+            if schema.is_a("Value")
+            else tuple(
+                p.prop.name
+                for p in properties
+                if p.prop.name in schema.required and p.prop.type == registry.entity
+            ),
         )
 
     def _property(
@@ -687,7 +961,7 @@ class Mapping:
         type_name = prop.type.name
         options: dict = {"entity": entity, "prop": prop}
         if source == "column":
-            options.update(kind="column", columns=(self._text(spec["column"], f"{path}.column"),))
+            options.update(kind="column", columns=(self._column(spec["column"], f"{path}.column"),))
         elif source == "columns":
             columns = self._columns(spec["columns"], f"{path}.columns")
             if not columns:
@@ -715,6 +989,18 @@ class Mapping:
                     f"{path}.format", f"only date properties take a format ({name} is {type_name})"
                 )
             options["formats"] = self._formats(spec["format"], f"{path}.format")
+            options["two_digit_year"] = any("%y" in f for f in options["formats"])
+            lowered = prop.name.lower()
+            options["life_event"] = "birth" in lowered or "death" in lowered
+        if spec.get("decimal") is not None:
+            if type_name != "number":
+                raise self._error(
+                    f"{path}.decimal",
+                    f"only number properties take a decimal ({name} is {type_name})",
+                )
+            options["decimal"] = self._decimal(spec["decimal"], f"{path}.decimal")
+        elif type_name == "number":
+            options["decimal"] = self.decimal
         for key in ("country", "country_column"):
             if key in spec and type_name != "phone":
                 raise self._error(
@@ -723,7 +1009,9 @@ class Mapping:
         if "country" in spec:
             options["country"] = self._country(spec["country"], f"{path}.country")
         if spec.get("country_column") is not None:
-            options["country_column"] = self._text(spec["country_column"], f"{path}.country_column")
+            options["country_column"] = self._column(
+                spec["country_column"], f"{path}.country_column"
+            )
         for key in ("split", "join"):
             if spec.get(key) is None:
                 continue
@@ -793,7 +1081,7 @@ class Mapping:
             if token in ("{{", "}}"):
                 parts.append((token[0], None))
             else:
-                column = match.group(1).strip()
+                column = unicodedata.normalize("NFC", match.group(1).strip())
                 if not column:
                     raise self._error(path, "an empty {} names no column")
                 parts.append(("", column))
@@ -833,14 +1121,31 @@ class Mapping:
             items = allowed if isinstance(allowed, list) else [allowed]
             if any(isinstance(i, list | dict) for i in items):
                 raise self._error(f"{path}.{column}", "expected a value or a list of values")
-            out.append((str(column), frozenset("" if i is None else _scalar(i) for i in items)))
+            out.append(
+                (
+                    unicodedata.normalize("NFC", str(column)),
+                    frozenset("" if i is None else fold_text(_scalar(i)) for i in items),
+                )
+            )
         return tuple(out)
 
     def _columns(self, given, path: str) -> tuple[str, ...]:
         if given is None:
             return ()
         items = given if isinstance(given, list) else [given]
-        return tuple(self._text(c, path) for c in items)
+        return tuple(self._column(c, path) for c in items)
+
+    def _column(self, given, path: str) -> str:
+        """A column name in NFC, as headers are read (macOS tools write NFD)."""
+        return unicodedata.normalize("NFC", self._text(given, path))
+
+    def _decimal(self, given, path: str) -> str | None:
+        if given is None:
+            return None
+        text = self._text(given, path)
+        if text not in (".", ","):
+            raise self._error(path, f"{text!r}: the decimal mark is '.' or ','")
+        return text
 
     def _country(self, given, path: str) -> str | None:
         if given is None:

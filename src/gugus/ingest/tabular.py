@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import unicodedata
 import warnings
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -41,15 +42,21 @@ EXTENSIONS = {
 }
 DELIMITERS = (",", ";", "\t", "|")
 SNIFF_BYTES = 64 * 1024
+UTF8_CHECK_BYTES = 4 * 1024 * 1024  # how much of a file the mojibake check reads
+# Codecs that decode any byte (or nearly): a UTF-8 file read with them
+# becomes mojibake without an error.
+SINGLE_BYTE = ("iso8859", "cp125", "cp850", "cp437", "mac-")
 ABORTED = "nothing was loaded"
 
 
 @dataclass(frozen=True, slots=True)
 class CellError:
-    """An Excel error value (``#N/A``, ``#REF!`` …) in a cell: an error only
-    if the mapping uses that cell."""
+    """An Excel error value (``#N/A``, ``#REF!`` …) in a cell, or a formula the
+    file holds no computed value for: an error only if the mapping uses that
+    cell (never read as empty: that would lose the value silently)."""
 
     code: str
+    problem: str | None = None
 
 
 @dataclass(slots=True)
@@ -121,7 +128,9 @@ def open_table(
 
 
 def header_names(cells: Iterable) -> list[str]:
-    """Column names as text, stripped; a number-like header cell keeps its digits."""
+    """Column names as text, stripped, in NFC (macOS tools write decomposed
+    accents; mapping column names are NFC too); a number-like header cell
+    keeps its digits."""
     names = []
     for cell in cells:
         if cell is None:
@@ -129,7 +138,8 @@ def header_names(cells: Iterable) -> list[str]:
         elif isinstance(cell, float) and cell.is_integer():
             names.append(str(int(cell)))
         else:
-            names.append(str(cell).replace("\ufeff", "").strip())
+            name = str(cell).replace("\ufeff", "").strip()
+            names.append(name if name.isascii() else unicodedata.normalize("NFC", name))
     return names
 
 
@@ -158,6 +168,27 @@ def sniff_delimiter(path: Path, encoding: str) -> str:
     return best
 
 
+def check_not_utf8(path: Path, declared: str) -> None:
+    """A file declared in a single-byte encoding (latin-1, cp1252 …) whose
+    first megabytes are valid UTF-8 with non-ASCII characters is UTF-8: read
+    as declared it would load as mojibake (``JOSÃ‰``) without any error."""
+    with open(path, "rb") as handle:
+        sample = handle.read(UTF8_CHECK_BYTES)
+    if sample.isascii():
+        return
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        text = decoder.decode(sample, final=len(sample) < UTF8_CHECK_BYTES)
+    except UnicodeDecodeError:
+        return  # not UTF-8: the declared encoding may well be right
+    word = next((w for w in text.split() if not w.isascii()), "")[:40]
+    shown = word.encode("utf-8").decode(declared, errors="replace")
+    raise InvalidInput(
+        f"{path}: the mapping declares `encoding: {declared}` but the file is UTF-8 text "
+        f"({word!r} would read as {shown!r}); use `encoding: utf-8` (or remove `encoding:`)"
+    )
+
+
 class CsvTable(Table):
     def __init__(
         self, path: Path, encoding: str | None, delimiter: str | None, header_row: int
@@ -168,6 +199,8 @@ class CsvTable(Table):
             self.encoding = _codec(encoding)
         except LookupError:
             raise InvalidInput(f"{path}: unknown encoding {encoding!r}") from None
+        if self.encoding.startswith(SINGLE_BYTE):
+            check_not_utf8(path, encoding or "")
         self.delimiter = delimiter or sniff_delimiter(path, self.encoding)
         self._handle = open(path, encoding=self.encoding, newline="")  # noqa: SIM115 - closed by close()
         # strict: an unterminated quote is an error, not a cell swallowing the
@@ -267,6 +300,16 @@ class XlsxTable(Table):
             ws.reset_dimensions()
             self.sheet = ws.title
             self._rows = ws.iter_rows(min_row=header_row)
+            # A formula written by a script (or LibreOffice without recalculation)
+            # may have no cached value: with data_only it would read as empty.
+            # Such files are read a second time, in step, to see the formulas.
+            self._formulas = None
+            if _has_formulas(path):
+                self._formula_book = openpyxl.load_workbook(path, read_only=True)
+                fws = self._formula_book[ws.title]
+                fws.reset_dimensions()
+                self._formulas = fws.iter_rows(min_row=header_row)
+                next(self._formulas, None)
             cells = next(self._rows, None)
             if cells is None:
                 raise InvalidInput(
@@ -284,8 +327,15 @@ class XlsxTable(Table):
         index = [(name, header.index(name)) for name in columns if name in header]
         width = len(header)
         name = self.path.name
+        formulas = self._formulas
         for number, cells in enumerate(self._rows, start=self._first):
             n = len(cells)
+            raw = next(formulas, ()) if formulas is not None else ()
+            if raw:
+                cells = [
+                    _Uncomputed(r.value) if c.value is None and r.data_type == "f" else c
+                    for c, r in zip(cells, raw, strict=False)
+                ] + list(cells[len(raw) :])
             if not any(c.value is not None for c in cells):
                 continue
             where = f"{self.display}: sheet {self.sheet} row {number}"
@@ -306,11 +356,55 @@ class XlsxTable(Table):
                     continue
                 cell = cells[i]
                 value = cell.value
-                values[column] = CellError(str(value)) if cell.data_type == "e" else value
+                if isinstance(cell, _Uncomputed):
+                    values[column] = CellError(
+                        cell.formula,
+                        f"formula without a computed value ({cell.formula[:60]!r}) — open and "
+                        "save the file in Excel or LibreOffice (so it computes its formulas), "
+                        "or type the value",
+                    )
+                else:
+                    values[column] = CellError(str(value)) if cell.data_type == "e" else value
             yield Row(number, where, origin, values)
 
     def close(self) -> None:
+        # Row generators hold the sheet's file open until closed.
+        for rows in (getattr(self, "_rows", None), getattr(self, "_formulas", None)):
+            if rows is not None:
+                rows.close()
         self._book.close()
+        if getattr(self, "_formula_book", None) is not None:
+            self._formula_book.close()
+
+
+class _Uncomputed:
+    """Stands for a formula cell that has no cached value."""
+
+    data_type = "f"
+
+    def __init__(self, formula) -> None:
+        self.formula = str(formula)
+        self.value = self  # not None: the row is not empty
+
+    def __repr__(self) -> str:
+        return f"<formula {self.formula!r}>"
+
+
+def _has_formulas(path: Path) -> bool:
+    """Whether any worksheet of the workbook holds a formula (``<f>`` element),
+    scanning the decompressed XML in chunks (cheap next to parsing it)."""
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            if not info.filename.startswith("xl/worksheets/") or not info.filename.endswith(".xml"):
+                continue
+            with archive.open(info) as handle:
+                tail = b""
+                while chunk := handle.read(1 << 20):
+                    block = tail + chunk
+                    if b"<f>" in block or b"<f " in block or b"<x:f" in block:
+                        return True
+                    tail = block[-8:]
+    return False
 
 
 def _filled(value) -> bool:

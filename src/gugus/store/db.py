@@ -52,6 +52,17 @@ class Dialect:
         return 30000 if self.is_sqlite else 60000
 
 
+def _writer_cache_mb() -> int:
+    raw = os.environ.get("GUGUS_SQLITE_CACHE_MB", "512")
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidInput(f"GUGUS_SQLITE_CACHE_MB: {raw!r} is not a number of megabytes") from None
+    if not 8 <= value <= 65536:
+        raise InvalidInput(f"GUGUS_SQLITE_CACHE_MB: {value} (allowed: 8 to 65536)")
+    return value
+
+
 def _sqlite_engine(
     url: str, begin: str, *, pool_size: int, cache_mb: int, serialise: bool = False
 ) -> Engine:
@@ -123,9 +134,10 @@ class Database:
         self.path = Path(parsed.database) if self.dialect.is_sqlite and parsed.database else None
         if self.dialect.is_sqlite:
             # Writes are serialised anyway: few writer connections, each with a
-            # large page cache (bulk loads update indexes in random order).
+            # large page cache (bulk loads update indexes in random order).  The
+            # cache is most of a large load's memory: GUGUS_SQLITE_CACHE_MB bounds it.
             self.writer = _sqlite_engine(
-                self.url, "BEGIN IMMEDIATE", pool_size=2, cache_mb=512, serialise=True
+                self.url, "BEGIN IMMEDIATE", pool_size=2, cache_mb=_writer_cache_mb(), serialise=True
             )
             self.reader = _sqlite_engine(self.url, "BEGIN", pool_size=20, cache_mb=64)
         elif self.dialect.name == "postgresql":
