@@ -451,6 +451,8 @@ class _load_progress:
         def advance(_record) -> None:
             bar.advance(task)
 
+        # Importers that know how many records will come (documents) say so.
+        advance.set_total = lambda total: bar.update(task, total=total)
         return advance
 
     def __exit__(self, *exc) -> None:

@@ -210,3 +210,14 @@ def test_many_files_in_a_second_process_match_inline(tf, docs, tmp_path):
     assert summary.lines == 12 * 4 and summary.skipped == 0
     data = json.dumps(summary.to_dict())
     assert "errors" in data
+
+
+def test_progress_is_told_the_total_and_every_file(tf, docs):
+    seen = []
+
+    def progress(record) -> None:
+        seen.append(record.number)
+
+    progress.set_total = lambda total: seen.append(("total", total))
+    dispatch.load_paths(tf, "fgr", [docs], progress=progress)
+    assert seen == [("total", 3), 1, 2, 3]

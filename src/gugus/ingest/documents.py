@@ -290,6 +290,9 @@ def load_documents(
             f"(read: {', '.join(sorted(SUPPORTED))}; a .jsonl file is loaded by naming it)"
         )
     source = str(paths[0]) if len(paths) == 1 else f"{len(files)} files"
+    set_total = getattr(kwargs.get("progress"), "set_total", None)
+    if set_total is not None:
+        set_total(len(files))
 
     def records(coll) -> Iterator[Record]:
         options = DocumentOptions(
