@@ -221,3 +221,8 @@ def test_progress_is_told_the_total_and_every_file(tf, docs):
     progress.set_total = lambda total: seen.append(("total", total))
     dispatch.load_paths(tf, "fgr", [docs], progress=progress)
     assert seen == [("total", 3), 1, 2, 3]
+
+
+def test_htcds_case_file_is_recognised_by_its_header():
+    fixtures = Path(__file__).parent / "fixtures" / "htcds"
+    assert dispatch.detect_format([fixtures / "cases.csv"], None, None) == "htcds"

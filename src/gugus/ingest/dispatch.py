@@ -73,8 +73,9 @@ def _looks_htcds(path: Path) -> bool:
 def _first_rows(path: Path) -> list:
     """Row 1 of a CSV, or of every sheet of an XLSX; empty when unreadable
     (the importer chosen then reports why)."""
-    import csv
     import zipfile
+
+    from gugus.ingest.tabular import open_table
 
     try:
         if path.suffix.lower() == ".xlsx":
@@ -90,11 +91,9 @@ def _first_rows(path: Path) -> list:
                 ]
             finally:
                 book.close()
-        with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
-            line = handle.readline(1 << 20)
-        dialect = csv.Sniffer().sniff(line, delimiters=",;\t|") if line.strip() else csv.excel
-        return next(csv.reader([line], dialect), [])
-    except (OSError, zipfile.BadZipFile, KeyError, ValueError, csv.Error):
+        with open_table(path, "csv") as table:  # the mapped importer's reader and sniffer
+            return table.header or []
+    except (InvalidInput, OSError, zipfile.BadZipFile, KeyError, ValueError):
         return []
 
 

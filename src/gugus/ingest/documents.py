@@ -26,7 +26,7 @@ from followthemoney.util import make_entity_id
 from gugus.errors import GugusError, InvalidInput
 from gugus.extract import Extraction, Found, extract
 from gugus.ingest.clean import clean_value
-from gugus.ingest.parsed import ParsedEntity, Record, chunked, ordered_map
+from gugus.ingest.parsed import ParsedEntity, Record, chunked, dropped_value, ordered_map
 from gugus.ingest.textract import DocumentText, iter_document_paths, read_document
 
 __all__ = ["DocumentOptions", "document_records", "iter_document_paths"]
@@ -94,9 +94,7 @@ def _values(schema, where: str, given: dict[str, list[str]]) -> tuple[list, list
                 continue
             value = clean_value(prop, raw)
             if value is None:
-                dropped.append(
-                    {"where": where, "property": name, "value": str(raw)[:200], "type": prop.type.name}
-                )
+                dropped.append(dropped_value(where, name, raw, prop.type.name))
             else:
                 values.append((prop.name, prop.type.name, value))
     return values, dropped

@@ -69,7 +69,7 @@ from gugus.ingest.htcds_protect import (
 )
 from gugus.ingest.load import check_on_error, load_records
 from gugus.ingest.parse import MAX_ID, valid_entity_id
-from gugus.ingest.parsed import ParsedEntity, Record
+from gugus.ingest.parsed import ParsedEntity, Record, dropped_value
 from gugus.ingest.writer import Summary
 from gugus.model.markings import Marking
 from gugus.node import Node
@@ -441,13 +441,7 @@ def parse_row(ctx: Context, columns: list[Column], number: int, cells: list) -> 
                 row.written[code] = list(dict.fromkeys(written))
         if reason:
             row.dropped.append(
-                {
-                    "where": f"{where}, column {col.letter} ({code})",
-                    "property": code,
-                    "value": text[:200],
-                    "type": f.kind,
-                    "reason": reason,
-                }
+                dropped_value(f"{where}, column {col.letter} ({code})", code, text, f.kind, reason)
             )
     return row
 
@@ -534,14 +528,7 @@ class _Entities:
         prop = model.get(parsed.schema).get(prop_name)
         cleaned = clean_value(prop, value)
         if cleaned is None:
-            parsed.dropped.append(
-                {
-                    "where": self.row.where,
-                    "property": prop_name,
-                    "value": value[:200],
-                    "type": prop.type.name,
-                }
-            )
+            parsed.dropped.append(dropped_value(self.row.where, prop_name, value, prop.type.name))
             return
         item = (prop.name, prop.type.name, cleaned)
         if item not in parsed.values:

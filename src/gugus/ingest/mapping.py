@@ -46,7 +46,7 @@ from phonenumbers import SUPPORTED_REGIONS
 from gugus.errors import InvalidInput, NotFound
 from gugus.ingest.clean import clean_value
 from gugus.ingest.parse import MAX_ID, valid_entity_id
-from gugus.ingest.parsed import ParsedEntity
+from gugus.ingest.parsed import ParsedEntity, dropped_value
 from gugus.ingest.tabular import FORMATS, CellError
 from gugus.model.markings import Marking, combine
 
@@ -504,14 +504,14 @@ class PropertySpec:
                 values.append((prop.name, type_name, value))
                 continue
             dropped.append(
-                {
-                    "where": f"{where}: column {column!r}" if column else where,
-                    "property": prop.name,
-                    "value": text[:200],
-                    "type": type_name,
-                    "column": column,
-                    "reason": reason,
-                }
+                dropped_value(
+                    f"{where}: column {column!r}" if column else where,
+                    prop.name,
+                    text,
+                    type_name,
+                    reason,
+                    column=column,
+                )
             )
         if self.required and len(values) == before:
             raise InvalidInput(

@@ -14,7 +14,7 @@ from followthemoney.types import registry
 
 from gugus.errors import InvalidInput
 from gugus.ingest.clean import clean_value
-from gugus.ingest.parsed import ParsedEntity, Record, chunked, ordered_map
+from gugus.ingest.parsed import ParsedEntity, Record, chunked, dropped_value, ordered_map
 
 MAX_ID = 255
 
@@ -84,14 +84,7 @@ def parse_entity(line: str, where: str) -> ParsedEntity | None:
                 raise InvalidInput(f"{where}: field 'properties.{name}': value {raw!r} is not text")
             value = clean_value(prop, raw)
             if value is None:
-                dropped.append(
-                    {
-                        "where": where,
-                        "property": name,
-                        "value": str(raw)[:200],
-                        "type": prop.type.name,
-                    }
-                )
+                dropped.append(dropped_value(where, name, raw, prop.type.name))
             else:
                 values.append((prop.name, prop.type.name, value))
     return ParsedEntity(entity_id, schema.name, data.get("marking"), overrides, values, dropped)
