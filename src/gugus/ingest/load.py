@@ -106,14 +106,7 @@ def load_records(
                 for parsed, marks in zip(rec.entities, mids, strict=True):
                     _write_checked(writer, parsed, marks, rec.origin, summary)
                 summary.entities += len({p.entity_id for p in rec.entities})
-                # What a row named but made no entity of (e.g. empty key columns):
-                # counted as dropped, never lost silently.
-                row_drops = getattr(rec.entities, "dropped", None)
-                if row_drops:
-                    summary.dropped += len(row_drops)
-                    room = 20 - len(summary.dropped_values)
-                    if room > 0:
-                        summary.dropped_values.extend(row_drops[:room])
+                summary.add_dropped(rec.dropped)
             except InvalidInput as exc:
                 if on_error == "abort":
                     raise InvalidInput(
@@ -159,10 +152,7 @@ def _check_markings(writer: StatementWriter, parsed: ParsedEntity, where: str):
 
 def _write_checked(writer, parsed: ParsedEntity, marks, origin: str, summary: Summary) -> None:
     line_mid, prop_mids = marks
-    summary.dropped += len(parsed.dropped)
-    room = 20 - len(summary.dropped_values)
-    if room > 0:
-        summary.dropped_values.extend(parsed.dropped[:room])
+    summary.add_dropped(parsed.dropped)
     entity_id, schema = parsed.entity_id, parsed.schema
     origin = parsed.origin or origin
     writer.add(entity_id, schema, ID_PROP, "id", entity_id, line_mid, origin)

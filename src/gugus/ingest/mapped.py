@@ -121,6 +121,7 @@ def _map_chunk(
         else:
             try:
                 rec.entities = mapping.map_row(row.values, row.where, collection, country)
+                rec.dropped = rec.entities.dropped
             except InvalidInput as exc:
                 rec.error = exc
         out.append(rec)

@@ -54,6 +54,9 @@ class Record:
     origin: str  # provenance of its statements, e.g. "import:people.csv:12"
     entities: list[ParsedEntity] = field(default_factory=list)
     error: InvalidInput | None = None
+    # What the unit named but made no entity of (e.g. a row with empty keys):
+    # counted as dropped by the load, never lost silently.
+    dropped: list[dict] = field(default_factory=list)
 
 
 CHUNK = 2000  # input units per task sent to the worker process

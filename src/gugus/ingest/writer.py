@@ -37,6 +37,14 @@ class Summary:
     errors: list[dict] = field(default_factory=list)
     dropped_values: list[dict] = field(default_factory=list)
 
+    def add_dropped(self, dropped: list[dict]) -> None:
+        """Count dropped values; keep the first 20 as examples for the report."""
+        if dropped:
+            self.dropped += len(dropped)
+            room = 20 - len(self.dropped_values)
+            if room > 0:
+                self.dropped_values.extend(dropped[:room])
+
     def to_dict(self) -> dict:
         return {
             "collection": self.collection,
