@@ -73,7 +73,6 @@ from gugus.ingest.parsed import ParsedEntity, Record, dropped_value
 from gugus.ingest.writer import Summary
 from gugus.model.markings import Marking
 from gugus.node import Node
-from gugus.reads import collection_view
 
 __all__ = ["load_htcds", "protected_marking", "read_table"]
 
@@ -678,17 +677,6 @@ def _party(ents: _Entities, case_id: str, party: str, role: str) -> None:
 
 
 # -- the load ----------------------------------------------------------------------------
-def collection_marking(node: Node, collection) -> Marking:
-    """The collection's default marking.  Read through the public collection
-    view (a committed, immutable marking) unless the load loop passes it."""
-    given = getattr(collection, "marking", None)
-    if isinstance(given, Marking):
-        return given
-    with node.db.reader.connect() as conn:
-        data = collection_view(node, conn, collection)["marking"]
-    return Marking.from_dict(data, collection.org)
-
-
 def htcds_records(node: Node, path: Path, table: list[tuple[int, list]]):
     """The callable :func:`load_records` runs with the collection row: rows
     cleaned, grouped by person, then one Record per non-empty row."""
@@ -700,7 +688,7 @@ def htcds_records(node: Node, path: Path, table: list[tuple[int, list]]):
             collection=collection.name,
             org=collection.org,
             country=(collection.country or "").lower() or None,
-            base=collection_marking(node, collection),
+            base=collection.marking,  # the load loop passes the collection's Marking
             today=clock.now().date(),
         )
         rows = [
