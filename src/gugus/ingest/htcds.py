@@ -689,7 +689,7 @@ def htcds_records(node: Node, path: Path, table: list[tuple[int, list]]):
             org=collection.org,
             country=(collection.country or "").lower() or None,
             base=collection.marking,  # the load loop passes the collection's Marking
-            today=clock.now().date(),
+            today=clock.today(),
         )
         rows = [
             row
