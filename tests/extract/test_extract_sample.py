@@ -10,7 +10,10 @@ import pytest
 
 from gugus.extract import extract
 
-SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "samples" / "news-id-task-force.txt"
+_SHARED = Path(__file__).resolve().parents[3] / "shared" / "samples" / "news-id-task-force.txt"
+# A copy travels with the tests, for checkouts without ../shared.
+_COPY = Path(__file__).resolve().parents[1] / "ingest" / "fixtures" / "news-id-task-force.txt"
+SAMPLE = _SHARED if _SHARED.exists() else _COPY
 TODAY = dt.date(2026, 11, 30)
 
 
