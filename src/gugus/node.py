@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 from gugus.access import Reader, ReadScope, scope_for
+from gugus.audit.trail import AuditTrail
 from gugus.errors import AuthError
 from gugus.model.roles import Role
 from gugus.store import directory
@@ -18,6 +19,7 @@ class Node:
         self.catalogue = MarkingCatalogue()
         self._scopes: dict[Reader, tuple[int, ReadScope]] = {}
         self._lock = threading.Lock()
+        self.audit = AuditTrail(self)
 
     @classmethod
     def open(cls, url: str | None = None) -> Node:

@@ -30,6 +30,9 @@ class AuditEvent:
     object_ids: Sequence[str] = ()
     purpose: str | None = None
     detail: dict = field(default_factory=dict)
+    # Ids of the stored markings of the data this event touched (reads: every
+    # statement returned), so a supervisor's listing can redact what it may not see.
+    markings: Sequence[int] = ()
 
 
 def _digest(row: dict) -> str:
