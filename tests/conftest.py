@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import itertools
 import os
+import tempfile
 
 import pytest
 from hypothesis import settings
 
 from gugus.node import Node
 from pgserver import PostgresServer, PostgresUnavailable, find_bindir
+
+# Node keys of PostgreSQL test databases (SQLite keeps its key beside the file).
+os.environ.setdefault("GUGUS_KEY_DIR", tempfile.mkdtemp(prefix="gugus-test-keys-"))
 
 REQUIRE_SERVICES = os.environ.get("GUGUS_REQUIRE_SERVICES") == "1"
 

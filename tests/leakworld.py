@@ -16,6 +16,7 @@ from gugus.model.markings import TLP
 from gugus.store import directory
 from gugus.store.markings import MarkingCatalogue
 from gugus.store.tables import (
+    audit_checkpoints,
     audit_head,
     audit_log,
     collections,
@@ -156,8 +157,11 @@ def expected_statements(world, user):
 
 def wipe(node) -> None:
     with node.db.writer.begin() as conn:
-        for table in (statements, collections, tokens, users, markings, organisations, audit_log):
+        for table in (statements, collections, tokens, users, markings, organisations):
             conn.execute(delete(table))
+    with node.db.audit_writer.begin() as conn:
+        conn.execute(delete(audit_log))
+        conn.execute(delete(audit_checkpoints))
         conn.execute(update(audit_head).values(seq=0, hash="0" * 64))
     node.catalogue = MarkingCatalogue()
     node._scopes.clear()

@@ -68,7 +68,7 @@ def people_both(node, password_hash):
 
 
 def audit(node, action: str) -> list:
-    with node.db.reader.connect() as conn:
+    with node.db.audit_reader.connect() as conn:
         return conn.execute(
             select(audit_log).where(audit_log.c.action == action).order_by(audit_log.c.seq)
         ).all()

@@ -125,7 +125,7 @@ def test_partner_export_leaves_out_what_it_may_not_see(tf, tmp_path):
     with pytest.raises(NotFound):
         export_htcds(tf, tf.users["gabi"], "fgr", tmp_path / "gt.csv", fmt="csv")
     assert not (tmp_path / "gt.csv").exists()
-    with tf.db.reader.connect() as conn:
+    with tf.db.audit_reader.connect() as conn:
         exports = conn.execute(select(audit_log).where(audit_log.c.action == "export")).all()
     assert [e.username for e in exports] == ["ana"]
 

@@ -8,7 +8,7 @@ from followthemoney.types import registry
 from sqlalchemy import Connection
 
 from gugus.access import Reader
-from gugus.audit import AuditEvent, record
+from gugus.audit import AuditEvent
 from gugus.auth import MAX_TOKEN_DAYS, generate_password, hash_password, issue_token
 from gugus.errors import InvalidInput
 from gugus.model.markings import Marking
@@ -67,8 +67,8 @@ def add_organisation(node: Node, code: str, name: str, country: str) -> None:
         raise InvalidInput("--country: an organisation needs a country")
     with node.db.writer.begin() as conn:
         directory.add_organisation(conn, code, name.strip(), cc)
-        record(
-            conn,
+        # Recorded before the change commits (see gugus.audit.trail).
+        node.audit.append(
             AuditEvent(
                 "org.add", OPERATOR, code, [f"org:{code}"], detail={"name": name, "country": cc}
             ),
@@ -96,8 +96,7 @@ def add_user(
         directory.require_organisation(conn, org)  # before the slow hash
     with node.db.writer.begin() as conn:
         user_id = directory.add_user(conn, username, org, parsed.value, hash_password(password))
-        record(
-            conn,
+        node.audit.append(
             AuditEvent(
                 "user.add", OPERATOR, org, [f"user:{username}"], detail={"role": parsed.value}
             ),
@@ -153,8 +152,7 @@ def add_collection(
             check_marking(conn, marking)
             mid = marking_id(conn, marking)
             cid = directory.add_collection(conn, name, org, mid, label, cc)
-            record(
-                conn,
+            node.audit.append(
                 AuditEvent(
                     "collection.add",
                     OPERATOR,

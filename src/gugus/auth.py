@@ -10,7 +10,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from gugus.access import Reader
-from gugus.audit import AuditEvent, record
+from gugus.audit import AuditEvent
 from gugus.clock import in_days, now_iso
 from gugus.errors import AuthError, Forbidden, InvalidInput, NotFound
 from gugus.model.roles import Role
@@ -53,8 +53,7 @@ def check_password(node: Node, username: str, password: str) -> Reader:
     except (VerificationError, InvalidHashError):
         valid = False
     if not valid:
-        with node.db.writer.begin() as conn:
-            record(conn, AuditEvent("auth.failed", username, row.org if row else None))
+        node.audit.append(AuditEvent("auth.failed", username, row.org if row else None))
         raise AuthError("wrong username or password")
     return Reader(row.username, row.org, Role(row.role), row.id)
 
@@ -69,8 +68,8 @@ def issue_token(
     expires = in_days(days)
     with node.db.writer.begin() as conn:
         token_id = directory.add_token(conn, reader.user_id, _token_hash(token), expires, label)
-        record(
-            conn,
+        # Recorded before the change commits (see gugus.audit.trail).
+        node.audit.append(
             AuditEvent(
                 "token.issue",
                 reader.username,
@@ -103,7 +102,9 @@ def revoke_token(node: Node, actor: Reader, token_id: int) -> None:
             if own_only is not None:
                 raise Forbidden(f"token {token_id} is not yours or already revoked")
             raise NotFound(f"token {token_id} does not exist or is already revoked")
-        record(conn, AuditEvent("token.revoke", actor.username, actor.org, [f"token:{token_id}"]))
+        node.audit.append(
+            AuditEvent("token.revoke", actor.username, actor.org, [f"token:{token_id}"])
+        )
 
 
 def list_tokens(node: Node, reader: Reader) -> list[dict]:

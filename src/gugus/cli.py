@@ -18,7 +18,6 @@ from rich.markup import escape
 from rich.table import Table
 
 from gugus import admin, auth, reads
-from gugus.audit import verify as audit_verify
 from gugus.errors import GugusError, InvalidInput
 from gugus.node import Node
 
@@ -58,6 +57,14 @@ AsOpt = Annotated[
     str, typer.Option("--as", help="Read as this user (visibility and audit are theirs).")
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+KeyOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--key",
+        envvar="GUGUS_NODE_KEY",
+        help="The node key file (default: beside a SQLite file, gugus.db.key).",
+    ),
+]
 PurposeOpt = Annotated[
     str | None, typer.Option("--purpose", help="Why you read this (kept in the audit log).")
 ]
@@ -87,11 +94,11 @@ def _print_json(data) -> None:
 
 @app.command()
 @handled
-def init(db: DbOpt = None) -> None:
-    """Create the database (or upgrade its schema)."""
-    node = Node(db)
+def init(db: DbOpt = None, key: KeyOpt = None) -> None:
+    """Create the database (or upgrade its schema), its audit log and the node key."""
+    node = Node(db, key)
     node.db.migrate()
-    out.print(f"initialised {node.db!r} at schema {node.db.head()}")
+    out.print(f"initialised {node.db!r} at schema {node.db.head()}; node key {node.db.key_path}")
 
 
 @org_app.command("add")
@@ -581,18 +588,28 @@ def entity(
 
 @audit_app.command("verify")
 @handled
-def audit_verify_cmd(db: DbOpt = None, as_json: JsonOpt = False) -> None:
-    """Check the hash chain; exit 1 naming the first bad record."""
-    node = _node(db)
-    with node.db.reader.connect() as conn:
-        result = audit_verify(conn)
+def audit_verify_cmd(db: DbOpt = None, key: KeyOpt = None, as_json: JsonOpt = False) -> None:
+    """Check the chain, its signatures and anchor; exit 1 naming the first bad record."""
+    node = Node(db, key)
+    node.db.ensure_ready()
+    try:
+        result = node.audit.verify()
+    except GugusError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - verify reports any damage in one line
+        raise GugusError(
+            f"the audit log could not be checked ({type(exc).__name__}: damaged or unreadable storage)"
+        ) from None
+    finally:
+        node.close()
     if as_json:
         _print_json(result.to_dict())
     elif result.ok:
         out.print(f"audit log intact: {result.records} records")
     else:
         err.print(
-            f"[bold red]audit log damaged:[/] {escape(result.problem)} (first bad record: {result.first_bad})",
+            f"[bold red]audit log damaged:[/] {escape(result.problem)}"
+            + (f" (first bad record: {result.first_bad})" if result.first_bad else ""),
             highlight=False,
             soft_wrap=True,
         )

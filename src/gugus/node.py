@@ -14,20 +14,22 @@ from gugus.store.markings import MarkingCatalogue
 
 
 class Node:
-    def __init__(self, db: Database | str | None = None) -> None:
-        self.db = db if isinstance(db, Database) else Database(db)
+    def __init__(self, db: Database | str | None = None, key: str | None = None) -> None:
+        self.db = db if isinstance(db, Database) else Database(db, key)
         self.catalogue = MarkingCatalogue()
         self._scopes: dict[Reader, tuple[int, ReadScope]] = {}
         self._lock = threading.Lock()
         self.audit = AuditTrail(self)
 
     @classmethod
-    def open(cls, url: str | None = None) -> Node:
-        node = cls(url)
+    def open(cls, url: str | None = None, key: str | None = None) -> Node:
+        node = cls(url, key)
         node.db.ensure_ready()
+        node.audit.key  # noqa: B018 - fails early, with the usual message, without the key
         return node
 
     def close(self) -> None:
+        self.audit.close()
         self.db.dispose()
 
     # -- who is reading -------------------------------------------------------

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from followthemoney.proxy import EntityProxy
 
 from gugus.access import Reader, ReadScope, audit_orgs
-from gugus.audit import AuditEvent, record
+from gugus.audit import AuditEvent
 from gugus.errors import Forbidden, NotFound
 from gugus.ingest.parse import valid_entity_id
 from gugus.model.markings import TLP, Marking
@@ -74,12 +74,19 @@ def _audit_read(
     purpose: str | None,
     detail: dict,
 ) -> None:
+    """Record a read of anything not TLP:CLEAR before its result is released,
+    with the stored markings of every statement returned (a supervisor's
+    listing shows the record's details only if it may see all of them)."""
     restricted = [s for s in used if s.marking.tlp is not TLP.CLEAR]
     if not restricted:
         return
     entity_ids = sorted({s.entity_id for s in restricted})
-    with node.db.writer.begin() as conn:
-        record(conn, AuditEvent(action, reader.username, reader.org, entity_ids, purpose, detail))
+    markings = {node.catalogue.id_of(s.marking) for s in used}
+    if None in markings:  # cannot happen: statements carry the catalogue's markings
+        raise RuntimeError("a statement's marking is not in the catalogue")
+    node.audit.append(
+        AuditEvent(action, reader.username, reader.org, entity_ids, purpose, detail, markings)
+    )
 
 
 def get_entity(
@@ -164,18 +171,16 @@ def export_collection(
         coll = directory.get_collection(conn, collection)
     if coll is None or not scope.allows(coll.marking_id):
         raise NotFound(f"collection {collection!r} not found")
-    with node.db.writer.begin() as wconn:
-        record(
-            wconn,
-            AuditEvent(
-                "export",
-                reader.username,
-                reader.org,
-                [f"collection:{collection}"],
-                purpose,
-                {"format": fmt},
-            ),
+    node.audit.append(
+        AuditEvent(
+            "export",
+            reader.username,
+            reader.org,
+            [f"collection:{collection}"],
+            purpose,
+            {"format": fmt},
         )
+    )
     return _export_lines(node, scope, coll)
 
 
@@ -214,35 +219,49 @@ def list_audit(
     before: int | None = None,
     action: str | None = None,
 ) -> list[dict]:
+    """The audit records of the supervisor's organisation(s), newest first.
+
+    A record shows its objects, purpose and details only if the supervisor
+    may see every object it names and every stored marking of the data it
+    touched; otherwise only who, which organisation, what kind of action and
+    when (oversight still learns *that* a colleague read something), and the
+    rest is replaced by :data:`REDACTED` — the hashes too, which could be used
+    to guess a short hidden value (a passport number) offline."""
     decision, orgs = audit_orgs(reader)
     if not decision.allowed:
         raise Forbidden(decision.reason)
     scope = node.scope(reader)
-    with node.db.reader.connect() as conn:
+    with node.db.audit_reader.connect() as aconn:
         rows = audit_sql.list_for_orgs(
-            conn, sorted(orgs), limit=max(1, min(limit, 1000)), before=before, action=action
+            aconn, sorted(orgs), limit=max(1, min(limit, 1000)), before=before, action=action
         )
-        items = []
-        for r in rows:
-            item = dict(r._mapping)
-            item["object_ids"] = json.loads(item["object_ids"])
-            item["detail"] = json.loads(item["detail"])
-            items.append(item)
+    items = []
+    for r in rows:
+        item = dict(r._mapping)
+        item["object_ids"] = json.loads(item["object_ids"])
+        item["detail"] = json.loads(item["detail"])
+        item["markings"] = json.loads(item["markings"] or "[]")
+        items.append(item)
+    with node.db.reader.connect() as conn:
         visible = _visible_objects(conn, scope, {o for i in items for o in i["object_ids"]})
     for item in items:
-        hidden = [o for o in item["object_ids"] if o not in visible]
-        if hidden:
-            # A colleague may have read what the supervisor may not see (e.g.
-            # a TLP:RED record naming only that colleague): the record shows
-            # that something was read, not what.
-            item["object_ids"] = [o if o in visible else REDACTED for o in item["object_ids"]]
-            item["detail"] = {k: v for k, v in item["detail"].items() if k not in _REVEALING}
-            item["detail"]["redacted"] = len(hidden)
+        marks = item.pop("markings")
+        shown = all(scope.allows(m) for m in marks) and all(
+            o in visible for o in item["object_ids"]
+        )
+        if not shown:
+            item.update(
+                object_ids=[REDACTED],
+                purpose=REDACTED if item["purpose"] is not None else None,
+                detail={"redacted": True},
+                hash=REDACTED,
+                prev_hash=REDACTED,
+            )
+        item["redacted"] = not shown
     return items
 
 
 REDACTED = "[not visible to you]"
-_REVEALING = {"query", "results", "statements", "entities", "marking"}
 
 
 def _visible_objects(conn, scope: ReadScope, objects: set[str]) -> set[str]:

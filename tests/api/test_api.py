@@ -625,7 +625,7 @@ def test_audit_clear_reads_are_not_recorded(sqlite_world, sqlite_client):
         f"{API}/entities/c-acme", headers=sqlite_world.headers("us_analyst", "look")
     )
     assert r.status_code == 200
-    with sqlite_world.node.db.reader.connect() as conn:
+    with sqlite_world.node.db.audit_reader.connect() as conn:
         actions = conn.execute(
             select(audit_log.c.action).where(audit_log.c.username == "us_analyst")
         ).scalars()

@@ -542,7 +542,7 @@ def test_audit_verify_intact(cli):
 def test_audit_verify_detects_an_edited_record(cli):
     node = cli.node()
     try:
-        with node.db.writer.begin() as conn:
+        with node.db.audit_writer.begin() as conn:
             seq = conn.execute(
                 select(audit_log.c.seq).where(audit_log.c.action == "collection.add").limit(1)
             ).scalar_one()
@@ -562,7 +562,7 @@ def test_audit_verify_detects_an_edited_record(cli):
 def test_audit_verify_removed_record_is_one_line(cli):
     node = cli.node()
     try:
-        with node.db.writer.begin() as conn:
+        with node.db.audit_writer.begin() as conn:
             last = conn.execute(select(audit_log.c.seq).order_by(audit_log.c.seq.desc())).scalar()
             conn.execute(delete(audit_log).where(audit_log.c.seq == last))
     finally:

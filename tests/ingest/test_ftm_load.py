@@ -9,7 +9,6 @@ from sqlalchemy import select
 
 from gugus import admin
 from gugus.access import Reader
-from gugus.audit import verify
 from gugus.errors import Forbidden, InvalidInput, NotFound
 from gugus.ingest import ftm
 from gugus.model.roles import Role
@@ -77,7 +76,7 @@ def marking_of(node, collection, entity_id, prop, value) -> dict:
 
 
 def load_records(node) -> list:
-    with node.db.reader.connect() as conn:
+    with node.db.audit_reader.connect() as conn:
         return conn.execute(select(audit_log).where(audit_log.c.action == "load")).all()
 
 
@@ -178,8 +177,7 @@ def test_abort_on_last_line_loads_nothing(tf):
     assert info.value.details == [{"line": 200, "where": "in.jsonl: line 200", "source": "in.jsonl"}]
     assert count(tf) == 0
     assert load_records(tf) == []
-    with tf.db.reader.connect() as conn:
-        assert verify(conn).ok
+    assert tf.audit.verify().ok
 
 
 @pytest.mark.parametrize(

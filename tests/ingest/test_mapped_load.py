@@ -59,7 +59,7 @@ def count(node) -> int:
 
 
 def loads(node) -> list:
-    with node.db.reader.connect() as conn:
+    with node.db.audit_reader.connect() as conn:
         return conn.execute(select(audit_log).where(audit_log.c.action == "load")).all()
 
 

@@ -68,8 +68,8 @@ def test_an_export_read_in_part_is_audited(world):
     ftm.load_lines(world, "fgr", [line(f"e{i}", name=[f"N {i}"]) for i in range(5)], source="a")
     lines = reads.export_collection(world, world.reader("b1"), "fgr")
     next(iter(lines))  # the reader stops after one line
-    with world.db.reader.connect() as conn:
+    with world.db.audit_reader.connect() as conn:
         from gugus.store import audit as audit_sql
 
-        actions = [r.action for r in audit_sql.iter_all(conn) if r.username == "b1"]
+        actions = [r["action"] for r in audit_sql.iter_all(conn) if r["username"] == "b1"]
     assert "export" in actions

@@ -11,7 +11,7 @@ from sqlalchemy import inspect, select
 
 from gugus.errors import GugusError, InvalidInput
 from gugus.store.db import Database, normalise_url
-from gugus.store.tables import audit_head, metadata
+from gugus.store.tables import audit_head, audit_metadata, metadata
 
 # Objects the migration creates on purpose outside ``tables.metadata``:
 # - SQLite: the FTS5 virtual table ``statements_fts`` and its shadow tables
@@ -21,23 +21,35 @@ from gugus.store.tables import audit_head, metadata
 BACKEND_ONLY = {"statements_fts", "ix_statements_fts"}
 
 
+# The audit store's tables (own file on SQLite, same database on PostgreSQL) are
+# compared on their own, against ``audit_metadata``.
+AUDIT_TABLES = set(audit_metadata.tables)
+
+
 def _include_name(name, type_, parent_names) -> bool:
     if type_ == "table" and (name == "statements_fts" or name.startswith("statements_fts_")):
+        return False
+    if type_ == "table" and name in AUDIT_TABLES:
         return False
     return not (type_ == "index" and name in BACKEND_ONLY)
 
 
-def schema_diff(db: Database) -> list:
-    with db.writer.connect() as conn:
+def _audit_only(name, type_, parent_names) -> bool:
+    return type_ != "table" or name in AUDIT_TABLES
+
+
+def schema_diff(db: Database, audit: bool = False) -> list:
+    engine = db.audit_writer if audit else db.writer
+    with engine.connect() as conn:
         context = MigrationContext.configure(
             conn,
             opts={
                 "compare_type": True,
                 "compare_server_default": True,
-                "include_name": _include_name,
+                "include_name": _audit_only if audit else _include_name,
             },
         )
-        return compare_metadata(context, metadata)
+        return compare_metadata(context, audit_metadata if audit else metadata)
 
 
 @pytest.fixture
@@ -50,6 +62,22 @@ def db(db_url):
 def test_migrated_schema_matches_tables(db):
     db.migrate()
     assert schema_diff(db) == []
+    assert schema_diff(db, audit=True) == []
+
+
+def test_sqlite_audit_log_is_a_file_of_its_own(tmp_path):
+    db = Database(str(tmp_path / "node.db"))
+    try:
+        db.migrate()
+        assert db.audit_path == tmp_path / "node.audit.db" and db.audit_path.exists()
+        with db.writer.connect() as conn:
+            assert not AUDIT_TABLES & set(inspect(conn).get_table_names())
+        db.audit_path.unlink()
+        with pytest.raises(GugusError) as info:
+            db.ensure_ready()
+        assert "no audit log at" in info.value.message and "gugus init" in info.value.message
+    finally:
+        db.dispose()
 
 
 def test_excluded_objects_exist(db):
@@ -77,11 +105,11 @@ def test_tables_drift_is_noticed(db):
 def test_migrate_is_idempotent(db):
     assert db.revision() is None
     db.migrate()
-    with db.writer.connect() as conn:
+    with db.audit_writer.connect() as conn:
         head_before = conn.execute(select(audit_head)).all()
     db.migrate()
-    assert db.revision() == db.head() == "0001"
-    with db.writer.connect() as conn:
+    assert db.revision() == db.head()
+    with db.audit_writer.connect() as conn:
         assert conn.execute(select(audit_head)).all() == head_before == [(1, 0, "0" * 64)]
     assert schema_diff(db) == []
     db.ensure_ready()

@@ -1,6 +1,7 @@
-"""gugus.audit — append-only, hash-chained audit log."""
+"""gugus.audit — append-only, keyed and anchored hash-chained audit log."""
 
-from gugus.audit.chain import AuditEvent, VerifyResult, record, verify
+from gugus.audit.chain import AuditEvent, VerifyResult, verify
+from gugus.audit.keys import NodeKey
 from gugus.audit.trail import AuditTrail
 
-__all__ = ["AuditEvent", "AuditTrail", "VerifyResult", "record", "verify"]
+__all__ = ["AuditEvent", "AuditTrail", "NodeKey", "VerifyResult", "verify"]

@@ -1,10 +1,14 @@
-"""The hash chain.
+"""The keyed, anchored hash chain.
 
-Each record carries ``prev_hash`` (the hash of the record before it) and its own
-``hash`` = SHA-256 over its canonical JSON (sequence number, time, user,
-organisation, action, object ids, purpose, detail, prev_hash).  A head row
-holds the last sequence number and hash.  ``verify`` recomputes everything and
-names the first record that was changed, removed, inserted or reordered.
+Each record carries ``prev_hash`` (the hash of the record before it) and its
+own ``hash`` = SHA-256 over its canonical JSON (sequence number, time, user,
+organisation, action, object ids, purpose, detail, marking ids when there are
+any, prev_hash).  The last record of every committed batch gets a checkpoint
+signed with the node key (Ed25519), and the newest signed head is also written
+to the anchor file outside the database.  ``verify`` recomputes everything and
+names the first record that was changed, removed, inserted or reordered, a
+tail that no signature covers, a log shorter than its anchor, and users,
+tokens and collections without the audit record of their creation.
 """
 
 from __future__ import annotations
@@ -14,12 +18,15 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
+from sqlalchemy.exc import DBAPIError
 
+from gugus.audit.keys import KeyError_, NodeKey, ensure_key
 from gugus.clock import now_iso
 from gugus.store import audit as sql
+from gugus.store.tables import collections, tokens, users
 
-GENESIS = "0" * 64
+GENESIS = sql.GENESIS
 
 
 @dataclass(frozen=True)
@@ -35,35 +42,23 @@ class AuditEvent:
     markings: Sequence[int] = ()
 
 
+_HASHED = ("seq", "ts", "username", "org", "action", "object_ids", "purpose", "detail")
+
+
 def _digest(row: dict) -> str:
-    body = {
-        k: row[k]
-        for k in (
-            "seq",
-            "ts",
-            "username",
-            "org",
-            "action",
-            "object_ids",
-            "purpose",
-            "detail",
-            "prev_hash",
-        )
-    }
+    body = {k: row[k] for k in _HASHED}
+    body["prev_hash"] = row["prev_hash"]
+    if row.get("markings"):  # absent when none: records from before 0002 keep their hash
+        body["markings"] = row["markings"]
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def record(conn: Connection, *events: AuditEvent) -> None:
-    """Append events in the caller's write transaction (so the audit record and
-    the change it describes commit or fail together)."""
-    if not events:
-        return
-    seq, prev = sql.lock_head(conn)
+def rows_for(seq: int, prev: str, events: Sequence[AuditEvent], ts: str) -> list[dict]:
     rows = []
-    ts = now_iso()
     for event in events:
         seq += 1
+        marks = sorted({int(m) for m in event.markings})
         row = {
             "seq": seq,
             "ts": ts,
@@ -74,10 +69,43 @@ def record(conn: Connection, *events: AuditEvent) -> None:
             "purpose": event.purpose,
             "detail": json.dumps(event.detail, sort_keys=True, ensure_ascii=False, default=str),
             "prev_hash": prev,
+            "markings": json.dumps(marks) if marks else None,
         }
         row["hash"] = prev = _digest(row)
         rows.append(row)
-    sql.append(conn, rows)
+    return rows
+
+
+def commit(conn: Connection, key: NodeKey, events: Sequence[AuditEvent]) -> tuple[int, str]:
+    """Append events as one batch in ``conn``'s transaction (the caller
+    commits): chained rows, the head moved, the last record signed.  Returns
+    the new head."""
+    seq, prev = sql.lock_head(conn)
+    rows = rows_for(seq, prev, events, now_iso())
+    last = rows[-1]
+    sql.append(conn, rows, key.sign(last["seq"], last["hash"]))
+    return last["seq"], last["hash"]
+
+
+def initialise(db) -> NodeKey:
+    """At ``gugus init``: the node key (created when missing) and the anchor.
+
+    A log from before signed checkpoints (no checkpoint at all, no anchor yet)
+    is adopted: its head is signed once, here, by the operator."""
+    key, _created = ensure_key(db.key_path)
+    with db.audit_writer.begin() as conn:
+        head = sql.head(conn)
+        if head is None:
+            return key
+        try:
+            anchored = key.read_anchor()
+        except KeyError_:
+            anchored = None
+        if head[0] > 0 and not sql.checkpoints(conn) and anchored is None:
+            sql.add_checkpoint(conn, head[0], head[1], key.sign(*head))
+    if anchored is None:
+        key.advance_anchor(*head)
+    return key
 
 
 @dataclass
@@ -96,55 +124,130 @@ class VerifyResult:
         }
 
 
-def verify(conn: Connection) -> VerifyResult:
-    # The head is read before the scan: records appended while verify runs
-    # (other writers) then follow it and are checked too, instead of looking
-    # like a head that ran ahead of the log.
-    start_seq, start_hash = sql.head(conn)
-    expected_seq = 1
-    prev = GENESIS
-    count = 0
-    head_seen = start_seq == 0
-    for row in sql.iter_all(conn):
-        data = dict(row._mapping)
-        if data["seq"] != expected_seq:
-            kind = "removed" if data["seq"] > expected_seq else "out of order"
-            return VerifyResult(
-                False, count, expected_seq, f"record {expected_seq} {kind} (found {data['seq']})"
-            )
-        if data["prev_hash"] != prev:
-            return VerifyResult(
-                False,
-                count,
-                data["seq"],
-                f"record {data['seq']} does not follow record {data['seq'] - 1} (chain broken: inserted, removed or reordered)",
-            )
-        if _digest(data) != data["hash"]:
-            return VerifyResult(
-                False, count, data["seq"], f"record {data['seq']} was changed (hash mismatch)"
-            )
-        if data["seq"] == start_seq:
-            if data["hash"] != start_hash:
-                return VerifyResult(
-                    False, count, data["seq"], f"record {data['seq']} does not match the head"
+def _bad(count: int, seq: int | None, problem: str) -> VerifyResult:
+    return VerifyResult(False, count, seq, problem)
+
+
+def verify(audit: Connection, data: Connection | None, key: NodeKey) -> VerifyResult:
+    """Check the chain, its signatures, its anchor, and (with ``data``) that
+    every user, token and collection has the record of its creation.
+
+    Raises :class:`KeyError_` when the anchor cannot be read."""
+    anchor = key.read_anchor()
+    if anchor is None:
+        raise KeyError_(f"no anchor file at {key.anchor_path} (it is written by `gugus init`)")
+    head = sql.head(audit)
+    if head is None:
+        return _bad(0, None, "the head row of the audit log is missing (deleted)")
+    signed = sql.checkpoints(audit)
+    expected_seq, prev, count = 1, GENESIS, 0
+    last_signed = 0
+    created: set[str] = set()
+    try:
+        for data_row in sql.iter_all(audit):
+            seq = data_row["seq"]
+            if data_row.get("damaged"):
+                where = expected_seq if data_row["damaged"] == "seq" else seq
+                return _bad(
+                    count,
+                    where,
+                    f"record {where} is damaged (field {data_row['damaged']!r} is not valid text)",
                 )
-            head_seen = True
-        prev = data["hash"]
-        expected_seq += 1
-        count += 1
-    if not head_seen:
-        return VerifyResult(
-            False,
+            if seq != expected_seq:
+                kind = "removed" if seq > expected_seq else "out of order"
+                return _bad(count, expected_seq, f"record {expected_seq} {kind} (found {seq})")
+            if data_row["prev_hash"] != prev:
+                return _bad(
+                    count,
+                    seq,
+                    f"record {seq} does not follow record {seq - 1} "
+                    "(chain broken: inserted, removed or reordered)",
+                )
+            try:
+                digest = _digest(data_row)
+            except (TypeError, ValueError):
+                digest = None
+            if digest != data_row["hash"]:
+                return _bad(count, seq, f"record {seq} was changed (hash mismatch)")
+            if seq in signed:
+                sig_hash, sig = signed[seq]
+                if sig_hash != data_row["hash"] or not key.valid(seq, data_row["hash"], sig):
+                    return _bad(
+                        count,
+                        seq,
+                        f"record {seq}: its checkpoint signature does not verify with the node key "
+                        "(records rewritten, or signed with another key)",
+                    )
+                last_signed = seq
+            if seq == anchor.seq and data_row["hash"] != anchor.hash:
+                return _bad(
+                    count,
+                    seq,
+                    f"record {seq} differs from the one anchored outside the database (rewritten)",
+                )
+            if data_row["action"] in _CREATIONS:
+                created.update(json.loads(data_row["object_ids"]))
+            prev = data_row["hash"]
+            expected_seq += 1
+            count += 1
+    except DBAPIError as exc:
+        return _bad(
+            count,
+            expected_seq,
+            f"record {expected_seq} cannot be read ({type(exc.orig).__name__}: damaged storage)",
+        )
+    if count < anchor.seq:
+        return _bad(
             count,
             count + 1,
-            f"log ends at record {count} but its head says {start_seq} (records removed from the end or head altered)",
+            f"the log ends at record {count} but the anchor outside the database says "
+            f"{anchor.seq} (records removed from the end, or the log emptied)",
         )
-    end_seq, end_hash = sql.head(conn)
-    if count > end_seq or (count == end_seq and prev != end_hash):
-        return VerifyResult(
-            False,
+    if head != (count, prev):
+        return _bad(
             count,
-            end_seq + 1,
-            f"record {end_seq + 1} follows the head (appended without going through the log)",
+            min(head[0], count) + 1,
+            f"the head row says record {head[0]} but the log ends at record {count} "
+            "(head altered, or records removed or added beside the log)",
         )
+    if count > last_signed:
+        return _bad(
+            count,
+            last_signed + 1,
+            f"records {last_signed + 1} to {count} are covered by no signed checkpoint "
+            "(written without the node key)",
+        )
+    beyond = sorted(s for s in signed if s > count)
+    if beyond:
+        return _bad(
+            count,
+            count + 1,
+            f"a signed checkpoint names record {beyond[0]}, but the log ends at record {count} "
+            "(records removed from the end)",
+        )
+    if data is not None:
+        missing = _unaudited(data, created)
+        if missing:
+            return _bad(count, None, missing)
     return VerifyResult(True, count)
+
+
+# What creates an object, and the object id it records.
+_CREATIONS = {"user.add", "token.issue", "collection.add"}
+
+
+def _unaudited(data: Connection, created: set[str]) -> str | None:
+    """The first user, token or collection without the record of its creation."""
+    for row in data.execute(select(users.c.id, users.c.username).order_by(users.c.id)):
+        if f"user:{row.username}" not in created:
+            return f"user id {row.id} exists but has no audit record of its creation (user.add)"
+    for row in data.execute(select(tokens.c.id).order_by(tokens.c.id)):
+        if f"token:{row.id}" not in created:
+            return f"token id {row.id} exists but has no audit record of its creation (token.issue)"
+    for row in data.execute(select(collections.c.id, collections.c.name).order_by(collections.c.id)):
+        if f"collection:{row.name}" not in created:
+            return (
+                f"collection id {row.id} exists but has no audit record of its creation "
+                "(collection.add)"
+            )
+    return None

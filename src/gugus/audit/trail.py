@@ -1,27 +1,133 @@
 """The node's audit trail: the one way services append audit records.
 
-``node.audit.append(*events)`` returns once the records are durable.  Call it
-outside any write transaction of your own.  (Interim implementation: one write
-transaction per call on the node's writer; issue #7 replaces it with a
-separate, group-committing, keyed audit store.)
+``node.audit.append(*events)`` returns once the records are durable (committed
+to the audit store, signed, and the anchor moved).  It never takes the data
+store's write lock: on SQLite the audit log is a file of its own, on
+PostgreSQL it is written on its own connection — so a load holding the data
+store's lock never delays an audited read.
+
+Group commit: callers hand their events to one writer thread per process,
+which takes everything waiting, appends it in one transaction (one head lock,
+one signature, one commit) and then wakes each caller of that batch — with the
+batch's error, if it failed.  Several processes (``gugus serve --workers 2``)
+each have their writer; they queue on the audit store's lock (SQLite) or the
+head row's lock (PostgreSQL).
+
+Ordering, so nothing is ever unaudited: append *before* the result is released
+— a read appends before it returns; a change appends inside its own open
+transaction and then commits (a crash in between leaves the record of an
+attempt, never a change without a record); a load appends its start before
+writing and its summary after its commit.
 """
 
 from __future__ import annotations
 
+import os
+import threading
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from gugus.audit.chain import AuditEvent, record
+from gugus.audit import chain
+from gugus.audit.chain import AuditEvent
+from gugus.audit.keys import NodeKey
 
 if TYPE_CHECKING:
     from gugus.node import Node
+
+MAX_BATCH = 2000  # events per transaction
+
+
+class _Pending:
+    __slots__ = ("done", "error", "events")
+
+    def __init__(self, events: Sequence[AuditEvent]) -> None:
+        self.events = events
+        self.done = threading.Event()
+        self.error: BaseException | None = None
 
 
 class AuditTrail:
     def __init__(self, node: Node) -> None:
         self.node = node
+        self._cond = threading.Condition()
+        self._queue: list[_Pending] = []
+        self._thread: threading.Thread | None = None
+        self._pid = os.getpid()
+        self._closed = False
+        self._key: NodeKey | None = None
+        self.batches = 0  # committed batches (for tests and benchmarks)
+
+    @property
+    def key(self) -> NodeKey:
+        if self._key is None:
+            self._key = NodeKey.load(self.node.db.key_path)
+        return self._key
 
     def append(self, *events: AuditEvent) -> None:
         if not events:
             return
-        with self.node.db.writer.begin() as conn:
-            record(conn, *events)
+        pending = _Pending(events)
+        with self._cond:
+            if os.getpid() != self._pid:  # forked: the writer thread stayed behind
+                self._pid, self._thread, self._queue = os.getpid(), None, []
+            if self._closed:
+                raise RuntimeError("the audit trail is closed")
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="gugus-audit-writer", daemon=True
+                )
+                self._thread.start()
+            self._queue.append(pending)
+            self._cond.notify()
+        pending.done.wait()
+        if pending.error is not None:
+            raise pending.error
+
+    def verify(self, key: NodeKey | None = None) -> chain.VerifyResult:
+        """``gugus audit verify``: the whole chain, in one snapshot."""
+        key = key or self.key
+        db = self.node.db
+        with db.audit_reader.connect() as aconn, db.reader.connect() as dconn:
+            if not db.dialect.is_sqlite:
+                aconn = aconn.execution_options(isolation_level="REPEATABLE READ")
+            return chain.verify(aconn, dconn, key)
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify()
+            thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join()
+
+    # -- the writer thread ---------------------------------------------------------
+    def _take(self) -> list[_Pending] | None:
+        with self._cond:
+            while not self._queue and not self._closed:
+                self._cond.wait()
+            if not self._queue:
+                return None
+            batch, size = [], 0
+            while self._queue and (not batch or size + len(self._queue[0].events) <= MAX_BATCH):
+                item = self._queue.pop(0)
+                batch.append(item)
+                size += len(item.events)
+            return batch
+
+    def _run(self) -> None:
+        while (batch := self._take()) is not None:
+            try:
+                self._commit([e for p in batch for e in p.events])
+            except BaseException as exc:  # noqa: BLE001 - handed to every caller of the batch
+                for p in batch:
+                    p.error = exc
+            finally:
+                for p in batch:
+                    p.done.set()
+
+    def _commit(self, events: list[AuditEvent]) -> None:
+        key = self.key
+        with self.node.db.audit_writer.begin() as conn:
+            seq, digest = chain.commit(conn, key, events)
+        key.advance_anchor(seq, digest)
+        self.batches += 1

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from gugus.access import Reader
-from gugus.audit import AuditEvent, record
+from gugus.audit import AuditEvent
 from gugus.errors import Forbidden, InvalidInput, NotFound
 from gugus.ingest.parsed import ParsedEntity, Record
 from gugus.ingest.writer import StatementWriter, Summary
@@ -80,6 +80,18 @@ def load_records(
                 )
             if not actor.role.may_load:
                 raise Forbidden(f"role {actor.role.value} may not load data")
+        username = actor.username if actor else "local-operator"
+        # On the record before anything is written; the summary follows the commit.
+        node.audit.append(
+            AuditEvent(
+                "load.start",
+                username,
+                collection.org,
+                [f"collection:{collection_name}"],
+                purpose,
+                detail={"source": source, "on_error": on_error},
+            )
+        )
         # Looked up directly: this write transaction must not feed the shared
         # catalogue (what it sees is not committed yet).
         base = markings_by_ids(conn, [collection.marking_id])[collection.marking_id]
@@ -119,21 +131,18 @@ def load_records(
                 progress(rec)
         writer.flush()
         summary.kept_stricter = writer.kept_stricter
-        record(
-            conn,
-            AuditEvent(
-                "load",
-                actor.username if actor else "local-operator",
-                collection.org,
-                [f"collection:{collection_name}"],
-                purpose,
-                detail={
-                    k: v
-                    for k, v in summary.to_dict().items()
-                    if k not in ("errors", "dropped_examples")
-                },
-            ),
+    node.audit.append(
+        AuditEvent(
+            "load",
+            username,
+            collection.org,
+            [f"collection:{collection_name}"],
+            purpose,
+            detail={
+                k: v for k, v in summary.to_dict().items() if k not in ("errors", "dropped_examples")
+            },
         )
+    )
     return summary
 
 

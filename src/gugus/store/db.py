@@ -64,16 +64,29 @@ def _writer_cache_mb() -> int:
 
 
 def _sqlite_engine(
-    url: str, begin: str, *, pool_size: int, cache_mb: int, serialise: bool = False
+    url: str,
+    begin: str,
+    *,
+    pool_size: int,
+    cache_mb: int,
+    serialise: bool = False,
+    synchronous: str = "NORMAL",
+    hide_parameters: bool = False,
 ) -> Engine:
-    engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size * 2, pool_timeout=60)
+    engine = create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size * 2,
+        pool_timeout=60,
+        hide_parameters=hide_parameters,
+    )
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_conn, _record) -> None:  # pragma: no cover - exercised by every test
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute(f"PRAGMA synchronous={synchronous}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=60000")
         cur.execute(f"PRAGMA cache_size=-{cache_mb * 1024}")
@@ -119,12 +132,41 @@ def _code_head() -> str | None:
     return ScriptDirectory(str(MIGRATIONS)).get_current_head()
 
 
+def audit_file(path: Path) -> Path:
+    """The SQLite audit file beside a data file: gugus.db → gugus.audit.db."""
+    stem = path.name.removesuffix(".db")
+    return path.with_name(stem + ".audit.db")
+
+
+def _key_dir() -> Path:
+    if os.environ.get("GUGUS_KEY_DIR"):
+        return Path(os.environ["GUGUS_KEY_DIR"]).expanduser()
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "gugus" / "keys"
+
+
+def default_key_path(url: str) -> Path:
+    """Where the node key of a store lives unless GUGUS_NODE_KEY / --key says:
+    beside a SQLite file (gugus.db.key), or for PostgreSQL under the key
+    directory (GUGUS_KEY_DIR, default ~/.local/share/gugus/keys), named after
+    the server and database."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return Path(str(parsed.database) + ".key")
+    raw = f"pg-{parsed.host or 'local'}-{parsed.port or 5432}-{parsed.database or 'default'}"
+    safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in raw)
+    return _key_dir() / (safe + ".key")
+
+
 class Database:
     """Engines for one store.  ``writer`` serialises writes (SQLite: BEGIN
     IMMEDIATE, so concurrent writers queue instead of failing on lock
-    upgrade); ``reader`` takes snapshot reads."""
+    upgrade); ``reader`` takes snapshot reads.  ``audit_writer`` and
+    ``audit_reader`` reach the audit store: on SQLite a file of its own
+    (``audit_path``), so audit appends never wait for a load holding the data
+    file's write lock; on PostgreSQL the same database."""
 
-    def __init__(self, url: str | None = None) -> None:
+    def __init__(self, url: str | None = None, key: str | Path | None = None) -> None:
         self.url = normalise_url(url)
         try:
             parsed = make_url(self.url)
@@ -140,14 +182,35 @@ class Database:
                 self.url, "BEGIN IMMEDIATE", pool_size=2, cache_mb=_writer_cache_mb(), serialise=True
             )
             self.reader = _sqlite_engine(self.url, "BEGIN", pool_size=20, cache_mb=64)
+            self.audit_path: Path | None = audit_file(self.path)
+            audit_url = "sqlite:///" + str(self.audit_path)
+            # One appending thread per process (the group-committing writer);
+            # FULL: an audit record is on disk when its caller proceeds.
+            self.audit_writer = _sqlite_engine(
+                audit_url,
+                "BEGIN IMMEDIATE",
+                pool_size=1,
+                cache_mb=16,
+                synchronous="FULL",
+                hide_parameters=True,
+            )
+            self.audit_reader = _sqlite_engine(
+                audit_url, "BEGIN", pool_size=5, cache_mb=16, hide_parameters=True
+            )
         elif self.dialect.name == "postgresql":
             self.writer = create_engine(self.url, pool_size=20, max_overflow=40, pool_pre_ping=True)
             self.reader = self.writer
+            self.audit_path = None
+            self.audit_writer = self.audit_reader = create_engine(
+                self.url, pool_size=2, max_overflow=4, pool_pre_ping=True, hide_parameters=True
+            )
         else:
             raise InvalidInput(
                 f"--db: unsupported database {self.dialect.name!r} (sqlite, postgresql)"
             )
         self.marking_cache: dict = {}
+        key = key or os.environ.get("GUGUS_NODE_KEY") or default_key_path(self.url)
+        self.key_path = Path(key).expanduser().absolute()
 
     def __repr__(self) -> str:
         return f"Database({make_url(self.url).render_as_string(hide_password=True)})"
@@ -159,12 +222,26 @@ class Database:
         return cfg
 
     def migrate(self) -> None:
-        """Create or upgrade the schema (idempotent)."""
+        """Create or upgrade the schema and the audit store (idempotent)."""
+        from gugus.store import audit as audit_sql
+
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             with self.writer.begin() as conn:
+                if self.dialect.is_sqlite:
+                    # Before 0002 drops them: the records of an older data file
+                    # move to the audit file.
+                    with self.audit_writer.begin() as aconn:
+                        audit_sql.create(aconn)
+                        audit_sql.copy_legacy(conn, aconn)
                 command.upgrade(self._alembic(conn), "head")
+            if not self.dialect.is_sqlite:
+                with self.audit_writer.begin() as aconn:
+                    audit_sql.create(aconn)
+            from gugus.audit.chain import initialise
+
+            initialise(self)
         except OperationalError as exc:
             raise GugusError(f"cannot open database {self!r}: {exc.orig}") from exc
 
@@ -187,8 +264,16 @@ class Database:
                 f"database {self!r} is not initialised or not up to date "
                 f"(schema {current or 'none'}, code {self.head()}): run `gugus init`"
             )
+        if self.audit_path is not None and not self.audit_path.exists():
+            raise GugusError(
+                f"no audit log at {self.audit_path} (it belongs beside the data file): "
+                f"run `gugus init --db {self.path}`"
+            )
 
     def dispose(self) -> None:
         self.writer.dispose()
         if self.reader is not self.writer:
             self.reader.dispose()
+        self.audit_writer.dispose()
+        if self.audit_reader is not self.audit_writer:
+            self.audit_reader.dispose()

@@ -70,6 +70,7 @@ class MarkingCatalogue:
 
     def __init__(self) -> None:
         self.by_id: dict[int, Marking] = {}
+        self.by_key: dict[str, int] = {}
         self.version = 0
         self._lock = threading.Lock()
 
@@ -83,6 +84,7 @@ class MarkingCatalogue:
             for row in rows:
                 if row.id not in self.by_id:
                     self.by_id[row.id] = _row_to_marking(row)
+                    self.by_key[row.key] = row.id
             self.version += 1
 
     def get(self, conn: Connection, mid: int) -> Marking:
@@ -96,9 +98,15 @@ class MarkingCatalogue:
                 raise KeyError(f"marking {mid} not found")
             with self._lock:
                 self.by_id[mid] = found[mid]
+                self.by_key[found[mid].key] = mid
                 self.version += 1
             marking = found[mid]
         return marking
+
+    def id_of(self, marking: Marking) -> int | None:
+        """The stored id of a marking this catalogue holds (statements read
+        through it carry the catalogue's markings)."""
+        return self.by_key.get(marking.key)
 
     def snapshot(self) -> tuple[int, list[tuple[int, Marking]]]:
         """(version, items) read together."""

@@ -100,9 +100,16 @@ statements = Table(
     Index("ix_statements_collection", "collection_id", "entity_id"),
 )
 
+# -- the audit store -------------------------------------------------------------
+# Kept apart from the data (``audit_metadata``): on SQLite these tables live in
+# their own file beside the data file (gugus.db → gugus.audit.db), so an audit
+# append never waits for the data store's write lock (a long load holds it); on
+# PostgreSQL they are in the same database, written outside any load transaction.
+audit_metadata = MetaData()
+
 audit_log = Table(
     "audit_log",
-    metadata,
+    audit_metadata,
     Column("seq", Integer, primary_key=True, autoincrement=False),
     Column("ts", String(32), nullable=False),
     Column("username", String(128), nullable=True),
@@ -113,15 +120,29 @@ audit_log = Table(
     Column("detail", Text, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    # JSON list of the stored marking ids of the data the event touched (NULL:
+    # none); a supervisor's listing redacts a record unless it may see them all.
+    Column("markings", Text, nullable=True),
     Index("ix_audit_org", "org", "seq"),
 )
 
 # One row (id = 1): the head of the audit chain.  Appends lock it, so the chain
-# stays linear under concurrent writers, and verify can see a truncated tail.
+# stays linear under concurrent writers (threads and processes).
 audit_head = Table(
     "audit_head",
-    metadata,
+    audit_metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("seq", Integer, nullable=False),
     Column("hash", String(64), nullable=False),
+)
+
+# The last record of every committed batch, signed with the node key (Ed25519,
+# hex): a database writer without the key cannot extend, rewrite or re-hash the
+# chain without the signatures failing.
+audit_checkpoints = Table(
+    "audit_checkpoints",
+    audit_metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("hash", String(64), nullable=False),
+    Column("sig", String(128), nullable=False),
 )
