@@ -52,6 +52,9 @@ def worlds(draw):
             users_.append(
                 {"name": f"u{org.lower()}{j}", "org": org, "role": draw(st.sampled_from(ROLES))}
             )
+        # Every organisation has a supervisor, so every audit listing is checked.
+        if not any(u["org"] == org and u["role"] == "supervisor" for u in users_):
+            users_.append({"name": f"s{org.lower()}", "org": org, "role": "supervisor"})
 
     def marking(owner, base=None):
         others = [o for o in orgs if o != owner]

@@ -79,7 +79,7 @@ def iter_all(conn: Connection, batch: int = 5000) -> Iterator[dict]:
 
 
 def _decoded(row: dict) -> dict:
-    for name, value in row.items():
+    for name, value in list(row.items()):
         if isinstance(value, bytes | memoryview):
             try:
                 row[name] = bytes(value).decode("utf-8")

@@ -1,0 +1,95 @@
+"""Finding 1 of issue #7: the supervisor's audit listing must not leak.
+
+bob (US-HSI, a named recipient) searches a RED passport number and reads the
+person; his supervisor sue, who may not see that passport, lists the audit
+log.  On the code before the fix she read the query text, the object id and
+the statement count.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from gugus import admin, reads
+from gugus.ingest import ftm
+
+PASSPORT = "G1234567"
+
+
+@pytest.fixture
+def world(node):
+    admin.add_organisation(node, "MX-FGR", "Fiscalía", "MX")
+    admin.add_organisation(node, "US-HSI", "HSI", "US")
+    for name, org, role in [
+        ("ana", "MX-FGR", "analyst"),
+        ("sam", "MX-FGR", "supervisor"),
+        ("bob", "US-HSI", "analyst"),
+        ("sue", "US-HSI", "supervisor"),
+    ]:
+        admin.add_user(node, name, org, role, password="long enough pass")
+    admin.add_collection(node, "fgr-casos", "MX-FGR", "amber", "H1", release_to="US-HSI")
+    line = {
+        "id": "p-17",
+        "schema": "Person",
+        "properties": {"name": ["José Pérez"], "passportNumber": [PASSPORT]},
+        "property_markings": {
+            "passportNumber": {
+                "tlp": "red",
+                "handling": ["H1"],
+                "release_to": ["US-HSI"],
+                "recipients": ["bob"],
+            }
+        },
+    }
+    ftm.load_lines(node, "fgr-casos", [json.dumps(line)], source="people.jsonl")
+    return node
+
+
+def test_supervisor_listing_reveals_nothing_she_may_not_see(world):
+    bob = world.reader("bob")
+    found = reads.search(world, bob, PASSPORT)
+    assert [r["id"] for r in found["results"]] == ["p-17"]
+    assert reads.get_entity(world, bob, "p-17")["properties"]["passportNumber"] == [PASSPORT]
+
+    sue = world.reader("sue")
+    # sue sees the person (AMBER, released to US-HSI) but not the RED passport.
+    assert "passportNumber" not in reads.get_entity(world, sue, "p-17")["properties"]
+    records = reads.list_audit(world, sue, limit=100)
+    text = json.dumps(records)
+    assert PASSPORT not in text
+    bobs = [r for r in records if r["username"] == "bob" and r["action"] != "token.issue"]
+    assert {r["action"] for r in bobs} == {"search", "entity.read"}
+    for r in bobs:
+        # Oversight keeps the fact, the action and the time …
+        assert r["redacted"] is True and r["ts"] and r["org"] == "US-HSI"
+        # … and learns nothing of what was read.
+        assert r["object_ids"] == [reads.REDACTED]
+        assert r["detail"] == {"redacted": True}
+        assert "p-17" not in json.dumps(r)
+        assert r["hash"] == reads.REDACTED  # no offline guessing of the query through the hash
+    # sue's own read (only what she may see) stays in full.
+    own = [r for r in records if r["username"] == "sue"]
+    assert own and own[0]["object_ids"] == ["p-17"] and own[0]["redacted"] is False
+    assert own[0]["detail"]["statements"] > 0
+
+
+def test_supervisor_who_may_see_everything_reads_the_record_in_full(world):
+    """The originator's supervisor sees all of p-17: a colleague's read is shown."""
+    reads.get_entity(world, world.reader("ana"), "p-17")
+    records = reads.list_audit(world, world.reader("sam"), limit=100)
+    anas = [r for r in records if r["username"] == "ana" and r["action"] == "entity.read"]
+    assert anas[0]["redacted"] is False
+    assert anas[0]["object_ids"] == ["p-17"]
+    assert anas[0]["detail"] == {"statements": 3}  # id, name, passport
+
+
+def test_reads_record_the_markings_they_used(world):
+    reads.get_entity(world, world.reader("bob"), "p-17")
+    with world.db.audit_reader.connect() as conn:
+        from gugus.store import audit as audit_sql
+
+        rec = [r for r in audit_sql.iter_all(conn) if r["action"] == "entity.read"][-1]
+    assert len(json.loads(rec["markings"])) == 2  # the AMBER default and the RED passport
+    assert world.audit.verify().ok
