@@ -12,6 +12,7 @@ made once per session, not per test.
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 from contextlib import closing
 from dataclasses import dataclass
@@ -138,8 +139,14 @@ def cli(built, tmp_path) -> Cli:
     """A private copy of the built node."""
     db = tmp_path / "gugus.db"
     # The backup API copies committed pages, those still in the WAL included.
-    with closing(sqlite3.connect(built.db)) as src, closing(sqlite3.connect(db)) as dst:
-        src.backup(dst)
+    for name in ("gugus.db", "gugus.audit.db"):
+        with (
+            closing(sqlite3.connect(built.dir / name)) as src,
+            closing(sqlite3.connect(tmp_path / name)) as dst,
+        ):
+            src.backup(dst)
+    for name in ("gugus.db.key", "gugus.db.anchor"):  # the node key and anchor, outside the database
+        shutil.copy2(built.dir / name, tmp_path / name)
     return Cli(db)
 
 

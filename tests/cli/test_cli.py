@@ -570,7 +570,7 @@ def test_audit_verify_removed_record_is_one_line(cli):
     result = cli("audit", "verify")
     assert result.exit_code == 1
     message = failed(result, 1)
-    assert "head" in message
+    assert "removed from the end" in message
 
 
 def test_audit_list_supervisor(cli):

@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from gugus.node import Node
 
 MAX_BATCH = 2000  # events per transaction
+ANCHOR_EVERY = 16  # batches; the anchor also moves when the writer has been idle
+ANCHOR_IDLE = 0.05  # seconds without work before the anchor moves
 
 
 class _Pending:
@@ -56,6 +58,8 @@ class AuditTrail:
         self._closed = False
         self._key: NodeKey | None = None
         self.batches = 0  # committed batches (for tests and benchmarks)
+        self._head: tuple[int, str] | None = None  # last committed, not yet anchored
+        self._anchor_lock = threading.Lock()
 
     @property
     def key(self) -> NodeKey:
@@ -85,6 +89,7 @@ class AuditTrail:
 
     def verify(self, key: NodeKey | None = None) -> chain.VerifyResult:
         """``gugus audit verify``: the whole chain, in one snapshot."""
+        self.sync_anchor()
         key = key or self.key
         db = self.node.db
         with db.audit_reader.connect() as aconn, db.reader.connect() as dconn:
@@ -99,14 +104,26 @@ class AuditTrail:
             thread = self._thread
         if thread is not None and thread is not threading.current_thread():
             thread.join()
+        self.sync_anchor()
+
+    def sync_anchor(self) -> None:
+        """Move the anchor outside the database to the last head this process
+        committed.  The writer does it after waking a batch's callers (when
+        idle, or every ANCHOR_EVERY batches), so callers wait for one commit
+        only; a crash in between leaves the anchor one batch behind."""
+        with self._anchor_lock:
+            head, self._head = self._head, None
+            if head is not None:
+                self.key.advance_anchor(*head)
 
     # -- the writer thread ---------------------------------------------------------
-    def _take(self) -> list[_Pending] | None:
+    def _take(self, idle: float | None) -> list[_Pending] | None:
+        """The next batch; [] after ``idle`` seconds without work; None once closed."""
         with self._cond:
-            while not self._queue and not self._closed:
-                self._cond.wait()
+            if not self._queue and not self._closed:
+                self._cond.wait_for(lambda: self._queue or self._closed, timeout=idle)
             if not self._queue:
-                return None
+                return None if self._closed else []
             batch, size = [], 0
             while self._queue and (not batch or size + len(self._queue[0].events) <= MAX_BATCH):
                 item = self._queue.pop(0)
@@ -115,7 +132,16 @@ class AuditTrail:
             return batch
 
     def _run(self) -> None:
-        while (batch := self._take()) is not None:
+        since_anchor = 0
+        while (batch := self._take(ANCHOR_IDLE if since_anchor else None)) is not None:
+            if not batch or since_anchor >= ANCHOR_EVERY:
+                since_anchor = 0
+                try:
+                    self.sync_anchor()
+                except Exception:  # noqa: BLE001, S110 - retried later; verify reports a lagging anchor
+                    pass
+                if not batch:
+                    continue
             try:
                 self._commit([e for p in batch for e in p.events])
             except BaseException as exc:  # noqa: BLE001 - handed to every caller of the batch
@@ -124,10 +150,12 @@ class AuditTrail:
             finally:
                 for p in batch:
                     p.done.set()
+            since_anchor += 1
 
     def _commit(self, events: list[AuditEvent]) -> None:
         key = self.key
         with self.node.db.audit_writer.begin() as conn:
-            seq, digest = chain.commit(conn, key, events)
-        key.advance_anchor(seq, digest)
+            head = chain.commit(conn, key, events)
+        with self._anchor_lock:
+            self._head = head
         self.batches += 1
