@@ -182,7 +182,11 @@ def test_appended_record_without_the_key_is_detected(logged):
     """A forged record that chains correctly and moves the head: no signature covers it."""
     last = rows(logged)[-1]
     forged = _forge(last, N + 1)
-    tamper(logged, insert(audit_log).values(forged), update(audit_head).values(seq=N + 1, hash=forged["hash"]))
+    tamper(
+        logged,
+        insert(audit_log).values(forged),
+        update(audit_head).values(seq=N + 1, hash=forged["hash"]),
+    )
     result = check(logged)
     assert (result.ok, result.first_bad) == (False, N + 1)
     assert "no signed checkpoint" in result.problem
@@ -245,9 +249,7 @@ def test_rewrite_signed_with_another_key_is_detected(logged, tmp_path):
         row["hash"] = prev = _digest(row)
         statements.append(update(audit_log).where(audit_log.c.seq == row["seq"]).values(row))
     statements.append(delete(audit_checkpoints))
-    statements.append(
-        insert(audit_checkpoints).values(seq=N, hash=prev, sig=other.sign(N, prev))
-    )
+    statements.append(insert(audit_checkpoints).values(seq=N, hash=prev, sig=other.sign(N, prev)))
     statements.append(update(audit_head).values(seq=N, hash=prev))
     tamper(logged, *statements)
     result = check(logged)

@@ -160,4 +160,6 @@ def test_processes_appending_at_once_keep_one_chain(node):
     assert result.records == 3 * 10 * 20
     with node.db.audit_reader.connect() as conn:
         objects = sorted(json.loads(r.object_ids)[0] for r in conn.execute(select(audit_log)))
-    assert objects == sorted(f"p{n}:{t}:{i}" for n in range(3) for t in range(10) for i in range(20))
+    assert objects == sorted(
+        f"p{n}:{t}:{i}" for n in range(3) for t in range(10) for i in range(20)
+    )

@@ -145,7 +145,10 @@ def cli(built, tmp_path) -> Cli:
             closing(sqlite3.connect(tmp_path / name)) as dst,
         ):
             src.backup(dst)
-    for name in ("gugus.db.key", "gugus.db.anchor"):  # the node key and anchor, outside the database
+    for name in (
+        "gugus.db.key",
+        "gugus.db.anchor",
+    ):  # the node key and anchor, outside the database
         shutil.copy2(built.dir / name, tmp_path / name)
     return Cli(db)
 

@@ -244,7 +244,9 @@ def _unaudited(data: Connection, created: set[str]) -> str | None:
     for row in data.execute(select(tokens.c.id).order_by(tokens.c.id)):
         if f"token:{row.id}" not in created:
             return f"token id {row.id} exists but has no audit record of its creation (token.issue)"
-    for row in data.execute(select(collections.c.id, collections.c.name).order_by(collections.c.id)):
+    for row in data.execute(
+        select(collections.c.id, collections.c.name).order_by(collections.c.id)
+    ):
         if f"collection:{row.name}" not in created:
             return (
                 f"collection id {row.id} exists but has no audit record of its creation "

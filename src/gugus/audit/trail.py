@@ -22,6 +22,7 @@ writing and its summary after its commit.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections.abc import Sequence
@@ -87,15 +88,17 @@ class AuditTrail:
         if pending.error is not None:
             raise pending.error
 
-    def verify(self, key: NodeKey | None = None) -> chain.VerifyResult:
-        """``gugus audit verify``: the whole chain, in one snapshot."""
+    def verify(self, key: NodeKey | None = None, *, creations: bool = True) -> chain.VerifyResult:
+        """``gugus audit verify``: the whole chain, in one snapshot; with
+        ``creations``, also that every user, token and collection has the
+        record of its creation."""
         self.sync_anchor()
         key = key or self.key
         db = self.node.db
         with db.audit_reader.connect() as aconn, db.reader.connect() as dconn:
             if not db.dialect.is_sqlite:
                 aconn = aconn.execution_options(isolation_level="REPEATABLE READ")
-            return chain.verify(aconn, dconn, key)
+            return chain.verify(aconn, dconn if creations else None, key)
 
     def close(self) -> None:
         with self._cond:
@@ -112,9 +115,9 @@ class AuditTrail:
         idle, or every ANCHOR_EVERY batches), so callers wait for one commit
         only; a crash in between leaves the anchor one batch behind."""
         with self._anchor_lock:
-            head, self._head = self._head, None
-            if head is not None:
-                self.key.advance_anchor(*head)
+            if self._head is not None:
+                self.key.advance_anchor(*self._head)
+                self._head = None
 
     # -- the writer thread ---------------------------------------------------------
     def _take(self, idle: float | None) -> list[_Pending] | None:
@@ -136,10 +139,10 @@ class AuditTrail:
         while (batch := self._take(ANCHOR_IDLE if since_anchor else None)) is not None:
             if not batch or since_anchor >= ANCHOR_EVERY:
                 since_anchor = 0
-                try:
+                # An anchor that cannot be written now is retried after the
+                # next batch (the head stays pending); verify reports a lagging one.
+                with contextlib.suppress(Exception):
                     self.sync_anchor()
-                except Exception:  # noqa: BLE001, S110 - retried later; verify reports a lagging anchor
-                    pass
                 if not batch:
                     continue
             try:
@@ -157,5 +160,6 @@ class AuditTrail:
         with self.node.db.audit_writer.begin() as conn:
             head = chain.commit(conn, key, events)
         with self._anchor_lock:
-            self._head = head
+            if self._head is None or head[0] > self._head[0]:
+                self._head = head
         self.batches += 1

@@ -126,7 +126,9 @@ def load_records(
                         details=[{"line": rec.number, "where": rec.where, "source": source}],
                     ) from None
                 summary.skipped += 1
-                summary.errors.append({"line": rec.number, "where": rec.where, "error": exc.message})
+                summary.errors.append(
+                    {"line": rec.number, "where": rec.where, "error": exc.message}
+                )
             if progress is not None:
                 progress(rec)
         writer.flush()
@@ -139,7 +141,9 @@ def load_records(
             [f"collection:{collection_name}"],
             purpose,
             detail={
-                k: v for k, v in summary.to_dict().items() if k not in ("errors", "dropped_examples")
+                k: v
+                for k, v in summary.to_dict().items()
+                if k not in ("errors", "dropped_examples")
             },
         )
     )

@@ -129,5 +129,7 @@ def copy_legacy(source: Connection, target: Connection) -> int:
         target.execute(insert(audit_log), conn_rows)
     old = source.exec_driver_sql("SELECT seq, hash FROM audit_head WHERE id = 1").first()
     if old is not None:
-        target.execute(update(audit_head).where(audit_head.c.id == 1).values(seq=old.seq, hash=old.hash))
+        target.execute(
+            update(audit_head).where(audit_head.c.id == 1).values(seq=old.seq, hash=old.hash)
+        )
     return len(rows)
