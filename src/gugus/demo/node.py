@@ -35,8 +35,13 @@ def build_demo(
     db_path = directory / "gugus.db"
     if world_dir.exists():
         shutil.rmtree(world_dir)
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(db_path) + suffix).unlink(missing_ok=True)
+    # A fresh node: data, its audit file, node key and anchor.
+    audit_path = directory / "gugus.audit.db"
+    for path in (db_path, audit_path):
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+    for name in ("gugus.db.key", "gugus.db.anchor", "gugus.db.anchor.lock"):
+        (directory / name).unlink(missing_ok=True)
     directory.mkdir(parents=True, exist_ok=True)
     manifest = generate(world_dir, seed=seed, people=people)
 
