@@ -6,6 +6,7 @@ the node key would make it (plain SQL on the audit store), on both backends.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import shutil
@@ -17,7 +18,7 @@ from sqlalchemy import delete, insert, select, text, update
 from gugus import admin
 from gugus.audit import AuditEvent, NodeKey
 from gugus.audit.chain import GENESIS, _digest
-from gugus.audit.keys import KeyError_
+from gugus.audit.keys import Anchor, KeyError_
 from gugus.node import Node
 from gugus.store.tables import audit_checkpoints, audit_head, audit_log, users
 
@@ -373,3 +374,61 @@ def test_concurrent_appends_lose_nothing_and_group_commit(node):
         checkpoints = conn.execute(select(audit_checkpoints)).all()
     assert len(checkpoints) == node.audit.batches
     assert node.audit.batches <= threads * per_thread
+
+
+def test_a_change_whose_record_cannot_be_written_is_not_made(node):
+    """Changes append inside their open transaction, then commit: no record, no change."""
+    tamper(node, delete(audit_head))
+    with pytest.raises(Exception, match="head row is missing"):
+        admin.add_organisation(node, "GT-MP", "Ministerio Público", "GT")
+    with node.db.reader.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM organisations")).scalar_one() == 0
+
+
+def test_anchor_only_moves_forward(tmp_path):
+    key = NodeKey.create(tmp_path / "k.key")
+    key.advance_anchor(5, "a" * 64)
+    key.advance_anchor(3, "b" * 64)
+    assert key.read_anchor() == Anchor(5, "a" * 64)
+    key.advance_anchor(7, "c" * 64)
+    assert key.read_anchor().seq == 7
+    other = NodeKey.create(tmp_path / "other.key")
+    (tmp_path / "other.anchor").write_text((tmp_path / "k.anchor").read_text())
+    with pytest.raises(KeyError_, match="not signed with this key"):
+        other.read_anchor()
+
+
+def test_log_from_before_the_audit_store_is_carried_over(db_url):
+    """A database at schema 0001 (records inside the data store, unsigned):
+    `gugus init` moves them (SQLite: into the audit file), signs the head
+    once, and the whole chain verifies — the old hashes are unchanged."""
+    from alembic import command
+
+    from gugus.audit.chain import rows_for
+
+    node = Node(db_url)
+    try:
+        with node.db.writer.begin() as conn:
+            command.upgrade(node.db._alembic(conn), "0001")
+            unmarked = [dataclasses.replace(e, markings=()) for e in events(4, "old")]
+            old = rows_for(0, GENESIS, unmarked, "2026-01-01T00:00:00.000000Z")
+            for row in old:  # 0001 has no markings column, and old records had none
+                assert row.pop("markings") is None
+            conn.execute(
+                text(
+                    "INSERT INTO audit_log (seq, ts, username, org, action, object_ids, purpose,"
+                    " detail, prev_hash, hash) VALUES (:seq, :ts, :username, :org, :action,"
+                    " :object_ids, :purpose, :detail, :prev_hash, :hash)"
+                ),
+                old,
+            )
+            conn.execute(
+                text("UPDATE audit_head SET seq = :s, hash = :h"), {"s": 4, "h": old[-1]["hash"]}
+            )
+        node.db.migrate()
+        node.audit.append(*events(2, "new"))
+        result = node.audit.verify(creations=False)
+        assert result.ok and result.records == 6, result.problem
+        assert [r["hash"] for r in rows(node)[:4]] == [r["hash"] for r in old]
+    finally:
+        node.close()
