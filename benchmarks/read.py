@@ -85,8 +85,8 @@ def sample(db_url: str, n: int, seed: int = 7) -> tuple[list[str], list[str]]:
     with engine.connect() as conn:
         ids = conn.execute(
             text(
-                "SELECT DISTINCT entity_id FROM statements WHERE prop = 'id' "
-                "ORDER BY random() LIMIT 5000"
+                "SELECT entity_id FROM (SELECT DISTINCT entity_id FROM statements "
+                "WHERE prop = 'id') AS e ORDER BY random() LIMIT 5000"
             )
         ).scalars()
         ids = list(ids)
