@@ -34,7 +34,7 @@ collection runs (on SQLite the run works on a copy of the node, removed at the
 end): read p50/p95 and failures during the load, whether the load covered the
 whole measurement (if not, raise ``--load-lines``), and whether it succeeded.
 
-The JSON report goes to stdout and ``--dir``/read-result[-pg][-load].json, a
+The JSON report goes to stdout and ``--dir``/read-result-w<N>[-pg][-load].json, a
 short table to stderr.  Validate at a small size only, e.g.::
 
     python benchmarks/ingest.py --people 2000 --dir /tmp/bench-small
@@ -46,7 +46,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import random
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -176,28 +178,30 @@ def during_load(args, db_url: str, token: str, work: dict, load_by: dict, tmp: P
     collection of ``load_by`` (a supervisor: it lists the load's audit records)."""
     add_load_collection(db_url, LOAD_COLLECTION, load_by["org"])
     source = load_file(args.dir / f"read-load-{args.load_lines}.jsonl", args.load_lines)
-    server = gugus_server(db_url, args.workers)
+    server = gugus_server(db_url, args.workers, tmp / "gugus-load.log")
+    load = None
     try:
         server.wait_ready()
         run_clients(server.url, work["entity"][:50] + work["search"][:50], 1, token)  # warm up
-        stdout, stderr = open(tmp / "load.out", "w+"), open(tmp / "load.err", "w+")  # noqa: SIM115
         argv = gugus_cli("load", LOAD_COLLECTION, str(source), "--db", db_url, "--json")
-        started = time.monotonic()
-        load = subprocess.Popen(argv, stdout=stdout, stderr=stderr, start_new_session=True)
-        time.sleep(args.load_warmup)  # past start-up and into the writing
-        report = measure_gugus(db_url, server.url, token, work, (50,), load_by["username"])
-        measured = time.monotonic() - started
-        covered = load.poll() is None
-        try:
-            code = load.wait(args.load_timeout)
-        except subprocess.TimeoutExpired:
-            load.kill()
-            code = load.wait()
-        load_seconds = time.monotonic() - started
-        stdout.seek(0), stderr.seek(0)
-        out, err = stdout.read(), stderr.read()
-        stdout.close(), stderr.close()
+        with open(tmp / "load.out", "w+") as out, open(tmp / "load.err", "w+") as err:
+            started = time.monotonic()
+            load = subprocess.Popen(argv, stdout=out, stderr=err, start_new_session=True)
+            time.sleep(args.load_warmup)  # past start-up and into the writing
+            report = measure_gugus(db_url, server.url, token, work, (50,), load_by["username"])
+            measured = time.monotonic() - started
+            covered = load.poll() is None
+            try:
+                code = load.wait(args.load_timeout)
+            except subprocess.TimeoutExpired:
+                code = None  # killed below
+            load_seconds = time.monotonic() - started
+            out.seek(0), err.seek(0)
+            load_out, load_err = out.read(), err.read()
     finally:
+        if load is not None and load.poll() is None:  # interrupted or timed out
+            os.killpg(load.pid, signal.SIGKILL)
+            load.wait()
         report_stop = server.stop()
     report["load"] = {
         "lines": args.load_lines,
@@ -206,8 +210,8 @@ def during_load(args, db_url: str, token: str, work: dict, load_by: dict, tmp: P
         "seconds": round(load_seconds, 1),
         "covered_measurement": covered,
         "measurement_seconds": round(measured, 1),
-        "summary": _json_or_tail(out),
-        "stderr_tail": err[-1000:],
+        "summary": _json_or_tail(load_out),
+        "stderr_tail": load_err[-1000:],
     }
     report["server_stop"] = report_stop
     return report
@@ -320,7 +324,7 @@ def main() -> None:
             "setup_seconds": round(time.monotonic() - setup_started, 1),
         }
 
-        server = gugus_server(db_url, args.workers)
+        server = gugus_server(db_url, args.workers, tmp / "gugus.log")
         try:
             server.wait_ready()
             run_clients(
@@ -330,13 +334,13 @@ def main() -> None:
         finally:
             report["gugus"] = {**report.get("gugus", {}), "server_stop": server.stop()}
 
-        server = peer_server(db_url, args.workers, marks)
+        server = peer_server(db_url, args.workers, marks, tmp / "peer.log")
         try:
             server.wait_ready()
             run_clients(server.url, peer_work["entity"][:50] + peer_work["search"][:50], 1)
             report["peer"] = measure_peer(server.url, peer_work)
         finally:
-            server.stop()
+            report["peer"] = {**report.get("peer", {}), "server_stop": server.stop()}
         report["raw"] = raw_times(db_url, marks, ids, words)
         report["gugus_vs_peer_50c"] = comparison(report["gugus"], report["peer"])
 
@@ -351,7 +355,8 @@ def main() -> None:
     text_report = json.dumps(report, indent=2)
     print(text_report)
     print(table(report), file=sys.stderr)
-    suffix = ("-pg" if args.backend == "postgresql" else "") + ("-load" if args.during_load else "")
+    suffix = f"-w{args.workers}" + ("-pg" if args.backend == "postgresql" else "")
+    suffix += "-load" if args.during_load else ""
     (args.dir / f"read-result{suffix}.json").write_text(text_report)
 
 

@@ -48,24 +48,31 @@ def gugus_cli(*args: str) -> list[str]:
 
 class Server:
     """A server process on 127.0.0.1 (its own process group), stopped with
-    SIGTERM, then SIGKILL after ``grace`` seconds."""
+    SIGTERM, then SIGKILL after ``grace`` seconds.  Its stderr goes to a file
+    (a pipe nobody reads fills up and blocks a server that logs errors)."""
 
-    def __init__(self, name: str, argv: list[str], port: int, health: str, env: dict | None = None):
-        self.name, self.port, self.health = name, port, health
+    def __init__(
+        self, name: str, argv: list[str], port: int, health: str, log: Path, env: dict | None = None
+    ):
+        self.name, self.port, self.health, self.log = name, port, health, log
         self.url = f"http://127.0.0.1:{port}"
-        self.proc = subprocess.Popen(
-            argv,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            env={**os.environ, **(env or {})},
-            start_new_session=True,
-        )
+        with open(log, "wb") as stderr:
+            self.proc = subprocess.Popen(
+                argv,
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+                env={**os.environ, **(env or {})},
+                start_new_session=True,
+            )
+
+    def log_tail(self, chars: int = 1000) -> str:
+        return self.log.read_text(errors="replace")[-chars:]
 
     def wait_ready(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise SystemExit(f"{self.name} exited: {self.proc.stderr.read().decode()[-2000:]}")
+                raise SystemExit(f"{self.name} exited: {self.log_tail()}")
             try:
                 if httpx.get(self.url + self.health, timeout=1).status_code in (200, 404):
                     return
@@ -86,17 +93,20 @@ class Server:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait()
             killed = True
-        self.proc.stderr.close()
-        return {"stop_seconds": round(time.monotonic() - t0, 2), "needed_sigkill": killed}
+        return {
+            "stop_seconds": round(time.monotonic() - t0, 2),
+            "needed_sigkill": killed,
+            "stderr_tail": self.log_tail(),
+        }
 
 
-def gugus_server(db_url: str, workers: int) -> Server:
+def gugus_server(db_url: str, workers: int, log: Path) -> Server:
     port = free_port()
     argv = gugus_cli("serve", "--db", db_url, "--port", str(port), "--workers", str(workers))
-    return Server("gugus serve", argv, port, "/api/v1/health")
+    return Server("gugus serve", argv, port, "/api/v1/health", log)
 
 
-def peer_server(db_url: str, workers: int, marking_ids: list[int]) -> Server:
+def peer_server(db_url: str, workers: int, marking_ids: list[int], log: Path) -> Server:
     port = free_port()
     argv = [
         sys.executable,
@@ -116,7 +126,7 @@ def peer_server(db_url: str, workers: int, marking_ids: list[int]) -> Server:
         "warning",
     ]
     env = {"PEER_DB": db_url, "PEER_MARKINGS": ",".join(map(str, marking_ids))}
-    return Server("peer", argv, port, "/entities/-", env)
+    return Server("peer", argv, port, "/entities/-", log, env)
 
 
 # -- clients ---------------------------------------------------------------------
