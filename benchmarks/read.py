@@ -53,6 +53,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from urllib.parse import quote
@@ -61,6 +62,7 @@ from peer_app import PeerQueries, engine_for
 from readkit import (
     RunResult,
     add_load_collection,
+    answers,
     audit_counts,
     gugus_cli,
     gugus_server,
@@ -187,15 +189,15 @@ def during_load(args, db_url: str, token: str, work: dict, load_by: dict, tmp: P
         with open(tmp / "load.out", "w+") as out, open(tmp / "load.err", "w+") as err:
             started = time.monotonic()
             load = subprocess.Popen(argv, stdout=out, stderr=err, start_new_session=True)
+            ended: list[float] = []  # when the load exited
+            watcher = threading.Thread(target=_note_exit, args=(load, ended), daemon=True)
+            watcher.start()
             time.sleep(args.load_warmup)  # past start-up and into the writing
             report = measure_gugus(db_url, server.url, token, work, (50,), load_by["username"])
             measured = time.monotonic() - started
-            covered = load.poll() is None
-            try:
-                code = load.wait(args.load_timeout)
-            except subprocess.TimeoutExpired:
-                code = None  # killed below
-            load_seconds = time.monotonic() - started
+            watcher.join(args.load_timeout)
+            code = load.returncode if ended else None  # None: timed out, killed below
+            load_seconds = (ended[0] if ended else time.monotonic()) - started
             out.seek(0), err.seek(0)
             load_out, load_err = out.read(), err.read()
     finally:
@@ -208,13 +210,18 @@ def during_load(args, db_url: str, token: str, work: dict, load_by: dict, tmp: P
         "exit_code": code,
         "ok": code == 0,
         "seconds": round(load_seconds, 1),
-        "covered_measurement": covered,
+        "covered_measurement": load_seconds > measured,
         "measurement_seconds": round(measured, 1),
         "summary": _json_or_tail(load_out),
         "stderr_tail": load_err[-1000:],
     }
     report["server_stop"] = report_stop
     return report
+
+
+def _note_exit(proc: subprocess.Popen, ended: list[float]) -> None:
+    proc.wait()
+    ended.append(time.monotonic())
 
 
 def _json_or_tail(text_out: str):
@@ -269,6 +276,7 @@ def table(report: dict) -> str:
     rows.append(
         f"raw {report['backend']} p95: entity {raw['entity_p95_ms']} ms, search {raw['search_p95_ms']} ms"
     )
+    rows.append(f"same answers from gugus and the peer: {report['peer'].get('same_answers')}")
     for kind, c in report["gugus_vs_peer_50c"].items():
         rows.append(
             f"{kind} gugus/peer at 50c: p95 ×{c['gugus_over_peer_p95']}, throughput ×{c['peer_over_gugus_throughput']}"
@@ -331,6 +339,7 @@ def main() -> None:
                 server.url, gugus_work["entity"][:50] + gugus_work["search"][:50], 1, login["token"]
             )
             report["gugus"] = measure_gugus(db_url, server.url, login["token"], gugus_work, CLIENTS)
+            gugus_answers = answers(server.url, _checked(gugus_work), login["token"])
         finally:
             report["gugus"] = {**report.get("gugus", {}), "server_stop": server.stop()}
 
@@ -339,6 +348,13 @@ def main() -> None:
             server.wait_ready()
             run_clients(server.url, peer_work["entity"][:50] + peer_work["search"][:50], 1)
             report["peer"] = measure_peer(server.url, peer_work)
+            same = [
+                a == b
+                for a, b in zip(
+                    gugus_answers, answers(server.url, _checked(peer_work)), strict=True
+                )
+            ]
+            report["peer"]["same_answers"] = f"{sum(same)}/{len(same)}"
         finally:
             report["peer"] = {**report.get("peer", {}), "server_stop": server.stop()}
         report["raw"] = raw_times(db_url, marks, ids, words)
@@ -358,6 +374,11 @@ def main() -> None:
     suffix = f"-w{args.workers}" + ("-pg" if args.backend == "postgresql" else "")
     suffix += "-load" if args.during_load else ""
     (args.dir / f"read-result{suffix}.json").write_text(text_report)
+
+
+def _checked(work: dict) -> list[str]:
+    """The paths whose answers gugus and the peer must agree on."""
+    return work["entity"][:25] + work["search"][:25]
 
 
 def _sqlite_copy(source: Path, target: Path) -> str:

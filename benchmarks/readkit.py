@@ -197,6 +197,21 @@ def run_clients(
     return total
 
 
+def answers(url: str, paths: list[str], token: str | None = None) -> list:
+    """What each path answers, comparable between gugus and the peer: the
+    status of an entity read, the entity ids a search found, in order."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    out = []
+    with httpx.Client(base_url=url, headers=headers, timeout=120) as client:
+        for path in paths:
+            r = client.get(path)
+            if r.status_code != 200 or "results" not in r.json():
+                out.append(r.status_code)
+            else:
+                out.append([x if isinstance(x, str) else x["id"] for x in r.json()["results"]])
+    return out
+
+
 # -- the node --------------------------------------------------------------------
 
 
