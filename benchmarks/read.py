@@ -17,7 +17,8 @@ concurrent clients:
   same way (uvicorn, same worker count) answering the same SQL (an entity's
   visible statements; the full-text search with gugus's LIMIT loop, then the
   statements of the entities found) with no auth, policy, assembly or audit —
-  and the ratios gugus/peer.  Targets: p95 ≤ 50 ms at 50 clients, and gugus
+  the ratios gugus/peer, and whether both answered 50 of the paths alike
+  (``same_answers``: entity status, search hits in order).  Targets: p95 ≤ 50 ms at 50 clients, and gugus
   within 2× of the peer's p95 and throughput.
 * **raw**: the same SQL in-process, one query at a time, no HTTP.
 * **the audit check** after every 50-client gugus run: the audit records
@@ -31,8 +32,10 @@ as root it runs as the ``postgres`` user), loads the same demo world
 ``--during-load`` then runs the 50-client gugus measurement again while a
 ``gugus load`` of ``--load-lines`` generated FtM persons into another
 collection runs (on SQLite the run works on a copy of the node, removed at the
-end): read p50/p95 and failures during the load, whether the load covered the
+end; the generated file stays in ``--dir`` for the next run, ~180 bytes a
+line): read p50/p95 and failures during the load, whether the load covered the
 whole measurement (if not, raise ``--load-lines``), and whether it succeeded.
+The audit check there leaves the load's own ``load`` records apart.
 
 The JSON report goes to stdout and ``--dir``/read-result-w<N>[-pg][-load].json, a
 short table to stderr.  Validate at a small size only, e.g.::
