@@ -147,6 +147,11 @@ def audit_check(before: dict, after: dict, res: RunResult) -> dict:
     }
     if loads:
         check["load_records_apart"] = loads
+    if res.unanswered:  # read, and audited, on the server after the client gave up?
+        check["unanswered_reads"] = res.unanswered
+        check["audit_within_unanswered"] = (
+            res.non_clear <= appended <= res.non_clear + res.unanswered
+        )
     return check
 
 
@@ -262,18 +267,12 @@ def table(report: dict) -> str:
             continue
         for kind in KINDS:
             one, many = data.get(f"{kind}_1c"), data[f"{kind}_50c"]
-            audit = many.get("audit")
+            first = f"{one['p50_ms']} / {one['p95_ms']}" if one else "-"
+            failures = many["failures"] + (one["failures"] if one else 0)
+            cells = [f"{kind}, {who.replace('_', ' ')}", first]
+            cells += [f"{many['p50_ms']} / {many['p95_ms']}", many["requests_per_s"], failures]
             rows.append(
-                f"| {kind}, {who.replace('_', ' ')} | "
-                + (f"{one['p50_ms']} / {one['p95_ms']}" if one else "-")
-                + f" | {many['p50_ms']} / {many['p95_ms']} | {many['requests_per_s']} | "
-                + f"{many['failures'] + (one['failures'] if one else 0)} | "
-                + (
-                    f"{audit['audit_ok']} ({audit['records_appended']}/{audit['non_clear_reads']})"
-                    if audit
-                    else "-"
-                )
-                + " |"
+                "| " + " | ".join(map(str, [*cells, _audit_cell(many.get("audit"))])) + " |"
             )
     raw = report["raw"]
     rows.append(
@@ -291,6 +290,15 @@ def table(report: dict) -> str:
             f"covered the measurement: {load['covered_measurement']}"
         )
     return "\n".join(rows)
+
+
+def _audit_cell(audit: dict | None) -> str:
+    if not audit:
+        return "-"
+    cell = f"{audit['audit_ok']} ({audit['records_appended']}/{audit['non_clear_reads']}"
+    if "unanswered_reads" in audit:
+        cell += f", {audit['unanswered_reads']} unanswered"
+    return cell + ")"
 
 
 def main() -> None:

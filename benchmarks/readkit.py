@@ -139,6 +139,12 @@ class RunResult:
     non_clear: int = 0  # 200s whose data is not all TLP:CLEAR (each must be audited)
     wall: float = 0.0
 
+    @property
+    def unanswered(self) -> int:
+        """Requests the client gave up on or lost (the server may still have
+        served them, and audited them)."""
+        return sum(n for kind, n in self.failures.items() if not kind.isdigit())
+
     def summary(self) -> dict:
         failed = sum(self.failures.values())
         return {
