@@ -137,13 +137,8 @@ class RunResult:
     times: list[float] = field(default_factory=list)  # answered: 200 or 404
     failures: Counter = field(default_factory=Counter)  # status or exception name
     non_clear: int = 0  # 200s whose data is not all TLP:CLEAR (each must be audited)
+    unanswered: int = 0  # given up or lost by the client: the server may have served them
     wall: float = 0.0
-
-    @property
-    def unanswered(self) -> int:
-        """Requests the client gave up on or lost (the server may still have
-        served them, and audited them)."""
-        return sum(n for kind, n in self.failures.items() if not kind.isdigit())
 
     def summary(self) -> dict:
         failed = sum(self.failures.values())
@@ -181,14 +176,19 @@ def run_clients(
                     r = client.get(path)
                 except httpx.HTTPError as exc:
                     res.failures[type(exc).__name__] += 1
+                    res.unanswered += 1
                     continue
                 elapsed = time.perf_counter() - t0
                 if r.status_code not in (200, 404):
                     res.failures[str(r.status_code)] += 1
                     continue
+                try:
+                    restricted = check_marking and r.status_code == 200 and non_clear(r.json())
+                except ValueError:  # not JSON
+                    res.failures[f"{r.status_code} not JSON"] += 1
+                    continue
                 res.times.append(elapsed)
-                if check_marking and r.status_code == 200 and non_clear(r.json()):
-                    res.non_clear += 1
+                res.non_clear += restricted
         return res
 
     chunks = [paths[i::clients] for i in range(clients)]
@@ -199,6 +199,7 @@ def run_clients(
             total.times += part.times
             total.failures += part.failures
             total.non_clear += part.non_clear
+            total.unanswered += part.unanswered
     total.wall = time.perf_counter() - t0
     return total
 
