@@ -31,6 +31,8 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/read.py --workers 1
 	$(BIN)/python benchmarks/read.py --workers 2
+	$(BIN)/python benchmarks/read.py --workers 2 --backend postgresql
+	$(BIN)/python benchmarks/read.py --workers 2 --during-load --load-lines 600000
 	$(BIN)/python benchmarks/extract.py
 	$(BIN)/python benchmarks/load_documents.py --docs 10000
 	$(BIN)/python benchmarks/load_csv.py --rows 1000000
