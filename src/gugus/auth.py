@@ -53,8 +53,9 @@ def check_password(node: Node, username: str, password: str) -> Reader:
     except (VerificationError, InvalidHashError):
         valid = False
     if not valid:
-        with node.db.writer.begin() as conn:
-            record(conn, AuditEvent("auth.failed", username, row.org if row else None))
+        # One record per failed attempt: the login rate limits
+        # (gugus.ratelimit) bound how many an anonymous caller can cause.
+        node.audit.append(AuditEvent("auth.failed", username, row.org if row else None))
         raise AuthError("wrong username or password")
     return Reader(row.username, row.org, Role(row.role), row.id)
 
@@ -76,7 +77,7 @@ def issue_token(
                 reader.username,
                 reader.org,
                 [f"token:{token_id}"],
-                detail={"expires_at": expires},
+                detail=reader.audit_detail({"expires_at": expires}),
             ),
         )
     return token, expires
@@ -103,7 +104,16 @@ def revoke_token(node: Node, actor: Reader, token_id: int) -> None:
             if own_only is not None:
                 raise Forbidden(f"token {token_id} is not yours or already revoked")
             raise NotFound(f"token {token_id} does not exist or is already revoked")
-        record(conn, AuditEvent("token.revoke", actor.username, actor.org, [f"token:{token_id}"]))
+        record(
+            conn,
+            AuditEvent(
+                "token.revoke",
+                actor.username,
+                actor.org,
+                [f"token:{token_id}"],
+                detail=actor.audit_detail(),
+            ),
+        )
 
 
 def list_tokens(node: Node, reader: Reader) -> list[dict]:

@@ -79,7 +79,17 @@ def _audit_read(
         return
     entity_ids = sorted({s.entity_id for s in restricted})
     with node.db.writer.begin() as conn:
-        record(conn, AuditEvent(action, reader.username, reader.org, entity_ids, purpose, detail))
+        record(
+            conn,
+            AuditEvent(
+                action,
+                reader.username,
+                reader.org,
+                entity_ids,
+                purpose,
+                reader.audit_detail(detail),
+            ),
+        )
 
 
 def get_entity(
@@ -173,7 +183,7 @@ def export_collection(
                 reader.org,
                 [f"collection:{collection}"],
                 purpose,
-                {"format": fmt},
+                reader.audit_detail({"format": fmt}),
             ),
         )
     return _export_lines(node, scope, coll)

@@ -114,11 +114,16 @@ def load_records(
                         details=[{"line": rec.number, "where": rec.where, "source": source}],
                     ) from None
                 summary.skipped += 1
-                summary.errors.append({"line": rec.number, "where": rec.where, "error": exc.message})
+                summary.errors.append(
+                    {"line": rec.number, "where": rec.where, "error": exc.message}
+                )
             if progress is not None:
                 progress(rec)
         writer.flush()
         summary.kept_stricter = writer.kept_stricter
+        detail = {
+            k: v for k, v in summary.to_dict().items() if k not in ("errors", "dropped_examples")
+        }
         record(
             conn,
             AuditEvent(
@@ -127,11 +132,7 @@ def load_records(
                 collection.org,
                 [f"collection:{collection_name}"],
                 purpose,
-                detail={
-                    k: v
-                    for k, v in summary.to_dict().items()
-                    if k not in ("errors", "dropped_examples")
-                },
+                detail=actor.audit_detail(detail) if actor else detail,
             ),
         )
     return summary
