@@ -189,12 +189,12 @@ def _replace_credentials(
         revoked = directory.revoke_user_tokens(conn, row.id)
         if disable:
             directory.set_disabled(conn, row.id, True)
-    detail = {"tokens_revoked": revoked, "password": "generated" if generated else "given"}
+    detail = {"tokens_revoked": revoked, "new_password": "generated" if generated else "given"}
     if disable:
         detail["disabled"] = True
     # Audited before the new password is shown: no credential without its record.
     node.audit.append(AuditEvent(action, OPERATOR, row.org, [f"user:{username}"], detail=detail))
-    return {"username": username, "password": password if generated else None, **detail}
+    return {**detail, "username": username, "password": password if generated else None}
 
 
 def check_marking(conn: Connection, marking: Marking, where: str = "marking") -> None:

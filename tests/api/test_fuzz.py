@@ -20,7 +20,6 @@ from collections import Counter
 
 import pytest
 import schemathesis
-from api.conftest import build_world
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis.checks import not_a_server_error
@@ -32,7 +31,6 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from gugus.api import create_app
-from gugus.node import Node
 
 CHECKS = [
     not_a_server_error,
@@ -55,14 +53,10 @@ def _ndjson(_ctx, value) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def fuzz_target(tmp_path_factory):
-    node = Node(str(tmp_path_factory.mktemp("fuzz") / "gugus.db"))
-    node.db.migrate()
-    world = build_world(node)
-    world.add_user("mx_admin", "MXFGR", "admin")
-    app = create_app(node)
-    yield world, schemathesis.openapi.from_asgi("/openapi.json", app)
-    node.close()
+def fuzz_target(module_world):
+    module_world.add_user("mx_admin", "MXFGR", "admin")
+    app = create_app(module_world.node)
+    return module_world, schemathesis.openapi.from_asgi("/openapi.json", app)
 
 
 def fuzz(operation, mode, headers: dict, failures: list, statuses: Counter, **path) -> None:
