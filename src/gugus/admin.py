@@ -108,7 +108,7 @@ def add_user(
                 "user.add", OPERATOR, org, [f"user:{username}"], detail={"role": parsed.value}
             ),
         )
-    reader = Reader(username, org, parsed, user_id)
+    reader = Reader(username, org, parsed, user_id, via=VIA_CLI)  # the operator issues it
     token, expires = issue_token(node, reader, days=token_days, label="initial")
     return {
         "username": username,

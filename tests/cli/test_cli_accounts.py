@@ -114,6 +114,6 @@ def test_reads_as_a_user_are_recorded_as_the_operator_acting_for_them(cli):
     cli.ok("export", "mx-cases", "--as", "mx_analyst")
     rows = cli.json("audit", "list", "--as", "mx_super")
     acted = {r["action"] for r in rows if r["detail"].get("via") == "cli-operator"}
-    # The load in conftest was made --as mx_analyst too.
-    assert acted == {"entity.read", "search", "export", "load"}
-    assert {r["username"] for r in rows if r["detail"].get("via")} == {"mx_analyst"}
+    # conftest loaded --as mx_analyst too, and `user add` issued the first tokens.
+    assert acted == {"entity.read", "search", "export", "load", "token.issue"}
+    assert {r["username"] for r in rows if r["detail"].get("via")} == {"mx_analyst", "mx_super"}
