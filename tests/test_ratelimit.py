@@ -101,7 +101,7 @@ def test_limits_come_from_the_environment():
     limiter = LoginLimiter.from_env(env)
     assert set(limiter._kinds) == {"user", "node"}
     assert limiter._kinds["user"].rate == Rate(1, 60)
-    assert limiter._kinds["node"].rate == Rate(30, 5)  # the default
+    assert limiter._kinds["node"].rate == Rate(20, 10)  # the default
     with pytest.raises(InvalidInput, match="GUGUS_LOGIN_LIMIT_NODE"):
         LoginLimiter.from_env({"GUGUS_LOGIN_LIMIT_NODE": "lots"})
 

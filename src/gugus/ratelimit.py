@@ -20,7 +20,7 @@ attempts at once, all of them regained over that many seconds) or ``off``:
 
     GUGUS_LOGIN_LIMIT_ADDRESS   default 20/60
     GUGUS_LOGIN_LIMIT_USER      default 10/600
-    GUGUS_LOGIN_LIMIT_NODE      default 30/5
+    GUGUS_LOGIN_LIMIT_NODE      default 20/10
 
 The buckets live in the server process: with ``gugus serve --workers N`` each
 worker keeps its own, so the node allows up to N times the limits.
@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 from gugus.errors import GugusError, InvalidInput
 
-DEFAULTS = {"ADDRESS": "20/60", "USER": "10/600", "NODE": "30/5"}
+DEFAULTS = {"ADDRESS": "20/60", "USER": "10/600", "NODE": "20/10"}
 MAX_KEYS = 50_000  # per bucket kind; the least recently used go first
 _WHAT = {"address": "this client address", "user": "this user name", "node": "the node"}
 
