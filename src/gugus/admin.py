@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from followthemoney.types import registry
@@ -10,7 +11,7 @@ from sqlalchemy import Connection
 from gugus.access import Reader
 from gugus.audit import AuditEvent
 from gugus.auth import MAX_TOKEN_DAYS, generate_password, hash_password, issue_token
-from gugus.errors import InvalidInput
+from gugus.errors import Conflict, InvalidInput, NotFound
 from gugus.model.markings import Marking
 from gugus.model.roles import Role
 from gugus.node import Node
@@ -19,6 +20,10 @@ from gugus.store import directory
 from gugus.store.markings import marking_id
 
 OPERATOR = "local-operator"  # actions taken on the node's own command line
+VIA_CLI = "cli-operator"  # audit "via" of what the operator reads or does --as a user
+# Names that read as the node itself in the audit log; compared ignoring case.
+RESERVED_USERNAMES = frozenset({OPERATOR, VIA_CLI, "operator", "system", "root", "gugus"})
+MIN_PASSWORD = 8
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
@@ -85,15 +90,16 @@ def add_user(
 ) -> dict:
     """Create a user; returns the password if generated and a first API token (shown once)."""
     _check_name("username", username)
+    if username.casefold() in RESERVED_USERNAMES:
+        raise InvalidInput(f"username: {username!r} is reserved for the node itself")
     parsed = Role.parse(role)
     if not 0 < token_days <= MAX_TOKEN_DAYS:  # checked before anything is written
         raise InvalidInput(f"--token-days: must be positive and at most {MAX_TOKEN_DAYS}")
-    generated = password is None
-    password = password or generate_password()
-    if len(password) < 8:
-        raise InvalidInput("password: at least 8 characters")
+    password, generated = _new_password(password)
     with node.db.reader.connect() as conn:
         directory.require_organisation(conn, org)  # before the slow hash
+        if directory.get_user_folded(conn, username) is not None:
+            raise Conflict(f"user {username!r} already exists (names are compared ignoring case)")
     with node.db.writer.begin() as conn:
         user_id = directory.add_user(conn, username, org, parsed.value, hash_password(password))
         node.audit.append(
@@ -101,7 +107,7 @@ def add_user(
                 "user.add", OPERATOR, org, [f"user:{username}"], detail={"role": parsed.value}
             ),
         )
-    reader = Reader(username, org, parsed, user_id)
+    reader = Reader(username, org, parsed, user_id, via=VIA_CLI)  # the operator issues it
     token, expires = issue_token(node, reader, days=token_days, label="initial")
     return {
         "username": username,
@@ -111,6 +117,83 @@ def add_user(
         "token": token,
         "token_expires_at": expires,
     }
+
+
+def _new_password(password: str | None) -> tuple[str, bool]:
+    """The password to set (generated when none is given) and whether it was generated."""
+    if password is None:
+        return generate_password(), True
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(f"password: at least {MIN_PASSWORD} characters")
+    return password, False
+
+
+def _require_user(conn: Connection, username: str):
+    row = directory.get_user(conn, username)
+    if row is None:
+        raise NotFound(f"user {username!r} does not exist (see `gugus user list`)")
+    return row
+
+
+def act_as(node: Node, username: str) -> Reader:
+    """The operator acting as a user on the command line: the user's
+    visibility, and audit records that say the operator did it (``via``)."""
+    return dataclasses.replace(node.reader(username), via=VIA_CLI)
+
+
+def set_disabled(node: Node, username: str, disabled: bool) -> dict:
+    """Disable a user: their tokens are revoked and stop working at once, and
+    password logins fail (the password is kept).  Or enable them again: the
+    old password works again, revoked tokens do not (if the password may be
+    known to someone else, replace it: ``set_password``, ``revoke_tokens``)."""
+    with node.db.writer.begin() as conn:
+        row = _require_user(conn, username)
+        changed = directory.set_disabled(conn, row.id, disabled)
+        detail = {"already": not changed}
+        if disabled:
+            detail["tokens_revoked"] = directory.revoke_user_tokens(conn, row.id)
+    action = "user.disable" if disabled else "user.enable"
+    node.audit.append(AuditEvent(action, OPERATOR, row.org, [f"user:{username}"], detail=detail))
+    return {"username": username, "disabled": disabled, **detail}
+
+
+def set_password(node: Node, username: str, password: str | None = None) -> dict:
+    """Change a user's password (or reset it to a generated one, returned once);
+    every token of the user is revoked, so whoever held one must log in again."""
+    return _replace_credentials(node, username, password, action="user.password")
+
+
+def revoke_tokens(
+    node: Node, username: str, *, password: str | None = None, disable: bool = False
+) -> dict:
+    """Incident response: revoke every token of a user AND replace the password
+    (a generated one, returned once, unless one is given), optionally also
+    disabling the user.  Revoking tokens alone would not shut out someone who
+    knows the password: they would log in and mint a new token."""
+    return _replace_credentials(
+        node, username, password, action="user.revoke_tokens", disable=disable
+    )
+
+
+def _replace_credentials(
+    node: Node, username: str, password: str | None, *, action: str, disable: bool = False
+) -> dict:
+    password, generated = _new_password(password)
+    with node.db.reader.connect() as conn:
+        _require_user(conn, username)  # before the slow hash
+    password_hash = hash_password(password)
+    with node.db.writer.begin() as conn:
+        row = _require_user(conn, username)
+        directory.set_password_hash(conn, row.id, password_hash)
+        revoked = directory.revoke_user_tokens(conn, row.id)
+        if disable:
+            directory.set_disabled(conn, row.id, True)
+    detail = {"tokens_revoked": revoked, "new_password": "generated" if generated else "given"}
+    if disable:
+        detail["disabled"] = True
+    # Audited before the new password is shown: no credential without its record.
+    node.audit.append(AuditEvent(action, OPERATOR, row.org, [f"user:{username}"], detail=detail))
+    return {**detail, "username": username, "password": password if generated else None}
 
 
 def check_marking(conn: Connection, marking: Marking, where: str = "marking") -> None:

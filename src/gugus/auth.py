@@ -53,6 +53,8 @@ def check_password(node: Node, username: str, password: str) -> Reader:
     except (VerificationError, InvalidHashError):
         valid = False
     if not valid:
+        # One record per failed attempt: the login rate limits
+        # (gugus.ratelimit) bound how many an anonymous caller can cause.
         node.audit.append(AuditEvent("auth.failed", username, row.org if row else None))
         raise AuthError("wrong username or password")
     return Reader(row.username, row.org, Role(row.role), row.id)
@@ -75,7 +77,7 @@ def issue_token(
                 reader.username,
                 reader.org,
                 [f"token:{token_id}"],
-                detail={"expires_at": expires},
+                detail=reader.audit_detail({"expires_at": expires}),
             ),
         )
     return token, expires
@@ -103,7 +105,13 @@ def revoke_token(node: Node, actor: Reader, token_id: int) -> None:
                 raise Forbidden(f"token {token_id} is not yours or already revoked")
             raise NotFound(f"token {token_id} does not exist or is already revoked")
         node.audit.append(
-            AuditEvent("token.revoke", actor.username, actor.org, [f"token:{token_id}"])
+            AuditEvent(
+                "token.revoke",
+                actor.username,
+                actor.org,
+                [f"token:{token_id}"],
+                detail=actor.audit_detail(),
+            )
         )
 
 

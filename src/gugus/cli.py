@@ -151,11 +151,7 @@ def user_add(
     as_json: JsonOpt = False,
 ) -> None:
     """Add a user; prints the generated password (if any) and an API token, once."""
-    password = None
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-        if not password:
-            raise InvalidInput("--password-stdin: no password on standard input")
+    password = _stdin_password() if password_stdin else None
     result = admin.add_user(_node(db), username, org, role, password, token_days)
     if as_json:
         return _print_json(result)
@@ -163,6 +159,21 @@ def user_add(
     if result["password"]:
         out.print(f"password: {result['password']}")
     out.print(f"token (shown once, expires {result['token_expires_at']}): {result['token']}")
+
+
+PasswordStdinOpt = Annotated[
+    bool,
+    typer.Option(
+        "--password-stdin", help="Read the new password from stdin (else one is generated)."
+    ),
+]
+
+
+def _stdin_password() -> str:
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        raise InvalidInput("--password-stdin: no password on standard input")
+    return password
 
 
 @user_app.command("list")
@@ -182,10 +193,81 @@ def user_list(
         ]
     if as_json:
         return _print_json(rows)
-    table = SafeTable("username", "org", "role")
+    table = SafeTable("username", "org", "role", "disabled")
     for r in rows:
-        table.add_row(r["username"], r["org"], r["role"])
+        table.add_row(r["username"], r["org"], r["role"], "yes" if r["disabled"] else "")
     out.print(table)
+
+
+@user_app.command("disable")
+@handled
+def user_disable(username: str, db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """Disable a user: their tokens are revoked at once and password logins fail."""
+    _set_disabled(username, True, db, as_json)
+
+
+@user_app.command("enable")
+@handled
+def user_enable(username: str, db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """Enable a disabled user (same password; revoked tokens stay revoked)."""
+    _set_disabled(username, False, db, as_json)
+
+
+def _set_disabled(username: str, disabled: bool, db: str | None, as_json: bool) -> None:
+    result = admin.set_disabled(_node(db), username, disabled)
+    if as_json:
+        return _print_json(result)
+    text = f"user {username} {'was already ' if result['already'] else ''}"
+    text += "disabled" if disabled else "enabled"
+    if disabled:
+        text += f"; {result['tokens_revoked']} tokens revoked"
+    out.print(text, markup=False)
+
+
+@user_app.command("password")
+@handled
+def user_password(
+    username: str,
+    password_stdin: PasswordStdinOpt = False,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Change a user's password (from stdin) or reset it to a generated one
+    (printed once); every token of the user is revoked."""
+    password = _stdin_password() if password_stdin else None
+    result = admin.set_password(_node(db), username, password)
+    _print_credentials(result, as_json)
+
+
+@user_app.command("revoke-tokens")
+@handled
+def user_revoke_tokens(
+    username: str,
+    password_stdin: PasswordStdinOpt = False,
+    disable: Annotated[
+        bool, typer.Option("--disable", help="Also disable the user until `gugus user enable`.")
+    ] = False,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Shut a user's credentials out (incident response): revoke every token
+    AND replace the password (generated and printed once, or from stdin), so
+    someone who knows the old password cannot log in for a new token."""
+    password = _stdin_password() if password_stdin else None
+    result = admin.revoke_tokens(_node(db), username, password=password, disable=disable)
+    _print_credentials(result, as_json)
+
+
+def _print_credentials(result: dict, as_json: bool) -> None:
+    if as_json:
+        return _print_json(result)
+    out.print(
+        f"user {result['username']}: password replaced, {result['tokens_revoked']} tokens revoked"
+        + ("; user disabled" if result.get("disabled") else ""),
+        markup=False,
+    )
+    if result["password"]:
+        out.print(f"new password (shown once): {result['password']}", markup=False)
 
 
 @user_app.command("token")
@@ -197,7 +279,7 @@ def user_token(
 ) -> None:
     """Issue a new API token for a user (shown once)."""
     node = _node(db)
-    token, expires = auth.issue_token(node, node.reader(username), days=days, label="cli")
+    token, expires = auth.issue_token(node, admin.act_as(node, username), days=days, label="cli")
     out.print(f"token (shown once, expires {expires}): {token}")
 
 
@@ -206,7 +288,7 @@ def user_token(
 def user_tokens(username: str, db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """A user's API tokens (ids, expiry, revoked) — never the tokens themselves."""
     node = _node(db)
-    rows = auth.list_tokens(node, node.reader(username))
+    rows = auth.list_tokens(node, admin.act_as(node, username))
     if as_json:
         return _print_json(rows)
     table = SafeTable("id", "label", "created", "expires", "revoked")
@@ -220,9 +302,10 @@ def user_tokens(username: str, db: DbOpt = None, as_json: JsonOpt = False) -> No
 @user_app.command("revoke-token")
 @handled
 def user_revoke_token(token_id: int, username: AsOpt, db: DbOpt = None) -> None:
-    """Revoke an API token (by its id, as its owner or an admin)."""
+    """Revoke one API token (by its id, as its owner or an admin).  To shut a
+    user out, use `revoke-tokens`: it also replaces the password."""
     node = _node(db)
-    auth.revoke_token(node, node.reader(username), token_id)
+    auth.revoke_token(node, admin.act_as(node, username), token_id)
     out.print(f"token {token_id} revoked")
 
 
@@ -345,7 +428,7 @@ def load(
     from gugus.ingest import dispatch
 
     node = _node(db)
-    actor = node.reader(username) if username else None
+    actor = admin.act_as(node, username) if username else None
     with _load_progress(enabled=not as_json) as progress:
         summary = dispatch.load_paths(
             node,
@@ -498,7 +581,7 @@ def export(
         if kind not in ("xlsx", "csv"):
             raise InvalidInput(f"--output: {output.name!r} must end in .xlsx or .csv for HTCDS")
         summary = export_htcds(
-            node, node.reader(username), collection, output, fmt=kind, purpose=purpose
+            node, admin.act_as(node, username), collection, output, fmt=kind, purpose=purpose
         )
         if as_json:
             return _print_json(summary)
@@ -509,7 +592,7 @@ def export(
             markup=False,
         )
         return
-    lines = reads.export_collection(node, node.reader(username), collection, purpose=purpose)
+    lines = reads.export_collection(node, admin.act_as(node, username), collection, purpose=purpose)
     if output is None:
         for line in lines:
             sys.stdout.write(line)
@@ -538,7 +621,7 @@ def search(
 ) -> None:
     """Full-text search over what a user may see."""
     node = _node(db)
-    result = reads.search(node, node.reader(username), query, limit=limit, purpose=purpose)
+    result = reads.search(node, admin.act_as(node, username), query, limit=limit, purpose=purpose)
     if as_json:
         return _print_json(result)
     table = SafeTable("id", "schema", "caption", "marking", "collections")
@@ -568,7 +651,7 @@ def entity(
     """Show one entity as a user may see it."""
     node = _node(db)
     data = reads.get_entity(
-        node, node.reader(username), entity_id, purpose=purpose, with_statements=statements
+        node, admin.act_as(node, username), entity_id, purpose=purpose, with_statements=statements
     )
     if as_json:
         return _print_json(data)
@@ -628,7 +711,7 @@ def audit_list(
 ) -> None:
     """The audit records a supervisor may read (their organisation's)."""
     node = _node(db)
-    rows = reads.list_audit(node, node.reader(username), limit=limit, action=action)
+    rows = reads.list_audit(node, admin.act_as(node, username), limit=limit, action=action)
     if as_json:
         return _print_json(rows)
     table = SafeTable("seq", "time", "user", "action", "objects", "purpose")

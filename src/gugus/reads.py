@@ -85,7 +85,15 @@ def _audit_read(
     if None in markings:  # cannot happen: statements carry the catalogue's markings
         raise RuntimeError("a statement's marking is not in the catalogue")
     node.audit.append(
-        AuditEvent(action, reader.username, reader.org, entity_ids, purpose, detail, markings)
+        AuditEvent(
+            action,
+            reader.username,
+            reader.org,
+            entity_ids,
+            purpose,
+            reader.audit_detail(detail),
+            markings,
+        )
     )
 
 
@@ -178,7 +186,7 @@ def export_collection(
             reader.org,
             [f"collection:{collection}"],
             purpose,
-            {"format": fmt},
+            reader.audit_detail({"format": fmt}),
         )
     )
     return _export_lines(node, scope, coll)

@@ -183,6 +183,12 @@ def make_client():
 
 
 @pytest.fixture
+def app_client():
+    """TestClient of a given app (e.g. one whose state a test set up)."""
+    return lambda app, **kwargs: TestClient(app, **kwargs)
+
+
+@pytest.fixture
 def client(world) -> TestClient:
     return TestClient(create_app(world.node))
 

@@ -16,7 +16,7 @@ Rules (DESIGN.md, issue #2):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from gugus.model.markings import TLP, Marking
 from gugus.model.roles import Role
@@ -24,12 +24,27 @@ from gugus.model.roles import Role
 
 @dataclass(frozen=True, slots=True)
 class Reader:
-    """Who is asking: a user of an organisation with a role."""
+    """Who is asking: a user of an organisation with a role.
+
+    ``via`` says who actually acts when it is not the user themself (the node's
+    operator reading ``--as`` a user on the command line: "cli-operator").  The
+    audit log records it; visibility never depends on it, and it is not part of
+    equality or hashing, so a Reader stays one cache key whoever acts.
+    """
 
     username: str
     org: str
     role: Role
     user_id: int | None = None
+    via: str | None = field(default=None, compare=False)
+
+    def audit_detail(self, detail: dict | None = None) -> dict:
+        """``detail`` for an audit record of this reader's action, naming
+        ``via`` when someone acts for the user."""
+        detail = dict(detail or {})
+        if self.via is not None:
+            detail["via"] = self.via
+        return detail
 
 
 @dataclass(frozen=True, slots=True)

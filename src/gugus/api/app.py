@@ -13,8 +13,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 import gugus
 from gugus import auth
 from gugus.api import routes
+from gugus.api.responses import drop_validation_422
 from gugus.errors import GugusError
 from gugus.node import Node
+from gugus.ratelimit import LoginLimiter
 
 log = logging.getLogger("gugus.api")
 
@@ -39,11 +41,14 @@ def create_app(node: Node) -> FastAPIOffline:
         description="Enforced information sharing for joint task forces against human trafficking.",
     )
     app.state.node = node
+    app.state.login_limiter = LoginLimiter.from_env()  # a bad GUGUS_LOGIN_LIMIT_* fails here
     auth.warm_up()
 
     @app.exception_handler(GugusError)
     async def _gugus_error(_request: Request, exc: GugusError) -> JSONResponse:
-        return error_response(exc.status, exc.code, exc.message, exc.details)
+        retry_after = getattr(exc, "retry_after", None)
+        headers = {"Retry-After": str(retry_after)} if retry_after else None
+        return error_response(exc.status, exc.code, exc.message, exc.details, headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -69,6 +74,8 @@ def create_app(node: Node) -> FastAPIOffline:
         return error_response(500, "internal_error", "internal error (logged on the server)")
 
     app.include_router(routes.router)
+    openapi = app.openapi  # builds the schema once and caches it in app.openapi_schema
+    app.openapi = lambda: app.openapi_schema or drop_validation_422(openapi())
     return app
 
 

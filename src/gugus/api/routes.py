@@ -11,11 +11,13 @@ import gugus
 from gugus import auth, reads
 from gugus.access import Reader
 from gugus.api.deps import get_node, get_purpose, get_reader
+from gugus.api.responses import TokenResponse, errors
 from gugus.errors import InvalidInput
 from gugus.ingest import ftm
 from gugus.node import Node
 
-router = APIRouter(prefix="/api/v1")
+# Every route reads or writes the database: busy or full storage can answer any of them.
+router = APIRouter(prefix="/api/v1", responses=errors(503, 507))
 NodeDep = Annotated[Node, Depends(get_node)]
 ReaderDep = Annotated[Reader, Depends(get_reader)]
 PurposeDep = Annotated[str | None, Depends(get_purpose)]
@@ -28,25 +30,33 @@ def health(node: NodeDep) -> dict:
     return {"status": "ok", "version": gugus.__version__, "database": node.db.dialect.name}
 
 
-@router.post("/token")
+@router.post("/token", responses=errors(400, 401, 429))
 def token(
+    request: Request,
     node: NodeDep,
-    username: Annotated[str, Form(max_length=128)],
-    password: Annotated[str, Form(max_length=1024)],
-) -> dict:
+    username: Annotated[str, Form(min_length=1, max_length=128)],
+    password: Annotated[str, Form(min_length=1, max_length=1024)],
+) -> TokenResponse:
+    """Log in with a password; answers a bearer token.  Attempts are rate-limited
+    per client address, per user name and per node (429 with Retry-After)
+    before the password is checked."""
+    attempt = request.app.state.login_limiter.attempt(
+        request.client.host if request.client else None, username
+    )
     reader = auth.check_password(node, username, password)
+    attempt.succeeded()
     value, expires = auth.issue_token(node, reader, label="api")
-    return {"access_token": value, "token_type": "bearer", "expires_at": expires}
+    return TokenResponse(access_token=value, token_type="bearer", expires_at=expires)  # noqa: S106 - the scheme's name
 
 
-@router.get("/entities/{entity_id}")
+@router.get("/entities/{entity_id}", responses=errors(400, 401, 404))
 def entity(
     node: NodeDep, reader: ReaderDep, purpose: PurposeDep, entity_id: str, statements: bool = False
 ) -> dict:
     return reads.get_entity(node, reader, entity_id, purpose=purpose, with_statements=statements)
 
 
-@router.get("/search")
+@router.get("/search", responses=errors(400, 401))
 def search(
     node: NodeDep,
     reader: ReaderDep,
@@ -58,12 +68,22 @@ def search(
     return reads.search(node, reader, q, limit=limit, offset=offset, purpose=purpose)
 
 
-@router.get("/collections")
+@router.get("/collections", responses=errors(401))
 def collections(node: NodeDep, reader: ReaderDep) -> dict:
     return {"collections": reads.visible_collections(node, reader)}
 
 
-@router.post("/collections/{name}/entities")
+@router.post(
+    "/collections/{name}/entities",
+    responses=errors(400, 401, 403, 404),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "FollowTheMoney entities, one JSON object per line (UTF-8).",
+            "content": {"application/x-ndjson": {"schema": {"type": "string"}}},
+        }
+    },
+)
 async def load_entities(
     request: Request,
     node: NodeDep,
@@ -100,7 +120,7 @@ async def load_entities(
     return summary.to_dict()
 
 
-@router.get("/audit")
+@router.get("/audit", responses=errors(400, 401, 403))
 def audit(
     node: NodeDep,
     reader: ReaderDep,

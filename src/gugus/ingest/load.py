@@ -89,7 +89,7 @@ def load_records(
                 collection.org,
                 [f"collection:{collection_name}"],
                 purpose,
-                detail={"source": source, "on_error": on_error},
+                detail=_acting(actor, {"source": source, "on_error": on_error}),
             )
         )
         # Looked up directly: this write transaction must not feed the shared
@@ -126,11 +126,14 @@ def load_records(
                         details=[{"line": rec.number, "where": rec.where, "source": source}],
                     ) from None
                 summary.skipped += 1
-                summary.errors.append({"line": rec.number, "where": rec.where, "error": exc.message})
+                summary.errors.append(
+                    {"line": rec.number, "where": rec.where, "error": exc.message}
+                )
             if progress is not None:
                 progress(rec)
         writer.flush()
         summary.kept_stricter = writer.kept_stricter
+    detail = {k: v for k, v in summary.to_dict().items() if k not in ("errors", "dropped_examples")}
     node.audit.append(
         AuditEvent(
             "load",
@@ -138,14 +141,14 @@ def load_records(
             collection.org,
             [f"collection:{collection_name}"],
             purpose,
-            detail={
-                k: v
-                for k, v in summary.to_dict().items()
-                if k not in ("errors", "dropped_examples")
-            },
+            detail=_acting(actor, detail),
         )
     )
     return summary
+
+
+def _acting(actor: Reader | None, detail: dict) -> dict:
+    return actor.audit_detail(detail) if actor else detail
 
 
 def _check_markings(writer: StatementWriter, parsed: ParsedEntity, where: str):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from gugus.clock import now_iso
@@ -59,6 +59,14 @@ def get_user(conn: Connection, username: str):
     return conn.execute(select(users).where(users.c.username == username)).first()
 
 
+def get_user_folded(conn: Connection, username: str):
+    """A user whose name equals ``username`` ignoring case (names that differ
+    only in case would read as one person in the audit log)."""
+    return conn.execute(
+        select(users).where(func.lower(users.c.username) == username.lower()).limit(1)
+    ).first()
+
+
 def get_user_by_id(conn: Connection, user_id: int):
     return conn.execute(select(users).where(users.c.id == user_id)).first()
 
@@ -72,6 +80,12 @@ def list_users(conn: Connection, org: str | None = None):
 
 def set_password_hash(conn: Connection, user_id: int, password_hash: str) -> None:
     conn.execute(update(users).where(users.c.id == user_id).values(password_hash=password_hash))
+
+
+def set_disabled(conn: Connection, user_id: int, disabled: bool) -> bool:
+    """Disable or enable a user; False if it already was."""
+    query = update(users).where(users.c.id == user_id, users.c.disabled.is_(not disabled))
+    return conn.execute(query.values(disabled=disabled)).rowcount > 0
 
 
 # -- tokens -------------------------------------------------------------------
@@ -111,6 +125,12 @@ def revoke_token(conn: Connection, token_id: int, user_id: int | None = None) ->
     if user_id is not None:
         query = query.where(tokens.c.user_id == user_id)
     return conn.execute(query.values(revoked_at=now_iso())).rowcount > 0
+
+
+def revoke_user_tokens(conn: Connection, user_id: int) -> int:
+    """Revoke every live token of a user; how many were."""
+    query = update(tokens).where(tokens.c.user_id == user_id, tokens.c.revoked_at.is_(None))
+    return conn.execute(query.values(revoked_at=now_iso())).rowcount
 
 
 # -- collections --------------------------------------------------------------
