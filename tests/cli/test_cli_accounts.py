@@ -115,5 +115,5 @@ def test_reads_as_a_user_are_recorded_as_the_operator_acting_for_them(cli):
     rows = cli.json("audit", "list", "--as", "mx_super")
     acted = {r["action"] for r in rows if r["detail"].get("via") == "cli-operator"}
     # conftest loaded --as mx_analyst too, and `user add` issued the first tokens.
-    assert acted == {"entity.read", "search", "export", "load", "token.issue"}
+    assert acted == {"entity.read", "search", "export", "load.start", "load", "token.issue"}
     assert {r["username"] for r in rows if r["detail"].get("via")} == {"mx_analyst", "mx_super"}
