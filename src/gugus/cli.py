@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import functools
 import json
+import os
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated
 
+import click
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -21,6 +24,7 @@ from gugus import admin, auth, reads
 from gugus.audit import verify as audit_verify
 from gugus.errors import GugusError, InvalidInput
 from gugus.node import Node
+from gugus.store.faults import translate
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -63,15 +67,54 @@ PurposeOpt = Annotated[
 ]
 
 
+# What an interruption leaves behind, for the commands where it is worth saying.
+INTERRUPTED = {"load": "nothing was loaded"}
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM: unwinds like Ctrl-C (transactions roll back, worker
+    processes stop), then the command exits with 128 + the signal number."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _on_signal(signum, _frame) -> None:
+    # Once: a second Ctrl-C must not interrupt the rollback of the first.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise Interrupted(signum)
+
+
+def _fail(message: str) -> None:
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+
+
 def handled(func):
-    """Print GugusErrors as one clear line and exit non-zero."""
+    """Print every error as one clear line and exit 2; an interruption
+    (Ctrl-C, SIGTERM) prints what it left and exits 130 / 143.  Database and
+    file-system failures are named by gugus.store.faults (never with stored
+    values); GUGUS_TRACEBACK=1 shows the traceback of an unexpected one."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
+        except (typer.Exit, click.exceptions.ClickException, click.exceptions.Abort):
+            raise
+        except KeyboardInterrupt as exc:
+            signum = getattr(exc, "signum", signal.SIGINT)
+            note = INTERRUPTED.get(func.__name__)
+            err.print(f"interrupted: {note}" if note else "interrupted", highlight=False)
+            raise typer.Exit(128 + signum) from None
         except GugusError as exc:
-            err.print(f"[bold red]error:[/] {escape(exc.message)}", highlight=False, soft_wrap=True)
+            _fail(exc.message)
+            raise typer.Exit(2) from None
+        except Exception as exc:
+            if os.environ.get("GUGUS_TRACEBACK") == "1":
+                raise
+            _fail(translate(exc).message)
             raise typer.Exit(2) from None
 
     return wrapper
@@ -468,7 +511,8 @@ def export(
     fmt: Annotated[
         str,
         typer.Option(
-            "--format", help="ftm (FollowTheMoney JSON lines) or htcds (IOM HTCDS 2.0, .xlsx or .csv)."
+            "--format",
+            help="ftm (FollowTheMoney JSON lines) or htcds (IOM HTCDS 2.0, .xlsx or .csv).",
         ),
     ] = "ftm",
     output: Annotated[
@@ -697,6 +741,8 @@ def demo(
 
 
 def main() -> None:
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _on_signal)
     app()
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import os
 import threading
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +22,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
-from gugus.errors import GugusError, InvalidInput
+from gugus.errors import GugusError, InvalidInput, StoreUnavailable
+from gugus.store.faults import translate
 
 DEFAULT_DB = "gugus.db"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -63,10 +65,30 @@ def _writer_cache_mb() -> int:
     return value
 
 
+def busy_timeout() -> float:
+    """Seconds a write waits for another writer before the store answers
+    "busy" (503 / a one-line error): GUGUS_BUSY_TIMEOUT, default 60."""
+    raw = os.environ.get("GUGUS_BUSY_TIMEOUT", "60")
+    try:
+        value = float(raw)
+    except ValueError:
+        raise InvalidInput(f"GUGUS_BUSY_TIMEOUT: {raw!r} is not a number of seconds") from None
+    if not 0 < value <= 3600:
+        raise InvalidInput(f"GUGUS_BUSY_TIMEOUT: {value:g} (allowed: more than 0, up to 3600)")
+    return value
+
+
 def _sqlite_engine(
     url: str, begin: str, *, pool_size: int, cache_mb: int, serialise: bool = False
 ) -> Engine:
-    engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size * 2, pool_timeout=60)
+    wait = busy_timeout()
+    engine = create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size * 2,
+        pool_timeout=60,
+        hide_parameters=True,  # no stored value ever reaches an error message or a log
+    )
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_conn, _record) -> None:  # pragma: no cover - exercised by every test
@@ -75,7 +97,7 @@ def _sqlite_engine(
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=60000")
+        cur.execute(f"PRAGMA busy_timeout={int(wait * 1000)}")
         cur.execute(f"PRAGMA cache_size=-{cache_mb * 1024}")
         cur.close()
 
@@ -92,20 +114,28 @@ def _sqlite_engine(
     # audited reads made the tail latency; a lock hands over at once.  Other
     # processes still meet SQLite's own lock.
     lock = threading.RLock()
+    # Which connections hold the lock is kept here, not in ``conn.info``: an
+    # interrupted statement (Ctrl-C, SIGTERM) invalidates the connection, and
+    # reading ``conn.info`` in the rollback hook then raised
+    # PendingRollbackError, which left the lock held for good.
+    holders: weakref.WeakSet = weakref.WeakSet()
 
     @event.listens_for(engine, "begin")
     def _begin_serialised(conn) -> None:  # pragma: no cover - exercised by every test
-        if not lock.acquire(timeout=60):  # never hang for ever on a lost release
-            raise GugusError("the database is busy (a write has held it for 60 s); try again")
+        if not lock.acquire(timeout=wait):  # never hang for ever on a lost release
+            raise StoreUnavailable(
+                f"the database is busy (a write has held it for {wait:g} s); try again"
+            )
         try:
             conn.exec_driver_sql(begin)
+            holders.add(conn)
         except BaseException:
             lock.release()
             raise
-        conn.info["gugus_write_lock"] = True
 
     def _release(conn) -> None:
-        if conn.info.pop("gugus_write_lock", False):
+        if conn in holders:
+            holders.discard(conn)
             lock.release()
 
     event.listen(engine, "commit", _release)
@@ -137,11 +167,17 @@ class Database:
             # large page cache (bulk loads update indexes in random order).  The
             # cache is most of a large load's memory: GUGUS_SQLITE_CACHE_MB bounds it.
             self.writer = _sqlite_engine(
-                self.url, "BEGIN IMMEDIATE", pool_size=2, cache_mb=_writer_cache_mb(), serialise=True
+                self.url,
+                "BEGIN IMMEDIATE",
+                pool_size=2,
+                cache_mb=_writer_cache_mb(),
+                serialise=True,
             )
             self.reader = _sqlite_engine(self.url, "BEGIN", pool_size=20, cache_mb=64)
         elif self.dialect.name == "postgresql":
-            self.writer = create_engine(self.url, pool_size=20, max_overflow=40, pool_pre_ping=True)
+            self.writer = create_engine(
+                self.url, pool_size=20, max_overflow=40, pool_pre_ping=True, hide_parameters=True
+            )
             self.reader = self.writer
         else:
             raise InvalidInput(
@@ -166,7 +202,7 @@ class Database:
             with self.writer.begin() as conn:
                 command.upgrade(self._alembic(conn), "head")
         except OperationalError as exc:
-            raise GugusError(f"cannot open database {self!r}: {exc.orig}") from exc
+            raise translate(exc, f"cannot open database {self!r}") from exc
 
     def revision(self) -> str | None:
         with self.reader.connect() as conn:
@@ -181,7 +217,7 @@ class Database:
         try:
             current = self.revision()
         except OperationalError as exc:
-            raise GugusError(f"cannot open database {self!r}: {exc.orig}") from exc
+            raise translate(exc, f"cannot open database {self!r}") from exc
         if current != self.head():
             raise GugusError(
                 f"database {self!r} is not initialised or not up to date "
