@@ -13,7 +13,7 @@ import subprocess
 import time
 
 import pytest
-from conftest import (
+from procs import (
     COLLECTION,
     GUGUS,
     alive,
