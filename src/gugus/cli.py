@@ -717,28 +717,18 @@ def serve(
     workers: Annotated[int, typer.Option("--workers", help="Server processes (one per core).")] = 1,
     db: DbOpt = None,
 ) -> None:
-    """Serve the HTTP API (OpenAPI docs at /docs)."""
-    import os
-
-    import uvicorn
-
-    from gugus.api import create_app
+    """Serve the HTTP API (OpenAPI docs at /docs); SIGTERM or Ctrl-C stops it
+    within a bounded time (requests in flight get 10 s)."""
+    from gugus.api import create_app, serving
 
     node = _node(db)  # fails early, with the usual message, on a bad database
     out.print(f"gugus API on http://{host}:{port}/  (docs: http://{host}:{port}/docs)")
     if workers > 1:
         os.environ["GUGUS_DB"] = node.db.url
         node.close()
-        uvicorn.run(
-            "gugus.api.app:app_from_env",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_level="warning",
-        )
+        serving.serve_workers("gugus.api.app:app_from_env", host=host, port=port, workers=workers)
     else:
-        uvicorn.run(create_app(node), host=host, port=port, log_level="warning")
+        serving.serve_app(create_app(node), host=host, port=port)
 
 
 @app.command()

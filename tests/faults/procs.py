@@ -22,13 +22,9 @@ SECRET_NUMBER = "CURP-QUZA800203HDFRRC09"
 
 
 def gugus(*args: str, db: str, check: bool = True, timeout: float = 120, **kw):
+    kw.setdefault("env", env())
     proc = subprocess.run(
-        [*GUGUS, *args, "--db", db],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env(),
-        **kw,
+        [*GUGUS, *args, "--db", db], capture_output=True, text=True, timeout=timeout, **kw
     )
     if check and proc.returncode != 0:
         raise AssertionError(f"gugus {' '.join(args)} failed: {proc.stderr}")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import functools
 import os
+import shutil
+import tempfile
 import threading
 import weakref
 from dataclasses import dataclass
@@ -22,7 +24,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
-from gugus.errors import GugusError, InvalidInput, StoreUnavailable
+from gugus.errors import GugusError, InvalidInput, StorageFull, StoreUnavailable
 from gugus.store.faults import translate
 
 DEFAULT_DB = "gugus.db"
@@ -143,6 +145,17 @@ def _sqlite_engine(
     return engine
 
 
+PROBE_BYTES = 64 * 1024
+
+
+def _min_free_mb() -> int:
+    raw = os.environ.get("GUGUS_MIN_FREE_MB", "16")
+    try:
+        return max(0, int(raw))
+    except ValueError:
+        raise InvalidInput(f"GUGUS_MIN_FREE_MB: {raw!r} is not a number of megabytes") from None
+
+
 @functools.cache
 def _code_head() -> str | None:
     """The newest migration shipped with this code (parsing them is slow)."""
@@ -223,6 +236,34 @@ class Database:
                 f"database {self!r} is not initialised or not up to date "
                 f"(schema {current or 'none'}, code {self.head()}): run `gugus init`"
             )
+
+    def write_problem(self) -> GugusError | None:
+        """Why the store cannot take writes now, or None: a real write on the
+        database's file system (SQLite) or in a rolled-back transaction
+        (PostgreSQL), and at least GUGUS_MIN_FREE_MB (default 16) free next to
+        a SQLite file.  Never waits for a load's write lock."""
+        try:
+            if self.path is None:
+                with self.writer.connect() as conn, conn.begin() as tx:
+                    conn.exec_driver_sql("CREATE TEMP TABLE gugus_probe (x text) ON COMMIT DROP")
+                    conn.exec_driver_sql("INSERT INTO gugus_probe VALUES ('probe')")
+                    tx.rollback()
+                return None
+            free = shutil.disk_usage(self.path.parent).free
+            if free < _min_free_mb() << 20:
+                return StorageFull(
+                    f"{free >> 20} MB free on the disk holding the database "
+                    f"(GUGUS_MIN_FREE_MB: {_min_free_mb()})"
+                )
+            if not os.access(self.path, os.W_OK):
+                return GugusError("the database file is read-only for this user")
+            with tempfile.TemporaryFile(dir=self.path.parent, prefix=".gugus-probe-") as fh:
+                fh.write(b"\0" * PROBE_BYTES)
+                fh.flush()
+                os.fsync(fh.fileno())
+        except Exception as exc:  # the answer is the problem, not a failure of the probe
+            return translate(exc)
+        return None
 
     def dispose(self) -> None:
         self.writer.dispose()

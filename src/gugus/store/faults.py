@@ -89,7 +89,8 @@ def _sqlite(orig: sqlite3.Error) -> GugusError:
         )
     if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "database is locked" in text:
         return StoreUnavailable("the database is locked by another process or writer; try again")
-    if name == "SQLITE_FULL" or "database or disk is full" in text:
+    # SHMSIZE: the shared-memory index could not grow (its file system is full).
+    if name in ("SQLITE_FULL", "SQLITE_IOERR_SHMSIZE") or "database or disk is full" in text:
         return StorageFull("the disk holding the database is full: nothing was written")
     if name.startswith("SQLITE_IOERR") or "disk I/O error" in text:
         return StoreUnavailable(
