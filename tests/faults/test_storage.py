@@ -26,6 +26,7 @@ from procs import (
     env,
     gugus,
     make_node,
+    wait_until,
     write_people,
 )
 from sqlalchemy import text
@@ -227,7 +228,7 @@ def test_postgres_stopped_mid_load_is_one_line_without_values(own_pg, big_file):
             proc.kill()
             proc.communicate()
     one_line_error(subprocess.CompletedProcess(proc.args, proc.returncode, "", err), "unavailable")
-    assert not alive(worker) or worker not in children(proc.pid)
+    wait_until(lambda: not alive(worker), 60, "the parsing worker ended with the load")
 
 
 # -- values never in errors ---------------------------------------------------------

@@ -1,0 +1,123 @@
+"""Finding 18: `gugus serve --workers 2` ends on SIGTERM while clients keep
+it busy — a real server, real concurrent clients, a real signal.
+
+The bound asserted is a liveness bound (the process ends before a generous
+deadline), not a timing benchmark.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import signal
+import socket
+import subprocess
+import threading
+import time
+import urllib.parse
+
+import pytest
+from procs import (
+    COLLECTION,
+    GUGUS,
+    ORG,
+    alive,
+    children,
+    env,
+    gugus,
+    make_node,
+    wait_until,
+    write_people,
+)
+
+PASSWORD = "correct horse battery staple"
+CLIENTS = 12
+DEADLINE = 40  # seconds: GRACE (10) + SLACK (5) and room for a loaded machine
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def hammer(port: int, token: str, stop: threading.Event, answered: list[int]) -> None:
+    """Audited reads and searches on one keep-alive connection, until stopped
+    or the server goes away."""
+    headers = {"Authorization": f"Bearer {token}"}
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    i = 0
+    while not stop.is_set():
+        i += 1
+        path = (
+            f"/api/v1/entities/p-{i % 50}"
+            if i % 2
+            else "/api/v1/search?" + urllib.parse.urlencode({"q": f"persona{i % 50}"})
+        )
+        try:
+            conn.request("GET", path, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            answered.append(response.status)
+        except (OSError, http.client.HTTPException):
+            conn.close()
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                conn.connect()
+            except OSError:
+                return  # the server is gone
+    conn.close()
+
+
+@pytest.mark.parametrize("workers", [2])
+def test_sigterm_ends_a_busy_multi_worker_server(tmp_path, workers):
+    db = str(tmp_path / "gugus.db")
+    make_node(db)
+    created = gugus(
+        "user", "add", "ana", "--org", ORG, "--role", "analyst", "--json", "--password-stdin",
+        db=db, input=PASSWORD + "\n",
+    )  # fmt: skip
+    token = json.loads(created.stdout)["token"]
+    gugus("load", COLLECTION, str(write_people(tmp_path / "p.jsonl", 200)), "--as", "ana", db=db)
+
+    port = free_port()
+    server = subprocess.Popen(
+        [*GUGUS, "serve", "--port", str(port), "--workers", str(workers), "--db", db],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env(),
+    )
+    stop = threading.Event()
+    answered: list[int] = []
+    threads = [
+        threading.Thread(target=hammer, args=(port, token, stop, answered), daemon=True)
+        for _ in range(CLIENTS)
+    ]
+    try:
+        wait_until(lambda: _healthy(port), 60, "the server answers")
+        pids = wait_until(lambda: children(server.pid), 30, "workers started")
+        for thread in threads:
+            thread.start()
+        wait_until(lambda: len(answered) >= 100, 120, "clients are being served")
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=DEADLINE)  # TimeoutExpired: SIGTERM was not honoured
+        for pid in pids:
+            wait_until(lambda pid=pid: not alive(pid), 10, f"worker {pid} ended")
+    finally:
+        stop.set()
+        if server.poll() is None:
+            server.kill()
+        server.communicate()
+    assert 200 in answered
+
+
+def _healthy(port: int) -> bool:
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        conn.request("GET", "/api/v1/health")
+        ok = conn.getresponse().status == 200
+        conn.close()
+        return ok
+    except OSError:
+        time.sleep(0.2)
+        return False
