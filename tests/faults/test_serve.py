@@ -69,17 +69,20 @@ def hammer(port: int, token: str, stop: threading.Event, answered: list[int]) ->
     conn.close()
 
 
-@pytest.mark.parametrize("workers", [2])
-def test_sigterm_ends_a_busy_multi_worker_server(tmp_path, workers):
+def served_node(tmp_path) -> tuple[str, str]:
+    """A node with 200 AMBER persons (reads are audited: each one writes) and
+    a user's token."""
     db = str(tmp_path / "gugus.db")
     make_node(db)
     created = gugus(
         "user", "add", "ana", "--org", ORG, "--role", "analyst", "--json", "--password-stdin",
         db=db, input=PASSWORD + "\n",
     )  # fmt: skip
-    token = json.loads(created.stdout)["token"]
     gugus("load", COLLECTION, str(write_people(tmp_path / "p.jsonl", 200)), "--as", "ana", db=db)
+    return db, json.loads(created.stdout)["token"]
 
+
+def start_server(db: str, workers: int) -> tuple[subprocess.Popen, int]:
     port = free_port()
     server = subprocess.Popen(
         [*GUGUS, "serve", "--port", str(port), "--workers", str(workers), "--db", db],
@@ -87,6 +90,13 @@ def test_sigterm_ends_a_busy_multi_worker_server(tmp_path, workers):
         stderr=subprocess.PIPE,
         env=env(),
     )
+    return server, port
+
+
+@pytest.mark.parametrize("workers", [2])
+def test_sigterm_ends_a_busy_multi_worker_server(tmp_path, workers):
+    db, token = served_node(tmp_path)
+    server, port = start_server(db, workers)
     stop = threading.Event()
     answered: list[int] = []
     threads = [
@@ -121,3 +131,58 @@ def _healthy(port: int) -> bool:
     except OSError:
         time.sleep(0.2)
         return False
+
+
+HOLD_LOCK = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN IMMEDIATE")
+print("locked", flush=True)
+sys.stdin.read()
+"""
+
+
+def test_sigterm_ends_a_server_whose_requests_wait_for_the_database(tmp_path):
+    """Requests in flight that wait for a write lock another process holds
+    (for up to the 60 s busy timeout) must not hold the shutdown open."""
+    import sys
+
+    db, token = served_node(tmp_path)
+    server, port = start_server(db, 2)
+    holder = None
+    sent: list[int] = []
+
+    def read(i: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        try:
+            sent.append(i)
+            conn.request(
+                "GET", f"/api/v1/entities/p-{i}", headers={"Authorization": f"Bearer {token}"}
+            )
+            conn.getresponse().read()
+        except (OSError, http.client.HTTPException):
+            pass
+        finally:
+            conn.close()
+
+    try:
+        wait_until(lambda: _healthy(port), 60, "the server answers")
+        pids = children(server.pid)
+        holder = subprocess.Popen(
+            [sys.executable, "-c", HOLD_LOCK, db], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        )
+        assert holder.stdout.readline().strip() == b"locked"
+        for i in range(6):
+            threading.Thread(target=read, args=(i,), daemon=True).start()
+        wait_until(lambda: len(sent) == 6, 30, "the reads were sent")
+        time.sleep(1)  # they reach the server and wait for the lock
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=DEADLINE)  # before: waited for the 60 s busy timeout
+        for pid in pids:
+            wait_until(lambda pid=pid: not alive(pid), 10, f"worker {pid} ended")
+    finally:
+        if holder is not None:
+            holder.communicate(b"")
+        if server.poll() is None:
+            server.kill()
+        server.communicate()
