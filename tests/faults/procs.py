@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 GUGUS = [sys.executable, "-m", "gugus.cli"]
@@ -37,6 +38,41 @@ def env(**extra: str) -> dict[str, str]:
     out["COLUMNS"] = "200"
     out.update(extra)
     return out
+
+
+PASSWORD = "correct horse battery staple"
+HOLD_LOCK = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN IMMEDIATE")
+print("locked", flush=True)
+sys.stdin.read()
+"""
+
+
+def add_user(db: str, name: str = "ana") -> str:
+    """An analyst of ORG with PASSWORD; returns its first API token."""
+    created = gugus(
+        "user", "add", name, "--org", ORG, "--role", "analyst", "--json", "--password-stdin",
+        db=db, input=PASSWORD + "\n",
+    )  # fmt: skip
+    return json.loads(created.stdout)["token"]
+
+
+@contextmanager
+def write_lock_held(db: str):
+    """Another process holds the SQLite database's write lock meanwhile."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, db],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        yield holder.pid
+    finally:
+        holder.communicate("")
 
 
 def make_node(db: str) -> None:

@@ -8,7 +8,6 @@ deadline), not a timing benchmark.
 from __future__ import annotations
 
 import http.client
-import json
 import signal
 import socket
 import subprocess
@@ -20,17 +19,17 @@ import pytest
 from procs import (
     COLLECTION,
     GUGUS,
-    ORG,
+    add_user,
     alive,
     children,
     env,
     gugus,
     make_node,
     wait_until,
+    write_lock_held,
     write_people,
 )
 
-PASSWORD = "correct horse battery staple"
 CLIENTS = 12
 DEADLINE = 40  # seconds: GRACE (10) + SLACK (5) and room for a loaded machine
 
@@ -74,12 +73,9 @@ def served_node(tmp_path) -> tuple[str, str]:
     a user's token."""
     db = str(tmp_path / "gugus.db")
     make_node(db)
-    created = gugus(
-        "user", "add", "ana", "--org", ORG, "--role", "analyst", "--json", "--password-stdin",
-        db=db, input=PASSWORD + "\n",
-    )  # fmt: skip
+    token = add_user(db)
     gugus("load", COLLECTION, str(write_people(tmp_path / "p.jsonl", 200)), "--as", "ana", db=db)
-    return db, json.loads(created.stdout)["token"]
+    return db, token
 
 
 def start_server(db: str, workers: int) -> tuple[subprocess.Popen, int]:
@@ -133,23 +129,12 @@ def _healthy(port: int) -> bool:
         return False
 
 
-HOLD_LOCK = """
-import sqlite3, sys
-conn = sqlite3.connect(sys.argv[1], isolation_level=None)
-conn.execute("BEGIN IMMEDIATE")
-print("locked", flush=True)
-sys.stdin.read()
-"""
-
-
 def test_sigterm_ends_a_server_whose_requests_wait_for_the_database(tmp_path):
     """Requests in flight that wait for a write lock another process holds
     (for up to the 60 s busy timeout) must not hold the shutdown open."""
-    import sys
 
     db, token = served_node(tmp_path)
     server, port = start_server(db, 2)
-    holder = None
     sent: list[int] = []
 
     def read(i: int) -> None:
@@ -168,21 +153,16 @@ def test_sigterm_ends_a_server_whose_requests_wait_for_the_database(tmp_path):
     try:
         wait_until(lambda: _healthy(port), 60, "the server answers")
         pids = children(server.pid)
-        holder = subprocess.Popen(
-            [sys.executable, "-c", HOLD_LOCK, db], stdin=subprocess.PIPE, stdout=subprocess.PIPE
-        )
-        assert holder.stdout.readline().strip() == b"locked"
-        for i in range(6):
-            threading.Thread(target=read, args=(i,), daemon=True).start()
-        wait_until(lambda: len(sent) == 6, 30, "the reads were sent")
-        time.sleep(1)  # they reach the server and wait for the lock
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=DEADLINE)  # before: waited for the 60 s busy timeout
+        with write_lock_held(db):
+            for i in range(6):
+                threading.Thread(target=read, args=(i,), daemon=True).start()
+            wait_until(lambda: len(sent) == 6, 30, "the reads were sent")
+            time.sleep(1)  # they reach the server and wait for the lock
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=DEADLINE)  # before: waited for the 60 s busy timeout
         for pid in pids:
             wait_until(lambda pid=pid: not alive(pid), 10, f"worker {pid} ended")
     finally:
-        if holder is not None:
-            holder.communicate(b"")
         if server.poll() is None:
             server.kill()
         server.communicate()

@@ -11,22 +11,23 @@ from __future__ import annotations
 import errno
 import json
 import subprocess
-import sys
 import time
 
 import pytest
 from procs import (
     COLLECTION,
     GUGUS,
-    ORG,
+    PASSWORD,
     SECRET_NAME,
     SECRET_NUMBER,
+    add_user,
     alive,
     children,
     env,
     gugus,
     make_node,
     wait_until,
+    write_lock_held,
     write_people,
 )
 from sqlalchemy import text
@@ -35,8 +36,6 @@ from sqlalchemy.exc import DBAPIError
 from gugus.api import create_app
 from gugus.node import Node
 from gugus.store.faults import translate
-
-PASSWORD = "correct horse battery staple"
 
 
 def one_line_error(proc: subprocess.CompletedProcess, *words: str) -> str:
@@ -48,13 +47,6 @@ def one_line_error(proc: subprocess.CompletedProcess, *words: str) -> str:
     for secret in (SECRET_NAME, SECRET_NUMBER, "Zacar", "persona1@"):
         assert secret not in proc.stderr
     return lines[0]
-
-
-def add_user(db: str, name: str = "ana") -> None:
-    gugus(
-        "user", "add", name, "--org", ORG, "--role", "analyst", "--password-stdin",
-        db=db, input=PASSWORD + "\n",
-    )  # fmt: skip
 
 
 def client_for(node):
@@ -71,11 +63,11 @@ def client_for(node):
 
 @pytest.fixture
 def small_disk(tmp_path):
-    """A 24 MB tmpfs (mounting needs root; skipped, with the reason, elsewhere)."""
+    """A 32 MB tmpfs (mounting needs root; skipped, with the reason, elsewhere)."""
     mnt = tmp_path / "disk"
     mnt.mkdir()
     mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", str(mnt)], capture_output=True
+        ["mount", "-t", "tmpfs", "-o", "size=32m", "tmpfs", str(mnt)], capture_output=True
     )
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.decode().strip()}")
@@ -100,7 +92,8 @@ def fill(directory) -> None:
     assert os.statvfs(directory).f_bavail == 0
 
 
-def test_full_disk_is_one_line_507_and_unhealthy(small_disk, tmp_path):
+def test_full_disk_is_one_line_507_and_unhealthy(small_disk, tmp_path, monkeypatch):
+    monkeypatch.setenv("GUGUS_MIN_FREE_MB", "4")
     db = str(small_disk / "gugus.db")
     make_node(db)
     add_user(db)
@@ -108,15 +101,17 @@ def test_full_disk_is_one_line_507_and_unhealthy(small_disk, tmp_path):
     node = Node.open(db)  # a server running when the disk fills up
     try:
         client = client_for(node)
-        assert client.get("/api/v1/health").json()["writable"] is True
+        before = client.get("/api/v1/health").json()
+        assert before["writable"] is True, before
         fill(small_disk)
 
         load = gugus("load", COLLECTION, str(people), db=db, check=False)
         one_line_error(load, "full")
 
         health = client.get("/api/v1/health")
-        assert health.status_code == 503
-        assert health.json()["writable"] is False and "free" in health.json()["problem"]
+        assert health.status_code == 503, health.text
+        assert health.json()["writable"] is False, health.text
+        assert "0 MB free" in health.json()["problem"], health.text
         token = client.post("/api/v1/token", data={"username": "ana", "password": PASSWORD})
         assert token.status_code == 507, token.text
         assert token.json()["error"]["code"] == "storage_full"
@@ -132,14 +127,6 @@ def test_full_disk_is_one_line_507_and_unhealthy(small_disk, tmp_path):
 
 # -- a locked store -----------------------------------------------------------------
 
-HOLD_LOCK = """
-import sqlite3, sys
-conn = sqlite3.connect(sys.argv[1], isolation_level=None)
-conn.execute("BEGIN IMMEDIATE")
-print("locked", flush=True)
-sys.stdin.read()
-"""
-
 
 @pytest.fixture
 def locked_db(tmp_path, monkeypatch):
@@ -148,16 +135,9 @@ def locked_db(tmp_path, monkeypatch):
     db = str(tmp_path / "gugus.db")
     make_node(db)
     add_user(db)
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK, db],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert holder.stdout.readline().strip() == "locked"
     monkeypatch.setenv("GUGUS_BUSY_TIMEOUT", "1")
-    yield db
-    holder.communicate("")
+    with write_lock_held(db):
+        yield db
 
 
 def test_locked_store_answers_503_with_retry_after(locked_db):
@@ -249,11 +229,8 @@ def test_database_errors_never_show_parameters(node):
     # …"): what gugus shows is the translation, which never does.
     shown = translate(caught.value).message
     assert SECRET_NAME not in shown and SECRET_NUMBER not in shown
-    assert (
-        "SQLSTATE 23502" in shown
-        if node.db.dialect.name == "postgresql"
-        else "IntegrityError" in shown
-    )
+    expected = "SQLSTATE 23502" if node.db.dialect.name == "postgresql" else "SQLITE_CONSTRAINT"
+    assert expected in shown, shown
 
 
 def test_undecodable_text_in_the_database_is_one_line(tmp_path):

@@ -243,11 +243,13 @@ class Database:
         (PostgreSQL), and at least GUGUS_MIN_FREE_MB (default 16) free next to
         a SQLite file.  Never waits for a load's write lock."""
         try:
-            if self.path is None:
+            if not self.dialect.is_sqlite:
                 with self.writer.connect() as conn, conn.begin() as tx:
                     conn.exec_driver_sql("CREATE TEMP TABLE gugus_probe (x text) ON COMMIT DROP")
                     conn.exec_driver_sql("INSERT INTO gugus_probe VALUES ('probe')")
                     tx.rollback()
+                return None
+            if self.path is None:  # an in-memory database
                 return None
             free = shutil.disk_usage(self.path.parent).free
             if free < _min_free_mb() << 20:
