@@ -253,3 +253,23 @@ def test_undecodable_text_in_the_database_is_one_line(tmp_path):
     assert "Zacar" not in line
     report = json.loads(gugus("check", "--json", db=db, check=False).stdout)
     assert report["damaged"][0]["entity_id"] == "p-1"
+
+
+def test_postgres_gone_answers_503_with_retry_after(own_pg):
+    server, url = own_pg
+    make_node(url)
+    add_user(url)
+    node = Node.open(url)
+    try:
+        client = client_for(node)
+        assert client.get("/api/v1/health").status_code == 200
+        server.stop()
+        for r in (
+            client.get("/api/v1/health"),
+            client.post("/api/v1/token", data={"username": "ana", "password": PASSWORD}),
+        ):
+            assert r.status_code == 503, r.text
+            assert r.json()["error"]["code"] == "unavailable"
+            assert int(r.headers["Retry-After"]) > 0
+    finally:
+        node.close()
