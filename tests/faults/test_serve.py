@@ -30,6 +30,8 @@ from procs import (
     write_people,
 )
 
+pytestmark = pytest.mark.slow  # real loads and servers, tens of seconds each
+
 CLIENTS = 12
 DEADLINE = 40  # seconds: GRACE (10) + SLACK (5) and room for a loaded machine
 

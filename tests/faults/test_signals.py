@@ -23,6 +23,8 @@ from procs import (
     wait_until,
 )
 
+pytestmark = pytest.mark.slow  # real loads and servers, tens of seconds each
+
 BOUND = 60  # seconds: a liveness bound for "ends", never a timing assertion
 
 

@@ -92,6 +92,7 @@ def fill(directory) -> None:
     assert os.statvfs(directory).f_bavail == 0
 
 
+@pytest.mark.slow
 def test_full_disk_is_one_line_507_and_unhealthy(small_disk, tmp_path, monkeypatch):
     monkeypatch.setenv("GUGUS_MIN_FREE_MB", "4")
     db = str(small_disk / "gugus.db")
@@ -183,6 +184,7 @@ def own_pg():
     server.stop()
 
 
+@pytest.mark.slow
 def test_postgres_stopped_mid_load_is_one_line_without_values(own_pg, big_file):
     server, url = own_pg
     make_node(url)
