@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import functools
 import json
+import os
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated
 
+import click
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -20,6 +23,7 @@ from rich.table import Table
 from gugus import admin, auth, reads
 from gugus.errors import GugusError, InvalidInput
 from gugus.node import Node
+from gugus.store.faults import translate
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -70,15 +74,54 @@ PurposeOpt = Annotated[
 ]
 
 
+# What an interruption leaves behind, for the commands where it is worth saying.
+INTERRUPTED = {"load": "nothing was loaded"}
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM: unwinds like Ctrl-C (transactions roll back, worker
+    processes stop), then the command exits with 128 + the signal number."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _on_signal(signum, _frame) -> None:
+    # Once: a second Ctrl-C must not interrupt the rollback of the first.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise Interrupted(signum)
+
+
+def _fail(message: str) -> None:
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+
+
 def handled(func):
-    """Print GugusErrors as one clear line and exit non-zero."""
+    """Print every error as one clear line and exit 2; an interruption
+    (Ctrl-C, SIGTERM) prints what it left and exits 130 / 143.  Database and
+    file-system failures are named by gugus.store.faults (never with stored
+    values); GUGUS_TRACEBACK=1 shows the traceback of an unexpected one."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
+        except (typer.Exit, click.exceptions.ClickException, click.exceptions.Abort):
+            raise
+        except KeyboardInterrupt as exc:
+            signum = getattr(exc, "signum", signal.SIGINT)
+            note = INTERRUPTED.get(func.__name__)
+            err.print(f"interrupted: {note}" if note else "interrupted", highlight=False)
+            raise typer.Exit(128 + signum) from None
         except GugusError as exc:
-            err.print(f"[bold red]error:[/] {escape(exc.message)}", highlight=False, soft_wrap=True)
+            _fail(exc.message)
+            raise typer.Exit(2) from None
+        except Exception as exc:
+            if os.environ.get("GUGUS_TRACEBACK") == "1":
+                raise
+            _fail(translate(exc).message)
             raise typer.Exit(2) from None
 
     return wrapper
@@ -558,7 +601,8 @@ def export(
     fmt: Annotated[
         str,
         typer.Option(
-            "--format", help="ftm (FollowTheMoney JSON lines) or htcds (IOM HTCDS 2.0, .xlsx or .csv)."
+            "--format",
+            help="ftm (FollowTheMoney JSON lines) or htcds (IOM HTCDS 2.0, .xlsx or .csv).",
         ),
     ] = "ftm",
     output: Annotated[
@@ -727,6 +771,44 @@ def audit_list(
     out.print(table)
 
 
+@app.command("check")
+@handled
+def check_cmd(
+    quick: Annotated[
+        bool, typer.Option("--quick", help="SQLite: quick_check instead of integrity_check.")
+    ] = False,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Check the database file and every statement against its content hash;
+    exit 1 naming what is damaged (never the stored values)."""
+    from gugus.check import check
+
+    node = Node(db)
+    try:
+        if node.db.path is not None and not node.db.path.exists():
+            raise GugusError(f"no database at {node.db.path}")
+        result = check(node, quick=quick)
+    finally:
+        node.close()
+    if as_json:
+        _print_json(result.to_dict())
+    elif result.ok:
+        out.print(f"database sound: {result.statements} statements match their content hash")
+    else:
+        for damage in result.damaged:
+            err.print(f"damaged: {damage.line()}", highlight=False, soft_wrap=True, markup=False)
+        more = result.damaged_count - len(result.damaged)
+        err.print(
+            f"{result.damaged_count} damaged"
+            + (f" ({more} more not listed)" if more else "")
+            + f", {result.statements} statements read",
+            highlight=False,
+        )
+    if not result.ok:
+        raise typer.Exit(1)
+
+
 @app.command()
 @handled
 def serve(
@@ -735,28 +817,18 @@ def serve(
     workers: Annotated[int, typer.Option("--workers", help="Server processes (one per core).")] = 1,
     db: DbOpt = None,
 ) -> None:
-    """Serve the HTTP API (OpenAPI docs at /docs)."""
-    import os
-
-    import uvicorn
-
-    from gugus.api import create_app
+    """Serve the HTTP API (OpenAPI docs at /docs); SIGTERM or Ctrl-C stops it
+    within a bounded time (requests in flight get 10 s)."""
+    from gugus.api import create_app, serving
 
     node = _node(db)  # fails early, with the usual message, on a bad database
     out.print(f"gugus API on http://{host}:{port}/  (docs: http://{host}:{port}/docs)")
     if workers > 1:
         os.environ["GUGUS_DB"] = node.db.url
         node.close()
-        uvicorn.run(
-            "gugus.api.app:app_from_env",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_level="warning",
-        )
+        serving.serve_workers("gugus.api.app:app_from_env", host=host, port=port, workers=workers)
     else:
-        uvicorn.run(create_app(node), host=host, port=port, log_level="warning")
+        serving.serve_app(create_app(node), host=host, port=port)
 
 
 @app.command()
@@ -797,6 +869,8 @@ def demo(
 
 
 def main() -> None:
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _on_signal)
     app()
 
 

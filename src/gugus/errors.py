@@ -6,11 +6,14 @@
     ├── Forbidden              403 authenticated but not allowed
     ├── NotFound               404 unknown (or invisible) object
     ├── Conflict               409 already exists
-    └── IntegrityFailure       500 the audit chain or the store is damaged
+    ├── IntegrityFailure       500 the audit chain or the store is damaged
+    ├── StoreUnavailable       503 the database is busy or unreachable (try again)
+    └── StorageFull            507 the disk holding the database is full
 
 The API renders every GugusError in one JSON envelope; the CLI prints the same
 message and exits non-zero.  Library errors are translated at the boundary
-(``raise InvalidInput(...) from exc``).
+(``raise InvalidInput(...) from exc``); database and file-system errors are
+translated once, in :func:`gugus.store.faults.translate`.
 """
 
 from __future__ import annotations
@@ -60,3 +63,18 @@ class Conflict(GugusError):
 class IntegrityFailure(GugusError):
     status = 500
     code = "integrity_failure"
+
+
+class StoreUnavailable(GugusError):
+    """Busy or unreachable storage: a retry later may succeed (HTTP 503 with
+    ``Retry-After``)."""
+
+    status = 503
+    code = "unavailable"
+    retry_after = 5  # seconds
+
+
+class StorageFull(GugusError):
+    status = 507
+    code = "storage_full"
+    retry_after = 60

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import traceback
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
@@ -17,6 +18,7 @@ from gugus.api.responses import drop_validation_422
 from gugus.errors import GugusError
 from gugus.node import Node
 from gugus.ratelimit import LoginLimiter
+from gugus.store.faults import translate
 
 log = logging.getLogger("gugus.api")
 
@@ -33,6 +35,51 @@ def error_response(
     return JSONResponse(body, status_code=status, headers=headers or None)
 
 
+def gugus_error_response(exc: GugusError) -> JSONResponse:
+    retry = getattr(exc, "retry_after", None)  # busy or full storage: when to try again
+    headers = {"Retry-After": str(retry)} if retry else None
+    return error_response(exc.status, exc.code, exc.message, exc.details, headers)
+
+
+class StorageFaults:
+    """Every failure that is not a GugusError becomes an answer in the one
+    envelope — busy or unreachable storage 503 with Retry-After, a full disk
+    507, anything else 500 — instead of reaching Starlette's last-resort
+    handler, which re-raises and makes uvicorn drop the (keep-alive)
+    connection.  Logged without the exception's message: driver messages may
+    quote stored values."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = False
+
+        async def watch(message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception as exc:
+            error = translate(exc)
+            if type(error) is GugusError:  # not a known storage state: a bug
+                where = "".join(traceback.format_tb(exc.__traceback__))
+                log.error("unexpected %s (message withheld)\n%s", type(exc).__name__, where)
+                response = error_response(
+                    500, "internal_error", "internal error (logged on the server)"
+                )
+            else:
+                log.warning("%s %s: %s", scope.get("method"), scope.get("path"), error.message)
+                response = gugus_error_response(error)
+            if started:  # a streamed answer was cut short: only closing can say so
+                raise
+            await response(scope, receive, send)
+
+
 def create_app(node: Node) -> FastAPIOffline:
     # FastAPIOffline serves the Swagger UI / ReDoc assets from its wheel (no CDN).
     app = FastAPIOffline(
@@ -46,9 +93,7 @@ def create_app(node: Node) -> FastAPIOffline:
 
     @app.exception_handler(GugusError)
     async def _gugus_error(_request: Request, exc: GugusError) -> JSONResponse:
-        retry_after = getattr(exc, "retry_after", None)
-        headers = {"Retry-After": str(retry_after)} if retry_after else None
-        return error_response(exc.status, exc.code, exc.message, exc.details, headers)
+        return gugus_error_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -70,9 +115,10 @@ def create_app(node: Node) -> FastAPIOffline:
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
-        log.error("unexpected error", exc_info=exc)
+        log.error("unexpected %s (message withheld)", type(exc).__name__)
         return error_response(500, "internal_error", "internal error (logged on the server)")
 
+    app.add_middleware(StorageFaults)
     app.include_router(routes.router)
     openapi = app.openapi  # builds the schema once and caches it in app.openapi_schema
     app.openapi = lambda: app.openapi_schema or drop_validation_422(openapi())

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
 
 import gugus
 from gugus import auth, reads
@@ -24,10 +25,19 @@ PurposeDep = Annotated[str | None, Depends(get_purpose)]
 MAX_BODY = 256 * 1024 * 1024
 
 
-@router.get("/health")
+@router.get("/health", responses={503: {"description": "the database cannot take writes"}})
 def health(node: NodeDep) -> dict:
     node.db.ensure_ready()
-    return {"status": "ok", "version": gugus.__version__, "database": node.db.dialect.name}
+    body = {"status": "ok", "version": gugus.__version__, "database": node.db.dialect.name}
+    problem = node.db.write_problem()
+    if problem is None:
+        return {**body, "writable": True}
+    # The status report, not an error: says what is wrong (503 for monitors).
+    return JSONResponse(
+        {**body, "status": "unwritable", "writable": False, "problem": problem.message},
+        status_code=503,
+        headers={"Retry-After": str(getattr(problem, "retry_after", None) or 30)},
+    )
 
 
 @router.post("/token", responses=errors(400, 401, 429))

@@ -22,11 +22,9 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import multiprocessing
 import os
 import shutil
 import time
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 from random import Random
@@ -50,6 +48,7 @@ from gugus.demo.agencies import (
 )
 from gugus.demo.networks import NetworkMixin
 from gugus.demo.records import ADULT_BIRTH_BEFORE, Person, RecordsMixin, iso, props
+from gugus.workers import process_pool
 
 __all__ = ["ADULT_BIRTH_BEFORE", "REFERENCE_DATE", "TLP_ORDER", "generate", "main"]
 
@@ -375,10 +374,7 @@ def generate(
         jobs = [
             (str(d), seed, k, first, size) for d, (k, first, size) in zip(parts, plan, strict=True)
         ]
-        # fork needs no import guard in the caller's script; spawn where fork is missing
-        methods = multiprocessing.get_all_start_methods()
-        ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-        with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+        with process_pool(workers) as pool:
             results = list(pool.map(_part, *zip(*jobs, strict=True)))
         _merge(out_dir, parts)
         shutil.rmtree(tmp)

@@ -7,10 +7,11 @@ Kept free of the database so mapping and parsing can run in a second process
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 from gugus.errors import InvalidInput
+from gugus.workers import process_pool, stop_pool
 
 
 @dataclass(slots=True)
@@ -35,7 +36,9 @@ class ParsedEntity:
     origin: str | None = None
 
 
-def dropped_value(where: str, prop: str, value, type_name: str, reason: str | None = None, **extra) -> dict:
+def dropped_value(
+    where: str, prop: str, value, type_name: str, reason: str | None = None, **extra
+) -> dict:
     """The report of one raw value an importer could not load (counted in the
     summary, shown with its place and reason — never lost silently)."""
     out = {"where": where, "property": prop, "value": str(value)[:200], "type": type_name}
@@ -89,15 +92,18 @@ def ordered_map(
         for start, chunk in chunks:
             yield from func(start, chunk, *args)
         return
-    with ProcessPoolExecutor(max_workers=1) as pool:
-        pending: list[Future] = []
-        try:
-            for start, chunk in chunks:
-                pending.append(pool.submit(func, start, chunk, *args))
-                if len(pending) >= IN_FLIGHT:
-                    yield from pending.pop(0).result()
-            while pending:
+    pool = process_pool(1)  # dies with this process, ignores Ctrl-C (gugus.workers)
+    pending: list[Future] = []
+    try:
+        for start, chunk in chunks:
+            pending.append(pool.submit(func, start, chunk, *args))
+            if len(pending) >= IN_FLIGHT:
                 yield from pending.pop(0).result()
-        finally:
-            for future in pending:
-                future.cancel()
+        while pending:
+            yield from pending.pop(0).result()
+    except BaseException:
+        # An error, Ctrl-C / SIGTERM or the consumer closing this generator:
+        # the worker's remaining results are not wanted.
+        stop_pool(pool)
+        raise
+    pool.shutdown(wait=True)

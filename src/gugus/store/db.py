@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import functools
 import os
+import shutil
+import tempfile
 import threading
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +24,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
-from gugus.errors import GugusError, InvalidInput
+from gugus.errors import GugusError, InvalidInput, StorageFull, StoreUnavailable
+from gugus.store.faults import translate
 
 DEFAULT_DB = "gugus.db"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -63,6 +67,19 @@ def _writer_cache_mb() -> int:
     return value
 
 
+def busy_timeout() -> float:
+    """Seconds a write waits for another writer before the store answers
+    "busy" (503 / a one-line error): GUGUS_BUSY_TIMEOUT, default 60."""
+    raw = os.environ.get("GUGUS_BUSY_TIMEOUT", "60")
+    try:
+        value = float(raw)
+    except ValueError:
+        raise InvalidInput(f"GUGUS_BUSY_TIMEOUT: {raw!r} is not a number of seconds") from None
+    if not 0 < value <= 3600:
+        raise InvalidInput(f"GUGUS_BUSY_TIMEOUT: {value:g} (allowed: more than 0, up to 3600)")
+    return value
+
+
 def _sqlite_engine(
     url: str,
     begin: str,
@@ -71,14 +88,14 @@ def _sqlite_engine(
     cache_mb: int,
     serialise: bool = False,
     synchronous: str = "NORMAL",
-    hide_parameters: bool = False,
 ) -> Engine:
+    wait = busy_timeout()
     engine = create_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size * 2,
         pool_timeout=60,
-        hide_parameters=hide_parameters,
+        hide_parameters=True,  # no stored value ever reaches an error message or a log
     )
 
     @event.listens_for(engine, "connect")
@@ -88,7 +105,7 @@ def _sqlite_engine(
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute(f"PRAGMA synchronous={synchronous}")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=60000")
+        cur.execute(f"PRAGMA busy_timeout={int(wait * 1000)}")
         cur.execute(f"PRAGMA cache_size=-{cache_mb * 1024}")
         cur.close()
 
@@ -105,25 +122,44 @@ def _sqlite_engine(
     # audited reads made the tail latency; a lock hands over at once.  Other
     # processes still meet SQLite's own lock.
     lock = threading.RLock()
+    # Which connections hold the lock is kept here, not in ``conn.info``: an
+    # interrupted statement (Ctrl-C, SIGTERM) invalidates the connection, and
+    # reading ``conn.info`` in the rollback hook then raised
+    # PendingRollbackError, which left the lock held for good.
+    holders: weakref.WeakSet = weakref.WeakSet()
 
     @event.listens_for(engine, "begin")
     def _begin_serialised(conn) -> None:  # pragma: no cover - exercised by every test
-        if not lock.acquire(timeout=60):  # never hang for ever on a lost release
-            raise GugusError("the database is busy (a write has held it for 60 s); try again")
+        if not lock.acquire(timeout=wait):  # never hang for ever on a lost release
+            raise StoreUnavailable(
+                f"the database is busy (a write has held it for {wait:g} s); try again"
+            )
         try:
             conn.exec_driver_sql(begin)
+            holders.add(conn)
         except BaseException:
             lock.release()
             raise
-        conn.info["gugus_write_lock"] = True
 
     def _release(conn) -> None:
-        if conn.info.pop("gugus_write_lock", False):
+        if conn in holders:
+            holders.discard(conn)
             lock.release()
 
     event.listen(engine, "commit", _release)
     event.listen(engine, "rollback", _release)
     return engine
+
+
+PROBE_BYTES = 64 * 1024
+
+
+def _min_free_mb() -> int:
+    raw = os.environ.get("GUGUS_MIN_FREE_MB", "16")
+    try:
+        return max(0, int(raw))
+    except ValueError:
+        raise InvalidInput(f"GUGUS_MIN_FREE_MB: {raw!r} is not a number of megabytes") from None
 
 
 @functools.cache
@@ -196,13 +232,12 @@ class Database:
                 pool_size=1,
                 cache_mb=16,
                 synchronous="FULL",
-                hide_parameters=True,
             )
-            self.audit_reader = _sqlite_engine(
-                audit_url, "BEGIN", pool_size=5, cache_mb=16, hide_parameters=True
-            )
+            self.audit_reader = _sqlite_engine(audit_url, "BEGIN", pool_size=5, cache_mb=16)
         elif self.dialect.name == "postgresql":
-            self.writer = create_engine(self.url, pool_size=20, max_overflow=40, pool_pre_ping=True)
+            self.writer = create_engine(
+                self.url, pool_size=20, max_overflow=40, pool_pre_ping=True, hide_parameters=True
+            )
             self.reader = self.writer
             self.audit_path = None
             self.audit_writer = self.audit_reader = create_engine(
@@ -247,7 +282,7 @@ class Database:
 
             initialise(self)
         except OperationalError as exc:
-            raise GugusError(f"cannot open database {self!r}: {exc.orig}") from exc
+            raise translate(exc, f"cannot open database {self!r}") from exc
 
     def revision(self) -> str | None:
         with self.reader.connect() as conn:
@@ -262,7 +297,7 @@ class Database:
         try:
             current = self.revision()
         except OperationalError as exc:
-            raise GugusError(f"cannot open database {self!r}: {exc.orig}") from exc
+            raise translate(exc, f"cannot open database {self!r}") from exc
         if current != self.head():
             raise GugusError(
                 f"database {self!r} is not initialised or not up to date "
@@ -273,6 +308,36 @@ class Database:
                 f"no audit log at {self.audit_path} (it belongs beside the data file): "
                 f"run `gugus init --db {self.path}`"
             )
+
+    def write_problem(self) -> GugusError | None:
+        """Why the store cannot take writes now, or None: a real write on the
+        database's file system (SQLite) or in a rolled-back transaction
+        (PostgreSQL), and at least GUGUS_MIN_FREE_MB (default 16) free next to
+        a SQLite file.  Never waits for a load's write lock."""
+        try:
+            if not self.dialect.is_sqlite:
+                with self.writer.connect() as conn, conn.begin() as tx:
+                    conn.exec_driver_sql("CREATE TEMP TABLE gugus_probe (x text) ON COMMIT DROP")
+                    conn.exec_driver_sql("INSERT INTO gugus_probe VALUES ('probe')")
+                    tx.rollback()
+                return None
+            if self.path is None:  # an in-memory database
+                return None
+            free = shutil.disk_usage(self.path.parent).free
+            if free < _min_free_mb() << 20:
+                return StorageFull(
+                    f"{free >> 20} MB free on the disk holding the database "
+                    f"(GUGUS_MIN_FREE_MB: {_min_free_mb()})"
+                )
+            if not os.access(self.path, os.W_OK):
+                return GugusError("the database file is read-only for this user")
+            with tempfile.TemporaryFile(dir=self.path.parent, prefix=".gugus-probe-") as fh:
+                fh.write(b"\0" * PROBE_BYTES)
+                fh.flush()
+                os.fsync(fh.fileno())
+        except Exception as exc:  # the answer is the problem, not a failure of the probe
+            return translate(exc)
+        return None
 
     def dispose(self) -> None:
         self.writer.dispose()

@@ -25,16 +25,15 @@ lines, with the same ids and markings (``tests/demo/test_files.py``).
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import shutil
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from gugus.demo.files.htcds import write_htcds
 from gugus.demo.files.layouts import LAYOUTS
 from gugus.demo.files.tables import warm_up, write_tables
 from gugus.errors import InvalidInput
+from gugus.workers import process_pool
 
 __all__ = ["render"]
 
@@ -85,11 +84,8 @@ def render(world_dir: Path, *, workers: int | None = None) -> dict:
             results = [_collection(*job) for job in jobs]
             docs = write_documents(world_dir, world, files_dir, folders)
         else:
-            # fork needs no import guard in the caller's script; spawn where fork is missing
-            methods = multiprocessing.get_all_start_methods()
-            ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
             warm_up()  # forked workers inherit FtM's country tables instead of each building them
-            with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+            with process_pool(workers) as pool:
                 futures = [pool.submit(_collection, *job) for job in jobs]
                 docs = write_documents(world_dir, world, files_dir, folders)
                 results = [f.result() for f in futures]

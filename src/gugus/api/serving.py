@@ -1,0 +1,76 @@
+"""Serving the API with a bounded shutdown.
+
+SIGTERM (or Ctrl-C) stops accepting connections, lets requests in flight
+finish for up to ``GRACE`` seconds (uvicorn's ``timeout_graceful_shutdown``),
+and then ends whatever is left: with ``--workers N`` the supervisor waits for
+its workers for a bounded time and kills those still running (a worker can be
+held up after its server stopped, e.g. by a thread waiting for a database
+lock); a single process ends itself the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+
+import uvicorn
+from uvicorn.supervisors.multiprocess import Multiprocess
+
+GRACE = 10  # seconds for requests in flight once a shutdown starts
+SLACK = 5  # seconds more for a process to exit before it is killed
+
+log = logging.getLogger("gugus.api")
+
+
+class BoundedMultiprocess(Multiprocess):
+    """uvicorn's supervisor, whose wait for its workers has an end."""
+
+    def join_all(self) -> None:
+        deadline = time.monotonic() + GRACE + SLACK
+        for worker in self.processes:
+            worker.process.join(timeout=max(0.0, deadline - time.monotonic()))
+        for worker in self.processes:
+            if worker.process.is_alive():
+                log.warning("worker %s did not stop in time: killed", worker.pid)
+                worker.kill()
+                worker.process.join(timeout=SLACK)
+
+
+def serve_app(app, *, host: str, port: int) -> None:
+    """One process."""
+    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=GRACE)
+    _exit_if_stuck()
+
+
+def serve_workers(factory: str, *, host: str, port: int, workers: int) -> None:
+    """``workers`` processes, each building its app with ``factory``."""
+    config = uvicorn.Config(
+        factory,
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        timeout_graceful_shutdown=GRACE,
+    )
+    sock = config.bind_socket()
+    try:
+        BoundedMultiprocess(config, sockets=[sock]).run()
+    finally:
+        sock.close()
+
+
+def _exit_if_stuck() -> None:
+    """After the server stopped, the interpreter waits for worker threads
+    before it exits; a thread stuck on a database lock would keep the process
+    alive.  A daemon timer ends it after ``SLACK`` seconds in that case."""
+
+    def _exit() -> None:
+        log.warning("threads still running %s s after the server stopped: exiting", SLACK)
+        os._exit(0)
+
+    timer = threading.Timer(SLACK, _exit)
+    timer.daemon = True
+    timer.start()
