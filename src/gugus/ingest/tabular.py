@@ -28,6 +28,7 @@ from pathlib import Path
 import orjson
 
 from gugus.errors import InvalidInput, NotFound
+from gugus.ingest.parsed import MAX_DEPTH, too_deep
 
 FORMATS = ("csv", "xlsx", "jsonl")
 EXTENSIONS = {
@@ -444,6 +445,15 @@ class JsonlTable(Table):
                 data = orjson.loads(line)
             except orjson.JSONDecodeError as exc:
                 yield Row(number, where, origin, {}, f"invalid JSON ({exc})")
+                continue
+            if too_deep(data):  # before anything walks it recursively
+                yield Row(
+                    number,
+                    where,
+                    origin,
+                    {},
+                    f"invalid JSON (nested deeper than {MAX_DEPTH} levels)",
+                )
                 continue
             if not isinstance(data, dict):
                 yield Row(
