@@ -80,8 +80,14 @@ def _read_bytes(path: Path, max_bytes: int) -> tuple[bytes, str]:
         raise _too_large(path, info.st_size, max_bytes)
     digest = hashlib.sha1()  # noqa: S324 - FtM's contentHash is SHA-1, not a security use
     try:
-        with path.open("rb") as handle:
-            first = handle.read(os.fstat(handle.fileno()).st_size)
+        # Non-blocking open and a second check on the opened file: a FIFO
+        # swapped in since the stat above must not block the load.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+        with os.fdopen(fd, "rb") as handle:
+            opened = os.fstat(handle.fileno())
+            if not stat.S_ISREG(opened.st_mode):
+                raise invalid(path, "not a regular file")
+            first = handle.read(opened.st_size)
             digest.update(first)
             chunks, total = [first], len(first)
             while chunk := handle.read(_CHUNK):  # the file grew since stat
