@@ -25,7 +25,6 @@ from test_ftm_load import count, load, person, task_force, with_marking
 
 from gugus import auth
 from gugus.errors import InvalidInput, NotFound
-from gugus.ingest import ftm
 from gugus.ingest.mapped import load_mapped
 from gugus.ingest.mapping import load_mapping
 from gugus.node import Node
@@ -60,7 +59,11 @@ def refused_records(node) -> list[dict]:
             select(audit_log).where(audit_log.c.action == "load.refused").order_by(audit_log.c.seq)
         ).mappings()
         return [
-            {**row, "object_ids": json.loads(row["object_ids"]), "detail": json.loads(row["detail"])}
+            {
+                **row,
+                "object_ids": json.loads(row["object_ids"]),
+                "detail": json.loads(row["detail"]),
+            }
             for row in rows
         ]
 
@@ -278,4 +281,3 @@ def test_cli_collection_add_gives_the_same_answer(tmp_path):
         assert done.returncode == 2 and "Traceback" not in done.stderr
         out.append(done.stderr.replace(repr(name), "'X'"))
     assert out[0] == out[1] and "GT-MP" not in out[0]
-

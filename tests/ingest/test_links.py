@@ -59,7 +59,9 @@ def stored_values(node) -> list[str]:
 def test_walk_refuses_what_leaves_the_tree(evidence):
     found = list(iter_document_paths([evidence]))
     read = sorted(p.relative_to(evidence).as_posix() for p in found if isinstance(p, Path))
-    refused = {p.path.relative_to(evidence).as_posix(): p.reason for p in found if isinstance(p, Refused)}
+    refused = {
+        p.path.relative_to(evidence).as_posix(): p.reason for p in found if isinstance(p, Refused)
+    }
     assert read == ["nota.txt", "sub/inside.txt"]
     assert set(refused) == {"sub/leak.txt", "outside", "loop-a.txt", "loop-b.txt", "pipe.txt"}
     assert "leading out of the loaded directory" in refused["sub/leak.txt"]
