@@ -10,10 +10,10 @@ one.
 
 Inside a directory that was given, a symbolic link is followed only when its
 target stays inside that directory: a link in an unpacked evidence archive
-must not pull a private file into the collection.  Links leading out, broken
-or looping links, and entries that are not regular files (FIFOs, devices,
-sockets: reading one could block forever) are yielded as :class:`Refused`
-— reported by the load, never read.
+must not pull a private file into the collection.  Links leading out and
+entries that are not regular files (FIFOs, devices, sockets: reading one
+could block forever) are yielded as :class:`Refused` — reported by the load,
+never read.  Broken links and link loops lead nowhere and are passed over.
 """
 
 from __future__ import annotations
@@ -79,9 +79,7 @@ def _walk(directory: Path, seen: set[tuple[int, int]], root: str) -> Iterator[Pa
         wanted = path.suffix.lower() in SUPPORTED
         try:
             mode = entry.stat().st_mode  # follows links
-        except OSError:
-            if entry.is_symlink() and wanted:
-                yield Refused(path, "broken symbolic link or link loop: not read")
+        except OSError:  # a broken link or a link loop: nothing to read
             continue
         if entry.is_symlink() and not _inside(os.path.realpath(entry.path), root):
             if wanted or stat.S_ISDIR(mode):
