@@ -39,6 +39,10 @@ BAD_LINES = {
     + ', "properties": {"name": ['
     + "9" * 5_000
     + "]}}",
+    # A lone surrogate (\\ud800 escape): a marking text no database can store.
+    "lone-surrogate": json.dumps({"id": "p9", "schema": "Person"})[:-1]
+    + ', "marking": {"tlp": "amber", "handling": ["H1"], "release_to": ["US-HSI"], '
+    + '"handling_text": "x\\ud800"}}',
     # Parsed fine by json, but deeper than anything walks safely afterwards.
     "deep-marking": json.dumps({"id": "p9", "schema": "Person"})[:-1]
     + ', "marking": '

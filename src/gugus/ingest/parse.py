@@ -7,6 +7,7 @@ process writes to the store (``parsed_lines``).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 
 from followthemoney import model
@@ -25,6 +26,8 @@ from gugus.ingest.parsed import (
 )
 
 MAX_ID = 255
+# A \\uD800–\\uDFFF escape: text only as half of a pair (checked when present).
+_SURROGATE_ESCAPE = re.compile(r"\\[uU][dD][89a-fA-F]")
 
 
 def valid_entity_id(entity_id: str) -> bool:
@@ -45,6 +48,13 @@ def parse_entity(line: str, where: str) -> ParsedEntity | None:
     except (RecursionError, ValueError) as exc:  # too deep for the parser; a 5,000-digit number
         raise InvalidInput(f"{where}: invalid JSON ({json_error(exc)})") from None
     checked_json(data, where)
+    if _SURROGATE_ESCAPE.search(text):
+        try:  # a lone surrogate cannot be stored (or printed) as UTF-8
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise InvalidInput(
+                f"{where}: invalid JSON (a \\u escape is half of a surrogate pair, not text)"
+            ) from None
     if not isinstance(data, dict):
         raise InvalidInput(f"{where}: expected a JSON object, got {type(data).__name__}")
     schema_name = data.get("schema")
