@@ -65,10 +65,13 @@ class Extracted:
     warnings: list[str] = field(default_factory=list)
 
 
-# The most text one document may yield (characters; about 5,000 pages).  A
+# The most text one document may yield (characters; about 1,000 pages).  A
 # reader stops as soon as it has found more, so memory stays bounded per
 # document whatever the file expands to; the file is refused with the reason.
-MAX_TEXT = 10_000_000
+# The bound is set by what follows reading: entity extraction (gugus.extract)
+# takes 170-270 bytes a character, so 2 million characters stay within
+# ~550 MB for the whole document.
+MAX_TEXT = 2_000_000
 
 
 class Unreadable(Exception):

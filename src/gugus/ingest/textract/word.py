@@ -227,6 +227,10 @@ class _Text:
         self.room(len(text))
         parts.append(text)
 
+    def _line(self, lines: list[str], parts: list[str]) -> None:
+        self.room(1)  # the line's end
+        lines.append("".join(parts))
+
     def _push(self, kind: str, out: list, finish: Callable[[], None] | None = None) -> None:
         self.frames.append(_Frame(kind, out, finish))
 
@@ -238,7 +242,7 @@ class _Text:
         elif kind == "blocks":
             if tag == W + "p":
                 parts: list[str] = []
-                return self._push("para", parts, lambda: out.append("".join(parts)))
+                return self._push("para", parts, lambda: self._line(out, parts))
             if tag == W + "tbl":
                 rows: list[str] = []
                 return self._push("table", rows, lambda: out.extend(rows))
