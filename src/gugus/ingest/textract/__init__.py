@@ -8,7 +8,7 @@ into a Document entity and statements is the importer's job.
     iter_document_paths(paths) -> Iterator[Path | Refused]
 
 Formats: ``plain`` (encodings), ``markup`` (HTML, inscriptis), ``pdf``
-(pypdf), ``word`` (python-docx), ``mail`` (stdlib email).  See
+(pypdf), ``word`` (streamed XML; python-docx for the core properties), ``mail`` (stdlib email).  See
 docs/documents.md, "Reading documents".
 """
 
