@@ -198,17 +198,23 @@ def _replace_credentials(
 
 def check_marking(conn: Connection, marking: Marking, where: str = "marking") -> None:
     """Every organisation and user a marking names must exist; RED recipients
-    must belong to the originator or an organisation on the release-to list."""
+    must be enabled users of the originator or of an organisation on the
+    release-to list.
+
+    A recipient that is not usable gets one answer whatever the reason
+    (unknown, of another organisation, disabled): the message must not tell
+    a loading analyst which user names exist or where they belong."""
     for org in sorted(marking.release_to):
         if directory.get_organisation(conn, org) is None:
             raise InvalidInput(f"{where}.release_to: unknown organisation {org!r}")
+    allowed = {marking.originator, *marking.release_to} - {None}
     for username in sorted(marking.recipients):
         user = directory.get_user(conn, username)
-        if user is None:
-            raise InvalidInput(f"{where}.recipients: unknown user {username!r}")
-        if user.org != marking.originator and user.org not in marking.release_to:
+        if user is None or user.disabled or user.org not in allowed:
             raise InvalidInput(
-                f"{where}.recipients: {username!r} belongs to {user.org}, which is not on the release-to list"
+                f"{where}.recipients: {username!r} is not an enabled user of "
+                f"{' or '.join(sorted(allowed))} (the originator or an organisation on the "
+                "release-to list), so it cannot be named as a recipient"
             )
 
 

@@ -261,7 +261,11 @@ def test_collection_add_and_list(cli):
         (["--tlp", "amber", "--handling", "H9"], ["handling", "'H9'"]),
         (["--tlp", "red"], ["recipients", "RED"]),
         (["--tlp", "red", "--recipients", "ghost"], ["recipients", "'ghost'"]),
-        (["--tlp", "red", "--recipients", "us_analyst"], ["recipients", "us_analyst", "USHSI"]),
+        # One answer for any unusable recipient: the user's organisation is not named.
+        (
+            ["--tlp", "red", "--recipients", "us_analyst"],
+            ["recipients", "'us_analyst' is not an enabled user of MXFGR"],
+        ),
         (["--tlp", "amber", "--recipients", "mx_analyst"], ["recipients", "RED"]),
         (["--tlp", "amber", "--release-to", "NOPE"], ["--release-to", "'NOPE'"]),
         (["--tlp", "amber", "--country", "XX"], ["--country", "'XX'"]),

@@ -364,13 +364,15 @@ def test_override_red_recipient_outside_release_list(tf):
     line = with_marking({"tlp": "red", "release_to": ["US-HSI"], "recipients": ["gabi"]})
     with pytest.raises(InvalidInput) as info:
         load(tf, [line], collection="open")
-    assert "'gabi' belongs to GT-MP, which is not on the release-to list" in info.value.message
+    # The same answer as for an unknown name (finding 2): no org, no existence.
+    assert "'gabi' is not an enabled user of MX-FGR or US-HSI" in info.value.message
+    assert "GT-MP" not in info.value.message
     assert count(tf) == 0
 
 
 def test_override_red_unknown_recipient(tf):
     line = with_marking({"tlp": "red", "recipients": ["nobody"]})
-    with pytest.raises(InvalidInput, match="unknown user 'nobody'"):
+    with pytest.raises(InvalidInput, match="'nobody' is not an enabled user of MX-FGR "):
         load(tf, [line], collection="open")
 
 

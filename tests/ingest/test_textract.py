@@ -100,7 +100,7 @@ def encrypt(data: bytes, *, user: str, algorithm: str = "RC4-128") -> bytes:
 
 def test_public_api_is_complete() -> None:
     assert sorted(textract.__all__) == sorted(
-        ["SUPPORTED", "DocumentText", "iter_document_paths", "read_document"]
+        ["SUPPORTED", "DocumentText", "Refused", "iter_document_paths", "read_document"]
     )
     assert {".txt", ".text", ".html", ".htm", ".pdf", ".docx", ".eml"} == SUPPORTED
 

@@ -27,7 +27,8 @@ from gugus.errors import GugusError, InvalidInput
 from gugus.extract import Extraction, Found, extract
 from gugus.ingest.clean import clean_value
 from gugus.ingest.parsed import ParsedEntity, Record, chunked, dropped_value, ordered_map
-from gugus.ingest.textract import DocumentText, iter_document_paths, read_document
+from gugus.ingest.textract import DocumentText, Refused, iter_document_paths, read_document
+from gugus.ingest.textract.read import invalid
 
 __all__ = ["DocumentOptions", "document_records", "iter_document_paths"]
 
@@ -247,13 +248,15 @@ def document_entities(
 
 
 def _read_chunk(
-    start: int, paths: list[str], collection: str, options: DocumentOptions
+    start: int, paths: list[str | Refused], collection: str, options: DocumentOptions
 ) -> list[Record]:
     out = []
     for offset, name in enumerate(paths):
-        path = Path(name)
+        path = name.path if isinstance(name, Refused) else Path(name)
         rec = Record(start + offset, str(path), f"import:{path.name}")
         try:
+            if isinstance(name, Refused):  # reported like an unreadable file, never opened
+                raise invalid(path, name.reason)
             doc = read_document(path)
             rec.entities = document_entities(collection, doc, options, rec.where, rec.origin)
         except GugusError as exc:
@@ -270,7 +273,7 @@ def document_records(
     paths: list[Path], collection: str, options: DocumentOptions, *, parallel: bool | None = None
 ) -> Iterator[Record]:
     """One record per file, in order (directories walked recursively)."""
-    files = [str(p) for p in iter_document_paths(paths)]
+    files = [p if isinstance(p, Refused) else str(p) for p in iter_document_paths(paths)]
     if parallel is None:
         parallel = len(files) > PARALLEL_FILES
     yield from ordered_map(

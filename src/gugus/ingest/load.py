@@ -12,12 +12,14 @@ audited.
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from gugus.access import Reader
 from gugus.audit import AuditEvent
-from gugus.errors import Forbidden, InvalidInput, NotFound
+from gugus.errors import Forbidden, GugusError, InvalidInput, NotFound
 from gugus.ingest.parsed import ParsedEntity, Record
 from gugus.ingest.writer import StatementWriter, Summary
 from gugus.model.markings import Marking
@@ -48,6 +50,52 @@ def check_on_error(on_error: str) -> None:
         raise InvalidInput(f"--on-error: {on_error!r} (allowed: abort, skip)")
 
 
+def _audit_refusal(load: Callable[..., Summary]) -> Callable[..., Summary]:
+    """A refused load (a bad line with ``abort``, a forbidden or invisible
+    collection, a marking naming what it may not) rolls back everything,
+    its own audit record included; record the refusal afterwards, so probing
+    through load errors leaves a trace.  The record names the collection only
+    when the actor may see it, the kind of error and the line — never a value."""
+    signature = inspect.signature(load)
+
+    @functools.wraps(load)
+    def wrapper(*args, **kwargs) -> Summary:
+        try:
+            return load(*args, **kwargs)
+        except GugusError as exc:
+            given = signature.bind(*args, **kwargs)
+            given.apply_defaults()
+            _record_refusal(exc, **given.arguments)
+            raise
+
+    return wrapper
+
+
+def _record_refusal(exc: GugusError, node: Node, collection_name: str, **given) -> None:
+    actor: Reader | None = given["actor"]
+    with node.db.reader.connect() as conn:
+        collection = directory.get_collection(conn, collection_name)
+    visible = collection is not None and (
+        actor is None or node.scope(actor).allows(collection.marking_id)
+    )
+    detail: dict = {"reason": exc.code, "source": given["source"], "on_error": given["on_error"]}
+    lines = [d["line"] for d in exc.details if isinstance(d.get("line"), int)]
+    if lines:
+        detail["line"] = lines[0]
+    node.audit.append(
+        AuditEvent(
+            "load.refused",
+            actor.username if actor else "local-operator",
+            actor.org if actor else (collection.org if collection is not None else None),
+            [f"collection:{collection_name}"] if visible else [],
+            given["purpose"],
+            detail=_acting(actor, detail),
+            markings=[collection.marking_id] if visible else [],
+        )
+    )
+
+
+@_audit_refusal
 def load_records(
     node: Node,
     collection_name: str,

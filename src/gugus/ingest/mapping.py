@@ -46,7 +46,7 @@ from phonenumbers import SUPPORTED_REGIONS
 from gugus.errors import InvalidInput, NotFound
 from gugus.ingest.clean import clean_value
 from gugus.ingest.parse import MAX_ID, valid_entity_id
-from gugus.ingest.parsed import ParsedEntity, dropped_value
+from gugus.ingest.parsed import MAX_DEPTH, MAX_NODES, ParsedEntity, dropped_value
 from gugus.ingest.tabular import FORMATS, CellError
 from gugus.model.markings import Marking, combine
 
@@ -156,7 +156,49 @@ def load_mapping(path: Path) -> Mapping:
         raise InvalidInput(f"{path}: {at}invalid YAML ({exc.problem})") from None
     except yaml.YAMLError as exc:
         raise InvalidInput(f"{path}: invalid YAML ({exc})") from None
+    except RecursionError:
+        raise InvalidInput(
+            f"{path}: invalid YAML (nested deeper than {MAX_DEPTH} levels)"
+        ) from None
+    size, depth = _shape(data)
+    if depth > MAX_DEPTH:
+        raise InvalidInput(f"{path}: invalid YAML (nested deeper than {MAX_DEPTH} levels)")
+    if size > MAX_NODES:
+        raise InvalidInput(
+            f"{path}: invalid YAML (its aliases expand to more than {MAX_NODES} values)"
+        )
     return Mapping(data, str(path))
+
+
+def _shape(data) -> tuple[int, int]:
+    """``(values, depth)`` of ``data`` once every alias is expanded — aliases
+    share one object, so a few lines can stand for billions ("billion
+    laughs") — counted without expanding (each object once) and without
+    recursion.  An alias inside its own anchor counts as too large."""
+    if not isinstance(data, (dict, list)):
+        return 1, 0
+    done: dict[int, tuple[int, int]] = {}
+    open_: set[int] = set()
+    stack = [(data, False)]
+    while stack:
+        item, ready = stack.pop()
+        key = id(item)
+        if key in done:
+            continue
+        children = list(item.values()) if isinstance(item, dict) else item
+        nested = [c for c in children if isinstance(c, (dict, list))]
+        if not ready:
+            if key in open_:  # reached again while being counted: a cycle
+                return MAX_NODES + 1, 0
+            open_.add(key)
+            stack.append((item, True))
+            stack.extend((c, False) for c in nested if id(c) not in done)
+            continue
+        open_.discard(key)
+        shapes = [done[id(c)] for c in nested]
+        total = 1 + len(children) + sum(n for n, _ in shapes)
+        done[key] = (min(total, MAX_NODES + 1), 1 + max((d for _, d in shapes), default=0))
+    return done[id(data)]
 
 
 # -- cell values -----------------------------------------------------------------------

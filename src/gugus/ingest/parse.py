@@ -7,6 +7,7 @@ process writes to the store (``parsed_lines``).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 
 from followthemoney import model
@@ -14,9 +15,19 @@ from followthemoney.types import registry
 
 from gugus.errors import InvalidInput
 from gugus.ingest.clean import clean_value
-from gugus.ingest.parsed import ParsedEntity, Record, chunked, dropped_value, ordered_map
+from gugus.ingest.parsed import (
+    ParsedEntity,
+    Record,
+    checked_json,
+    chunked,
+    dropped_value,
+    json_error,
+    ordered_map,
+)
 
 MAX_ID = 255
+# A \\uD800–\\uDFFF escape: text only as half of a pair (checked when present).
+_SURROGATE_ESCAPE = re.compile(r"\\[uU][dD][89a-fA-F]")
 
 
 def valid_entity_id(entity_id: str) -> bool:
@@ -34,6 +45,16 @@ def parse_entity(line: str, where: str) -> ParsedEntity | None:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InvalidInput(f"{where}: invalid JSON ({exc.msg} at column {exc.colno})") from None
+    except (RecursionError, ValueError) as exc:  # too deep for the parser; a 5,000-digit number
+        raise InvalidInput(f"{where}: invalid JSON ({json_error(exc)})") from None
+    checked_json(data, where)
+    if _SURROGATE_ESCAPE.search(text):
+        try:  # a lone surrogate cannot be stored (or printed) as UTF-8
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise InvalidInput(
+                f"{where}: invalid JSON (a \\u escape is half of a surrogate pair, not text)"
+            ) from None
     if not isinstance(data, dict):
         raise InvalidInput(f"{where}: expected a JSON object, got {type(data).__name__}")
     schema_name = data.get("schema")
@@ -81,7 +102,9 @@ def parse_entity(line: str, where: str) -> ParsedEntity | None:
             if raw is None:
                 continue
             if not isinstance(raw, (str, int, float)):
-                raise InvalidInput(f"{where}: field 'properties.{name}': value {raw!r} is not text")
+                shown = repr(raw)
+                shown = shown if len(shown) <= 80 else shown[:77] + "..."
+                raise InvalidInput(f"{where}: field 'properties.{name}': value {shown} is not text")
             value = clean_value(prop, raw)
             if value is None:
                 dropped.append(dropped_value(where, name, raw, prop.type.name))
@@ -102,6 +125,9 @@ def _parse_chunk(start: int, lines: list[str], source: str) -> list[Record]:
                 rec.entities.append(parsed)
         except InvalidInput as exc:
             rec.error = exc
+        except Exception as exc:  # noqa: BLE001 — one unreadable line must not fail the load
+            # (No message: it might quote the line's values.)
+            rec.error = InvalidInput(f"{where}: could not be read ({type(exc).__name__})")
         out.append(rec)
     return out
 

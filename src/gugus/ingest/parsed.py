@@ -13,6 +13,49 @@ from dataclasses import dataclass, field
 from gugus.errors import InvalidInput
 from gugus.workers import process_pool, stop_pool
 
+# Deepest nesting of lists and objects accepted in one input line (an FtM
+# entity line needs 4; a mapped JSON line a few more).  Deeper input is
+# refused as a line error before anything walks it recursively.
+MAX_DEPTH = 32
+# Most expanded containers in one structured input (a YAML mapping whose
+# aliases refer to aliases — "billion laughs" — expands exponentially).
+MAX_NODES = 100_000
+
+
+def too_deep(data: object, limit: int = MAX_DEPTH) -> bool:
+    """True when lists/objects in ``data`` nest deeper than ``limit``
+    (iterative: never recurses, whatever the input)."""
+    if not isinstance(data, (dict, list)):
+        return False
+    stack = [(data, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item
+        for child in children:
+            if isinstance(child, (dict, list)):
+                if depth >= limit:
+                    return True
+                stack.append((child, depth + 1))
+    return False
+
+
+def json_error(exc: BaseException) -> str:
+    """The reason to report for JSON the parser refused without a position:
+    nesting beyond the parser's stack, or a number too long to convert."""
+    if isinstance(exc, RecursionError):
+        return f"nested deeper than {MAX_DEPTH} levels"
+    if "digits" in str(exc):
+        return "a number has too many digits"
+    return "not readable"
+
+
+def checked_json(data: object, where: str) -> object:
+    """``data`` parsed from one line, refused (InvalidInput naming ``where``)
+    when it nests deeper than :data:`MAX_DEPTH`."""
+    if too_deep(data):
+        raise InvalidInput(f"{where}: invalid JSON (nested deeper than {MAX_DEPTH} levels)")
+    return data
+
 
 @dataclass(slots=True)
 class ParsedEntity:

@@ -28,6 +28,7 @@ from pathlib import Path
 import orjson
 
 from gugus.errors import InvalidInput, NotFound
+from gugus.ingest.parsed import MAX_DEPTH, too_deep
 
 FORMATS = ("csv", "xlsx", "jsonl")
 EXTENSIONS = {
@@ -279,6 +280,7 @@ class XlsxTable(Table):
         import openpyxl
         from openpyxl.utils.exceptions import InvalidFileException
 
+        _check_xlsx_parts(path)
         try:
             with warnings.catch_warnings():
                 # openpyxl warns about styles and extensions it ignores: not our concern.
@@ -390,6 +392,30 @@ class _Uncomputed:
         return f"<formula {self.formula!r}>"
 
 
+# openpyxl streams worksheets (read-only mode) but reads the shared strings,
+# styles and workbook parts whole: bounded here (ZIP members never inflate
+# past their declared size), so a small file cannot expand into gigabytes.
+MAX_SHARED_STRINGS = 32 * 1024 * 1024
+MAX_OTHER_PART = 16 * 1024 * 1024
+
+
+def _check_xlsx_parts(path: Path) -> None:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InvalidInput(f"{path}: not an XLSX workbook ({exc})") from None
+    for info in parts:
+        name = info.filename
+        if name.startswith("xl/worksheets/") or not name.endswith((".xml", ".rels")):
+            continue  # worksheets are streamed; images and the like are not read
+        limit = MAX_SHARED_STRINGS if name == "xl/sharedStrings.xml" else MAX_OTHER_PART
+        if info.file_size > limit:
+            raise InvalidInput(
+                f"{path}: part {name} unpacks to {info.file_size} bytes (limit {limit}): not read"
+            )
+
+
 def _has_formulas(path: Path) -> bool:
     """Whether any worksheet of the workbook holds a formula (``<f>`` element),
     scanning the decompressed XML in chunks (cheap next to parsing it)."""
@@ -444,6 +470,15 @@ class JsonlTable(Table):
                 data = orjson.loads(line)
             except orjson.JSONDecodeError as exc:
                 yield Row(number, where, origin, {}, f"invalid JSON ({exc})")
+                continue
+            if too_deep(data):  # before anything walks it recursively
+                yield Row(
+                    number,
+                    where,
+                    origin,
+                    {},
+                    f"invalid JSON (nested deeper than {MAX_DEPTH} levels)",
+                )
                 continue
             if not isinstance(data, dict):
                 yield Row(

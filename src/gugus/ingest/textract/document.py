@@ -65,6 +65,19 @@ class Extracted:
     warnings: list[str] = field(default_factory=list)
 
 
+# The most text one document may yield (characters; about 1,000 pages).  A
+# reader stops as soon as it has found more, so memory stays bounded per
+# document whatever the file expands to; the file is refused with the reason.
+# The bound is set by what follows reading: entity extraction (gugus.extract)
+# takes 170-270 bytes a character, so 2 million characters stay within
+# ~550 MB for the whole document.
+MAX_TEXT = 2_000_000
+
+
 class Unreadable(Exception):
     """A reader's reason why the bytes are not a readable document of their
     format; ``read_document`` turns it into ``InvalidInput`` naming the file."""
+
+
+def too_much_text(limit: int = MAX_TEXT) -> Unreadable:
+    return Unreadable(f"more than {limit} characters of text: not read (split the document)")

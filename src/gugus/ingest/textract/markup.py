@@ -61,6 +61,11 @@ _KEEP_META = {
 }
 
 
+# The most HTML parsed into one tree (an e-mail's HTML body too): an
+# element-dense 10 MB page builds a tree of about 280 MB.
+MAX_MARKUP = 10 * 1024 * 1024
+
+
 def read_html(data: bytes) -> Extracted:
     """An .html/.htm file."""
     # A byte-order mark outranks <meta charset>, as in browsers.
@@ -79,6 +84,10 @@ def html_to_text(markup: str) -> Extracted:
     markup = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", "", markup)
     if not markup.strip():
         return Extracted()
+    if len(markup) > MAX_MARKUP:  # the tree takes ~25 times the markup
+        raise Unreadable(
+            f"HTML of more than {MAX_MARKUP} characters: not read (its tree would not fit)"
+        )
     # huge_tree: libxml2 otherwise drops, silently, everything nested deeper
     # than 255 elements; beyond its hard limit (2048) the file is refused.
     # One parser per call: lxml parsers are not to be shared between threads.

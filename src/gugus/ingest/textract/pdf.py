@@ -20,7 +20,7 @@ from pypdf import PasswordType, PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError
 
 from gugus.ingest.textract.dates import date_from_pdf, pdf_date_iso
-from gugus.ingest.textract.document import Extracted, Unreadable
+from gugus.ingest.textract.document import MAX_TEXT, Extracted, Unreadable, too_much_text
 from gugus.ingest.textract.normalise import clean_field
 
 _HEADER_WINDOW = 1024  # readers accept "%PDF-" anywhere in the first KiB
@@ -140,6 +140,7 @@ def _text(info, key: str) -> str | None:
 def _read_pages(pages: list, warnings: list[str]) -> str:
     texts: list[str] = []
     empty: list[int] = []
+    found = 0
     for number, page in enumerate(pages, start=1):
         try:
             text = page.extract_text() or ""
@@ -148,6 +149,9 @@ def _read_pages(pages: list, warnings: list[str]) -> str:
         except Exception as exc:  # a broken content stream spoils one page
             warnings.append(f"page {number}: text not read ({_reason(exc)})")
             continue
+        found += len(text)
+        if found > MAX_TEXT:  # stop reading as soon as the document is too long
+            raise too_much_text(MAX_TEXT)
         if text.strip():
             texts.append(text)
         else:

@@ -16,15 +16,28 @@ from pathlib import Path
 
 from gugus.errors import InvalidInput, NotFound
 from gugus.ingest.textract.document import (
+    MAX_TEXT,
     MIME_TYPES,
     SUPPORTED,
     DocumentText,
     Extracted,
     Unreadable,
+    too_much_text,
 )
 from gugus.ingest.textract.normalise import clean_field, normalise_text
 
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
+# Formats read whole into memory (a decoded string, an HTML tree, a parsed
+# message) have lower limits, so that one document stays within a few hundred
+# MB whatever it holds (an element-dense 16 MB HTML file once took 438 MB).
+# PDF and DOCX are read part by part within their own bounds.
+FORMAT_MAX_BYTES = {
+    ".txt": 4 * MAX_TEXT,  # UTF-8: at most 4 bytes a character
+    ".text": 4 * MAX_TEXT,
+    ".html": 10 * 1024 * 1024,
+    ".htm": 10 * 1024 * 1024,
+    ".eml": 40 * 1024 * 1024,
+}
 _CHUNK = 1 << 20
 
 
@@ -43,9 +56,11 @@ def read_document(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Document
     extension = path.suffix.lower()
     if extension not in SUPPORTED:
         raise unsupported(path)
-    data, digest = _read_bytes(path, max_bytes)
+    data, digest = _read_bytes(path, min(max_bytes, FORMAT_MAX_BYTES.get(extension, max_bytes)))
     try:
         found = _reader(extension)(data)
+        if len(found.text) > MAX_TEXT:
+            raise too_much_text(MAX_TEXT)
     except Unreadable as exc:
         raise invalid(path, str(exc)) from None
     return DocumentText(
@@ -80,8 +95,14 @@ def _read_bytes(path: Path, max_bytes: int) -> tuple[bytes, str]:
         raise _too_large(path, info.st_size, max_bytes)
     digest = hashlib.sha1()  # noqa: S324 - FtM's contentHash is SHA-1, not a security use
     try:
-        with path.open("rb") as handle:
-            first = handle.read(os.fstat(handle.fileno()).st_size)
+        # Non-blocking open and a second check on the opened file: a FIFO
+        # swapped in since the stat above must not block the load.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+        with os.fdopen(fd, "rb") as handle:
+            opened = os.fstat(handle.fileno())
+            if not stat.S_ISREG(opened.st_mode):
+                raise invalid(path, "not a regular file")
+            first = handle.read(opened.st_size)
             digest.update(first)
             chunks, total = [first], len(first)
             while chunk := handle.read(_CHUNK):  # the file grew since stat
@@ -136,7 +157,9 @@ def _clean_metadata(metadata: dict[str, str]) -> dict[str, str]:
 
 
 def _too_large(path: Path, size: int, max_bytes: int) -> InvalidInput:
-    return invalid(path, f"file is too large ({size} bytes; the limit is {max_bytes})")
+    own = FORMAT_MAX_BYTES.get(path.suffix.lower())
+    kind = f" for {path.suffix.lower()} files" if own == max_bytes else ""
+    return invalid(path, f"file is too large ({size} bytes; the limit{kind} is {max_bytes})")
 
 
 def invalid(path: Path, reason: str) -> InvalidInput:
