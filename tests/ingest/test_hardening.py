@@ -58,7 +58,7 @@ def tf(node):
 
 
 def refused_records(node) -> list[dict]:
-    with node.db.reader.connect() as conn:
+    with node.db.audit_reader.connect() as conn:
         rows = conn.execute(
             select(audit_log).where(audit_log.c.action == "load.refused").order_by(audit_log.c.seq)
         ).mappings()
