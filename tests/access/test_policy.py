@@ -117,19 +117,19 @@ def test_scope_for_keeps_exactly_the_visible_markings():
         (5, m("red", ["US-HSI"], ["bob"])),
         (6, m("amber", originator="US-HSI")),
     ]
-    scope = scope_for(reader("ana", "US-HSI"), stored)
-    assert scope.marking_ids == {1, 2, 4, 6}
-    assert scope.allows(2) and not scope.allows(3)
-    assert scope_for(reader("ana", "US-HSI"), []).marking_ids == frozenset()
+    scope = scope_for(reader("ana", "US-HSI"), dict(stored).get)
+    assert {mid for mid, _ in stored if scope.allows(mid)} == {1, 2, 4, 6}
+    assert not scope.allows(99)  # not stored
+    assert scope.grantees == ("org:US-HSI", "user:US-HSI:ana")
 
 
 @pytest.mark.parametrize(
     "make",
     [
-        lambda r: ReadScope(r, frozenset({1, 2})),
-        lambda r: ReadScope(r, frozenset({1}), None),
-        lambda r: ReadScope(r, frozenset({1}), object()),
-        lambda r: ReadScope(reader=r, marking_ids=frozenset({1}), _token="token"),
+        lambda r: ReadScope(r, ("org:MX-FGR",)),
+        lambda r: ReadScope(r, ("org:MX-FGR",), {}.get),
+        lambda r: ReadScope(r, ("org:MX-FGR",), {}.get, object()),
+        lambda r: ReadScope(reader=r, grantees=("org:MX-FGR",), _token="token"),
     ],
 )
 def test_read_scope_only_from_scope_for(make):
@@ -138,6 +138,6 @@ def test_read_scope_only_from_scope_for(make):
 
 
 def test_read_scope_is_frozen():
-    scope = scope_for(reader(), [(1, m("clear"))])
+    scope = scope_for(reader(), {1: m("clear")}.get)
     with pytest.raises(dataclasses.FrozenInstanceError):
-        scope.marking_ids = frozenset({1, 2, 3})
+        scope.grantees = ("org:MX-FGR",)

@@ -137,7 +137,11 @@ class Database:
             # large page cache (bulk loads update indexes in random order).  The
             # cache is most of a large load's memory: GUGUS_SQLITE_CACHE_MB bounds it.
             self.writer = _sqlite_engine(
-                self.url, "BEGIN IMMEDIATE", pool_size=2, cache_mb=_writer_cache_mb(), serialise=True
+                self.url,
+                "BEGIN IMMEDIATE",
+                pool_size=2,
+                cache_mb=_writer_cache_mb(),
+                serialise=True,
             )
             self.reader = _sqlite_engine(self.url, "BEGIN", pool_size=20, cache_mb=64)
         elif self.dialect.name == "postgresql":

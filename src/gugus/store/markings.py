@@ -1,12 +1,15 @@
-"""Stored markings: each distinct marking is kept once and referenced by id."""
+"""Stored markings: each distinct marking is kept once and referenced by id,
+with its audience (and so its grants, store/grants.py) stored in the same
+transaction."""
 
 from __future__ import annotations
 
 import threading
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, insert, select
 
 from gugus.model.markings import TLP, Marking
+from gugus.store.grants import audience_id
 from gugus.store.tables import markings
 
 
@@ -31,6 +34,7 @@ def marking_id(conn: Connection, marking: Marking, cache: dict | None = None) ->
         found = conn.execute(
             insert(markings)
             .values(
+                audience_id=audience_id(conn, marking),
                 key=marking.key,
                 tlp=marking.tlp.value,
                 handling=",".join(sorted(marking.handling)),
@@ -52,55 +56,33 @@ def markings_by_ids(conn: Connection, ids: list[int]) -> dict[int, Marking]:
     return {row.id: _row_to_marking(row) for row in rows}
 
 
-def markings_since(conn: Connection, after_id: int) -> list[tuple[int, Marking]]:
-    rows = conn.execute(select(markings).where(markings.c.id > after_id).order_by(markings.c.id))
-    return [(row.id, _row_to_marking(row)) for row in rows]
-
-
 class MarkingCatalogue:
-    """All stored markings, kept in memory (markings are immutable, only ever
-    added, and few).  Refresh it only through connections that see committed
-    data: a marking of an uncommitted transaction could be rolled back and its
-    id reused.
+    """A bounded cache of stored markings by id, filled on demand.
 
-    PostgreSQL may commit marking ids out of order, so the catalogue reloads
-    whenever the stored count differs from what it holds, not only past the
-    highest id it knows.
+    Markings are immutable and a committed id never changes meaning, so a
+    marking found through a connection that sees committed data can be kept;
+    an id not found is not remembered (it may be committed later).  Reads
+    never load every marking: there may be hundreds of thousands.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, size: int = 50_000) -> None:
         self.by_id: dict[int, Marking] = {}
-        self.version = 0
+        self.size = size
         self._lock = threading.Lock()
 
-    def refresh(self, conn: Connection) -> None:
-        stored = conn.execute(select(func.count()).select_from(markings)).scalar_one()
-        with self._lock:
-            if stored == len(self.by_id):
-                return
-        rows = conn.execute(select(markings).order_by(markings.c.id)).all()
-        with self._lock:
-            for row in rows:
-                if row.id not in self.by_id:
-                    self.by_id[row.id] = _row_to_marking(row)
-            self.version += 1
-
-    def get(self, conn: Connection, mid: int) -> Marking:
+    def find(self, conn: Connection, mid: int) -> Marking | None:
         marking = self.by_id.get(mid)
         if marking is None:
-            self.refresh(conn)
-            marking = self.by_id.get(mid)
-        if marking is None:  # committed after the count was read
-            found = markings_by_ids(conn, [mid])
-            if mid not in found:
-                raise KeyError(f"marking {mid} not found")
-            with self._lock:
-                self.by_id[mid] = found[mid]
-                self.version += 1
-            marking = found[mid]
+            marking = markings_by_ids(conn, [mid]).get(mid)
+            if marking is not None:
+                with self._lock:
+                    if len(self.by_id) >= self.size:
+                        self.by_id.clear()
+                    self.by_id[mid] = marking
         return marking
 
-    def snapshot(self) -> tuple[int, list[tuple[int, Marking]]]:
-        """(version, items) read together."""
-        with self._lock:
-            return self.version, list(self.by_id.items())
+    def get(self, conn: Connection, mid: int) -> Marking:
+        marking = self.find(conn, mid)
+        if marking is None:
+            raise KeyError(f"marking {mid} not found")
+        return marking
