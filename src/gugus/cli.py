@@ -468,7 +468,8 @@ def export(
     fmt: Annotated[
         str,
         typer.Option(
-            "--format", help="ftm (FollowTheMoney JSON lines) or htcds (IOM HTCDS 2.0, .xlsx or .csv)."
+            "--format",
+            help="ftm (FollowTheMoney JSON lines) or htcds (IOM HTCDS 2.0, .xlsx or .csv).",
         ),
     ] = "ftm",
     output: Annotated[

@@ -18,9 +18,7 @@ from gugus.node import Node
 from gugus.store import statements as stmt_sql
 
 
-def build_demo(
-    directory: Path, *, seed: int = 1, people: int = 300, via: str = "files"
-) -> dict:
+def build_demo(directory: Path, *, seed: int = 1, people: int = 300, via: str = "files") -> dict:
     """A fresh demo node in ``directory`` (its previous demo content is replaced).
 
     ``via="files"`` (default) renders the world as the files agencies hold —
@@ -91,7 +89,9 @@ def build_demo(
                 mapping=world_dir / load["mapping"] if load["mapping"] else None,
                 fmt=load["format"],
             )
-            loads.append({"path": load["path"], "format": load["format"] or "table", **summary.to_dict()})
+            loads.append(
+                {"path": load["path"], "format": load["format"] or "table", **summary.to_dict()}
+            )
     load_seconds = time.perf_counter() - load_started
     with node.db.reader.connect() as conn:
         total = stmt_sql.count(conn)

@@ -38,7 +38,9 @@ def detect_format(paths: list[Path], mapping: Path | None, fmt: str | None) -> s
             raise NotFound(f"{path}: no such file or directory")
     if mapping is not None:
         if fmt not in ("auto", "table"):
-            raise InvalidInput(f"--mapping applies to tables; it cannot be combined with --format {fmt}")
+            raise InvalidInput(
+                f"--mapping applies to tables; it cannot be combined with --format {fmt}"
+            )
         fmt = "table"
     if fmt == "auto":
         suffixes = {p.suffix.lower() for p in paths if not p.is_dir()}
@@ -55,7 +57,9 @@ def detect_format(paths: list[Path], mapping: Path | None, fmt: str | None) -> s
             )
         else:
             allowed = ", ".join(sorted(SUPPORTED | FTM_EXTENSIONS | TABLE_EXTENSIONS))
-            raise InvalidInput(f"{paths[0]}: cannot tell the format (known extensions: {allowed}); use --format")
+            raise InvalidInput(
+                f"{paths[0]}: cannot tell the format (known extensions: {allowed}); use --format"
+            )
     if fmt in ("ftm", "htcds", "table") and len(paths) != 1:
         raise InvalidInput(f"--format {fmt}: give exactly one file (got {len(paths)})")
     return fmt

@@ -145,7 +145,13 @@ def _document(collection: str, doc: DocumentText, found: Extraction, options, wh
         how = found.published_source or "language"
         tag = "inferred" if found.published_inferred else how
         fragments.append(
-            _fragment(doc_id, DOCUMENT, where, f"extract:gugus.language+dates/1({tag}):{doc.path.name}", detected)
+            _fragment(
+                doc_id,
+                DOCUMENT,
+                where,
+                f"extract:gugus.language+dates/1({tag}):{doc.path.name}",
+                detected,
+            )
         )
     return doc_id, fragments
 
@@ -224,15 +230,25 @@ def document_entities(
             key = (item.kind, item.value)
             if (item.kind in MENTION_SCHEMA) and key not in seen:
                 seen.add(key)
-                fragments.append(_mention(collection, doc_id, item, main_country, where, extract_origin))
+                fragments.append(
+                    _mention(collection, doc_id, item, main_country, where, extract_origin)
+                )
         if on_doc:
             fragments.append(
-                _fragment(doc_id, DOCUMENT, where, extract_origin, {k: list(dict.fromkeys(v)) for k, v in on_doc.items()})
+                _fragment(
+                    doc_id,
+                    DOCUMENT,
+                    where,
+                    extract_origin,
+                    {k: list(dict.fromkeys(v)) for k, v in on_doc.items()},
+                )
             )
     return fragments
 
 
-def _read_chunk(start: int, paths: list[str], collection: str, options: DocumentOptions) -> list[Record]:
+def _read_chunk(
+    start: int, paths: list[str], collection: str, options: DocumentOptions
+) -> list[Record]:
     out = []
     for offset, name in enumerate(paths):
         path = Path(name)
@@ -243,7 +259,9 @@ def _read_chunk(start: int, paths: list[str], collection: str, options: Document
         except GugusError as exc:
             rec.error = exc if isinstance(exc, InvalidInput) else InvalidInput(exc.message)
         except Exception as exc:  # noqa: BLE001 — a library choking on one file must not stop a batch
-            rec.error = InvalidInput(f"{path}: could not be processed ({type(exc).__name__}: {exc})")
+            rec.error = InvalidInput(
+                f"{path}: could not be processed ({type(exc).__name__}: {exc})"
+            )
         out.append(rec)
     return out
 

@@ -114,7 +114,9 @@ def load_records(
                         details=[{"line": rec.number, "where": rec.where, "source": source}],
                     ) from None
                 summary.skipped += 1
-                summary.errors.append({"line": rec.number, "where": rec.where, "error": exc.message})
+                summary.errors.append(
+                    {"line": rec.number, "where": rec.where, "error": exc.message}
+                )
             if progress is not None:
                 progress(rec)
         writer.flush()

@@ -35,7 +35,9 @@ class ParsedEntity:
     origin: str | None = None
 
 
-def dropped_value(where: str, prop: str, value, type_name: str, reason: str | None = None, **extra) -> dict:
+def dropped_value(
+    where: str, prop: str, value, type_name: str, reason: str | None = None, **extra
+) -> dict:
     """The report of one raw value an importer could not load (counted in the
     summary, shown with its place and reason — never lost silently)."""
     out = {"where": where, "property": prop, "value": str(value)[:200], "type": type_name}

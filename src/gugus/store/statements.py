@@ -122,10 +122,12 @@ class Upserter:
     def _with_terms(self, rows: Sequence[tuple]) -> list[tuple]:
         """Rows with search_text turned into search terms; one row per
         statement (an FTS row updated before it is indexed would corrupt it)."""
-        wanted = {r[_MID] for r in rows} - self._audience.keys()
-        if wanted:
+        wanted = sorted({r[_MID] for r in rows} - self._audience.keys())
+        for start in range(0, len(wanted), 1000):
             found = self.conn.execute(
-                select(markings.c.id, markings.c.audience_id).where(markings.c.id.in_(wanted))
+                select(markings.c.id, markings.c.audience_id).where(
+                    markings.c.id.in_(wanted[start : start + 1000])
+                )
             )
             self._audience.update({row.id: row.audience_id for row in found})
         unique = {(r[1], r[0]): r for r in rows}
