@@ -124,14 +124,20 @@ def backfill(conn: Connection) -> None:
 
 # -- reads --------------------------------------------------------------------
 def visible(scope: ReadScope, marking_col):
-    """SQL condition: the marking in ``marking_col`` is granted to the reader
-    (one probe per row into the marking and the grants, two bound values)."""
+    """SQL condition: the marking in ``marking_col`` is granted to the reader.
+
+    Checked per row by two primary-key probes (marking, then grant), with two
+    bound values.  The ``OFFSET 0`` keeps both databases from turning it into
+    a join over every visible marking (PostgreSQL's semi-join with a scan of
+    ``markings``, SQLite's EXISTS-to-IN), whose cost grows with the markings.
+    """
     return exists(
         select(1)
         .select_from(
             markings.join(audience_grants, audience_grants.c.audience_id == markings.c.audience_id)
         )
         .where(markings.c.id == marking_col, audience_grants.c.grantee.in_(scope.grantees))
+        .offset(0)
     )
 
 
