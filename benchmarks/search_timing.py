@@ -38,9 +38,7 @@ def main() -> None:
     parser.add_argument("--hidden", type=int, default=20000)
     parser.add_argument("--runs", type=int, default=400)
     parser.add_argument("--db-dir", type=Path, default=None)
-    parser.add_argument(
-        "--postgres", action="store_true", help="on a throwaway PostgreSQL server"
-    )
+    parser.add_argument("--postgres", action="store_true", help="on a throwaway PostgreSQL server")
     args = parser.parse_args()
     server = None
     if args.postgres:
@@ -52,7 +50,9 @@ def main() -> None:
         urls = [f"sqlite:///{base / 'present.db'}", f"sqlite:///{base / 'absent.db'}"]
     present = build(urls[0], args.hidden, "needle")
     absent = build(urls[1], args.hidden, "thread")
-    readers = {name: node.reader("ana") for name, node in (("present", present), ("absent", absent))}
+    readers = {
+        name: node.reader("ana") for name, node in (("present", present), ("absent", absent))
+    }
     for node in (present, absent):  # warm caches
         reads.search(node, node.reader("ana"), "needle")
     times: dict[str, list[float]] = {"present": [], "absent": []}
@@ -62,7 +62,9 @@ def main() -> None:
     backend = present.db.dialect.name
     print(f"{backend}: search 'needle' by a reader who sees none of {args.hidden} hidden matches")
     for name in ("present", "absent"):
-        print(f"  word in {args.hidden if name == 'present' else 0:>6} hidden statements: {summary(times[name])}")
+        print(
+            f"  word in {args.hidden if name == 'present' else 0:>6} hidden statements: {summary(times[name])}"
+        )
     diff50 = pct(times["present"], 0.5) - pct(times["absent"], 0.5)
     diff95 = pct(times["present"], 0.95) - pct(times["absent"], 0.95)
     print(f"  difference: p50 {diff50:+.2f} ms, p95 {diff95:+.2f} ms")

@@ -340,3 +340,74 @@ def test_visible_audiences_are_the_granted_ones(node):
         assert grants.visible_audiences(
             conn, node.scope(Reader("b", "MX-FGR", Role.ANALYST))
         ) == sorted([shared, own])
+
+
+def test_migration_grants_what_was_stored_before(node, tmp_path):
+    """A node of the original schema (0001) upgraded: its markings get
+    audiences and grants, its statements search terms, and reads agree."""
+    from alembic import command
+    from sqlalchemy import insert, text
+
+    fresh = type(node)(node.db.url)
+    with fresh.db.writer.begin() as conn:
+        command.downgrade(fresh.db._alembic(conn), "0001")
+        conn.execute(
+            insert(organisations),
+            [
+                {"code": c, "name": c, "country": "MX", "created_at": NOW}
+                for c in ("MX-FGR", "US-HSI")
+            ],
+        )
+        legacy = [
+            Marking.build("amber", "MX-FGR", release_to=["US-HSI"]),
+            Marking.build("amber+strict", "MX-FGR"),
+        ]
+        mids = [
+            conn.execute(
+                insert(markings)
+                .values(
+                    key=m.key,
+                    tlp=m.tlp.value,
+                    handling="",
+                    release_to=",".join(sorted(m.release_to)),
+                    recipients="",
+                    originator=m.originator,
+                )
+                .returning(markings.c.id)
+            ).scalar_one()
+            for m in legacy
+        ]
+        coll = conn.execute(
+            insert(collections)
+            .values(name="c", org="MX-FGR", marking_id=mids[0], created_at=NOW)
+            .returning(collections.c.id)
+        ).scalar_one()
+        conn.execute(
+            insert(statements),
+            [
+                statement_row(coll, "c", mids[0], "p1", "Ana Pérez"),
+                statement_row(coll, "c", mids[1], "p2", "Ana López"),
+            ],
+        )
+        if fresh.db.dialect.is_sqlite:
+            conn.execute(
+                text(
+                    "INSERT INTO statements_fts(rowid, search_text) "
+                    "SELECT pk, search_text FROM statements"
+                )
+            )
+    fresh.db.migrate()
+    hsi = fresh.scope(Reader("ana", "US-HSI", Role.ANALYST))
+    fgr = fresh.scope(Reader("luis", "MX-FGR", Role.ANALYST))
+    with fresh.db.reader.connect() as conn:
+        assert sorted(stmt_sql.search_entities(conn, fresh.db.dialect, hsi, "ana", 10)) == ["p1"]
+        assert sorted(stmt_sql.search_entities(conn, fresh.db.dialect, fgr, "ana", 10)) == [
+            "p1",
+            "p2",
+        ]
+        assert [r.entity_id for r in stmt_sql.for_entities(conn, hsi, ["p1", "p2"])] == ["p1"]
+        if fresh.db.dialect.is_sqlite:
+            conn.exec_driver_sql(
+                "INSERT INTO statements_fts(statements_fts, rank) VALUES ('integrity-check', 1)"
+            )
+    fresh.close()

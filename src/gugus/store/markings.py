@@ -8,8 +8,8 @@ import threading
 
 from sqlalchemy import Connection, insert, select
 
-from gugus.model.markings import TLP, Marking
 from gugus.access import audience
+from gugus.model.markings import TLP, Marking
 from gugus.store.grants import audience_id
 from gugus.store.tables import markings
 
