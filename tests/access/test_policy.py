@@ -6,7 +6,17 @@ import dataclasses
 
 import pytest
 
-from gugus.access import Reader, ReadScope, audit_orgs, decide, may_see, scope_for
+from gugus.access import (
+    Reader,
+    ReadScope,
+    audience,
+    audit_orgs,
+    decide,
+    grantees,
+    grants,
+    may_see,
+    scope_for,
+)
 from gugus.model.markings import Marking
 from gugus.model.roles import Role
 
@@ -77,6 +87,19 @@ CASES = [
     (reader("boss", "US-FBI", Role.ADMIN), m("amber", ["US-HSI"]), False, "not released"),
     (reader("sup", "US-FBI", Role.SUPERVISOR), m("green"), False, "not released to US-FBI"),
 ]
+
+
+@pytest.mark.parametrize(("who", "marking", "allowed", "rule"), CASES)
+def test_grants_say_what_decide_says(who, marking, allowed, rule):
+    """The audience (purpose and handling dropped) decides alike, and the
+    grants of the reader's organisation and name hold exactly when decide
+    allows (the reader exists in the directory given to grants)."""
+    with_purpose = Marking.build(
+        marking.tlp, marking.originator, ["H1"], None, marking.release_to, marking.recipients, "p"
+    )
+    assert decide(who, audience(with_purpose)).allowed is allowed
+    granted = grants(audience(marking), [who.org], [(who.username, who.org, who.role.value)])
+    assert bool(granted & set(grantees(who))) is allowed
 
 
 @pytest.mark.parametrize(("who", "marking", "allowed", "rule"), CASES)
