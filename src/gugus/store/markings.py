@@ -97,6 +97,7 @@ class MarkingCatalogue:
 
     def __init__(self, size: int = 50_000) -> None:
         self.by_id: dict[int, Marking] = {}
+        self.by_key: dict[str, int] = {}
         self.size = size
         self._lock = threading.Lock()
 
@@ -108,8 +109,15 @@ class MarkingCatalogue:
                 with self._lock:
                     if len(self.by_id) >= self.size:
                         self.by_id.clear()
+                        self.by_key.clear()
                     self.by_id[mid] = marking
+                    self.by_key[marking.key] = mid
         return marking
+
+    def id_of(self, marking: Marking) -> int | None:
+        """The stored id of a marking this catalogue returned (statements
+        read through it carry the catalogue's markings); None if evicted."""
+        return self.by_key.get(marking.key)
 
     def get(self, conn: Connection, mid: int) -> Marking:
         marking = self.find(conn, mid)
