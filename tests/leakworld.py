@@ -16,6 +16,8 @@ from gugus.model.markings import TLP
 from gugus.store import directory
 from gugus.store.markings import MarkingCatalogue
 from gugus.store.tables import (
+    audience_grants,
+    audiences,
     audit_checkpoints,
     audit_head,
     audit_log,
@@ -160,14 +162,22 @@ def expected_statements(world, user):
 
 def wipe(node) -> None:
     with node.db.writer.begin() as conn:
-        for table in (statements, collections, tokens, users, markings, organisations):
+        for table in (
+            statements,
+            collections,
+            tokens,
+            users,
+            markings,
+            audience_grants,
+            audiences,
+            organisations,
+        ):
             conn.execute(delete(table))
     with node.db.audit_writer.begin() as conn:
         conn.execute(delete(audit_log))
         conn.execute(delete(audit_checkpoints))
         conn.execute(update(audit_head).values(seq=0, hash="0" * 64))
     node.catalogue = MarkingCatalogue()
-    node._scopes.clear()
 
 
 def build(node, world) -> None:

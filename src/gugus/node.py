@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import threading
-
 from gugus.access import Reader, ReadScope, scope_for
 from gugus.audit.trail import AuditTrail
 from gugus.errors import AuthError
+from gugus.model.markings import Marking
 from gugus.model.roles import Role
 from gugus.store import directory
 from gugus.store.db import Database
@@ -17,8 +16,6 @@ class Node:
     def __init__(self, db: Database | str | None = None, key: str | None = None) -> None:
         self.db = db if isinstance(db, Database) else Database(db, key)
         self.catalogue = MarkingCatalogue()
-        self._scopes: dict[Reader, tuple[int, ReadScope]] = {}
-        self._lock = threading.Lock()
         self.audit = AuditTrail(self)
 
     @classmethod
@@ -41,15 +38,10 @@ class Node:
         return Reader(row.username, row.org, Role(row.role), row.id)
 
     def scope(self, reader: Reader) -> ReadScope:
-        """The stored markings this reader may see, decided by gugus.access."""
+        """What this reader may see, decided by gugus.access: reads join the
+        grants of the reader's keys; ``allows`` asks the policy per marking."""
+        return scope_for(reader, self._stored_marking)
+
+    def _stored_marking(self, mid: int) -> Marking | None:
         with self.db.reader.connect() as conn:
-            self.catalogue.refresh(conn)
-        version, items = self.catalogue.snapshot()
-        with self._lock:
-            cached = self._scopes.get(reader)
-            if cached and cached[0] == version:
-                return cached[1]
-        scope = scope_for(reader, items)
-        with self._lock:
-            self._scopes[reader] = (version, scope)
-        return scope
+            return self.catalogue.find(conn, mid)

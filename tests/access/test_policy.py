@@ -6,7 +6,17 @@ import dataclasses
 
 import pytest
 
-from gugus.access import Reader, ReadScope, audit_orgs, decide, may_see, scope_for
+from gugus.access import (
+    Reader,
+    ReadScope,
+    audience,
+    audit_orgs,
+    decide,
+    grantees,
+    grants,
+    may_see,
+    scope_for,
+)
 from gugus.model.markings import Marking
 from gugus.model.roles import Role
 
@@ -80,6 +90,19 @@ CASES = [
 
 
 @pytest.mark.parametrize(("who", "marking", "allowed", "rule"), CASES)
+def test_grants_say_what_decide_says(who, marking, allowed, rule):
+    """The audience (purpose and handling dropped) decides alike, and the
+    grants of the reader's organisation and name hold exactly when decide
+    allows (the reader exists in the directory given to grants)."""
+    with_purpose = Marking.build(
+        marking.tlp, marking.originator, ["H1"], None, marking.release_to, marking.recipients, "p"
+    )
+    assert decide(who, audience(with_purpose)).allowed is allowed
+    granted = grants(audience(marking), [who.org], [(who.username, who.org, who.role.value)])
+    assert bool(granted & set(grantees(who))) is allowed
+
+
+@pytest.mark.parametrize(("who", "marking", "allowed", "rule"), CASES)
 def test_decide(who, marking, allowed, rule):
     decision = decide(who, marking)
     assert decision.allowed is allowed
@@ -117,19 +140,19 @@ def test_scope_for_keeps_exactly_the_visible_markings():
         (5, m("red", ["US-HSI"], ["bob"])),
         (6, m("amber", originator="US-HSI")),
     ]
-    scope = scope_for(reader("ana", "US-HSI"), stored)
-    assert scope.marking_ids == {1, 2, 4, 6}
-    assert scope.allows(2) and not scope.allows(3)
-    assert scope_for(reader("ana", "US-HSI"), []).marking_ids == frozenset()
+    scope = scope_for(reader("ana", "US-HSI"), dict(stored).get)
+    assert {mid for mid, _ in stored if scope.allows(mid)} == {1, 2, 4, 6}
+    assert not scope.allows(99)  # not stored
+    assert scope.grantees == ("org:US-HSI", "user:US-HSI:ana")
 
 
 @pytest.mark.parametrize(
     "make",
     [
-        lambda r: ReadScope(r, frozenset({1, 2})),
-        lambda r: ReadScope(r, frozenset({1}), None),
-        lambda r: ReadScope(r, frozenset({1}), object()),
-        lambda r: ReadScope(reader=r, marking_ids=frozenset({1}), _token="token"),
+        lambda r: ReadScope(r, ("org:MX-FGR",)),
+        lambda r: ReadScope(r, ("org:MX-FGR",), {}.get),
+        lambda r: ReadScope(r, ("org:MX-FGR",), {}.get, object()),
+        lambda r: ReadScope(reader=r, grantees=("org:MX-FGR",), _token="token"),
     ],
 )
 def test_read_scope_only_from_scope_for(make):
@@ -138,6 +161,6 @@ def test_read_scope_only_from_scope_for(make):
 
 
 def test_read_scope_is_frozen():
-    scope = scope_for(reader(), [(1, m("clear"))])
+    scope = scope_for(reader(), {1: m("clear")}.get)
     with pytest.raises(dataclasses.FrozenInstanceError):
-        scope.marking_ids = frozenset({1, 2, 3})
+        scope.grantees = ("org:MX-FGR",)

@@ -75,6 +75,13 @@ def decide(reader: Reader, marking: Marking) -> Decision:
     return Decision(False, f"{level}: not released to {reader.org}")
 
 
+def names_read(marking: Marking) -> frozenset[str]:
+    """The reader names :func:`decide` reads for this marking: a reader whose
+    name is not among them gets the decision of every reader of its
+    organisation.  (Grants rely on this; the property tests check it.)"""
+    return marking.recipients
+
+
 def may_see(reader: Reader, marking: Marking) -> bool:
     return decide(reader, marking).allowed
 

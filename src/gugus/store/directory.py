@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from gugus.clock import now_iso
 from gugus.errors import Conflict, NotFound
+from gugus.store import grants
 from gugus.store.tables import collections, organisations, tokens, users
 
 
@@ -17,6 +18,7 @@ def add_organisation(conn: Connection, code: str, name: str, country: str) -> No
     conn.execute(
         insert(organisations).values(code=code, name=name, country=country, created_at=now_iso())
     )
+    grants.grant_organisation(conn, code)
 
 
 def get_organisation(conn: Connection, code: str):
@@ -39,7 +41,7 @@ def add_user(conn: Connection, username: str, org: str, role: str, password_hash
     require_organisation(conn, org)
     try:
         with conn.begin_nested():
-            return conn.execute(
+            user_id = conn.execute(
                 insert(users)
                 .values(
                     username=username,
@@ -53,6 +55,8 @@ def add_user(conn: Connection, username: str, org: str, role: str, password_hash
             ).scalar_one()
     except IntegrityError as exc:
         raise Conflict(f"user {username!r} already exists") from exc
+    grants.grant_user(conn, username, org, role)
+    return user_id
 
 
 def get_user(conn: Connection, username: str):

@@ -1,12 +1,16 @@
-"""Stored markings: each distinct marking is kept once and referenced by id."""
+"""Stored markings: each distinct marking is kept once and referenced by id,
+with its audience (and so its grants, store/grants.py) stored in the same
+transaction."""
 
 from __future__ import annotations
 
 import threading
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, insert, select
 
+from gugus.access import audience
 from gugus.model.markings import TLP, Marking
+from gugus.store.grants import audience_id
 from gugus.store.tables import markings
 
 
@@ -30,16 +34,7 @@ def marking_id(conn: Connection, marking: Marking, cache: dict | None = None) ->
     if found is None:
         found = conn.execute(
             insert(markings)
-            .values(
-                key=marking.key,
-                tlp=marking.tlp.value,
-                handling=",".join(sorted(marking.handling)),
-                handling_text=marking.handling_text,
-                release_to=",".join(sorted(marking.release_to)),
-                recipients=",".join(sorted(marking.recipients)),
-                originator=marking.originator,
-                purpose=marking.purpose,
-            )
+            .values(_row(marking, audience_id(conn, marking)))
             .returning(markings.c.id)
         ).scalar_one()
     if cache is not None:
@@ -47,68 +42,85 @@ def marking_id(conn: Connection, marking: Marking, cache: dict | None = None) ->
     return found
 
 
+def _row(marking: Marking, audience: int) -> dict:
+    return {
+        "audience_id": audience,
+        "key": marking.key,
+        "tlp": marking.tlp.value,
+        "handling": ",".join(sorted(marking.handling)),
+        "handling_text": marking.handling_text,
+        "release_to": ",".join(sorted(marking.release_to)),
+        "recipients": ",".join(sorted(marking.recipients)),
+        "originator": marking.originator,
+        "purpose": marking.purpose,
+    }
+
+
+def store_markings(conn: Connection, items: list[Marking], batch: int = 1000) -> dict[str, int]:
+    """Ids of many markings by key, storing the new ones in bulk (inside a
+    write transaction): a few statements per thousand markings."""
+    out: dict[str, int] = {}
+    audiences: dict[str, int] = {}
+    unique = list({m.key: m for m in items}.values())
+    for start in range(0, len(unique), batch):
+        part = unique[start : start + batch]
+        found = conn.execute(
+            select(markings.c.key, markings.c.id).where(markings.c.key.in_([m.key for m in part]))
+        )
+        out.update({row.key: row.id for row in found})
+        new = []
+        for m in part:
+            if m.key not in out:
+                aud = audience(m).key
+                if aud not in audiences:
+                    audiences[aud] = audience_id(conn, m)
+                new.append(_row(m, audiences[aud]))
+        if new:
+            rows = conn.execute(insert(markings).returning(markings.c.key, markings.c.id), new)
+            out.update({row.key: row.id for row in rows})
+    return out
+
+
 def markings_by_ids(conn: Connection, ids: list[int]) -> dict[int, Marking]:
     rows = conn.execute(select(markings).where(markings.c.id.in_(ids)))
     return {row.id: _row_to_marking(row) for row in rows}
 
 
-def markings_since(conn: Connection, after_id: int) -> list[tuple[int, Marking]]:
-    rows = conn.execute(select(markings).where(markings.c.id > after_id).order_by(markings.c.id))
-    return [(row.id, _row_to_marking(row)) for row in rows]
-
-
 class MarkingCatalogue:
-    """All stored markings, kept in memory (markings are immutable, only ever
-    added, and few).  Refresh it only through connections that see committed
-    data: a marking of an uncommitted transaction could be rolled back and its
-    id reused.
+    """A bounded cache of stored markings by id, filled on demand.
 
-    PostgreSQL may commit marking ids out of order, so the catalogue reloads
-    whenever the stored count differs from what it holds, not only past the
-    highest id it knows.
+    Markings are immutable and a committed id never changes meaning, so a
+    marking found through a connection that sees committed data can be kept;
+    an id not found is not remembered (it may be committed later).  Reads
+    never load every marking: there may be hundreds of thousands.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, size: int = 50_000) -> None:
         self.by_id: dict[int, Marking] = {}
         self.by_key: dict[str, int] = {}
-        self.version = 0
+        self.size = size
         self._lock = threading.Lock()
 
-    def refresh(self, conn: Connection) -> None:
-        stored = conn.execute(select(func.count()).select_from(markings)).scalar_one()
-        with self._lock:
-            if stored == len(self.by_id):
-                return
-        rows = conn.execute(select(markings).order_by(markings.c.id)).all()
-        with self._lock:
-            for row in rows:
-                if row.id not in self.by_id:
-                    self.by_id[row.id] = _row_to_marking(row)
-                    self.by_key[row.key] = row.id
-            self.version += 1
-
-    def get(self, conn: Connection, mid: int) -> Marking:
+    def find(self, conn: Connection, mid: int) -> Marking | None:
         marking = self.by_id.get(mid)
         if marking is None:
-            self.refresh(conn)
-            marking = self.by_id.get(mid)
-        if marking is None:  # committed after the count was read
-            found = markings_by_ids(conn, [mid])
-            if mid not in found:
-                raise KeyError(f"marking {mid} not found")
-            with self._lock:
-                self.by_id[mid] = found[mid]
-                self.by_key[found[mid].key] = mid
-                self.version += 1
-            marking = found[mid]
+            marking = markings_by_ids(conn, [mid]).get(mid)
+            if marking is not None:
+                with self._lock:
+                    if len(self.by_id) >= self.size:
+                        self.by_id.clear()
+                        self.by_key.clear()
+                    self.by_id[mid] = marking
+                    self.by_key[marking.key] = mid
         return marking
 
     def id_of(self, marking: Marking) -> int | None:
-        """The stored id of a marking this catalogue holds (statements read
-        through it carry the catalogue's markings)."""
+        """The stored id of a marking this catalogue returned (statements
+        read through it carry the catalogue's markings); None if evicted."""
         return self.by_key.get(marking.key)
 
-    def snapshot(self) -> tuple[int, list[tuple[int, Marking]]]:
-        """(version, items) read together."""
-        with self._lock:
-            return self.version, list(self.by_id.items())
+    def get(self, conn: Connection, mid: int) -> Marking:
+        marking = self.find(conn, mid)
+        if marking is None:
+            raise KeyError(f"marking {mid} not found")
+        return marking

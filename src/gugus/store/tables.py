@@ -52,6 +52,25 @@ tokens = Table(
     Column("revoked_at", String(32), nullable=True),
 )
 
+# Visibility classes: markings that differ only in purpose or handling share
+# one audience (gugus.access.audience) and so one set of grants.
+audiences = Table(
+    "audiences",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", Text, nullable=False, unique=True),
+)
+
+# Who sees an audience, as computed by gugus.access.grants (from decide):
+# grantee "org:CODE" or "user:CODE:NAME".  Reads join on it with the reader's
+# two keys, so their cost does not grow with the number of markings.
+audience_grants = Table(
+    "audience_grants",
+    metadata,
+    Column("grantee", String(200), primary_key=True),
+    Column("audience_id", Integer, ForeignKey("audiences.id"), primary_key=True),
+)
+
 markings = Table(
     "markings",
     metadata,
@@ -64,6 +83,9 @@ markings = Table(
     Column("recipients", Text, nullable=False),
     Column("originator", String(64), nullable=True),
     Column("purpose", Text, nullable=True),
+    # Set in the transaction that stores the marking; NULL (only possible for
+    # rows written outside gugus) is visible to nobody.
+    Column("audience_id", Integer, ForeignKey("audiences.id"), nullable=True),
 )
 
 collections = Table(
@@ -88,6 +110,9 @@ statements = Table(
     Column("prop", String(64), nullable=False),
     Column("prop_type", String(32), nullable=False),
     Column("value", Text, nullable=False),
+    # Searchable words of the value, folded, each prefixed with the audience
+    # of the statement's marking ("a12xjose"): a search probes only the
+    # words of audiences the reader may see (store/statements.py).
     Column("search_text", Text, nullable=True),
     Column("collection_id", Integer, ForeignKey("collections.id"), nullable=False),
     Column("marking_id", Integer, ForeignKey("markings.id"), nullable=False),

@@ -1,0 +1,152 @@
+"""Audiences and their grants: visibility materialised for SQL joins.
+
+Each stored marking points at its *audience* (the fields that decide who sees
+it, :func:`gugus.access.audience`); each audience has the grantee keys that
+:func:`gugus.access.grants` computed from the policy.  They are written in the
+transaction that stores the marking, and extended in the transaction that adds
+an organisation or a user, so a committed marking is never without its grants.
+
+Nothing here decides visibility: every grant row is an answer of
+``gugus.access``; SQL only joins on them (:func:`visible`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from sqlalchemy import Connection, exists, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from gugus.access import ReadScope, audience, grants
+from gugus.model.markings import Marking
+from gugus.store.tables import audience_grants, audiences, markings, organisations, users
+
+# PostgreSQL writers may run concurrently: one that adds an organisation or a
+# user takes this advisory lock exclusively, one that adds an audience shares
+# it, so neither computes grants from a directory the other is changing.
+_LOCK_KEY = 0x67756775
+
+
+def _lock(conn: Connection, *, exclusive: bool) -> None:
+    if conn.dialect.name == "postgresql":
+        fn = func.pg_advisory_xact_lock if exclusive else func.pg_advisory_xact_lock_shared
+        conn.execute(select(fn(_LOCK_KEY)))
+    # SQLite: writers are serialised by the database (BEGIN IMMEDIATE).
+
+
+def _marking(key: str) -> Marking:
+    d = json.loads(key)
+    return Marking.build(
+        d["tlp"],
+        d["originator"],
+        d["handling"],
+        d["handling_text"],
+        d["release_to"],
+        d["recipients"],
+        d["purpose"],
+    )
+
+
+def _insert_grants(conn: Connection, rows: Iterable[tuple[str, int]]) -> None:
+    values = [{"grantee": g, "audience_id": a} for g, a in rows]
+    if values:
+        conn.execute(insert(audience_grants), values)
+
+
+def audience_id(conn: Connection, marking: Marking) -> int:
+    """Id of the marking's audience, storing it and its grants first if new
+    (call inside the write transaction that stores the marking)."""
+    aud = audience(marking)
+    found = conn.execute(select(audiences.c.id).where(audiences.c.key == aud.key)).scalar()
+    if found is not None:
+        return found
+    _lock(conn, exclusive=False)
+    ins = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(audiences)
+    new = conn.execute(
+        ins.values(key=aud.key).on_conflict_do_nothing().returning(audiences.c.id)
+    ).scalar()
+    if new is None:  # a concurrent writer stored it (and its grants) first
+        return conn.execute(select(audiences.c.id).where(audiences.c.key == aud.key)).scalar_one()
+    orgs = conn.execute(select(organisations.c.code)).scalars().all()
+    named = sorted(aud.recipients)
+    people = (
+        conn.execute(
+            select(users.c.username, users.c.org, users.c.role).where(users.c.username.in_(named))
+        ).all()
+        if named
+        else []
+    )
+    _insert_grants(conn, ((g, new) for g in grants(aud, orgs, people)))
+    return new
+
+
+def _each_audience(conn: Connection) -> list[tuple[int, Marking]]:
+    rows = conn.execute(select(audiences.c.id, audiences.c.key).order_by(audiences.c.id))
+    return [(row.id, _marking(row.key)) for row in rows]
+
+
+def grant_organisation(conn: Connection, code: str) -> None:
+    """Grants of a new organisation on every stored audience (e.g. TLP:CLEAR)."""
+    _lock(conn, exclusive=True)
+    _insert_grants(
+        conn, ((g, aid) for aid, aud in _each_audience(conn) for g in grants(aud, [code], []))
+    )
+
+
+def grant_user(conn: Connection, username: str, org: str, role: str) -> None:
+    """Grants of a new user on every stored audience that names them."""
+    _lock(conn, exclusive=True)
+    person = [(username, org, role)]
+    _insert_grants(
+        conn,
+        (
+            (g, aid)
+            for aid, aud in _each_audience(conn)
+            for g in grants(aud, [org], person)
+            if g.startswith("user:")
+        ),
+    )
+
+
+def backfill(conn: Connection) -> None:
+    """Audiences and grants of markings stored without them (migration 0003)."""
+    rows = conn.execute(
+        select(markings.c.id, markings.c.key).where(markings.c.audience_id.is_(None))
+    )
+    for row in rows.all():
+        conn.execute(
+            update(markings)
+            .where(markings.c.id == row.id)
+            .values(audience_id=audience_id(conn, _marking(row.key)))
+        )
+
+
+# -- reads --------------------------------------------------------------------
+def visible(scope: ReadScope, marking_col):
+    """SQL condition: the marking in ``marking_col`` is granted to the reader.
+
+    Checked per row by two primary-key probes (marking, then grant), with two
+    bound values.  The ``OFFSET 0`` keeps both databases from turning it into
+    a join over every visible marking (PostgreSQL's semi-join with a scan of
+    ``markings``, SQLite's EXISTS-to-IN), whose cost grows with the markings.
+    """
+    return exists(
+        select(1)
+        .select_from(
+            markings.join(audience_grants, audience_grants.c.audience_id == markings.c.audience_id)
+        )
+        .where(markings.c.id == marking_col, audience_grants.c.grantee.in_(scope.grantees))
+        .offset(0)
+    )
+
+
+def visible_audiences(conn: Connection, scope: ReadScope) -> list[int]:
+    """Ids of the audiences the reader may see."""
+    query = (
+        select(audience_grants.c.audience_id)
+        .where(audience_grants.c.grantee.in_(scope.grantees))
+        .distinct()
+        .order_by(audience_grants.c.audience_id)
+    )
+    return list(conn.execute(query).scalars())
