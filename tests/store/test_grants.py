@@ -343,14 +343,14 @@ def test_visible_audiences_are_the_granted_ones(node):
 
 
 def test_migration_grants_what_was_stored_before(node, tmp_path):
-    """A node of the original schema (0001) upgraded: its markings get
+    """A node of the schema before audiences (0002_audit) upgraded: its markings get
     audiences and grants, its statements search terms, and reads agree."""
     from alembic import command
     from sqlalchemy import insert, text
 
     fresh = type(node)(node.db.url)
     with fresh.db.writer.begin() as conn:
-        command.downgrade(fresh.db._alembic(conn), "0001")
+        command.downgrade(fresh.db._alembic(conn), "0002_audit")
         conn.execute(
             insert(organisations),
             [
