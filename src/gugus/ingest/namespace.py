@@ -50,7 +50,7 @@ def _sign(signer: Signer, entity_id: str, where: str, field: str) -> str:
         raise InvalidInput(f"{where}: {field}: {PARTNER_EXPORT}") from None
     if len(signed) > MAX_ID:
         raise InvalidInput(
-            f"{where}: {field}: an id is longer than {MAX_PLAIN_ID} characters "
-            f"(the organisation's namespace takes {MAX_ID - MAX_PLAIN_ID} of {MAX_ID})"
+            f"{where}: {field} is longer than {MAX_PLAIN_ID} characters (the organisation's "
+            f"namespace signature takes {MAX_ID - MAX_PLAIN_ID} of the {MAX_ID})"
         )
     return signed
