@@ -3,7 +3,7 @@
 The one place where importers' ids (FtM lines, mapped rows, HTCDS case files,
 documents) become stored ids: :func:`sign_record` runs in the load loop on
 every record before anything of it is buffered.  See :mod:`gugus.model.ids`
-for the rule and docs/security.md ("Entity ids") for why.
+for the rule and README ("Entity ids") for why.
 """
 
 from __future__ import annotations
