@@ -141,6 +141,7 @@ def test_choosing_ids_reveals_nothing_of_another_organisation(tf):
     held = load(tf, "mp", [line("p-21", name=["Probe"])], actor=gabi).to_dict()
     free = load(tf, "mp", [line("p-99", name=["Probe"])], actor=gabi).to_dict()
     assert held == free
+    assert held["namespace"] == GT  # the summary names whose namespace signed the ids
     assert reads.get_entity(tf, gabi, "p-21")["properties"] == {"name": ["Probe"]}
     answers = []
     for probe in ("p-21", "p-22"):  # MX holds p-21, nobody p-22

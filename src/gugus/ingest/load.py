@@ -87,6 +87,7 @@ def load_records(
         writer = StatementWriter(conn, node.db.dialect, collection, base)
         # Every id is written in the collection organisation's namespace.
         signer = signer_for(conn, collection.org)
+        summary.namespace = collection.org
         if callable(records):
             records = records(
                 Target(
