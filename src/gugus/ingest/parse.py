@@ -15,8 +15,7 @@ from followthemoney.types import registry
 from gugus.errors import InvalidInput
 from gugus.ingest.clean import clean_value
 from gugus.ingest.parsed import ParsedEntity, Record, chunked, dropped_value, ordered_map
-
-MAX_ID = 255
+from gugus.model.ids import MAX_ID  # the store's entity id column
 
 
 def valid_entity_id(entity_id: str) -> bool:
