@@ -8,6 +8,7 @@ import unicodedata
 
 from hypothesis import HealthCheck
 from hypothesis import strategies as st
+from nsids import nsid
 from sqlalchemy import delete, update
 
 from gugus import admin
@@ -92,7 +93,7 @@ def worlds(draw):
     lines = []  # (collection, entity json)
     for _ in range(draw(st.integers(1, 7))):
         coll = draw(st.sampled_from(colls))
-        entity_id = f"e{draw(st.integers(0, 4))}"  # ids repeat across collections: merged entities
+        entity_id = chosen_id(draw, orgs, coll["org"])
         names = draw(
             st.lists(
                 st.tuples(st.sampled_from(WORDS), st.sampled_from(WORDS)), min_size=1, max_size=2
@@ -112,7 +113,53 @@ def worlds(draw):
     return {"orgs": orgs, "users": users_, "collections": colls, "lines": lines}
 
 
+def chosen_id(draw, orgs, owner) -> str:
+    """An id as a (possibly hostile) organisation chooses it: the same small
+    set of ids in every organisation (each organisation's is its own entity;
+    two collections of one organisation share it), ids with dots (``e.1`` and
+    ``e.2`` must not collapse), the organisation's own signed id (an export
+    loaded back: the same entity as the bare id), or another organisation's
+    signed id (a partner's export or a write onto its entity: refused)."""
+    base = f"e{draw(st.integers(0, 4))}"
+    kind = draw(st.sampled_from(["plain", "plain", "dotted", "own", "hostile"]))
+    if kind == "dotted":
+        return f"e.{base[1:]}"
+    if kind == "own":
+        return nsid(owner, base)
+    if kind == "hostile":
+        return nsid(draw(st.sampled_from([o for o in orgs if o != owner])), base)
+    return base
+
+
 # -- the oracle: the rules of issue #2, restated ------------------------------
+def signer(world, entity_id: str) -> str | None:
+    """The organisation of the node whose signature ends ``entity_id``, if any."""
+    plain, _, _ = entity_id.rpartition(".")
+    return next((o for o in world["orgs"] if plain and nsid(o, plain) == entity_id), None)
+
+
+def stored_id(world, coll, line) -> str | None:
+    """The id a line is stored under: in its collection organisation's
+    namespace; None when another organisation's signature refuses it."""
+    owner = signer(world, line["id"])
+    if owner is not None and owner != coll["org"]:
+        return None
+    return nsid(coll["org"], line["id"])
+
+
+def read_id(world, user, entity_id: str) -> str:
+    """The stored id a reader's id means: a signed id as given, a bare one in
+    the reader's own organisation's namespace."""
+    return entity_id if signer(world, entity_id) else nsid(user["org"], entity_id)
+
+
+def probe_ids(world) -> list[str]:
+    """Every id a reader might ask for: each chosen id bare and in every
+    organisation's namespace, and one that exists nowhere."""
+    raw = {line["id"] for _, line in world["lines"]} | {"e-missing"}
+    return sorted(raw | {nsid(o, i) for i in raw for o in world["orgs"]})
+
+
 def sees(user, marking, owner) -> bool:
     if user["org"] == owner:
         return True
@@ -151,12 +198,15 @@ def expected_statements(world, user):
             current[0].append(marking)
 
     for coll, line in world["lines"]:
+        eid = stored_id(world, coll, line)
+        if eid is None:
+            continue
         line_marking = line.get("marking", coll["marking"])
-        assign((line["id"], "id", line["id"], coll["name"]), line_marking, coll["org"])
+        assign((eid, "id", eid, coll["name"]), line_marking, coll["org"])
         for prop, values in line["properties"].items():
             m = line.get("property_markings", {}).get(prop, line_marking)
             for v in values:
-                assign((line["id"], prop, v, coll["name"]), m, coll["org"])
+                assign((eid, prop, v, coll["name"]), m, coll["org"])
     return {key for key, (ms, owner) in final.items() if all(sees(user, m, owner) for m in ms)}
 
 
@@ -199,9 +249,19 @@ def build(node, world) -> None:
             recipients=m["recipients"],
         )
     for coll in world["collections"]:
-        lines = [json.dumps(line) for c, line in world["lines"] if c is coll]
-        if lines:
-            ftm.load_lines(node, coll["name"], lines, source="leak-test")
+        mine = [line for c, line in world["lines"] if c is coll]
+        if mine:
+            summary = ftm.load_lines(
+                node,
+                coll["name"],
+                [json.dumps(x) for x in mine],
+                source="leak-test",
+                on_error="skip",
+            )
+            # Exactly the lines carrying another organisation's id are refused.
+            refused = [n for n, x in enumerate(mine, 1) if stored_id(world, coll, x) is None]
+            assert [e["line"] for e in summary.errors] == refused, summary.errors
+            assert all("a partner's export" in e["error"] for e in summary.errors)
 
 
 def fold_words(value: str) -> list[str]:

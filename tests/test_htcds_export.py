@@ -9,6 +9,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from ingest.test_htcds import FIXTURES, task_force
+from nsids import nsid
 from sqlalchemy import select
 
 from gugus import admin, reads
@@ -122,6 +123,15 @@ def test_partner_export_leaves_out_what_it_may_not_see(tf, tmp_path):
     admin.add_collection(tf, "hsi", "US-HSI", "amber", None)
     with pytest.raises(InvalidInput, match="is not the collection's organisation"):
         htcds.load_htcds(tf, "hsi", out)
+    # Nor with its gugus_marking column deleted: the ids are MX-FGR's (finding 7).
+    with open(out, encoding="utf-8-sig", newline="") as handle:
+        table = list(csv.reader(handle))
+    drop = table[0].index("gugus_marking")
+    stripped = tmp_path / "stripped.csv"
+    with open(stripped, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([r[:drop] + r[drop + 1 :] for r in table])
+    with pytest.raises(InvalidInput, match="exported by another organisation; a partner's export"):
+        htcds.load_htcds(tf, "hsi", stripped)
     with pytest.raises(NotFound):
         export_htcds(tf, tf.users["gabi"], "fgr", tmp_path / "gt.csv", fmt="csv")
     assert not (tmp_path / "gt.csv").exists()
@@ -200,7 +210,9 @@ def test_people_from_other_sources_are_exported_too(tf_sqlite, tmp_path):
     ftm.load_lines(tf, "fgr", lines, source="other.jsonl")
     out = tmp_path / "x.csv"
     summary = export_htcds(tf, tf.users["luis"], "fgr", out, fmt="csv")
-    [oscar] = [r for r in as_dicts(read_rows(out)) if r["gugus_entity_id"] == "ftm-p1"]
+    [oscar] = [
+        r for r in as_dicts(read_rows(out)) if r["gugus_entity_id"] == nsid("MX-FGR", "ftm-p1")
+    ]
     assert oscar["prs_SecondName"] == "Óscar Villanueva Ríos"
     assert (oscar["prs_Citizenship"], oscar["prs_MobilePhone"]) == ("SV", "+50377778888")
     assert oscar["prs_Birthdate"] == "1988-09-09"

@@ -16,6 +16,7 @@ from gugus.access import Reader, ReadScope, audit_orgs
 from gugus.audit import AuditEvent
 from gugus.errors import Forbidden, NotFound
 from gugus.ingest.parse import valid_entity_id
+from gugus.model.ids import read_id
 from gugus.model.markings import TLP, Marking
 from gugus.model.statements import Statement, assemble
 from gugus.node import Node
@@ -105,12 +106,17 @@ def get_entity(
     purpose: str | None = None,
     with_statements: bool = False,
 ) -> dict:
+    """One entity as ``reader`` may see it.  ``entity_id`` is the stored
+    (namespaced) id as search, exports and load summaries show it; a bare id
+    (``p-21``, as in the reader's own files) means the one in the reader's own
+    organisation's namespace (:func:`gugus.model.ids.read_id`)."""
     if not valid_entity_id(entity_id):
         raise NotFound(f"entity {entity_id[:80]!r} not found")
     scope = node.scope(reader)
     names: dict[int, str] = {}
     with node.db.reader.connect() as conn:
-        rows = stmt_sql.for_entities(conn, scope, [entity_id])
+        orgs = [row.code for row in directory.list_organisations(conn)]
+        rows = stmt_sql.for_entities(conn, scope, [read_id(entity_id, reader.org, orgs)])
         stmts = _statements(node, conn, rows, names)
     for proxy, marking, used in assemble(stmts):
         _audit_read(node, reader, "entity.read", used, purpose, {"statements": len(used)})

@@ -12,21 +12,31 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 from hypothesis import given, settings
-from leakworld import SLOW_EXAMPLES, WORDS, expected_statements, rebuild, search_hits, sees, worlds
+from leakworld import (
+    SLOW_EXAMPLES,
+    WORDS,
+    expected_statements,
+    probe_ids,
+    read_id,
+    rebuild,
+    search_hits,
+    sees,
+    worlds,
+)
 
 from gugus.api import create_app
 from gugus.auth import issue_token
 
 
 def check_world_http(node, client, world) -> None:
-    entity_ids = sorted({line["id"] for _, line in world["lines"]}) + ["e-missing"]
     for user in world["users"]:
         token, _ = issue_token(node, node.reader(user["name"]), days=1)
         headers = {"Authorization": f"Bearer {token}"}
         allowed = expected_statements(world, user)
-        for eid in entity_ids:
-            want = {(s[1], s[2]) for s in allowed if s[0] == eid and s[1] != "id"}
-            has_any = any(s[0] == eid for s in allowed)
+        for eid in probe_ids(world):
+            target = read_id(world, user, eid)
+            want = {(s[1], s[2]) for s in allowed if s[0] == target and s[1] != "id"}
+            has_any = any(s[0] == target for s in allowed)
             r = client.get(f"/api/v1/entities/{eid}", headers=headers)
             if not has_any:
                 assert r.status_code == 404, (user, eid)

@@ -17,6 +17,7 @@ import warnings
 from dataclasses import dataclass, field
 
 import pytest
+from nsids import nsid
 
 from gugus import admin, auth
 from gugus.access import Reader
@@ -49,6 +50,8 @@ USERS = [
     ("us_super", "USHSI", "supervisor"),
     ("gt_analyst", "GTPNC", "analyst"),
 ]
+
+OWNER = {"mx-cases": "MXFGR", "mx-internal": "MXFGR", "us-public": "USHSI", "gt-red": "GTPNC"}
 
 # (collection, lines); the line number of each entity is its index + 1.
 DATA = {
@@ -131,6 +134,15 @@ class World:
         self.readers[username] = reader
         self.tokens[username] = auth.issue_token(self.node, reader, days=1, label="test")[0]
         return reader
+
+    def id(self, entity_id: str, org: str = "MXFGR") -> str:
+        """An entity's stored id, as search and exports show it: in the
+        namespace of the organisation whose collection it was loaded into
+        (``org`` for ids not in DATA, e.g. a test's own upload)."""
+        owner = next(
+            (OWNER[c] for c, ls in self.data.items() for e in ls if e["id"] == entity_id), org
+        )
+        return nsid(owner, entity_id)
 
     def headers(self, username: str, purpose: str | None = None) -> dict[str, str]:
         headers = {"Authorization": f"Bearer {self.tokens[username]}"}

@@ -175,7 +175,7 @@ def test_entity_visible_to_its_originator(world, client):
     r = client.get(f"{API}/entities/p-jose", headers=world.headers("mx_analyst"))
     assert r.status_code == 200, r.text
     body = r.json()
-    assert body["id"] == "p-jose"
+    assert body["id"] == world.id("p-jose")  # a bare id: the reader's own organisation's
     assert body["schema"] == "Person"
     assert body["caption"] == "José Pérez"
     assert body["properties"] == {
@@ -191,7 +191,7 @@ def test_entity_visible_to_its_originator(world, client):
 
 
 def test_entity_released_to_partner_without_stricter_properties(world, client):
-    r = client.get(f"{API}/entities/p-jose", headers=world.headers("us_analyst"))
+    r = client.get(f"{API}/entities/{world.id('p-jose')}", headers=world.headers("us_analyst"))
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["properties"] == {"name": ["José Pérez"], "nationality": ["mx"]}
@@ -200,7 +200,7 @@ def test_entity_released_to_partner_without_stricter_properties(world, client):
 
 def test_property_level_marking_leaves_only_the_name(world, client):
     r = client.get(
-        f"{API}/entities/p-lucia",
+        f"{API}/entities/{world.id('p-lucia')}",
         params={"statements": "true"},
         headers=world.headers("us_analyst"),
     )
@@ -216,19 +216,25 @@ def test_property_level_marking_leaves_only_the_name(world, client):
 
 def test_invisible_and_missing_entities_get_the_same_404(world, client):
     headers = world.headers("us_analyst")
-    hidden = client.get(f"{API}/entities/p-secret", headers=headers)
-    missing = client.get(f"{API}/entities/p-nothing", headers=headers)
+    secret, nothing = world.id("p-secret"), world.id("p-nothing")
+    hidden = client.get(f"{API}/entities/{secret}", headers=headers)
+    missing = client.get(f"{API}/entities/{nothing}", headers=headers)
     hidden_message = error_of(hidden, 404, "not_found")
     missing_message = error_of(missing, 404, "not_found")
-    assert hidden_message.replace("p-secret", "ID") == missing_message.replace("p-nothing", "ID")
+    assert hidden_message.replace(secret, "ID") == missing_message.replace(nothing, "ID")
     assert set(hidden.json()["error"]) == set(missing.json()["error"])
     assert hidden.headers.get("content-type") == missing.headers.get("content-type")
     assert "Secreto" not in hidden.text
     # RED: only the named recipient, not even a supervisor of the same organisation.
     assert (
-        client.get(f"{API}/entities/p-red", headers=world.headers("mx_analyst")).status_code == 200
+        client.get(
+            f"{API}/entities/{world.id('p-red')}", headers=world.headers("mx_analyst")
+        ).status_code
+        == 200
     )
-    error_of(client.get(f"{API}/entities/p-red", headers=world.headers("mx_super")), 404)
+    error_of(
+        client.get(f"{API}/entities/{world.id('p-red')}", headers=world.headers("mx_super")), 404
+    )
 
 
 def test_entity_statements_carry_provenance(world, client):
@@ -239,7 +245,7 @@ def test_entity_statements_carry_provenance(world, client):
     stmts = r.json()["statements"]
     assert {s["prop"] for s in stmts} == {"id", "name", "nationality", "birthDate"}
     for s in stmts:
-        assert s["entity_id"] == "p-jose"
+        assert s["entity_id"] == world.id("p-jose")
         assert s["collection"] == "mx-cases"
         assert s["origin"] == f"import:{world.source}:1"  # the source and its line
         assert s["first_seen"] and s["last_seen"]
@@ -270,8 +276,8 @@ def test_entity_id_with_nul_on_postgresql(world, make_client):
 def test_search_returns_only_visible_entities(world, client):
     mx = client.get(f"{API}/search", params={"q": "jose"}, headers=world.headers("mx_analyst"))
     us = client.get(f"{API}/search", params={"q": "jose"}, headers=world.headers("us_analyst"))
-    assert sorted(result_ids(mx)) == ["p-jose", "p-secret"]
-    assert result_ids(us) == ["p-jose"]
+    assert sorted(result_ids(mx)) == sorted([world.id("p-jose"), world.id("p-secret")])
+    assert result_ids(us) == [world.id("p-jose")]
     result = us.json()["results"][0]
     assert result["properties"] == {"name": ["José Pérez"], "nationality": ["mx"]}
     assert "Secreto" not in us.text and "1980" not in us.text
@@ -285,22 +291,24 @@ def test_search_ignores_matches_in_invisible_statements(world, client):
     us = world.headers("us_analyst")
     assert result_ids(client.get(f"{API}/search", params={"q": "ramon"}, headers=us)) == []
     assert result_ids(client.get(f"{API}/search", params={"q": "oculto"}, headers=us)) == []
-    r = client.get(f"{API}/entities/p-ramon", headers=us)
+    r = client.get(f"{API}/entities/{world.id('p-ramon')}", headers=us)
     assert r.json()["properties"] == {"nationality": ["hn"]}
     mx = world.headers("mx_analyst")
-    assert result_ids(client.get(f"{API}/search", params={"q": "ramon"}, headers=mx)) == ["p-ramon"]
+    assert result_ids(client.get(f"{API}/search", params={"q": "ramon"}, headers=mx)) == [
+        world.id("p-ramon")
+    ]
 
 
 def test_search_folds_case_and_accents(world, client):
     for query in ["jose", "JOSE", "José", "jose perez", "PÉREZ", "josé  PEREZ!"]:
         r = client.get(f"{API}/search", params={"q": query}, headers=world.headers("us_analyst"))
-        assert result_ids(r) == ["p-jose"], query
+        assert result_ids(r) == [world.id("p-jose")], query
         assert r.json()["results"][0]["caption"] == "José Pérez"
     # ... and the other way round: an accent in the query finds plain text.
     r = client.get(
         f"{API}/search", params={"q": "trânspörtes"}, headers=world.headers("us_analyst")
     )
-    assert result_ids(r) == ["c-acme"]
+    assert result_ids(r) == [world.id("c-acme")]
 
 
 def test_search_limit_and_offset(module_world, module_client):
@@ -368,11 +376,11 @@ def test_load_json_lines(world, client):
     assert summary["entities"] == 2
     assert summary["statements"] == 5  # 2 id + 2 + 1 properties
     assert summary["skipped_lines"] == 0 and summary["errors"] == []
-    r = client.get(f"{API}/entities/p-new-1", headers=world.headers("us_analyst"))
+    r = client.get(f"{API}/entities/{world.id('p-new-1')}", headers=world.headers("us_analyst"))
     assert r.status_code == 200
     assert r.json()["properties"]["name"] == ["Marisol Vega"]
     r = client.get(f"{API}/search", params={"q": "frontera"}, headers=world.headers("us_analyst"))
-    assert result_ids(r) == ["c-new-2"]
+    assert result_ids(r) == [world.id("c-new-2")]
 
 
 def test_load_malformed_line_loads_nothing(world, client):
@@ -382,7 +390,9 @@ def test_load_malformed_line_loads_nothing(world, client):
     message = error_of(r, 400, "invalid_input")
     assert "line 2" in message and "JSON" in message
     assert "nothing was loaded" in message
-    assert r.json()["error"]["details"] == [{"line": 2, "where": "upload: line 2", "source": "upload"}]
+    assert r.json()["error"]["details"] == [
+        {"line": 2, "where": "upload: line 2", "source": "upload"}
+    ]
     assert statement_count(world.node) == before
     for entity_id in ("p-new-1", "c-new-2"):
         error_of(
@@ -463,7 +473,10 @@ def test_load_stricter_line_marking_is_kept(sqlite_world, sqlite_client):
     line = {**NEW[0], "marking": sqlite_world.mx_only}
     assert post_lines(sqlite_client, sqlite_world, jsonl(line)).status_code == 200
     error_of(
-        sqlite_client.get(f"{API}/entities/p-new-1", headers=sqlite_world.headers("us_analyst")),
+        sqlite_client.get(
+            f"{API}/entities/{sqlite_world.id('p-new-1')}",
+            headers=sqlite_world.headers("us_analyst"),
+        ),
         404,
     )
     r = sqlite_client.get(f"{API}/entities/p-new-1", headers=sqlite_world.headers("mx_analyst"))
@@ -584,14 +597,14 @@ def test_audit_supervisor_sees_own_organisation_only(world, client):
     )
     assert (
         client.get(
-            f"{API}/entities/p-jose", headers=world.headers("us_analyst", us_purpose)
+            f"{API}/entities/{world.id('p-jose')}", headers=world.headers("us_analyst", us_purpose)
         ).status_code
         == 200
     )
     r = client.get(
         f"{API}/search", params={"q": "jose"}, headers=world.headers("us_analyst", search_purpose)
     )
-    assert result_ids(r) == ["p-jose"]
+    assert result_ids(r) == [world.id("p-jose")]
 
     mx = client.get(f"{API}/audit", headers=world.headers("mx_super"))
     assert mx.status_code == 200, mx.text
@@ -599,7 +612,7 @@ def test_audit_supervisor_sees_own_organisation_only(world, client):
     assert mx_records and {rec["org"] for rec in mx_records} == {"MXFGR"}
     reads_ = [rec for rec in mx_records if rec["action"] == "entity.read"]
     assert [(rec["username"], rec["purpose"], rec["object_ids"]) for rec in reads_] == [
-        ("mx_analyst", mx_purpose, ["p-jose"])
+        ("mx_analyst", mx_purpose, [world.id("p-jose")])
     ]
     assert us_purpose not in mx.text and search_purpose not in mx.text
     seqs = [rec["seq"] for rec in mx_records]

@@ -6,6 +6,9 @@ import json
 import re
 
 import pytest
+from followthemoney import model
+from followthemoney.types import registry
+from nsids import nsid
 from sqlalchemy import delete, select, update
 
 from gugus import auth
@@ -47,6 +50,24 @@ def statement_count(cli) -> int:
 def entity_key(data: dict) -> tuple:
     props = tuple(sorted((p, tuple(sorted(v))) for p, v in data.get("properties", {}).items()))
     return data["id"], data["schema"], props
+
+
+def mx(entity_id: str) -> str:
+    """An id MXFGR loaded, as search, exports and other organisations' reads show it."""
+    return nsid("MXFGR", entity_id)
+
+
+def as_loaded_by_mx(entities: list[dict]) -> list[dict]:
+    """FtM entities as MXFGR's load stores them: ids and references namespaced."""
+    out = []
+    for data in entities:
+        schema = model.get(data["schema"])
+        props = {
+            p: [mx(v) for v in vs] if schema.get(p).type == registry.entity else vs
+            for p, vs in data.get("properties", {}).items()
+        }
+        out.append({**data, "id": mx(data["id"]), "properties": props})
+    return out
 
 
 def merged(lines) -> set[tuple]:
@@ -317,7 +338,7 @@ def test_load_file(cli, tmp_path):
     path.write_text("".join(json.dumps(e) + "\n" for e in NEW), encoding="utf-8")
     result = cli.ok("load", "mx-cases", str(path), "--as", "mx_analyst", "--purpose", "intake")
     assert "mx-cases" in result.stdout
-    data = cli.json("entity", "p-new-1", "--as", "us_analyst")
+    data = cli.json("entity", mx("p-new-1"), "--as", "us_analyst")
     assert data["properties"]["name"] == ["Marisol Vega"]
     assert data["collections"] == ["mx-cases"]
 
@@ -359,7 +380,7 @@ def test_load_skip_bad_lines(cli, tmp_path):
     assert (summary["entities"], summary["skipped_lines"]) == (2, 2)
     assert [e["line"] for e in summary["errors"]] == [2, 3]
     assert all(str(path) in e["error"] for e in summary["errors"])
-    assert cli.json("entity", "p-new-2", "--as", "mx_analyst")["id"] == "p-new-2"
+    assert cli.json("entity", "p-new-2", "--as", "mx_analyst")["id"] == mx("p-new-2")
     # Without --json the skipped lines are reported on stderr.
     result = cli.ok("load", "mx-cases", str(path), "--on-error", "skip")
     assert "skipped line 2" in result.stderr and "skipped line 3" in result.stderr
@@ -427,14 +448,15 @@ def test_export_round_trip(cli, built):
     lines = export_lines(cli, "mx-cases", "mx_analyst")
     # Stricter-marked properties come in lines of their own, with their marking.
     assert len(lines) > len(built.files["cases"].read_text().splitlines())
-    assert merged(lines) == merged(built.files["cases"].read_text().splitlines())
+    loaded = [json.loads(line) for line in built.files["cases"].read_text().splitlines()]
+    assert merged(lines) == merged(as_loaded_by_mx(loaded))
     # Every line carries its marking, so markings travel with exported data.
     decoded = [json.loads(line) for line in lines]
     assert all("marking" in d for d in decoded)
     restricted = [d for d in decoded if d["marking"]["release_to"] == []]
     assert {(d["id"], tuple(d["properties"])) for d in restricted} == {
-        ("p-jose", ("birthDate",)),
-        ("o-hotel-jose", ("percentage",)),
+        (mx("p-jose"), ("birthDate",)),
+        (mx("o-hotel-jose"), ("percentage",)),
     }
 
 
@@ -456,9 +478,9 @@ def test_export_reload_keeps_markings(cli, tmp_path):
 def test_export_as_partner_is_what_the_partner_may_see(cli):
     lines = export_lines(cli, "mx-cases", "us_analyst")
     entities = {key[0]: dict(key[2]) for key in merged(lines)}
-    assert set(entities) == {"p-jose", "p-lucia", "c-hotel", "o-hotel-jose"}
-    assert "birthDate" not in entities["p-jose"]
-    assert "percentage" not in entities["o-hotel-jose"]
+    assert set(entities) == {mx("p-jose"), mx("p-lucia"), mx("c-hotel"), mx("o-hotel-jose")}
+    assert "birthDate" not in entities[mx("p-jose")]
+    assert "percentage" not in entities[mx("o-hotel-jose")]
     # The partner's export carries the originator's marking on every line.
     assert {json.loads(line)["marking"]["originator"] for line in lines} == {"MXFGR"}
 
@@ -491,10 +513,10 @@ def test_export_refused(cli, args, expected):
 
 
 def test_search_json(cli):
-    mx = cli.json("search", "jose", "--as", "mx_analyst")
-    assert sorted(r["id"] for r in mx["results"]) == ["p-jose", "p-secret"]
+    mx_ = cli.json("search", "jose", "--as", "mx_analyst")
+    assert sorted(r["id"] for r in mx_["results"]) == sorted([mx("p-jose"), mx("p-secret")])
     us = cli.json("search", "JOSÉ", "--as", "us_analyst")
-    assert [r["id"] for r in us["results"]] == ["p-jose"]
+    assert [r["id"] for r in us["results"]] == [mx("p-jose")]
     assert us["results"][0]["properties"] == {"name": ["José Pérez"], "nationality": ["mx"]}
     assert cli.json("search", "jose", "--as", "mx_analyst", "--limit", "1")["limit"] == 1
     table = cli.ok("search", "frontera", "--as", "us_analyst").stdout
@@ -506,14 +528,15 @@ def test_entity_json(cli):
     assert data["properties"]["birthDate"] == ["1980-02-03"]
     assert {s["origin"].rsplit(":", 1)[1] for s in data["statements"]} == {"1"}
     assert all(s["origin"].startswith("import:") for s in data["statements"])
-    data = cli.json("entity", "p-jose", "--as", "us_analyst")
+    data = cli.json("entity", mx("p-jose"), "--as", "us_analyst")
     assert set(data["properties"]) == {"name", "nationality"}
-    table = cli.ok("entity", "p-jose", "--as", "us_analyst").stdout
+    table = cli.ok("entity", mx("p-jose"), "--as", "us_analyst").stdout
     assert "José Pérez" in table and "TLP:AMBER" in table
 
 
-@pytest.mark.parametrize("entity_id", ["p-secret", "p-nothing"])
+@pytest.mark.parametrize("entity_id", [mx("p-secret"), mx("p-nothing"), "p-secret", "p-jose"])
 def test_entity_invisible_or_missing(cli, entity_id):
+    # A bare id is the reader's (USHSI's) own namespace: MXFGR's p-jose is not reached.
     message = error_line(cli("entity", entity_id, "--as", "us_analyst", "--json"))
     assert message == f"error: entity '{entity_id}' not found"
 
@@ -579,7 +602,7 @@ def test_audit_verify_removed_record_is_one_line(cli):
 
 def test_audit_list_supervisor(cli):
     cli.ok("entity", "p-jose", "--as", "mx_analyst", "--purpose", "case FGR/42")
-    cli.ok("entity", "p-jose", "--as", "us_analyst", "--purpose", "HSI case 7")
+    cli.ok("entity", mx("p-jose"), "--as", "us_analyst", "--purpose", "HSI case 7")
     rows = cli.json("audit", "list", "--as", "mx_super")
     assert rows and {r["org"] for r in rows} == {"MXFGR"}
     reads_ = [r for r in rows if r["action"] == "entity.read"]

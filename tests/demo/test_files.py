@@ -345,8 +345,9 @@ def test_htcds_case_file_keeps_ids_markings_and_standard_fields(world):
     }
     rows = {}
     for load in loads:
-        sheet = openpyxl.load_workbook(out / load["path"], read_only=True).worksheets[0]
-        values = list(sheet.iter_rows(values_only=True))
+        book = openpyxl.load_workbook(out / load["path"], read_only=True)
+        values = list(book.worksheets[0].iter_rows(values_only=True))
+        book.close()  # read-only books hold the file open (a ResourceWarning in a later test)
         assert list(values[0]) == CODES
         assert values[1][CODES.index("prs_FirstName")] == "First Name"
         for r in values[2:]:

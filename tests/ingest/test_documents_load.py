@@ -13,6 +13,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from nsids import nsid
 from sqlalchemy import select
 from test_ftm_load import task_force
 
@@ -79,6 +80,11 @@ def docs(tmp_path) -> Path:
     return root
 
 
+def doc_id(collection: str, doc) -> str:
+    """A document's stored id: every collection here is MX-FGR's."""
+    return nsid("MX-FGR", document_id(collection, doc))
+
+
 def visible(node, reader, entity_id) -> dict:
     return reads.get_entity(node, reader, entity_id)
 
@@ -92,7 +98,7 @@ def test_documents_load_with_provenance_and_marking(tf, docs):
     assert (summary.lines, summary.skipped) == (3, 0)
     luis = tf.users["luis"]
     note = read_document(docs / "es" / "nota.txt")
-    doc = props_of(tf, luis, document_id("fgr-mx", note))
+    doc = props_of(tf, luis, doc_id("fgr-mx", note))
     assert doc["fileName"] == ["nota.txt"]
     assert doc["contentHash"] == [note.content_hash]
     assert doc["detectedLanguage"] == ["spa"]
@@ -105,25 +111,25 @@ def test_documents_load_with_provenance_and_marking(tf, docs):
         rows = conn.execute(
             select(statements.c.entity_id, statements.c.prop, statements.c.value, statements.c.origin)
         ).all()
-    mentions = {r.entity_id for r in rows if r.prop == "document" and r.value == document_id("fgr-mx", note)}
+    mentions = {r.entity_id for r in rows if r.prop == "document" and r.value == doc_id("fgr-mx", note)}
     names = {r.value for r in rows if r.entity_id in mentions and r.prop == "name"}
     assert "GORM800101HDFMZR02" in names
     assert "GORM800101HDFMZR09" not in names
     # Provenance: the file for what was read, the backend for what was extracted.
-    origins = {r.origin for r in rows if r.entity_id == document_id("fgr-mx", note)}
+    origins = {r.origin for r in rows if r.entity_id == doc_id("fgr-mx", note)}
     assert "import:nota.txt" in origins
     assert any(o.startswith("extract:") and o.endswith(":nota.txt") for o in origins)
     # The collection's marking holds for every statement: US-HSI is on the
     # release list of "fgr" (AMBER), GT-MP is not.
-    assert props_of(tf, tf.users["ana"], document_id("fgr-mx", note))["fileName"] == ["nota.txt"]
+    assert props_of(tf, tf.users["ana"], doc_id("fgr-mx", note))["fileName"] == ["nota.txt"]
     with pytest.raises(NotFound):
-        visible(tf, tf.users["gabi"], document_id("fgr-mx", note))
+        visible(tf, tf.users["gabi"], doc_id("fgr-mx", note))
 
 
 def test_email_date_is_the_reference_for_yearless_dates(tf, docs):
     dispatch.load_paths(tf, "fgr", [docs / "mail.eml"])
     doc = read_document(docs / "mail.eml")
-    props = props_of(tf, tf.users["luis"], document_id("fgr", doc))
+    props = props_of(tf, tf.users["luis"], doc_id("fgr", doc))
     assert props["publishedAt"] == ["2023-03-15"]
     assert "2023-03-11" in props["date"]
     assert props["title"] == ["Seguimiento caso Tapachula"]
@@ -163,7 +169,7 @@ def test_indonesian_wire_report_yields_people_countries_dates(tf, tmp_path):
     path.write_text(sample_text(), encoding="utf-8")
     dispatch.load_paths(tf, "open", [path])
     doc = read_document(path)
-    props = props_of(tf, tf.users["gabi"], document_id("open", doc))  # CLEAR: everyone
+    props = props_of(tf, tf.users["gabi"], doc_id("open", doc))  # CLEAR: everyone
     for person in ("Kamala Harris", "Andres Manuel Lopez Obrador", "Joe Biden"):
         assert person in props["peopleMentioned"]
     assert {"mx", "us", "gt", "hn", "sv"} <= set(props["detectedCountry"])
@@ -176,7 +182,7 @@ def test_published_option_is_the_reference_date(tf, tmp_path):
     path = tmp_path / "nota.txt"
     path.write_text("El martes 8/6 la fiscalía recibió la denuncia.", encoding="utf-8")
     dispatch.load_paths(tf, "fgr", [path], published=dt.date(2021, 6, 10))
-    props = props_of(tf, tf.users["luis"], document_id("fgr", read_document(path)))
+    props = props_of(tf, tf.users["luis"], doc_id("fgr", read_document(path)))
     assert props["publishedAt"] == ["2021-06-10"]
     assert "2021-06-08" in props["date"]
 

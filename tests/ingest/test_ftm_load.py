@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from nsids import nsid
 from sqlalchemy import select
 
 from gugus import admin
@@ -65,7 +66,9 @@ def load(node, lines, collection="fgr", **kwargs):
 
 
 def marking_of(node, collection, entity_id, prop, value) -> dict:
-    sid = statement_id(collection, entity_id, prop, value)
+    # Both collections belong to MX-FGR: ids are stored in its namespace.
+    entity_id = nsid("MX-FGR", entity_id)
+    sid = statement_id(collection, entity_id, prop, entity_id if prop == "id" else value)
     with node.db.reader.connect() as conn:
         row = conn.execute(
             select(markings)
@@ -261,7 +264,7 @@ def test_skip_mode_loads_the_rest(tf):
     assert count(tf) == 9
     with tf.db.reader.connect() as conn:
         ids = set(conn.execute(select(statements.c.entity_id)).scalars())
-    assert ids == {"p1", "p3", "p5"}
+    assert ids == {nsid("MX-FGR", i) for i in ("p1", "p3", "p5")}
     assert json.loads(load_records(tf)[0].detail)["skipped_lines"] == 2
 
 
@@ -288,13 +291,24 @@ def test_property_value_as_bare_string(tf):
     assert marking_of(tf, "fgr", "p1", "birthDate", "1990")["tlp"] == "amber"
 
 
-@pytest.mark.parametrize(("length", "ok"), [(255, True), (256, False)])
-def test_entity_id_length(tf, length, ok):
-    line = person("e" * length)
-    if ok:
+@pytest.mark.parametrize(
+    ("entity_id", "message"),
+    [
+        ("e" * 214, None),
+        (nsid("MX-FGR", "e" * 214), None),  # 255 with the organisation's own signature
+        ("e" * 215, "field 'id' is longer than 214 characters"),  # no room for the signature
+        ("e" * 256, "field 'id' is longer than 255"),
+    ],
+)
+def test_entity_id_length(tf, entity_id, message):
+    line = person(entity_id)
+    if message is None:
         assert load(tf, [line]).entities == 1
+        with tf.db.reader.connect() as conn:
+            ids = set(conn.execute(select(statements.c.entity_id)).scalars())
+        assert ids == {nsid("MX-FGR", "e" * 214)}
         return
-    with pytest.raises(InvalidInput, match="field 'id' is longer than 255"):
+    with pytest.raises(InvalidInput, match=message):
         load(tf, [line])
     assert count(tf) == 0
 

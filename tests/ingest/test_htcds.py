@@ -12,6 +12,7 @@ import openpyxl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from nsids import nsid
 from sqlalchemy import select
 
 from gugus import admin, reads
@@ -948,37 +949,54 @@ def _poison(tmp_path: Path, gid: str, name: str = "poison.csv") -> Path:
     return path
 
 
-def test_an_id_of_another_organisation_is_namespaced(tf, tmp_path):
-    """GT-MP cannot make MX-FGR's victim a perpetrator by writing its id; the
-    outcome is the same for an id that exists nowhere (no existence oracle)."""
-    from gugus.ingest.htcds_protect import foreign_id
-
+def test_an_id_of_another_organisation_is_refused_alike_whether_it_exists_or_not(tf, tmp_path):
+    """GT-MP cannot make MX-FGR's victim a perpetrator by writing its id: MX's
+    ids carry MX's namespace signature and are refused (a partner's export),
+    with the same answer for an MX id that exists nowhere (no existence
+    oracle); nothing is written."""
     htcds.load_htcds(tf, "fgr", FIXTURES / "cases.csv")
     luis, gabi = tf.users["luis"], tf.users["gabi"]
     victim_id, before = by_name(entities(tf, luis), "María José Pérez López")
+    assert victim_id == nsid("MX-FGR", victim_id.rsplit(".", 1)[0])
     admin.add_collection(tf, "mp", "GT-MP", "amber", None, release_to=["MX-FGR"])
-    unknown_id = "0" * 40
-    first = htcds.load_htcds(tf, "mp", _poison(tmp_path, victim_id, "a.csv"), actor=gabi)
-    second = htcds.load_htcds(tf, "mp", _poison(tmp_path, unknown_id, "b.csv"), actor=gabi)
-    assert (first.entities, first.statements) == (second.entities, second.statements)
-    theirs = entities(tf, gabi, "mp")
-    assert set(theirs) >= {foreign_id("mp", victim_id), foreign_id("mp", unknown_id)}
-    assert victim_id not in theirs and unknown_id not in theirs
+    stored = count(tf)
+    answers = []
+    for gid, name in ((victim_id, "a.csv"), (nsid("MX-FGR", "0" * 40), "b.csv")):
+        with pytest.raises(InvalidInput) as info:
+            htcds.load_htcds(tf, "mp", _poison(tmp_path, gid, name), actor=gabi)
+        answers.append(info.value.message.replace(name, "X"))
+    assert answers[0] == answers[1]
+    assert "column A (gugus_entity_id): exported by another organisation" in answers[0]
+    assert count(tf) == stored
     victim = reads.get_entity(tf, luis, victim_id)
     assert victim["collections"] == ["fgr"]
     assert "topics" not in victim["properties"]
     assert victim["properties"]["classification"] == before["properties"]["classification"]
-    # Re-loading the same file is idempotent (the namespaced id is stable).
-    again = htcds.load_htcds(tf, "mp", _poison(tmp_path, victim_id, "a.csv"), actor=gabi)
+
+
+def test_a_bare_id_lands_in_the_loading_organisations_namespace(tf, tmp_path):
+    """The victim's id without MX's signature is GT-MP's own id: a new person
+    of GT-MP, MX's victim untouched; a re-load is idempotent."""
+    htcds.load_htcds(tf, "fgr", FIXTURES / "cases.csv")
+    luis, gabi = tf.users["luis"], tf.users["gabi"]
+    victim_id, before = by_name(entities(tf, luis), "María José Pérez López")
+    plain = victim_id.rsplit(".", 1)[0]
+    admin.add_collection(tf, "mp", "GT-MP", "amber", None, release_to=["MX-FGR"])
+    first = htcds.load_htcds(tf, "mp", _poison(tmp_path, plain), actor=gabi)
+    theirs = entities(tf, gabi, "mp")
+    assert nsid("GT-MP", plain) in theirs and victim_id not in theirs
+    victim = reads.get_entity(tf, luis, victim_id)
+    assert victim["collections"] == ["fgr"]
+    assert victim["properties"]["classification"] == before["properties"]["classification"]
+    again = htcds.load_htcds(tf, "mp", _poison(tmp_path, plain), actor=gabi)
     assert again.statements == first.statements
     assert set(entities(tf, gabi, "mp")) == set(theirs)
 
 
 def test_own_ids_are_kept(tf_sqlite, tmp_path):
-    """An id the importer made under one of the organisation's collections,
-    or one its collections already hold, is kept as given."""
-    from gugus.ingest.htcds_protect import foreign_id
-
+    """An id the organisation's importer made (with or without its signature)
+    is its own: the same person in every collection of the organisation;
+    another organisation loading the same file gets its own person."""
     tf = tf_sqlite
     luis = tf.users["luis"]
     row = htcds.Row(2, "x", values={"prs_IdentityNumber": ["RASJ790430HCSMTN09"]})
@@ -988,14 +1006,14 @@ def test_own_ids_are_kept(tf_sqlite, tmp_path):
         f"gugus_entity_id,prs_IdentityNumber,prs_FirstName\n{made},RASJ790430HCSMTN09,Juan\n",
         encoding="utf-8",
     )
-    # Made under 'fgr' (nothing stored yet), loaded into 'open': same organisation.
     htcds.load_htcds(tf, "open", path)
-    assert made in entities(tf, luis, "open")
-    # Another organisation's collection gets its own id for the same row.
+    assert nsid("MX-FGR", made) in entities(tf, luis, "open")
     admin.add_collection(tf, "mp", "GT-MP", "amber", None)
     htcds.load_htcds(tf, "mp", path, actor=tf.users["gabi"])
-    assert set(entities(tf, tf.users["gabi"], "mp")) == {foreign_id("mp", made)}
-    # An id of a row that does not reproduce it, held by MX-FGR: kept.
-    path.write_text(f"gugus_entity_id,prs_FirstName\n{made},Juan C.\n", encoding="utf-8")
+    assert set(entities(tf, tf.users["gabi"], "mp")) == {nsid("GT-MP", made)}
+    # The signed id, as an export writes it: the same person.
+    path.write_text(
+        f"gugus_entity_id,prs_FirstName\n{nsid('MX-FGR', made)},Juan C.\n", encoding="utf-8"
+    )
     htcds.load_htcds(tf, "fgr", path)
-    assert made in entities(tf, luis, "fgr")
+    assert nsid("MX-FGR", made) in entities(tf, luis, "fgr")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from followthemoney.util import make_entity_id
+from nsids import nsid
 from sqlalchemy import select
 
 from gugus import admin
@@ -64,7 +65,8 @@ def loads(node) -> list:
 
 
 def statement(node, collection, entity_id, prop, value):
-    sid = statement_id(collection, entity_id, prop, value)
+    """The stored statement of a plain id of MX-FGR (both collections are its)."""
+    sid = statement_id(collection, nsid("MX-FGR", entity_id), prop, value)
     with node.db.reader.connect() as conn:
         return conn.execute(
             select(statements, markings.c.tlp, markings.c.handling)
@@ -99,8 +101,12 @@ def mapped_statements(path: Path, mapping_path: Path, collection: str = "fgr") -
     with open_table(path, "csv") as table:
         for row in table.rows(mapping.columns):
             for entity in mapping.map_row(row.values, row.where, collection, "MX"):
-                out.add((entity.entity_id, "id", entity.entity_id))
-                out.update((entity.entity_id, p, v) for p, _t, v in entity.values)
+                # As the load loop signs them: in MX-FGR's namespace.
+                eid = nsid("MX-FGR", entity.entity_id)
+                out.add((eid, "id", eid))
+                out.update(
+                    (eid, p, nsid("MX-FGR", v) if t == "entity" else v) for p, t, v in entity.values
+                )
     return out
 
 
@@ -151,8 +157,8 @@ def test_load_example_payments(tf):
     victim = statement(tf, "fgr", person("R1"), "description", "identified as a possible victim")
     assert (victim.tlp, victim.handling) == ("amber+strict", "H1,H2")
     payment = make_entity_id("fgr", "Payment", "T1")
-    assert statement(tf, "fgr", payment, "payer", sender) is not None
-    assert statement(tf, "fgr", payment, "beneficiary", person("R1")) is not None
+    assert statement(tf, "fgr", payment, "payer", nsid("MX-FGR", sender)) is not None
+    assert statement(tf, "fgr", payment, "beneficiary", nsid("MX-FGR", person("R1"))) is not None
     assert statement(tf, "fgr", payment, "date", "2021-02-03") is not None
     [audit] = loads(tf)
     assert json.loads(audit.detail)["statements"] == summary.statements
@@ -180,7 +186,7 @@ def test_reload_changes_nothing_and_a_changed_row_adds_statements(tf, tmp_path):
     assert before < after
     [(entity, schema, prop, value, _mid, origin)] = after - before
     assert (entity, schema, prop, value, origin) == (
-        person("S1"),
+        nsid("MX-FGR", person("S1")),
         "Person",
         "alias",
         "Pepe",
@@ -252,7 +258,7 @@ def test_skip_reports_the_row_and_loads_the_rest(tf):
     with tf.db.reader.connect() as conn:
         entities = set(conn.execute(select(statements.c.entity_id)).scalars())
     assert len(entities) == 3
-    assert make_entity_id("fgr", "Person", "2345678901202") not in entities
+    assert nsid("MX-FGR", make_entity_id("fgr", "Person", "2345678901202")) not in entities
     assert json.loads(loads(tf)[0].detail)["skipped_lines"] == 1
 
 

@@ -27,7 +27,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from followthemoney import model
@@ -61,8 +61,6 @@ from gugus.ingest.htcds_fields import (
 )
 from gugus.ingest.htcds_protect import (
     Facts,
-    foreign_id,
-    own_entity_ids,
     person_facts,
     protected_marking,
     row_marking,
@@ -71,6 +69,7 @@ from gugus.ingest.load import check_on_error, load_records
 from gugus.ingest.parse import MAX_ID, valid_entity_id
 from gugus.ingest.parsed import ParsedEntity, Record, dropped_value
 from gugus.ingest.writer import Summary
+from gugus.model.ids import plain_id
 from gugus.model.markings import Marking
 from gugus.node import Node
 
@@ -359,6 +358,7 @@ class Row:
     dropped: list[dict] = field(default_factory=list)
     written: dict[str, list[str]] = field(default_factory=dict)  # translated picklist values
     gugus_id: str | None = None
+    gugus_id_field: str = "field 'id'"  # the gugus_entity_id column, for messages
     roles: set[str] = field(default_factory=set)
     marking: dict | None = None
     error: InvalidInput | None = None
@@ -380,7 +380,6 @@ class Context:
     country: str | None  # the collection's default country (lower case), for phones
     base: Marking
     today: dt.date
-    own_ids: frozenset[str] = frozenset()  # gugus_entity_id values taken as given
 
 
 _PHONE_HINTS = {
@@ -453,6 +452,7 @@ def _gugus_cell(ctx: Context, row: Row, col: Column, text: str) -> None:
             row.fail(f"{where}: {value[:80]!r} is not a valid entity id")
         else:
             row.gugus_id = value
+            row.gugus_id_field = f"column {col.letter} ({col.code})"
     elif col.code == GUGUS_ROLE:
         for word in re.split(r"[;,|]", text):
             key = _fold(word).replace(" ", "")
@@ -477,15 +477,13 @@ def _fold(text: str) -> str:
 
 
 def person_id(ctx: Context, row: Row) -> str:
-    """Stable id of the row's person: the gugus_entity_id given when it is the
-    organisation's own (else namespaced, :mod:`gugus.ingest.htcds_protect`),
-    else :func:`person_key`."""
+    """Stable id of the row's person before the load loop signs it with the
+    organisation's namespace: the gugus_entity_id given (without the
+    organisation's own signature, so an export loads back onto the same
+    person, case and events; another organisation's id is refused by the load
+    loop, :mod:`gugus.ingest.namespace`), else :func:`person_key`."""
     if row.gugus_id:
-        return (
-            row.gugus_id
-            if row.gugus_id in ctx.own_ids
-            else foreign_id(ctx.collection, row.gugus_id)
-        )
+        return plain_id(ctx.org, row.gugus_id)
     return person_key(ctx.collection, row)
 
 
@@ -581,6 +579,7 @@ def row_entities(ctx: Context, row: Row, pid: str, facts: Facts) -> list[ParsedE
         by_target[FIELDS[code].target].append((FIELDS[code], values))
 
     ents.make(pid, "Person")
+    ents.items[pid].id_field = row.gugus_id_field
     ents.fields(pid, by_target["person"])
     ents.add(pid, "name", full_name(row))
     for role in sorted(facts.roles):
@@ -696,8 +695,6 @@ def htcds_records(node: Node, path: Path, table: list[tuple[int, list]]):
             for number, cells in table[header_rows:]
             if (row := parse_row(ctx, columns, number, cells)) is not None
         ]
-        own = own_entity_ids(node, ctx.org, rows, person_key)
-        ctx = replace(ctx, own_ids=frozenset(own))
         ids = {row.number: person_id(ctx, row) for row in rows}
         groups: dict[str, list[Row]] = defaultdict(list)
         for row in rows:

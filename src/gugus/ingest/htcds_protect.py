@@ -1,20 +1,14 @@
-"""Who in an HTCDS case file is protected, and whose ids a file may write to.
+"""Who in an HTCDS case file is protected.
 
-Two rules keep a case file from harming the people in it:
+**Victims are protected by default** (:func:`person_facts`,
+:func:`protected_marking`, :func:`row_marking`): everything a victim's rows
+produce — or a minor's, or anyone's who went through victim screening — is
+marked with the most restrictive marking the collection allows.
 
-* **Victims are protected by default** (:func:`person_facts`,
-  :func:`protected_marking`, :func:`row_marking`): everything a victim's rows
-  produce — or a minor's, or anyone's who went through victim screening — is
-  marked with the most restrictive marking the collection allows.
-* **A file cannot write onto another organisation's entity**
-  (:func:`foreign_id`, :func:`own_entity_ids`): a ``gugus_entity_id`` is
-  taken as given only when it is the loading organisation's own id; any other
-  is namespaced under the collection, so a row cannot attach a perpetrator's
-  crime topic to a victim another agency holds.  The test looks only at the
-  loading organisation's own collections, so its outcome never reveals whether
-  the id exists anywhere else (no existence oracle).
-
-See docs/htcds.md ("Victims are protected by default", "gugus_entity_id").
+(A file cannot write onto another organisation's entity either: the load loop
+signs every id with the loading organisation's namespace,
+:mod:`gugus.ingest.namespace`.)  See docs/htcds.md ("Victims are protected by
+default", "gugus_entity_id").
 """
 
 from __future__ import annotations
@@ -22,28 +16,18 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from followthemoney.util import make_entity_id
-
-from gugus.access import Reader
 from gugus.errors import InvalidInput
 from gugus.ingest.htcds_fields import GUGUS_MARKING, PERPETRATOR, VICTIM
 from gugus.model.markings import TLP, Marking, combine
-from gugus.model.roles import Role
-from gugus.store import directory
-from gugus.store import statements as stmt_sql
 
 if TYPE_CHECKING:
     from gugus.ingest.htcds import Context, Row
-    from gugus.node import Node
 
 __all__ = [
     "Facts",
-    "foreign_id",
-    "own_entity_ids",
     "person_facts",
     "protected_marking",
     "row_marking",
@@ -55,7 +39,6 @@ _NOT_VICTIM_CONTEXT = {"vic_TraffickingStatus", "vic_TraffickingStatusDecisionMa
 _UNACCOMPANIED = re.compile(
     r"\bunaccompanied\b|\bseparated\s+(child|minor)|\bno\s+acompa[nñ]ad[oa]s?\b", re.IGNORECASE
 )
-_LOOKUP_BATCH = 500  # ids per store query (well under every backend's parameter limit)
 
 
 # -- who is protected ----------------------------------------------------------------
@@ -189,53 +172,3 @@ def row_marking(ctx: Context, row: Row, facts: Facts) -> dict | None:
         given = Marking.from_dict(row.marking, ctx.org, where=f"{row.where} ({GUGUS_MARKING})")
         marking = combine([marking, given]) or marking
     return None if marking == ctx.base else marking.to_dict()
-
-
-# -- whose ids a file may write to --------------------------------------------------------
-def foreign_id(collection: str, value: str) -> str:
-    """The id a ``gugus_entity_id`` that is not the organisation's own becomes:
-    namespaced under the collection, stable (a re-load writes the same)."""
-    return make_entity_id("htcds-person", collection, "gid", value)
-
-
-def own_entity_ids(
-    node: Node,
-    org: str,
-    rows: Iterable[Row],
-    derive: Callable[[str, Row], str],
-) -> set[str]:
-    """The ``gugus_entity_id`` values of ``rows`` that are ``org``'s own.
-
-    An id is the organisation's own when (a) one of its rows, without the id,
-    gives the same id under one of the organisation's collections (the
-    importer made it: ``derive(collection, row)``), or (b) a collection of the
-    organisation already holds statements about it (an export of its own data,
-    or an entity it loaded from another of its files).  Both look only at the
-    organisation's own collections, whose statements it originates and always
-    sees, so the answer says nothing about any other organisation's data.
-    """
-    given: dict[str, list[Row]] = defaultdict(list)
-    for row in rows:
-        if row.gugus_id:
-            given[row.gugus_id].append(row)
-    if not given:
-        return set()
-    with node.db.reader.connect() as conn:
-        mine = {c.id: c.name for c in directory.list_collections(conn) if c.org == org}
-    own = {
-        gid
-        for gid, group in given.items()
-        if any(derive(name, row) == gid for name in mine.values() for row in group)
-    }
-    rest = sorted(set(given) - own)
-    if not rest or not mine:
-        return own
-    # Originators see all their statements: any reader of the organisation will do.
-    scope = node.scope(Reader("htcds-import", org, Role.ANALYST))
-    with node.db.reader.connect() as conn:
-        for start in range(0, len(rest), _LOOKUP_BATCH):
-            batch = rest[start : start + _LOOKUP_BATCH]
-            for stmt in stmt_sql.for_entities(conn, scope, batch):
-                if stmt.collection_id in mine:
-                    own.add(stmt.entity_id)
-    return own

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from gugus.access import Reader
 from gugus.audit import AuditEvent
 from gugus.errors import Forbidden, GugusError, InvalidInput, NotFound
+from gugus.ingest.namespace import sign_record, signer_for
 from gugus.ingest.parsed import ParsedEntity, Record
 from gugus.ingest.writer import StatementWriter, Summary
 from gugus.model.markings import Marking
@@ -144,6 +145,9 @@ def load_records(
         # catalogue (what it sees is not committed yet).
         base = markings_by_ids(conn, [collection.marking_id])[collection.marking_id]
         writer = StatementWriter(conn, node.db.dialect, collection, base)
+        # Every id is written in the collection organisation's namespace.
+        signer = signer_for(conn, collection.org)
+        summary.namespace = collection.org
         if callable(records):
             records = records(
                 Target(
@@ -162,6 +166,7 @@ def load_records(
                     raise rec.error
                 # Every check of a record runs before any of its statements is
                 # buffered, so a skipped record leaves nothing behind.
+                sign_record(signer, rec)
                 mids = [_check_markings(writer, p, rec.where) for p in rec.entities]
                 for parsed, marks in zip(rec.entities, mids, strict=True):
                     _write_checked(writer, parsed, marks, rec.origin, summary)

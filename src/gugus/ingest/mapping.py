@@ -781,11 +781,12 @@ class Mapping:
                     lost.extend(dropped)
                     gone.add(entity_id)
                     continue
-            out.append(
-                ParsedEntity(
-                    entity_id, spec.schema, spec.marking, spec.property_markings, values, dropped
-                )
+            parsed = ParsedEntity(
+                entity_id, spec.schema, spec.marking, spec.property_markings, values, dropped
             )
+            if spec.id_column is not None:
+                parsed.id_field = f"column {spec.id_column!r}"
+            out.append(parsed)
         if lost:
             _account(out, lost, gone)
         return out

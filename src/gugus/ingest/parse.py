@@ -24,8 +24,8 @@ from gugus.ingest.parsed import (
     json_error,
     ordered_map,
 )
+from gugus.model.ids import MAX_ID  # the store's entity id column
 
-MAX_ID = 255
 # A \\uD800–\\uDFFF escape: text only as half of a pair (checked when present).
 _SURROGATE_ESCAPE = re.compile(r"\\[uU][dD][89a-fA-F]")
 

@@ -67,7 +67,9 @@ class ParsedEntity:
     ``property_markings`` (dicts as in :meth:`Marking.from_dict`) may only
     tighten the collection's marking.  ``origin`` overrides the record's
     provenance for these values (e.g. the extraction backend that found them);
-    several ParsedEntity objects may share one entity id.
+    several ParsedEntity objects may share one entity id.  The load loop
+    signs ``entity_id`` and every entity-typed value with the loading
+    organisation's namespace (:mod:`gugus.ingest.namespace`).
     """
 
     entity_id: str
@@ -77,6 +79,9 @@ class ParsedEntity:
     values: list[tuple[str, str, str]] = field(default_factory=list)
     dropped: list[dict] = field(default_factory=list)
     origin: str | None = None
+    # How a message names where the id came from (never its value): "field
+    # 'id'" for FtM lines, the column for tables.
+    id_field: str = "field 'id'"
 
 
 def dropped_value(

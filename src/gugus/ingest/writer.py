@@ -34,6 +34,7 @@ class Summary:
     skipped: int = 0
     dropped: int = 0
     kept_stricter: int = 0
+    namespace: str | None = None  # the organisation whose namespace signs the ids
     errors: list[dict] = field(default_factory=list)
     dropped_values: list[dict] = field(default_factory=list)
 
@@ -55,6 +56,7 @@ class Summary:
             "skipped_lines": self.skipped,
             "dropped_values": self.dropped,
             "kept_stricter_markings": self.kept_stricter,
+            "namespace": self.namespace,
             "errors": self.errors[:100],
             "dropped_examples": self.dropped_values[:20],
         }
