@@ -27,6 +27,7 @@ from gugus.model.markings import Marking
 from gugus.model.statements import ID_PROP
 from gugus.node import Node
 from gugus.store import directory
+from gugus.store.db import load_wait, patient_writes
 from gugus.store.markings import markings_by_ids
 
 ON_ERROR = ("abort", "skip")
@@ -115,7 +116,10 @@ def load_records(
     """
     check_on_error(on_error)
     summary = Summary(collection_name, source)
-    with node.db.writer.begin() as conn:
+    # A load queues behind another load (GUGUS_LOAD_WAIT) instead of failing
+    # after the busy timeout; reads never wait for either (their audit
+    # records go to the audit store).
+    with patient_writes(load_wait()), node.db.writer.begin() as conn:
         collection = directory.require_collection(conn, collection_name)
         if actor is not None:
             # A collection the actor may not see answers exactly like a missing one.

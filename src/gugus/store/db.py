@@ -7,6 +7,8 @@ if-statements spread through the code.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import os
 import shutil
@@ -80,6 +82,37 @@ def busy_timeout() -> float:
     return value
 
 
+def load_wait() -> float:
+    """Seconds a load waits for another load's write transaction:
+    GUGUS_LOAD_WAIT, default 3600.  Loads queue behind each other instead of
+    failing after the short busy timeout that bounds every other write."""
+    raw = os.environ.get("GUGUS_LOAD_WAIT", "3600")
+    try:
+        value = float(raw)
+    except ValueError:
+        raise InvalidInput(f"GUGUS_LOAD_WAIT: {raw!r} is not a number of seconds") from None
+    if not 0 < value <= 86400:
+        raise InvalidInput(f"GUGUS_LOAD_WAIT: {value:g} (allowed: more than 0, up to 86400)")
+    return value
+
+
+# How long a write begun in this context may wait for the writer lock, when it
+# is not the busy timeout (a load waiting for another load).
+_patience: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "gugus_write_patience", default=None
+)
+
+
+@contextlib.contextmanager
+def patient_writes(seconds: float):
+    """Writes begun inside wait up to ``seconds`` for the writer lock."""
+    token = _patience.set(seconds)
+    try:
+        yield
+    finally:
+        _patience.reset(token)
+
+
 def _sqlite_engine(
     url: str,
     begin: str,
@@ -130,12 +163,20 @@ def _sqlite_engine(
 
     @event.listens_for(engine, "begin")
     def _begin_serialised(conn) -> None:  # pragma: no cover - exercised by every test
-        if not lock.acquire(timeout=wait):  # never hang for ever on a lost release
+        patience = _patience.get() or wait
+        if not lock.acquire(timeout=patience):  # never hang for ever on a lost release
             raise StoreUnavailable(
-                f"the database is busy (a write has held it for {wait:g} s); try again"
+                f"the database is busy (a write has held it for {patience:g} s); try again"
             )
         try:
-            conn.exec_driver_sql(begin)
+            if patience == wait:
+                conn.exec_driver_sql(begin)
+            else:  # a load behind another process's load: SQLite's own wait too
+                conn.exec_driver_sql(f"PRAGMA busy_timeout={int(patience * 1000)}")
+                try:
+                    conn.exec_driver_sql(begin)
+                finally:
+                    conn.exec_driver_sql(f"PRAGMA busy_timeout={int(wait * 1000)}")
             holders.add(conn)
         except BaseException:
             lock.release()
