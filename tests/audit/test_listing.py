@@ -11,11 +11,13 @@ from __future__ import annotations
 import json
 
 import pytest
+from nsids import nsid
 
 from gugus import admin, reads
 from gugus.ingest import ftm
 
 PASSPORT = "G1234567"
+P17 = nsid("MX-FGR", "p-17")  # as MX-FGR's load stores it
 
 
 @pytest.fixture
@@ -50,12 +52,12 @@ def world(node):
 def test_supervisor_listing_reveals_nothing_she_may_not_see(world):
     bob = world.reader("bob")
     found = reads.search(world, bob, PASSPORT)
-    assert [r["id"] for r in found["results"]] == ["p-17"]
-    assert reads.get_entity(world, bob, "p-17")["properties"]["passportNumber"] == [PASSPORT]
+    assert [r["id"] for r in found["results"]] == [P17]
+    assert reads.get_entity(world, bob, P17)["properties"]["passportNumber"] == [PASSPORT]
 
     sue = world.reader("sue")
     # sue sees the person (AMBER, released to US-HSI) but not the RED passport.
-    assert "passportNumber" not in reads.get_entity(world, sue, "p-17")["properties"]
+    assert "passportNumber" not in reads.get_entity(world, sue, P17)["properties"]
     records = reads.list_audit(world, sue, limit=100)
     text = json.dumps(records)
     assert PASSPORT not in text
@@ -71,22 +73,22 @@ def test_supervisor_listing_reveals_nothing_she_may_not_see(world):
         assert r["hash"] == reads.REDACTED  # no offline guessing of the query through the hash
     # sue's own read (only what she may see) stays in full.
     own = [r for r in records if r["username"] == "sue"]
-    assert own and own[0]["object_ids"] == ["p-17"] and own[0]["redacted"] is False
+    assert own and own[0]["object_ids"] == [P17] and own[0]["redacted"] is False
     assert own[0]["detail"]["statements"] > 0
 
 
 def test_supervisor_who_may_see_everything_reads_the_record_in_full(world):
     """The originator's supervisor sees all of p-17: a colleague's read is shown."""
-    reads.get_entity(world, world.reader("ana"), "p-17")
+    reads.get_entity(world, world.reader("ana"), P17)
     records = reads.list_audit(world, world.reader("sam"), limit=100)
     anas = [r for r in records if r["username"] == "ana" and r["action"] == "entity.read"]
     assert anas[0]["redacted"] is False
-    assert anas[0]["object_ids"] == ["p-17"]
+    assert anas[0]["object_ids"] == [P17]
     assert anas[0]["detail"] == {"statements": 3}  # id, name, passport
 
 
 def test_reads_record_the_markings_they_used(world):
-    reads.get_entity(world, world.reader("bob"), "p-17")
+    reads.get_entity(world, world.reader("bob"), P17)
     with world.db.audit_reader.connect() as conn:
         from gugus.store import audit as audit_sql
 

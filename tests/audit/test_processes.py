@@ -21,6 +21,7 @@ import sys
 import textwrap
 
 import pytest
+from nsids import nsid
 from sqlalchemy import func, select
 
 from gugus import admin
@@ -28,6 +29,7 @@ from gugus.ingest import ftm
 from gugus.store.tables import audit_log
 
 GUGUS = [sys.executable, "-m", "gugus.cli"]
+P1 = nsid("MX-FGR", "p-1")  # as MX-FGR's load stores it
 SAFETY = 300  # seconds: a hung child fails the test instead of hanging the suite
 
 
@@ -87,15 +89,15 @@ def test_audited_reads_complete_while_a_load_holds_the_write_lock(world, tmp_pat
             pipe.flush()
             ok = 0
             for _ in range(3):
-                entity = gugus(url, "entity", "p-1", "--as", "bob", "--json")
+                entity = gugus(url, "entity", P1, "--as", "bob", "--json")
                 assert entity.returncode == 0, entity.stderr
-                assert json.loads(entity.stdout)["id"] == "p-1"
+                assert json.loads(entity.stdout)["id"] == P1
                 found = gugus(url, "search", "jose", "--as", "bob", "--json")
                 assert found.returncode == 0, found.stderr
-                assert [r["id"] for r in json.loads(found.stdout)["results"]] == ["p-1"]
+                assert [r["id"] for r in json.loads(found.stdout)["results"]] == [P1]
                 ok += 2
             # All-or-nothing for readers: nothing of the running load is visible.
-            unseen = gugus(url, "entity", "n-1", "--as", "bob", "--json")
+            unseen = gugus(url, "entity", nsid("MX-FGR", "n-1"), "--as", "bob", "--json")
             assert unseen.returncode == 2 and "not found" in unseen.stderr
             assert load.poll() is None, "the load was still running while the reads completed"
             assert audited_reads(world, "bob") == ok
@@ -106,8 +108,8 @@ def test_audited_reads_complete_while_a_load_holds_the_write_lock(world, tmp_pat
     finally:
         if load.poll() is None:
             load.kill()
-            load.wait()
-    seen = gugus(url, "entity", "n-1", "--as", "bob", "--json")
+        load.communicate()  # closes the pipes, also when an assertion failed
+    seen = gugus(url, "entity", nsid("MX-FGR", "n-1"), "--as", "bob", "--json")
     assert seen.returncode == 0, seen.stderr
     with world.db.audit_reader.connect() as conn:
         actions = [r.action for r in conn.execute(select(audit_log.c.action))]

@@ -111,8 +111,8 @@ def test_full_disk_is_one_line_507_and_unhealthy(small_disk, tmp_path, monkeypat
 
         health = client.get("/api/v1/health")
         assert health.status_code == 503, health.text
-        assert health.json()["writable"] is False, health.text
-        assert "0 MB free" in health.json()["problem"], health.text
+        assert health.json()["error"]["details"][0]["writable"] is False, health.text
+        assert "0 MB free" in health.json()["error"]["message"], health.text
         token = client.post("/api/v1/token", data={"username": "ana", "password": PASSWORD})
         assert token.status_code == 507, token.text
         assert token.json()["error"]["code"] == "storage_full"

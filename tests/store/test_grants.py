@@ -9,6 +9,7 @@ import sqlite3
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from nsids import nsid
 from sqlalchemy import delete, event
 
 from gugus import admin, reads
@@ -30,6 +31,7 @@ from gugus.store.tables import (
 )
 
 NOW = "2025-01-01T00:00:00.000000Z"
+P1 = nsid("MX-FGR", "p1")  # as an MX-FGR load stores it
 
 
 def statement_row(coll_id: int, coll_name: str, mid: int, entity_id: str, value: str) -> dict:
@@ -166,7 +168,7 @@ def store_distinct_markings(node, coll, n: int) -> None:
     with node.db.writer.begin() as conn:
         ids = store_markings(conn, marks)
         rows = [
-            statement_row(coll.id, coll.name, ids[m.key], f"x{i}", f"filler {i}")
+            statement_row(coll.id, coll.name, ids[m.key], nsid("MX-FGR", f"x{i}"), f"filler {i}")
             for i, m in enumerate(marks)
         ]
         stmt_sql.upsert(conn, node.db.dialect, rows)
@@ -200,16 +202,16 @@ def test_reads_with_more_markings_than_sql_variables(node):
         bulk = directory.get_collection(conn, "bulk")
     with node.db.writer.begin() as conn:
         stmt_sql.upsert(
-            conn, node.db.dialect, [statement_row(fgr.id, "fgr", fgr.marking_id, "p1", "Ana Pérez")]
+            conn, node.db.dialect, [statement_row(fgr.id, "fgr", fgr.marking_id, P1, "Ana Pérez")]
         )
     store_distinct_markings(node, bulk, n)
     ana = node.reader("ana")
-    assert reads.get_entity(node, ana, "p1")["caption"] == "Ana Pérez"
-    assert reads.get_entity(node, ana, f"x{n - 1}")["caption"] == f"filler {n - 1}"
-    assert [r["id"] for r in reads.search(node, ana, "perez")["results"]] == ["p1"]
+    assert reads.get_entity(node, ana, P1)["caption"] == "Ana Pérez"
+    assert reads.get_entity(node, ana, nsid("MX-FGR", f"x{n - 1}"))["caption"] == f"filler {n - 1}"
+    assert [r["id"] for r in reads.search(node, ana, "perez")["results"]] == [P1]
     assert len(reads.search(node, ana, "filler", limit=100)["results"]) == 100
     lines = [json.loads(line) for line in reads.export_collection(node, ana, "fgr")]
-    assert [line["id"] for line in lines] == ["p1"]
+    assert [line["id"] for line in lines] == [P1]
     assert {c["name"] for c in reads.visible_collections(node, ana)} == {"fgr", "bulk"}
 
 

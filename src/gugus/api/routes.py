@@ -6,14 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
 
 import gugus
 from gugus import auth, reads
 from gugus.access import Reader
 from gugus.api.deps import get_node, get_purpose, get_reader
 from gugus.api.responses import TokenResponse, errors
-from gugus.errors import InvalidInput
+from gugus.errors import InvalidInput, StoreUnavailable
 from gugus.ingest import ftm
 from gugus.node import Node
 
@@ -25,19 +24,17 @@ PurposeDep = Annotated[str | None, Depends(get_purpose)]
 MAX_BODY = 256 * 1024 * 1024
 
 
-@router.get("/health", responses={503: {"description": "the database cannot take writes"}})
+@router.get("/health")
 def health(node: NodeDep) -> dict:
     node.db.ensure_ready()
     body = {"status": "ok", "version": gugus.__version__, "database": node.db.dialect.name}
     problem = node.db.write_problem()
-    if problem is None:
-        return {**body, "writable": True}
-    # The status report, not an error: says what is wrong (503 for monitors).
-    return JSONResponse(
-        {**body, "status": "unwritable", "writable": False, "problem": problem.message},
-        status_code=503,
-        headers={"Retry-After": str(getattr(problem, "retry_after", None) or 30)},
-    )
+    if problem is not None:  # 503 in the one error envelope, for monitors too
+        raise StoreUnavailable(
+            f"the database cannot take writes: {problem.message}",
+            details=[{**body, "status": "unwritable", "writable": False}],
+        )
+    return {**body, "writable": True}
 
 
 @router.post("/token", responses=errors(400, 401, 429))
