@@ -160,9 +160,11 @@ def test_locked_store_answers_503_with_retry_after(locked_db):
 
 def test_locked_store_is_one_line_in_the_cli(locked_db, tmp_path):
     people = write_people(tmp_path / "people.jsonl", 10)
+    # A load queues behind another writer for GUGUS_LOAD_WAIT (default 1 h),
+    # not the busy timeout: bound that wait to see the locked store's error.
     proc = gugus(
         "load", COLLECTION, str(people), db=locked_db, check=False,
-        env=env(GUGUS_BUSY_TIMEOUT="1"),
+        env=env(GUGUS_BUSY_TIMEOUT="1", GUGUS_LOAD_WAIT="1"),
     )  # fmt: skip
     one_line_error(proc, "locked")
 
