@@ -7,7 +7,8 @@ Two checks, both read-only:
 2. every statement's content against its id: a statement id is the hash of
    (collection, entity id, property, value) (:func:`statement_id`), so a
    changed byte in any of them — a flipped digit of an e-mail — no longer
-   matches; the folded search text must match its value too.
+   matches; its search text must be what the store writes for its value
+   and its marking's audience (:func:`gugus.store.statements.search_terms`).
 
 What is damaged is named by table, row key, statement id and entity id —
 never by the stored value.  Statements are streamed in batches: memory does
@@ -26,7 +27,7 @@ from gugus.model.statements import statement_id
 from gugus.node import Node
 from gugus.store import integrity
 from gugus.store.faults import translate
-from gugus.store.statements import SEARCH_TYPES, fold
+from gugus.store.statements import SEARCH_TYPES, fold, search_terms
 
 LIMIT = 100  # damaged rows listed (all are counted)
 _HEX40 = re.compile(r"[0-9a-f]{40}")
@@ -93,9 +94,10 @@ def check(
             for problem in integrity.engine_check(conn, db.dialect, quick=quick, limit=LIMIT):
                 result.add(Damage("database", problem))
             names = integrity.collection_names(conn)
+            audiences = integrity.marking_audiences(conn)
             for batch in integrity.statement_batches(conn, db.dialect):
                 for row in batch:
-                    _check_row(row, names, result)
+                    _check_row(row, names, audiences, result)
                 result.statements += len(batch)
                 if progress is not None:
                     progress(result.statements)
@@ -114,12 +116,22 @@ def _text(raw) -> tuple[str | None, bool]:
         return bytes(raw).decode("utf-8", "backslashreplace"), False
 
 
-def _check_row(row: tuple, names: dict[int, str], result: CheckResult) -> None:
-    pk, collection_id = row[0], row[1]
-    decoded = [_text(raw) for raw in row[2:]]
+def _expected_search(prop_type: str | None, value: str, audience: int | None) -> str | None:
+    """The search text the store writes (ingest folds searchable values, the
+    Upserter prefixes their words with the marking's audience)."""
+    if prop_type not in SEARCH_TYPES or audience is None:
+        return None
+    return search_terms(audience, fold(value))
+
+
+def _check_row(
+    row: tuple, names: dict[int, str], audiences: dict[int, int | None], result: CheckResult
+) -> None:
+    pk, collection_id, marking_id = row[0], row[1], row[2]
+    decoded = [_text(raw) for raw in row[3:]]
     (sid, _), (entity_id, _), (prop, _), (prop_type, _), (value, _), (search, _) = decoded
     damage = _damage(decoded, collection_id, names)
-    if damage is None and prop_type in SEARCH_TYPES and search != fold(value):
+    if damage is None and search != _expected_search(prop_type, value, audiences.get(marking_id)):
         damage = "its search text does not match its value"
     if damage is not None:
         result.add(

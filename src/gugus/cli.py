@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import os
 import signal
 import sys
@@ -869,6 +870,13 @@ def demo(
 
 
 def main() -> None:
+    # psycopg logs what it ignores while closing a pipeline or copy on a lost
+    # connection ("error ignored terminating <psycopg.Pipeline [BAD]>: …").
+    # With no logging configured Python prints that on stderr beside the
+    # CLI's one-line error; the failure itself reaches the CLI as an
+    # exception.  A handler here stops that fallback print (a server's
+    # configured root handlers still receive the records).
+    logging.getLogger("psycopg").addHandler(logging.NullHandler())
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _on_signal)
     app()

@@ -16,6 +16,7 @@ extraction, the demo world) is made here.  A worker
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import multiprocessing
@@ -86,10 +87,30 @@ def stop_pool(pool: ProcessPoolExecutor) -> None:
     """End a pool whose results are no longer wanted (an error or an
     interruption in the consumer): queued work is cancelled and the workers
     are terminated instead of finishing their current task."""
-    processes = list((getattr(pool, "_processes", None) or {}).values())  # no public accessor
+    # No public accessors; shutdown() drops both references.
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    result_queue = getattr(pool, "_result_queue", None)
     pool.shutdown(wait=False, cancel_futures=True)
     for proc in processes:
         if proc.is_alive():
             proc.terminate()
     for proc in processes:
         proc.join(timeout=5)
+        if proc.is_alive():
+            proc.kill()
+            proc.join()
+    _unblock_result_reader(result_queue)
+
+
+def _unblock_result_reader(result_queue) -> None:
+    """A worker terminated while sending a result leaves half a message in
+    the result pipe: the pool's manager thread waits in ``recv`` for the rest
+    forever, and Python's exit joins that thread, so the process never ends
+    (an interrupted load hung after "interrupted: nothing was loaded").  With
+    the workers gone, closing this process's copy of the pipe's write end
+    turns the wait into end-of-file: the manager marks the pool broken and
+    ends."""
+    writer = getattr(result_queue, "_writer", None)
+    if writer is not None:
+        with contextlib.suppress(OSError):
+            writer.close()

@@ -7,6 +7,7 @@ import json
 import sqlite3
 
 import pytest
+from nsids import nsid
 from sqlalchemy import text
 from typer.testing import CliRunner
 
@@ -18,6 +19,7 @@ from gugus.store import integrity
 
 EMAIL = "maria.lopez1980@example.org"
 FLIPPED = "maria.lopez1981@example.org"
+P1 = nsid("MXFGR", "p-1")  # ids are stored in the loading organisation's namespace
 
 
 def _load(node, people: int = 3) -> None:
@@ -42,7 +44,8 @@ def _load(node, people: int = 3) -> None:
 def _email_row(node) -> tuple[int, str]:
     with node.db.reader.connect() as conn:
         row = conn.execute(
-            text("SELECT pk, id FROM statements WHERE prop = 'email' AND entity_id = 'p-1'")
+            text("SELECT pk, id FROM statements WHERE prop = 'email' AND entity_id = :e"),
+            {"e": P1},
         ).one()
     return row.pk, row.id
 
@@ -71,15 +74,15 @@ def test_flipped_digit_in_an_email_is_named(node):
         "statements",
         pk,
         sid,
-        "p-1",
+        P1,
     )
     run = CliRunner().invoke(app, ["check", "--db", node.db.url, "--json"])
     assert run.exit_code == 1
     report = json.loads(run.stdout)
-    assert report["damaged_count"] == 1 and report["damaged"][0]["entity_id"] == "p-1"
+    assert report["damaged_count"] == 1 and report["damaged"][0]["entity_id"] == P1
     run = CliRunner().invoke(app, ["check", "--db", node.db.url])
     assert run.exit_code == 1
-    assert f"statement {sid}" in run.output and "entity p-1" in run.output
+    assert f"statement {sid}" in run.output and f"entity {P1}" in run.output
     for shown in (run.output, json.dumps(report)):
         assert FLIPPED not in shown and EMAIL not in shown and "maria" not in shown
 

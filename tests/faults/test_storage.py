@@ -14,9 +14,11 @@ import subprocess
 import time
 
 import pytest
+from nsids import nsid
 from procs import (
     COLLECTION,
     GUGUS,
+    ORG,
     PASSWORD,
     SECRET_NAME,
     SECRET_NUMBER,
@@ -158,9 +160,11 @@ def test_locked_store_answers_503_with_retry_after(locked_db):
 
 def test_locked_store_is_one_line_in_the_cli(locked_db, tmp_path):
     people = write_people(tmp_path / "people.jsonl", 10)
+    # A load queues behind another writer for GUGUS_LOAD_WAIT (default 1 h),
+    # not the busy timeout: bound that wait to see the locked store's error.
     proc = gugus(
         "load", COLLECTION, str(people), db=locked_db, check=False,
-        env=env(GUGUS_BUSY_TIMEOUT="1"),
+        env=env(GUGUS_BUSY_TIMEOUT="1", GUGUS_LOAD_WAIT="1"),
     )  # fmt: skip
     one_line_error(proc, "locked")
 
@@ -245,16 +249,20 @@ def test_undecodable_text_in_the_database_is_one_line(tmp_path):
     add_user(db)
     people = write_people(tmp_path / "people.jsonl", 3)
     gugus("load", COLLECTION, str(people), db=db)
+    stored = nsid(ORG, "p-1")  # the load stores ids in the organisation's namespace
     with sqlite3.connect(db) as raw:
-        raw.execute(
+        changed = raw.execute(
             "UPDATE statements SET value = CAST(X'5a61636172ff' AS TEXT) "
-            "WHERE entity_id = 'p-1' AND prop = 'name'"
-        )
+            "WHERE entity_id = ? AND prop = 'name'",
+            (stored,),
+        ).rowcount
+    assert changed == 1
+    # A bare id read by an analyst of ORG resolves in ORG's namespace.
     proc = gugus("entity", "p-1", "--as", "ana", "--json", db=db, check=False)
     line = one_line_error(proc, "UTF-8", "gugus check")
     assert "Zacar" not in line
     report = json.loads(gugus("check", "--json", db=db, check=False).stdout)
-    assert report["damaged"][0]["entity_id"] == "p-1"
+    assert report["damaged"][0]["entity_id"] == stored
 
 
 def test_postgres_gone_answers_503_with_retry_after(own_pg):

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from sqlalchemy import Connection, LargeBinary, cast, select, text
 
 from gugus.store.db import Dialect
-from gugus.store.tables import collections, metadata, statements
+from gugus.store.tables import collections, markings, metadata, statements
 
 TEXT_COLUMNS = ("id", "entity_id", "prop", "prop_type", "value", "search_text")
 
@@ -45,16 +45,26 @@ def collection_names(conn: Connection) -> dict[int, str]:
     return {r.id: r.name for r in conn.execute(select(collections.c.id, collections.c.name))}
 
 
+def marking_audiences(conn: Connection) -> dict[int, int | None]:
+    """The visibility audience of each stored marking (search terms carry it)."""
+    return {
+        r.id: r.audience_id for r in conn.execute(select(markings.c.id, markings.c.audience_id))
+    }
+
+
 def statement_batches(
     conn: Connection, dialect: Dialect, size: int = 10_000
 ) -> Iterator[list[tuple]]:
-    """Lists of ``(pk, collection_id, id, entity_id, prop, prop_type, value,
-    search_text)`` in pk order; the text columns are bytes on SQLite."""
+    """Lists of ``(pk, collection_id, marking_id, id, entity_id, prop,
+    prop_type, value, search_text)`` in pk order; the text columns are bytes
+    on SQLite."""
     cols = [
         cast(statements.c[name], LargeBinary) if dialect.is_sqlite else statements.c[name]
         for name in TEXT_COLUMNS
     ]
-    query = select(statements.c.pk, statements.c.collection_id, *cols).order_by(statements.c.pk)
+    query = select(
+        statements.c.pk, statements.c.collection_id, statements.c.marking_id, *cols
+    ).order_by(statements.c.pk)
     after = None
     while True:
         page = query if after is None else query.where(statements.c.pk > after)
