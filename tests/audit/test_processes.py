@@ -165,3 +165,16 @@ def test_processes_appending_at_once_keep_one_chain(node):
     assert objects == sorted(
         f"p{n}:{t}:{i}" for n in range(3) for t in range(10) for i in range(20)
     )
+
+
+def test_a_short_command_anchors_what_it_appended(world):
+    """An outside review deleted the audit tail after CLI-only reads and moved
+    the head back: `audit verify` said intact, because a command ended within
+    the writer's idle delay and never moved the anchor.  At exit it does."""
+    url = world.db.url
+    for _ in range(3):
+        read = gugus(url, "entity", P1, "--as", "bob", "--json")
+        assert read.returncode == 0, read.stderr
+        with world.db.audit_reader.connect() as conn:
+            last = conn.execute(select(func.max(audit_log.c.seq))).scalar_one()
+        assert world.audit.key.read_anchor().seq == last

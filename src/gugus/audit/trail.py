@@ -22,9 +22,11 @@ writing and its summary after its commit.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import threading
+import weakref
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -38,6 +40,18 @@ if TYPE_CHECKING:
 MAX_BATCH = 2000  # events per transaction
 ANCHOR_EVERY = 16  # batches; the anchor also moves when the writer has been idle
 ANCHOR_IDLE = 0.05  # seconds without work before the anchor moves
+
+# Trails of this process that have written: their anchor moves at exit too, so
+# a short command (a CLI read ends within ANCHOR_IDLE of its append) never
+# leaves its records unanchored — a truncated tail would then go unnoticed.
+_written: weakref.WeakSet = weakref.WeakSet()
+
+
+@atexit.register
+def _anchor_at_exit() -> None:
+    for trail in list(_written):
+        with contextlib.suppress(Exception):  # exit must not fail; verify reports a lag
+            trail.sync_anchor()
 
 
 class _Pending:
@@ -82,6 +96,7 @@ class AuditTrail:
                     target=self._run, name="gugus-audit-writer", daemon=True
                 )
                 self._thread.start()
+                _written.add(self)
             self._queue.append(pending)
             self._cond.notify()
         pending.done.wait()
