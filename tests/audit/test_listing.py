@@ -70,7 +70,9 @@ def test_supervisor_listing_reveals_nothing_she_may_not_see(world):
         assert r["object_ids"] == [reads.REDACTED]
         assert r["detail"] == {"redacted": True}
         assert "p-17" not in json.dumps(r)
-        assert r["hash"] == reads.REDACTED  # no offline guessing of the query through the hash
+        assert "hash" not in r  # no offline guessing of the query through the hash
+    # Nor through the next record's prev_hash, in any record of the listing.
+    assert not any("hash" in r or "prev_hash" in r for r in records)
     # sue's own read (only what she may see) stays in full.
     own = [r for r in records if r["username"] == "sue"]
     assert own and own[0]["object_ids"] == [P17] and own[0]["redacted"] is False
