@@ -35,10 +35,11 @@ as root it runs as the ``postgres`` user), loads the same demo world
 ``--during-load`` then runs the 50-client gugus measurement again while a
 ``gugus load`` of ``--load-lines`` generated FtM persons into another
 collection runs (on SQLite the run works on a copy of the node — data and
-audit files, node key and anchor — removed at the end; the generated file stays in ``--dir`` for the next run, ~180 bytes a
-line): read p50/p95 and failures during the load, whether the load covered the
-whole measurement (if not, raise ``--load-lines``), and whether it succeeded.
-The audit check there leaves the load's own records (``load.start``, ``load``) apart.
+audit files, node key and anchor — removed at the end; the generated file
+stays in ``--dir`` for the next run, ~180 bytes a line): read p50/p95 and
+failures during the load, whether the load covered the whole measurement (if
+not, raise ``--load-lines``), and whether it succeeded.  The audit check there
+leaves the load's own records (``load.start``, ``load``) apart.
 
 The JSON report goes to stdout and ``--dir``/read-result-w<N>[-pg][-load].json, a
 short table to stderr.  Validate at a small size only, e.g.::
