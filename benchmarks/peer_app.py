@@ -2,13 +2,19 @@
 app answering the same raw SQL gugus runs for an entity read and a search, with
 no authentication, policy, entity assembly or audit.
 
-    PEER_DB=<url or sqlite path> PEER_MARKINGS=1,2,5 \\
+    PEER_DB=<url or sqlite path> PEER_GRANTEES=org:US-HSI,user:US-HSI:maria.hsi \\
         python -m uvicorn peer_app:app_from_env --factory --app-dir benchmarks --workers N
 
-``PEER_MARKINGS`` is the reader's visible marking ids, computed once by the
-benchmark (gugus computes them per reader through its policy); the queries
-filter on them as gugus's store does (``store/statements.py``: ``for_entities``
-and ``search_entities``, the same fetch-more-until-enough LIMIT loop).
+``PEER_GRANTEES`` is the reader's two grantee keys (``ReadScope.grantees``),
+computed once by the benchmark (gugus computes them per request from the
+reader).  The SQL is gugus's as SQLAlchemy renders it (``store/statements.py``
+``for_entities`` and ``search_entities``, ``store/grants.py`` ``visible`` and
+``visible_audiences``): every statement row is kept only if an EXISTS probe
+finds a grant of its marking's audience to one of the two keys; a search first
+reads the audiences granted to the reader, MATCHes the words prefixed with
+each of them ("a12xjose"), 200 audiences per query, newest first with the
+same fetch-more-until-enough LIMIT loop, then reads the found entities'
+visible statements.
 """
 
 from __future__ import annotations
@@ -21,17 +27,27 @@ from fastapi import FastAPI, HTTPException
 from sqlalchemy import Engine, bindparam, create_engine, event, text
 
 COLUMNS = (
-    "entity_id, schema, prop, prop_type, value, collection_id, marking_id, origin, "
-    "first_seen, last_seen"
+    "statements.entity_id, statements.schema, statements.prop, statements.prop_type, "
+    "statements.value, statements.collection_id, statements.marking_id, statements.origin, "
+    "statements.first_seen, statements.last_seen"
 )
-_WORD = re.compile(r"\w+", re.UNICODE)
+# Letters and digits, as SQLite's unicode61 tokenizer splits (gugus's _WORD).
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+AUDIENCES_PER_QUERY = 200  # gugus's _AUDIENCES_PER_QUERY
 
 
 def query_words(query: str) -> list[str]:
     """As gugus folds a query: case-folded, accents removed, at most 16 words."""
-    value = unicodedata.normalize("NFKD", query.casefold())
-    value = "".join(c for c in value if not unicodedata.combining(c))
+    value = query.casefold()
+    if not value.isascii():
+        value = unicodedata.normalize("NFKD", value)
+        value = "".join(c for c in value if not unicodedata.combining(c))
     return _WORD.findall(value)[:16]
+
+
+def term(audience: int, word: str) -> str:
+    """A word as indexed for one audience (gugus's ``_term``)."""
+    return f"a{audience}x{word}"
 
 
 def engine_for(url: str) -> Engine:
@@ -54,48 +70,85 @@ def engine_for(url: str) -> Engine:
 
 
 class PeerQueries:
-    """The SQL of an entity read and a search, the visible markings inlined."""
+    """The SQL of an entity read and a search for one reader's grantee keys."""
 
-    def __init__(self, engine: Engine, marking_ids: list[int]) -> None:
+    def __init__(self, engine: Engine, grantees: list[str]) -> None:
         self.engine = engine
         self.sqlite = engine.dialect.name == "sqlite"
-        marks = ",".join(str(int(m)) for m in marking_ids) or "NULL"
+        self.grantees = list(grantees)
+        # grants.visible: per row, the marking then its audience's grant (the
+        # OFFSET 0 keeps the planners from turning it into a join).
+        no_limit = "LIMIT -1 OFFSET 0" if self.sqlite else "LIMIT ALL OFFSET 0"
+        visible = (
+            "EXISTS (SELECT 1 FROM markings JOIN audience_grants "  # noqa: S608 - constants
+            "ON audience_grants.audience_id = markings.audience_id "
+            "WHERE markings.id = statements.marking_id "
+            f"AND audience_grants.grantee IN :grantees {no_limit})"
+        )
+        grantees_param = bindparam("grantees", expanding=True)
         self._entities = text(
-            f"SELECT {COLUMNS} FROM statements WHERE entity_id IN :ids "  # noqa: S608 - ints
-            f"AND marking_id IN ({marks}) ORDER BY entity_id, pk"
-        ).bindparams(bindparam("ids", expanding=True))
+            f"SELECT {COLUMNS} FROM statements WHERE statements.entity_id IN :ids "  # noqa: S608
+            f"AND ({visible}) ORDER BY statements.entity_id, statements.pk"
+        ).bindparams(bindparam("ids", expanding=True), grantees_param)
+        self._audiences = text(
+            "SELECT DISTINCT audience_grants.audience_id FROM audience_grants "
+            "WHERE audience_grants.grantee IN :grantees ORDER BY audience_grants.audience_id"
+        ).bindparams(grantees_param)
         if self.sqlite:
             self._search = text(
-                "SELECT s.entity_id FROM statements_fts f JOIN statements s ON s.pk = f.rowid "  # noqa: S608
-                f"WHERE statements_fts MATCH :q AND s.marking_id IN ({marks}) "
-                "ORDER BY f.rowid DESC LIMIT :n"
-            )
+                "SELECT statements.pk, statements.entity_id FROM statements_fts "  # noqa: S608
+                "JOIN statements ON statements.pk = statements_fts.rowid "
+                f"WHERE (statements_fts.statements_fts MATCH :match) AND ({visible}) "
+                "ORDER BY statements_fts.rowid DESC LIMIT :n"
+            ).bindparams(grantees_param)
         else:
             self._search = text(
-                "SELECT entity_id FROM statements WHERE search_text IS NOT NULL "  # noqa: S608
+                "SELECT statements.pk, statements.entity_id FROM statements "  # noqa: S608
+                "WHERE statements.search_text IS NOT NULL "
                 # As gugus's SQLAlchemy query renders it: the configuration bound.
-                "AND to_tsvector(CAST(:cfg AS REGCONFIG), search_text) "
-                "@@ plainto_tsquery(CAST(:cfg AS REGCONFIG), :q) "
-                f"AND marking_id IN ({marks}) ORDER BY pk DESC LIMIT :n"
-            )
+                "AND (to_tsvector(CAST(CAST(:cfg AS REGCONFIG) AS REGCONFIG), statements.search_text) "
+                "@@ to_tsquery(CAST(CAST(:cfg AS REGCONFIG) AS REGCONFIG), CAST(:match AS VARCHAR))) "
+                f"AND ({visible}) ORDER BY statements.pk DESC LIMIT :n"
+            ).bindparams(grantees_param)
 
     def statements(self, conn, entity_ids: list[str]) -> list[dict]:
         if not entity_ids:
             return []
-        return [dict(r._mapping) for r in conn.execute(self._entities, {"ids": entity_ids})]
+        params = {"ids": list(entity_ids), "grantees": self.grantees}
+        return [dict(r._mapping) for r in conn.execute(self._entities, params)]
+
+    def match(self, words: list[str], audiences: list[int]) -> str:
+        """The MATCH text (SQLite) or tsquery text (PostgreSQL) of gugus."""
+        if self.sqlite:
+            return " OR ".join(
+                "(" + " AND ".join(f'"{term(a, w)}"' for w in words) + ")" for a in audiences
+            )
+        return " | ".join("(" + " & ".join(term(a, w) for w in words) + ")" for a in audiences)
 
     def search_ids(self, conn, query: str, limit: int, offset: int = 0) -> list[str]:
         words = query_words(query)
         if not words:
             return []
-        q = " ".join(f'"{w}"' for w in words) if self.sqlite else " ".join(words)
+        audiences = list(conn.execute(self._audiences, {"grantees": self.grantees}).scalars())
+        matches = [
+            self.match(words, audiences[i : i + AUDIENCES_PER_QUERY])
+            for i in range(0, len(audiences), AUDIENCES_PER_QUERY)
+        ]
         wanted = offset + limit
         fetch = max(4 * wanted, 50)
         while True:
-            params = {"q": q, "n": fetch} if self.sqlite else {"q": q, "n": fetch, "cfg": "simple"}
-            rows = conn.execute(self._search, params).scalars().all()
-            ids = list(dict.fromkeys(rows))
-            if len(ids) >= wanted or len(rows) < fetch:
+            found: list = []
+            complete = True
+            for match in matches:
+                params = {"match": match, "n": fetch, "grantees": self.grantees}
+                if not self.sqlite:
+                    params["cfg"] = "simple"
+                rows = conn.execute(self._search, params).all()
+                complete = complete and len(rows) < fetch
+                found.extend(rows)
+            found.sort(key=lambda row: row.pk, reverse=True)
+            ids = list(dict.fromkeys(row.entity_id for row in found[:fetch]))
+            if len(ids) >= wanted or complete:
                 return ids[offset:wanted]
             fetch *= 4
 
@@ -123,5 +176,5 @@ def create_app(queries: PeerQueries) -> FastAPI:
 
 
 def app_from_env() -> FastAPI:
-    marks = [int(m) for m in os.environ["PEER_MARKINGS"].split(",") if m]
-    return create_app(PeerQueries(engine_for(os.environ["PEER_DB"]), marks))
+    grantees = [g for g in os.environ["PEER_GRANTEES"].split(",") if g]
+    return create_app(PeerQueries(engine_for(os.environ["PEER_DB"]), grantees))

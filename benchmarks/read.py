@@ -15,11 +15,14 @@ concurrent clients:
   or a dropped connection: counted, never fatal).
 * **the peer**: ``benchmarks/peer_app.py``, a minimal FastAPI app served the
   same way (uvicorn, same worker count) answering the same SQL (an entity's
-  visible statements; the full-text search with gugus's LIMIT loop, then the
-  statements of the entities found) with no auth, policy, assembly or audit —
-  the ratios gugus/peer, and whether both answered 50 of the paths alike
-  (``same_answers``: entity status, search hits in order).  Targets: p95 ≤ 50 ms at 50 clients, and gugus
-  within 2× of the peer's p95 and throughput.
+  statements, each kept by the grants check with the reader's two grantee
+  keys; the full-text search over the terms of the reader's audiences with
+  gugus's LIMIT loop, then the statements of the entities found) with no
+  auth, policy, assembly or audit — the ratios gugus/peer, and whether both
+  answered 50 of the paths alike (``same_answers``: entity status, search
+  hits in order; ``checked_*`` say how many were found / had hits).
+  Targets: p95 ≤ 50 ms at 50 clients, and gugus within 2× of the peer's p95
+  and throughput.
 * **raw**: the same SQL in-process, one query at a time, no HTTP.
 * **the audit check** after every 50-client gugus run: the audit records
   appended during the run (counted by ``readkit.audit_counts``) must
@@ -31,11 +34,12 @@ as root it runs as the ``postgres`` user), loads the same demo world
 
 ``--during-load`` then runs the 50-client gugus measurement again while a
 ``gugus load`` of ``--load-lines`` generated FtM persons into another
-collection runs (on SQLite the run works on a copy of the node, removed at the
-end; the generated file stays in ``--dir`` for the next run, ~180 bytes a
-line): read p50/p95 and failures during the load, whether the load covered the
-whole measurement (if not, raise ``--load-lines``), and whether it succeeded.
-The audit check there leaves the load's own ``load`` records apart.
+collection runs (on SQLite the run works on a copy of the node — data and
+audit files, node key and anchor — removed at the end; the generated file
+stays in ``--dir`` for the next run, ~180 bytes a line): read p50/p95 and
+failures during the load, whether the load covered the whole measurement (if
+not, raise ``--load-lines``), and whether it succeeded.  The audit check there
+leaves the load's own records (``load.start``, ``load``) apart.
 
 The JSON report goes to stdout and ``--dir``/read-result-w<N>[-pg][-load].json, a
 short table to stderr.  Validate at a small size only, e.g.::
@@ -51,8 +55,8 @@ import contextlib
 import json
 import os
 import random
+import re
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -67,14 +71,15 @@ from readkit import (
     add_load_collection,
     answers,
     audit_counts,
+    copy_node,
     gugus_cli,
     gugus_server,
     load_file,
     load_world,
     pct,
     peer_server,
+    reader_grantees,
     run_clients,
-    visible_marking_ids,
 )
 from sqlalchemy import text
 
@@ -84,10 +89,14 @@ from pgserver import PostgresServer  # noqa: E402
 CLIENTS = (1, 50)
 KINDS = ("entity", "search")
 LOAD_COLLECTION = "bench-load"
+# An indexed search term: the audience of its statement's marking, then the
+# word ("a12xjose"; store/statements.py ``_term``).
+_TERM = re.compile(r"a\d+x(.+)")
 
 
 def sample(db_url: str, n: int, seed: int = 7) -> tuple[list[str], list[str]]:
-    """Random entity ids and name words of the node."""
+    """Random entity ids (namespaced, as stored) and name words of the node
+    (the indexed terms of names, their audience prefix removed)."""
     engine = engine_for(db_url)
     with engine.connect() as conn:
         ids = conn.execute(
@@ -102,7 +111,8 @@ def sample(db_url: str, n: int, seed: int = 7) -> tuple[list[str], list[str]]:
                 "SELECT search_text FROM statements WHERE prop = 'name' ORDER BY random() LIMIT 5000"
             )
         ).scalars()
-        words = [w for name in names for w in name.split() if len(w) > 2]
+        terms = [_TERM.fullmatch(t) for name in names for t in name.split()]
+        words = [m.group(1) for m in terms if m and len(m.group(1)) > 2]
     engine.dispose()
     rnd = random.Random(seed)
     rnd.shuffle(words)
@@ -161,9 +171,9 @@ def measure_peer(url: str, work: dict) -> dict:
     }
 
 
-def raw_times(db_url: str, marks: list[int], ids: list[str], words: list[str]) -> dict:
+def raw_times(db_url: str, grantees: list[str], ids: list[str], words: list[str]) -> dict:
     """The peer's SQL in this process, one query at a time (no HTTP)."""
-    queries = PeerQueries(engine_for(db_url), marks)
+    queries = PeerQueries(engine_for(db_url), grantees)
     ent, srch = [], []
     with queries.engine.connect() as conn:
         for eid in ids[:500]:
@@ -322,15 +332,17 @@ def main() -> None:
         if args.backend == "sqlite":
             db_url = str(args.dir / "gugus.db")
             if args.during_load:  # the load must not grow the node other benchmarks read
-                db_url = _sqlite_copy(Path(db_url), tmp / "gugus.db")
+                db_url = copy_node(args.dir, tmp / "node")
             logins = json.loads((args.dir / "logins.json").read_text())
         else:
+            # The throwaway server's node key (and anchor) in the temporary directory.
+            os.environ["GUGUS_KEY_DIR"] = str(tmp / "keys")
             pg = stack.enter_context(PostgresServer())
             db_url = pg.start()
             logins = load_world(args.dir / "world", db_url)["logins"]
         login = next(x for x in logins if x["org"] == args.as_org and x["role"] == "analyst")
         ids, words = sample(db_url, args.requests)
-        marks = visible_marking_ids(db_url, login["username"])
+        grantees = reader_grantees(db_url, login["username"])
         gugus_work = paths("/api/v1", ids, words)
         peer_work = paths("", ids, words)
         report: dict = {
@@ -338,7 +350,7 @@ def main() -> None:
             "backend": args.backend,
             "workers": args.workers,
             "reader": f"{login['username']} ({args.as_org})",
-            "visible_markings": len(marks),
+            "grantees": grantees,
             "requests": args.requests,
             "setup_seconds": round(time.monotonic() - setup_started, 1),
         }
@@ -354,7 +366,7 @@ def main() -> None:
         finally:
             report["gugus"] = {**report.get("gugus", {}), "server_stop": server.stop()}
 
-        server = peer_server(db_url, args.workers, marks, tmp / "peer.log")
+        server = peer_server(db_url, args.workers, grantees, tmp / "peer.log")
         try:
             server.wait_ready()
             run_clients(server.url, peer_work["entity"][:50] + peer_work["search"][:50], 1)
@@ -366,9 +378,14 @@ def main() -> None:
                 )
             ]
             report["peer"]["same_answers"] = f"{sum(same)}/{len(same)}"
+            # Not alike by being empty: entities found, searches with hits.
+            report["peer"]["checked_entities_found"] = sum(a == 200 for a in gugus_answers)
+            report["peer"]["checked_searches_with_hits"] = sum(
+                isinstance(a, list) and bool(a) for a in gugus_answers
+            )
         finally:
             report["peer"] = {**report.get("peer", {}), "server_stop": server.stop()}
-        report["raw"] = raw_times(db_url, marks, ids, words)
+        report["raw"] = raw_times(db_url, grantees, ids, words)
         report["gugus_vs_peer_50c"] = comparison(report["gugus"], report["peer"])
 
         if args.during_load:
@@ -390,14 +407,6 @@ def main() -> None:
 def _checked(work: dict) -> list[str]:
     """The paths whose answers gugus and the peer must agree on."""
     return work["entity"][:25] + work["search"][:25]
-
-
-def _sqlite_copy(source: Path, target: Path) -> str:
-    src, dst = sqlite3.connect(source), sqlite3.connect(target)
-    with dst:
-        src.backup(dst)
-    src.close(), dst.close()
-    return str(target)
 
 
 if __name__ == "__main__":

@@ -3,11 +3,14 @@ count, a demo world on PostgreSQL and the file of the long load."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
+import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -100,13 +103,18 @@ class Server:
         }
 
 
+# Login rate limits off (gugus/ratelimit.py): the clients read with a token,
+# and a benchmark must never be refused for its own pace.
+NO_LOGIN_LIMITS = {f"GUGUS_LOGIN_LIMIT_{kind}": "off" for kind in ("ADDRESS", "USER", "NODE")}
+
+
 def gugus_server(db_url: str, workers: int, log: Path) -> Server:
     port = free_port()
     argv = gugus_cli("serve", "--db", db_url, "--port", str(port), "--workers", str(workers))
-    return Server("gugus serve", argv, port, "/api/v1/health", log)
+    return Server("gugus serve", argv, port, "/api/v1/health", log, NO_LOGIN_LIMITS)
 
 
-def peer_server(db_url: str, workers: int, marking_ids: list[int], log: Path) -> Server:
+def peer_server(db_url: str, workers: int, grantees: list[str], log: Path) -> Server:
     port = free_port()
     argv = [
         sys.executable,
@@ -125,7 +133,7 @@ def peer_server(db_url: str, workers: int, marking_ids: list[int], log: Path) ->
         "--log-level",
         "warning",
     ]
-    env = {"PEER_DB": db_url, "PEER_MARKINGS": ",".join(map(str, marking_ids))}
+    env = {"PEER_DB": db_url, "PEER_GRANTEES": ",".join(grantees)}
     return Server("peer", argv, port, "/entities/-", log, env)
 
 
@@ -225,23 +233,26 @@ def answers(url: str, paths: list[str], token: str | None = None) -> list:
 def audit_counts(db_url: str, load_supervisor: str | None = None) -> dict:
     """Records in the node's audit log and whether its chain verified, through
     the public CLI (``gugus audit verify --json``), so the count follows the
-    audit store wherever it lives; with ``load_supervisor``, also the ``load``
-    records that supervisor lists (``gugus audit list --action load``), so a
-    load's own records can be told from the reads'.  The one place to adapt
-    if these interfaces change."""
+    audit store wherever it lives; with ``load_supervisor``, also the records
+    of loads (``load.start`` and ``load``) among the newest 1000 that
+    supervisor lists (``gugus audit list``: their organisation's), so a load's
+    own records can be told from the reads'.  The one place to adapt if these
+    interfaces change."""
     commands = [gugus_cli("audit", "verify", "--json", "--db", db_url)]
     if load_supervisor:
         commands.append(
             gugus_cli(
-                "audit", "list", "--as", load_supervisor, "--action", "load",
-                "--limit", "1000", "--json", "--db", db_url,
+                "audit", "list", "--as", load_supervisor, "--limit", "1000", "--json",
+                "--db", db_url,
             )
         )  # fmt: skip
     with ThreadPoolExecutor(len(commands)) as pool:
         verified, *listed = pool.map(_cli_json, commands)
     counts = {"records": int(verified["records"]), "verified": bool(verified["ok"])}
     if listed:
-        counts["load_records"] = len(listed[0])
+        counts["load_records"] = sum(
+            1 for r in listed[0] if r["action"] == "load" or r["action"].startswith("load.")
+        )
     return counts
 
 
@@ -255,13 +266,30 @@ def _cli_json(argv: list[str]):
         ) from None
 
 
-def visible_marking_ids(db_url: str, username: str) -> list[int]:
-    """The stored markings ``username`` may see, as gugus's policy decides."""
+def reader_grantees(db_url: str, username: str) -> list[str]:
+    """The grantee keys ``username`` reads with (``ReadScope.grantees``: its
+    organisation's and its own), as gugus's scope gives them."""
     node = Node(db_url)
     try:
-        return sorted(node.scope(node.reader(username)).marking_ids)
+        return list(node.scope(node.reader(username)).grantees)
     finally:
         node.close()
+
+
+def copy_node(source: Path, target: Path) -> str:
+    """A private copy of a SQLite node: the data file, its audit file (both
+    through the backup API, WAL content included), the node key and the
+    audit chain's anchor (``tests/cli/conftest.py`` copies a node so)."""
+    target.mkdir(parents=True, exist_ok=True)
+    for name in ("gugus.db", "gugus.audit.db"):
+        with (
+            contextlib.closing(sqlite3.connect(source / name)) as src,
+            contextlib.closing(sqlite3.connect(target / name)) as dst,
+        ):
+            src.backup(dst)
+    for name in ("gugus.db.key", "gugus.db.anchor"):
+        shutil.copy2(source / name, target / name)
+    return str(target / "gugus.db")
 
 
 def load_world(world_dir: Path, db_url: str) -> dict:
