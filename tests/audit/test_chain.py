@@ -20,7 +20,14 @@ from gugus.audit import AuditEvent, NodeKey
 from gugus.audit.chain import GENESIS, _digest
 from gugus.audit.keys import Anchor, KeyError_
 from gugus.node import Node
-from gugus.store.tables import audit_checkpoints, audit_head, audit_log, users
+from gugus.store.tables import (
+    audit_checkpoints,
+    audit_head,
+    audit_log,
+    collections,
+    tokens,
+    users,
+)
 
 N = 6
 
@@ -432,3 +439,35 @@ def test_log_from_before_the_audit_store_is_carried_over(db_url):
         assert [r["hash"] for r in rows(node)[:4]] == [r["hash"] for r in old]
     finally:
         node.close()
+
+
+@pytest.mark.parametrize(
+    "change, problem",
+    [
+        ("role", "user id 1: its organisation or role differs"),
+        ("org", "user id 1: its organisation or role differs"),
+        ("token", "token id 2: its holder differs"),
+        ("collection", "collection id 1: its organisation differs"),
+    ],
+)
+def test_directory_rows_changed_beside_the_log_are_named(node, change, problem):
+    """An outside review moved an analyst to another organisation as a
+    supervisor, and a token to another user, with SQL: verify said intact."""
+    admin.add_organisation(node, "MX-FGR", "Fiscalía", "MX")
+    admin.add_organisation(node, "US-HSI", "HSI", "US")
+    admin.add_user(node, "dan", "US-HSI", "analyst", password="long enough pass")
+    admin.add_user(node, "lupe", "MX-FGR", "analyst", password="long enough pass")
+    admin.add_collection(node, "casos", "MX-FGR", "amber", "H1")
+    assert check(node).ok
+    with node.db.writer.begin() as conn:
+        if change == "role":
+            conn.execute(update(users).where(users.c.username == "dan").values(role="supervisor"))
+        elif change == "org":
+            conn.execute(update(users).where(users.c.username == "dan").values(org="MX-FGR"))
+        elif change == "token":  # lupe's first token (id 2) now works as dan (id 1)
+            conn.execute(update(tokens).where(tokens.c.id == 2).values(user_id=1))
+        else:
+            conn.execute(update(collections).values(org="US-HSI"))
+    result = check(node)
+    assert not result.ok
+    assert problem in result.problem, result.problem

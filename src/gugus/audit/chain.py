@@ -142,7 +142,7 @@ def verify(audit: Connection, data: Connection | None, key: NodeKey) -> VerifyRe
     signed = sql.checkpoints(audit)
     expected_seq, prev, count = 1, GENESIS, 0
     last_signed = 0
-    created: set[str] = set()
+    created: dict[str, tuple] = {}  # object id → what its creation recorded
     try:
         for data_row in sql.iter_all(audit):
             seq = data_row["seq"]
@@ -186,7 +186,7 @@ def verify(audit: Connection, data: Connection | None, key: NodeKey) -> VerifyRe
                     f"record {seq} differs from the one anchored outside the database (rewritten)",
                 )
             if data_row["action"] in _CREATIONS:
-                created.update(json.loads(data_row["object_ids"]))
+                created.update(_created(data_row))
             prev = data_row["hash"]
             expected_seq += 1
             count += 1
@@ -236,20 +236,59 @@ def verify(audit: Connection, data: Connection | None, key: NodeKey) -> VerifyRe
 _CREATIONS = {"user.add", "token.issue", "collection.add"}
 
 
-def _unaudited(data: Connection, created: set[str]) -> str | None:
-    """The first user, token or collection without the record of its creation."""
-    for row in data.execute(select(users.c.id, users.c.username).order_by(users.c.id)):
-        if f"user:{row.username}" not in created:
-            return f"user id {row.id} exists but has no audit record of its creation (user.add)"
-    for row in data.execute(select(tokens.c.id).order_by(tokens.c.id)):
-        if f"token:{row.id}" not in created:
-            return f"token id {row.id} exists but has no audit record of its creation (token.issue)"
+def _created(row) -> dict[str, tuple]:
+    """What a creation record says of the object it created: a user's
+    organisation and role, a token's holder, a collection's organisation."""
+    detail = json.loads(row["detail"])
+    said = {
+        "user.add": (row["org"], detail.get("role")),
+        "token.issue": (row["username"],),
+        "collection.add": (row["org"],),
+    }[row["action"]]
+    return dict.fromkeys(json.loads(row["object_ids"]), said)
+
+
+def _unaudited(data: Connection, created: dict[str, tuple]) -> str | None:
+    """The first user, token or collection without the record of its creation,
+    or whose organisation, role or holder differs from what that record says
+    (a database writer moving a user to another organisation or role, or a
+    token to another user)."""
     for row in data.execute(
-        select(collections.c.id, collections.c.name).order_by(collections.c.id)
+        select(users.c.id, users.c.username, users.c.org, users.c.role).order_by(users.c.id)
     ):
-        if f"collection:{row.name}" not in created:
+        said = created.get(f"user:{row.username}")
+        if said is None:
+            return f"user id {row.id} exists but has no audit record of its creation (user.add)"
+        if said != (row.org, row.role):
+            return (
+                f"user id {row.id}: its organisation or role differs from its audit record "
+                "(user.add) — changed beside the log"
+            )
+    for row in data.execute(
+        select(tokens.c.id, users.c.username)
+        .join(users, users.c.id == tokens.c.user_id)
+        .order_by(tokens.c.id)
+    ):
+        said = created.get(f"token:{row.id}")
+        if said is None:
+            return f"token id {row.id} exists but has no audit record of its creation (token.issue)"
+        if said != (row.username,):
+            return (
+                f"token id {row.id}: its holder differs from its audit record (token.issue) "
+                "— changed beside the log"
+            )
+    for row in data.execute(
+        select(collections.c.id, collections.c.name, collections.c.org).order_by(collections.c.id)
+    ):
+        said = created.get(f"collection:{row.name}")
+        if said is None:
             return (
                 f"collection id {row.id} exists but has no audit record of its creation "
                 "(collection.add)"
+            )
+        if said != (row.org,):
+            return (
+                f"collection id {row.id}: its organisation differs from its audit record "
+                "(collection.add) — changed beside the log"
             )
     return None
