@@ -69,31 +69,28 @@ def _writer_cache_mb() -> int:
     return value
 
 
-def busy_timeout() -> float:
-    """Seconds a write waits for another writer before the store answers
-    "busy" (503 / a one-line error): GUGUS_BUSY_TIMEOUT, default 60."""
-    raw = os.environ.get("GUGUS_BUSY_TIMEOUT", "60")
+def _env_seconds(name: str, default: str, maximum: float) -> float:
+    raw = os.environ.get(name, default)
     try:
         value = float(raw)
     except ValueError:
-        raise InvalidInput(f"GUGUS_BUSY_TIMEOUT: {raw!r} is not a number of seconds") from None
-    if not 0 < value <= 3600:
-        raise InvalidInput(f"GUGUS_BUSY_TIMEOUT: {value:g} (allowed: more than 0, up to 3600)")
+        raise InvalidInput(f"{name}: {raw!r} is not a number of seconds") from None
+    if not 0 < value <= maximum:
+        raise InvalidInput(f"{name}: {value:g} (allowed: more than 0, up to {maximum:g})")
     return value
+
+
+def busy_timeout() -> float:
+    """Seconds a write waits for another writer before the store answers
+    "busy" (503 / a one-line error): GUGUS_BUSY_TIMEOUT, default 60."""
+    return _env_seconds("GUGUS_BUSY_TIMEOUT", "60", 3600)
 
 
 def load_wait() -> float:
     """Seconds a load waits for another load's write transaction:
     GUGUS_LOAD_WAIT, default 3600.  Loads queue behind each other instead of
     failing after the short busy timeout that bounds every other write."""
-    raw = os.environ.get("GUGUS_LOAD_WAIT", "3600")
-    try:
-        value = float(raw)
-    except ValueError:
-        raise InvalidInput(f"GUGUS_LOAD_WAIT: {raw!r} is not a number of seconds") from None
-    if not 0 < value <= 86400:
-        raise InvalidInput(f"GUGUS_LOAD_WAIT: {value:g} (allowed: more than 0, up to 86400)")
-    return value
+    return _env_seconds("GUGUS_LOAD_WAIT", "3600", 86400)
 
 
 # How long a write begun in this context may wait for the writer lock, when it
