@@ -22,6 +22,7 @@ from pathlib import Path
 import httpx
 
 from gugus import admin
+from gugus.demo.node import create_directory
 from gugus.ingest import ftm
 from gugus.node import Node
 
@@ -295,31 +296,11 @@ def copy_node(source: Path, target: Path) -> str:
 def load_world(world_dir: Path, db_url: str) -> dict:
     """Load a generated demo world (``world.json`` and its FtM files) into the
     database at ``db_url`` as ``gugus.demo.node.build_demo(via="ftm")`` does
-    for SQLite; return the logins and load time."""
+    for SQLite (the same directory set-up); return the logins and load time."""
     manifest = json.loads((world_dir / "world.json").read_text(encoding="utf-8"))
     node = Node(db_url)
     node.db.migrate()
-    for org in manifest["organisations"]:
-        admin.add_organisation(node, org["code"], org["name"], org["country"])
-    logins = []
-    for user in manifest["users"]:
-        created = admin.add_user(node, user["username"], user["org"], user["role"])
-        logins.append({**user, "token": created["token"]})
-    for coll in manifest["collections"]:
-        m = coll["marking"]
-        admin.add_collection(
-            node,
-            coll["name"],
-            coll["org"],
-            m["tlp"],
-            m.get("handling"),
-            handling_text=m.get("handling_text"),
-            release_to=m.get("release_to"),
-            recipients=m.get("recipients"),
-            purpose=m.get("purpose"),
-            label=coll.get("label"),
-            country=coll.get("country"),
-        )
+    logins = create_directory(node, manifest)
     t0 = time.perf_counter()
     for coll in manifest["collections"]:
         ftm.load_file(node, coll["name"], world_dir / coll["file"])

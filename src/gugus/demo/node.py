@@ -10,41 +10,19 @@ import time
 from pathlib import Path
 
 from gugus import admin
+from gugus.audit.keys import anchor_path
 from gugus.demo.files import render
 from gugus.demo.world import generate
 from gugus.ingest import ftm
 from gugus.ingest.dispatch import load_paths
 from gugus.node import Node
 from gugus.store import statements as stmt_sql
+from gugus.store.db import audit_file, default_key_path
 
 
-def build_demo(directory: Path, *, seed: int = 1, people: int = 300, via: str = "files") -> dict:
-    """A fresh demo node in ``directory`` (its previous demo content is replaced).
-
-    ``via="files"`` (default) renders the world as the files agencies hold —
-    CSV/XLSX tables with their mappings, an HTCDS case file, documents — and
-    loads each through its importer; ``via="ftm"`` loads the world's FtM JSON
-    lines directly (the bulk-ingest benchmark measures that path)."""
-    if via not in ("files", "ftm"):
-        raise ValueError(f"via: {via!r} (files or ftm)")
-    started = time.perf_counter()
-    directory = Path(directory)
-    world_dir = directory / "world"
-    db_path = directory / "gugus.db"
-    if world_dir.exists():
-        shutil.rmtree(world_dir)
-    # A fresh node: data, its audit file, node key and anchor.
-    audit_path = directory / "gugus.audit.db"
-    for path in (db_path, audit_path):
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(path) + suffix).unlink(missing_ok=True)
-    for name in ("gugus.db.key", "gugus.db.anchor", "gugus.db.anchor.lock"):
-        (directory / name).unlink(missing_ok=True)
-    directory.mkdir(parents=True, exist_ok=True)
-    manifest = generate(world_dir, seed=seed, people=people)
-
-    node = Node(str(db_path))
-    node.db.migrate()
+def create_directory(node: Node, manifest: dict) -> list[dict]:
+    """The world's organisations, users (with their first token, shown once)
+    and collections with their markings; returns one login per user."""
     for org in manifest["organisations"]:
         admin.add_organisation(node, org["code"], org["name"], org["country"])
     logins = []
@@ -74,6 +52,38 @@ def build_demo(directory: Path, *, seed: int = 1, people: int = 300, via: str = 
             label=coll.get("label"),
             country=coll.get("country"),
         )
+    return logins
+
+
+def build_demo(directory: Path, *, seed: int = 1, people: int = 300, via: str = "files") -> dict:
+    """A fresh demo node in ``directory`` (its previous demo content is replaced).
+
+    ``via="files"`` (default) renders the world as the files agencies hold —
+    CSV/XLSX tables with their mappings, an HTCDS case file, documents — and
+    loads each through its importer; ``via="ftm"`` loads the world's FtM JSON
+    lines directly (the bulk-ingest benchmark measures that path)."""
+    if via not in ("files", "ftm"):
+        raise ValueError(f"via: {via!r} (files or ftm)")
+    started = time.perf_counter()
+    directory = Path(directory)
+    world_dir = directory / "world"
+    db_path = directory / "gugus.db"
+    if world_dir.exists():
+        shutil.rmtree(world_dir)
+    # A fresh node: data, its audit file, node key and anchor.
+    for path in (db_path, audit_file(db_path)):
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+    key = Path(default_key_path(f"sqlite:///{db_path.absolute()}"))
+    anchor = anchor_path(key)
+    for path in (key, anchor, anchor.with_name(anchor.name + ".lock")):
+        path.unlink(missing_ok=True)
+    directory.mkdir(parents=True, exist_ok=True)
+    manifest = generate(world_dir, seed=seed, people=people)
+
+    node = Node(str(db_path))
+    node.db.migrate()
+    logins = create_directory(node, manifest)
     loads = []
     render_seconds = 0.0
     if via == "files":
