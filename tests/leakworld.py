@@ -228,6 +228,7 @@ def wipe(node) -> None:
         conn.execute(delete(audit_checkpoints))
         conn.execute(update(audit_head).values(seq=0, hash="0" * 64))
     node.catalogue = MarkingCatalogue()
+    node._org_codes = None  # organisations are only ever added, except here
 
 
 def build(node, world) -> None:

@@ -17,6 +17,7 @@ class Node:
         self.db = db if isinstance(db, Database) else Database(db, key)
         self.catalogue = MarkingCatalogue()
         self.audit = AuditTrail(self)
+        self._org_codes: list[str] | None = None
 
     @classmethod
     def open(cls, url: str | None = None, key: str | None = None) -> Node:
@@ -28,6 +29,14 @@ class Node:
     def close(self) -> None:
         self.audit.close()
         self.db.dispose()
+
+    def org_codes(self, *, refresh: bool = False) -> list[str]:
+        """The node's organisation codes, cached (organisations are only ever
+        added: ``refresh`` when one may have been added since)."""
+        if refresh or self._org_codes is None:
+            with self.db.reader.connect() as conn:
+                self._org_codes = [row.code for row in directory.list_organisations(conn)]
+        return self._org_codes
 
     # -- who is reading -------------------------------------------------------
     def reader(self, username: str) -> Reader:

@@ -16,7 +16,7 @@ from gugus.access import Reader, ReadScope, audit_orgs
 from gugus.audit import AuditEvent
 from gugus.errors import Forbidden, NotFound
 from gugus.ingest.parse import valid_entity_id
-from gugus.model.ids import read_id
+from gugus.model.ids import looks_signed, read_id
 from gugus.model.markings import TLP, Marking
 from gugus.model.statements import Statement, assemble
 from gugus.node import Node
@@ -114,9 +114,11 @@ def get_entity(
         raise NotFound(f"entity {entity_id[:80]!r} not found")
     scope = node.scope(reader)
     names: dict[int, str] = {}
+    stored = read_id(entity_id, reader.org, node.org_codes())
+    if stored != entity_id and looks_signed(entity_id):  # signed by an organisation added since?
+        stored = read_id(entity_id, reader.org, node.org_codes(refresh=True))
     with node.db.reader.connect() as conn:
-        orgs = [row.code for row in directory.list_organisations(conn)]
-        rows = stmt_sql.for_entities(conn, scope, [read_id(entity_id, reader.org, orgs)])
+        rows = stmt_sql.for_entities(conn, scope, [stored])
         stmts = _statements(node, conn, rows, names)
     for proxy, marking, used in assemble(stmts):
         _audit_read(node, reader, "entity.read", used, purpose, {"statements": len(used)})

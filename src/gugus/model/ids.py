@@ -26,7 +26,16 @@ from collections.abc import Iterable
 from followthemoney.namespace import Namespace
 from followthemoney.util import key_bytes
 
-__all__ = ["MAX_ID", "MAX_PLAIN_ID", "ForeignId", "Signer", "namespaced", "plain_id", "read_id"]
+__all__ = [
+    "MAX_ID",
+    "MAX_PLAIN_ID",
+    "ForeignId",
+    "Signer",
+    "looks_signed",
+    "namespaced",
+    "plain_id",
+    "read_id",
+]
 
 MAX_ID = 255  # the store's entity id column
 _SIG_LEN = 40  # hex digits of an HMAC-SHA1
@@ -46,6 +55,11 @@ def _parts(entity_id: str) -> tuple[str, str] | None:
     if sep and plain and len(last) == _SIG_LEN and _SIGNATURE.fullmatch(last):
         return plain, last
     return None
+
+
+def looks_signed(entity_id: str) -> bool:
+    """Whether an id ends in something shaped like a namespace signature."""
+    return _parts(entity_id) is not None
 
 
 def _key(org: str) -> bytes:
