@@ -1,0 +1,1 @@
+"""Cross-referencing: privacy-preserving matching (pprl) and, from other helpers, xref, judgements, match."""
