@@ -115,9 +115,7 @@ def read(path: str | Path) -> ClkFile:
                 except (binascii.Error, ValueError):
                     raw = b""
                 if len(raw) != nbytes:
-                    raise InvalidInput(
-                        f"{name}:{lineno}: clk: expected base64 of {nbytes} bytes"
-                    )
+                    raise InvalidInput(f"{name}:{lineno}: clk: expected base64 of {nbytes} bytes")
                 bits = bitarray()
                 bits.frombytes(raw)
                 refs.append(ref)
@@ -154,7 +152,9 @@ def _header(name: str, header) -> dict:
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise InvalidInput(f"{where}: not a gugus CLK file (no {FORMAT!r} header)")
     if header.get("version") != VERSION:
-        raise InvalidInput(f"{where}: version: {header.get('version')!r} is not supported ({VERSION})")
+        raise InvalidInput(
+            f"{where}: version: {header.get('version')!r} is not supported ({VERSION})"
+        )
     missing = _HEADER_KEYS - set(header)
     if missing:
         raise InvalidInput(f"{where}: header lacks {', '.join(sorted(missing))}")
@@ -170,7 +170,9 @@ def _header(name: str, header) -> dict:
     schema = header["schema"]
     if not isinstance(schema, dict) or schema_hash(schema) != header["schema_hash"]:
         raise InvalidInput(f"{where}: schema_hash does not match the file's schema")
-    bits = schema.get("clkConfig", {}).get("l") if isinstance(schema.get("clkConfig"), dict) else None
+    bits = (
+        schema.get("clkConfig", {}).get("l") if isinstance(schema.get("clkConfig"), dict) else None
+    )
     if not isinstance(bits, int) or bits <= 0 or bits % 8:
         raise InvalidInput(f"{where}: schema: clkConfig.l must be a multiple of 8")
     return header

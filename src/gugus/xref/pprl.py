@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +26,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from gugus import clock
-from gugus.access import Reader
+from gugus.access import Reader, org_decision
 from gugus.audit import AuditEvent
 from gugus.errors import InvalidInput, NotFound
 from gugus.model.markings import TLP, combine
@@ -90,34 +91,45 @@ def encode(
     secret: Secret,
     *,
     include_red: bool = False,
+    for_org: str | None = None,
     purpose: str | None = None,
 ) -> Encoded:
     """CLKs of the persons of ``collection`` from the values ``reader`` may see.
 
     TLP:RED values are left out unless ``include_red`` (a file for a partner
-    should not carry what only named people may read).  The file's marking is
-    the most restrictive of every value encoded (the collection's default when
-    nothing was).  Audited before the result is returned.
+    should not carry what only named people may read).  With ``for_org``
+    (the partner), only values released to that organisation are encoded, so
+    the file may go to it.  The file's marking is the most restrictive of
+    every value encoded (the collection's default when nothing was).
+    Audited before the result is returned.
     """
     scope = node.scope(reader)
     with node.db.reader.connect() as conn:
         coll = directory.get_collection(conn, collection)
         if coll is None or not scope.allows(coll.marking_id):
             raise NotFound(f"collection {collection!r} not found")
+        if for_org is not None and for_org not in node.org_codes(refresh=True):
+            raise InvalidInput(f"--for: unknown organisation {for_org!r}")
         schema = schema_dict()
         digest = schema_hash(schema)
         check = fingerprint(secret, digest)
         key = reference_key(node)
         refs, rows, used = [], [], set()
-        counts = {"persons": 0, "without_name": 0, "red_values_left_out": 0}
+        counts = {
+            "persons": 0,
+            "without_name": 0,
+            "red_values_left_out": 0,
+            "values_not_released_to_partner": 0,
+        }
+        keep = _Filter(node, conn, include_red, for_org, counts)
         batch: list = []
         for row in stmt_sql.for_collection(conn, scope, coll.id):
             if batch and row.entity_id != batch[-1].entity_id:
-                _person(node, conn, batch, include_red, key, check, refs, rows, used, counts)
+                _person(keep, batch, key, check, refs, rows, used, counts)
                 batch = []
             batch.append(row)
         if batch:
-            _person(node, conn, batch, include_red, key, check, refs, rows, used, counts)
+            _person(keep, batch, key, check, refs, rows, used, counts)
         markings = [node.catalogue.get(conn, mid) for mid in sorted(used)]
         marking = combine(markings) or node.catalogue.get(conn, coll.marking_id)
     node.audit.append(
@@ -128,7 +140,13 @@ def encode(
             [f"collection:{collection}"],
             purpose,
             reader.audit_detail(
-                {"persons": counts["persons"], "records": len(rows), "fingerprint": check}
+                {
+                    "persons": counts["persons"],
+                    "records": len(rows),
+                    "fingerprint": check,
+                    "for": for_org,
+                    "include_red": include_red,
+                }
             ),
             used,
         )
@@ -151,17 +169,37 @@ def encode(
     return Encoded(header, refs, clks, summary)
 
 
-def _person(node, conn, batch, include_red, key, check, refs, rows, used, counts) -> None:
+class _Filter:
+    """Which visible statements go into a CLK: not TLP:RED unless asked, and
+    only those released to the partner when there is one."""
+
+    def __init__(self, node, conn, include_red: bool, for_org: str | None, counts) -> None:
+        self.node, self.conn, self.counts = node, conn, counts
+        self.include_red, self.for_org = include_red, for_org
+        self._decided: dict[int, str | None] = {}
+
+    def __call__(self, marking_id: int) -> bool:
+        if marking_id not in self._decided:
+            marking = self.node.catalogue.get(self.conn, marking_id)
+            why = None
+            if marking.tlp is TLP.RED and not self.include_red:
+                why = "red_values_left_out"
+            elif self.for_org and not org_decision(self.for_org, marking).allowed:
+                why = "values_not_released_to_partner"
+            self._decided[marking_id] = why
+        why = self._decided[marking_id]
+        if why:
+            self.counts[why] += 1
+        return why is None
+
+
+def _person(keep: _Filter, batch, key, check, refs, rows, used, counts) -> None:
     if not any(r.schema == "Person" for r in batch):
         return
     values: dict[str, list[tuple[str, int]]] = {}
     for r in batch:
-        if r.prop not in USED_PROPS:
-            continue
-        if not include_red and node.catalogue.get(conn, r.marking_id).tlp is TLP.RED:
-            counts["red_values_left_out"] += 1
-            continue
-        values.setdefault(r.prop, []).append((r.value, r.marking_id))
+        if r.prop in USED_PROPS and keep(r.marking_id):
+            values.setdefault(r.prop, []).append((r.value, r.marking_id))
     names = values.get("name", []) + _composed(values) + values.get("alias", [])
     person_rows, tags = select_fields(
         names, values.get("birthDate", []), values.get("phone", []), values.get("address", [])
@@ -187,9 +225,7 @@ def _composed(values: dict) -> list[tuple[str, tuple]]:
 
 
 # -- match -----------------------------------------------------------------------
-def match(
-    left: str | Path, right: str | Path, threshold: float = DEFAULT_THRESHOLD
-) -> dict:
+def match(left: str | Path, right: str | Path, threshold: float = DEFAULT_THRESHOLD) -> dict:
     """Likely pairs of references between two CLK files.
 
     Refused when the files were not made with the same schema and secret
@@ -235,9 +271,12 @@ def _side(f: clkfile.ClkFile) -> dict:
 def _solve(a: clkfile.ClkFile, b: clkfile.ClkFile, threshold: float) -> list[dict]:
     if not a.clks or not b.clks:
         return []
-    from anonlink.candidate_generation import find_candidate_pairs
-    from anonlink.similarities import dice_coefficient
-    from anonlink.solving import greedy_solve
+    with warnings.catch_warnings():
+        # anonlink 0.15 declares its types with mypy_extensions.TypedDict (deprecated).
+        warnings.filterwarnings("ignore", "mypy_extensions.TypedDict", DeprecationWarning)
+        from anonlink.candidate_generation import find_candidate_pairs
+        from anonlink.similarities import dice_coefficient
+        from anonlink.solving import greedy_solve
 
     candidates = find_candidate_pairs([a.clks, b.clks], dice_coefficient, threshold)
     sims = {}
@@ -346,4 +385,3 @@ __all__ = [
     "reference_key",
     "resolve",
 ]
-
