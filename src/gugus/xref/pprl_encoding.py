@@ -19,7 +19,7 @@ from pathlib import Path
 from normality import ascii_text
 from rigour.names import remove_person_prefixes, tokenize_name
 
-from gugus.errors import InvalidInput
+from gugus.errors import GugusError, InvalidInput
 
 # Bumped whenever a normalisation below changes: files of different versions
 # do not compare (their schema hashes differ).
@@ -230,8 +230,14 @@ def fingerprint(secret: Secret, schema_digest: str) -> str:
 def encode_rows(rows: Sequence[Sequence[str]], secret: Secret, schema: dict | None = None) -> list:
     """The CLKs (bitarrays) of ``rows``.  clkhash's own errors may quote a
     value, so they are replaced by one that does not."""
-    from clkhash import clk
-    from clkhash.schema import from_json_dict
+    try:
+        from clkhash import clk
+        from clkhash.schema import from_json_dict
+    except ImportError:
+        raise GugusError(
+            "clkhash is not installed: `pip install --no-deps clkhash==0.18.3` "
+            "(without its outdated pins, see docs/pprl.md)"
+        ) from None
 
     parsed = from_json_dict(schema or schema_dict())
     try:
