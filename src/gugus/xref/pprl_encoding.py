@@ -10,6 +10,7 @@ header carries the schema's hash and a keyed *check value* of the secret
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -227,19 +228,25 @@ def fingerprint(secret: Secret, schema_digest: str) -> str:
     return hmac.new(secret.reveal(), message, hashlib.sha256).hexdigest()[:32]
 
 
-def encode_rows(rows: Sequence[Sequence[str]], secret: Secret, schema: dict | None = None) -> list:
-    """The CLKs (bitarrays) of ``rows``.  clkhash's own errors may quote a
-    value, so they are replaced by one that does not."""
+@functools.lru_cache(maxsize=4)
+def _parsed(schema_json: str):
+    """clkhash's parsed schema (validating it costs ~50 ms; parsed once)."""
     try:
-        from clkhash import clk
         from clkhash.schema import from_json_dict
     except ImportError:
         raise GugusError(
             "clkhash is not installed: `pip install --no-deps clkhash==0.18.3` "
             "(without its outdated pins, see docs/pprl.md)"
         ) from None
+    return from_json_dict(json.loads(schema_json))
 
-    parsed = from_json_dict(schema or schema_dict())
+
+def encode_rows(rows: Sequence[Sequence[str]], secret: Secret, schema: dict | None = None) -> list:
+    """The CLKs (bitarrays) of ``rows``.  clkhash's own errors may quote a
+    value, so they are replaced by one that does not."""
+    from clkhash import clk
+
+    parsed = _parsed(json.dumps(schema or schema_dict(), sort_keys=True))
     try:
         # One process: the caller may hold threads (the audit writer) that a fork would copy.
         return clk.generate_clks(rows, parsed, secret.reveal(), validate=True, max_workers=1)
