@@ -188,10 +188,10 @@ def _predict(engine: str, a: pa.Table, b: pa.Table) -> dict[tuple[str, str], dic
     """Every candidate pair (threshold 0) → its probability and comparison vector."""
     from splink import Linker
 
-    api = backends.db_api(engine)
-    sides = [api.register(t, dataset_display_name=n) for n, t in (("a", a), ("b", b))]
-    linker = Linker(sides, _settings(engine), log_level=None)
-    rows = linker.inference.predict(threshold_match_probability=0.0).as_record_list()
+    with backends.opened(engine) as api:
+        sides = [api.register(t, dataset_display_name=n) for n, t in (("a", a), ("b", b))]
+        linker = Linker(sides, _settings(engine), log_level=None)
+        rows = linker.inference.predict(threshold_match_probability=0.0).as_record_list()
     out = {}
     for r in rows:
         key = (r["unique_id_l"], r["unique_id_r"])
@@ -227,3 +227,20 @@ def test_dialects_name_each_backends_date_format():
     assert backends.date_format("duckdb", compact=True) == "%Y%m%d"
     assert backends.date_format("spark", compact=True) == "yyyyMMdd"
     assert backends.date_format("spark") == "yyyy-MM-dd"
+
+
+def test_spark_runs_repeat_in_one_process_and_free_their_tables(spark_engine):
+    """The server runs many xrefs in one process: each run has its own Spark
+    session (the same input names do not collide) and leaves nothing cached."""
+    from splink import Linker
+
+    a, b, _ = _records()
+    a, b = a.slice(0, 40), b.slice(0, 40)
+    context = backends.spark_session().spark.sparkContext
+    for _run in range(2):
+        with backends.opened(spark_engine) as api:
+            sides = [api.register(t, dataset_display_name=n) for n, t in (("a", a), ("b", b))]
+            linker = Linker(sides, _settings(spark_engine), log_level=None)
+            assert linker.inference.predict(threshold_match_probability=0.5).as_record_list()
+            assert context._jsc.getPersistentRDDs().size() > 0  # Splink persisted its tables
+        assert context._jsc.getPersistentRDDs().size() == 0

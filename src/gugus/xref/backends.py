@@ -26,6 +26,8 @@ import shutil
 import subprocess
 import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,7 +90,10 @@ def db_api(engine: str = "duckdb", *, work_dir: str | os.PathLike | None = None,
     from splink.backends.spark import SparkAPI
 
     return SparkAPI(
-        spark_session=session.spark,
+        # A session of its own per run (sharing the one JVM and SparkContext):
+        # its own temporary views, so two runs in one process — the server's
+        # background xrefs — never meet on a table name ("s0" already exists).
+        spark_session=session.spark.newSession(),
         # Intermediate tables are persisted (memory, spilling to spark.local.dir):
         # Splink's non-Databricks default, "parquet", writes a directory of files
         # per intermediate table under the checkpoint dir.  Switch to "parquet"
@@ -96,6 +101,31 @@ def db_api(engine: str = "duckdb", *, work_dir: str | os.PathLike | None = None,
         break_lineage_method=session.options.break_lineage_method,
         num_partitions_on_repartition=session.options.partitions,
     )
+
+
+def release(api) -> None:
+    """Free what a run left in its backend; call it once the results are read.
+
+    Splink never drops what it persists on Spark: without this a long-lived
+    process (the server) would keep every run's intermediate tables cached.
+    DuckDB's in-memory connection goes with the API object."""
+    spark = getattr(api, "spark", None)
+    if spark is None:
+        return
+    for table in spark.catalog.listTables():
+        if table.isTemporary:
+            # Dropping a cached temporary view also un-caches it.
+            spark.catalog.dropTempView(table.name)
+
+
+@contextmanager
+def opened(engine: str = "duckdb", **options) -> Iterator[object]:
+    """``with opened(engine) as api:`` — :func:`db_api`, released on the way out."""
+    api = db_api(engine, **options)
+    try:
+        yield api
+    finally:
+        release(api)
 
 
 # -- Spark ---------------------------------------------------------------------------
