@@ -17,6 +17,8 @@ written; switch ``_settings`` to it once both are merged.
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pyarrow as pa
 import pytest
@@ -184,13 +186,13 @@ def _settings(engine: str):
     )
 
 
-def _predict(engine: str, a: pa.Table, b: pa.Table) -> dict[tuple[str, str], dict]:
+def _predict(engine: str, a: pa.Table, b: pa.Table, settings=None) -> dict[tuple[str, str], dict]:
     """Every candidate pair (threshold 0) → its probability and comparison vector."""
     from splink import Linker
 
     with backends.opened(engine) as api:
         sides = [api.register(t, dataset_display_name=n) for n, t in (("a", a), ("b", b))]
-        linker = Linker(sides, _settings(engine), log_level=None)
+        linker = Linker(sides, settings or _settings(engine), log_level=None)
         rows = linker.inference.predict(threshold_match_probability=0.0).as_record_list()
     out = {}
     for r in rows:
@@ -221,6 +223,56 @@ def test_spark_finds_the_same_pairs_as_duckdb(spark_engine):
     dob_within_a_year, given_jaro_winkler = 2, 2
     assert ("date_of_birth", dob_within_a_year) in fired
     assert ("given_name", given_jaro_winkler) in fired
+
+
+def _trained_on_duckdb(a: pa.Table, b: pa.Table) -> dict:
+    """The model as the xref engine stores it: trained on DuckDB, saved as JSON."""
+    from splink import Linker, block_on
+
+    with backends.opened("duckdb") as api:
+        sides = [api.register(t, dataset_display_name=n) for n, t in (("a", a), ("b", b))]
+        linker = Linker(sides, _settings("duckdb"), log_level=None)
+        linker.training.estimate_u_using_random_sampling(max_pairs=1e5, seed=1)
+        for rule in (block_on("date_of_birth"), block_on("given_name", "surname")):
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                rule, estimate_without_term_frequencies=True
+            )
+        return linker.misc.save_model_to_json()
+
+
+def test_a_model_trained_on_duckdb_scores_the_same_pairs_on_spark(spark_engine):
+    a, b, truth = _records()
+    stored = _trained_on_duckdb(a, b)
+    duck = _predict("duckdb", a, b, backends.port_parameters(stored, _settings("duckdb"), "duckdb"))
+    spark = _predict(
+        spark_engine, a, b, backends.port_parameters(stored, _settings(spark_engine), spark_engine)
+    )
+    assert set(spark) == set(duck)
+    for key, d in duck.items():
+        assert spark[key]["probability"] == pytest.approx(d["probability"], abs=1e-9), key
+    above = {k for k, d in duck.items() if d["probability"] > THRESHOLD}
+    assert {k for k, s in spark.items() if s["probability"] > THRESHOLD} == above
+    assert len(above & truth) >= 140
+
+
+def test_ported_parameters_keep_the_trained_values_on_the_engines_sql():
+    """No JVM: a DuckDB-saved model's SQL does not run on Spark (Splink keeps it
+    verbatim), so only its parameters are carried over to Spark's SQL."""
+    from splink import SettingsCreator
+
+    saved = _settings("duckdb").get_settings("duckdb").as_dict()
+    saved["probability_two_random_records_match"] = 0.0123
+    saved["comparisons"][2]["comparison_levels"][3]["m_probability"] = 0.4321
+    dob = lambda d: d["comparisons"][2]["comparison_levels"][3]  # noqa: E731 - within a year
+    verbatim = SettingsCreator.from_path_or_dict(saved).get_settings("spark").as_dict()
+    assert "%Y%m%d" in dob(verbatim)["sql_condition"]  # why porting is needed
+
+    ported = backends.port_parameters(saved, _settings("spark"), "spark")
+    assert ported["sql_dialect"] == "spark"
+    assert "yyyyMMdd" in dob(ported)["sql_condition"]
+    assert "%Y" not in json.dumps(ported)
+    assert dob(ported)["m_probability"] == 0.4321
+    assert ported["probability_two_random_records_match"] == 0.0123
 
 
 def test_dialects_name_each_backends_date_format():

@@ -103,6 +103,44 @@ def db_api(engine: str = "duckdb", *, work_dir: str | os.PathLike | None = None,
     )
 
 
+# What a trained model learns, per comparison level (the rest is SQL and structure).
+PARAMETERS = ("m_probability", "u_probability", "fix_m_probability", "fix_u_probability")
+
+
+def port_parameters(stored: dict, settings, engine: str) -> dict:
+    """Splink settings for ``engine`` carrying the parameters of ``stored``.
+
+    A model saved by Splink (``save_model_to_json``) holds its SQL in the
+    dialect it was trained on: DuckDB's ``try_strptime(x, '%Y-%m-%d')`` and
+    ``jaro_winkler_similarity`` do not run on Spark, and Splink does not
+    translate them.  So the structure is rendered afresh from ``settings`` (a
+    SettingsCreator built for ``engine``: its date levels carry that engine's
+    format), and only the parameters — the prior, m
+    and u of each level — are taken from ``stored``, comparison by output
+    name and level by position.  A comparison whose levels differ in number
+    keeps the creator's values.
+    """
+    target = settings.get_settings(dialect(engine).sql_dialect).as_dict()
+    if "probability_two_random_records_match" in stored:
+        target["probability_two_random_records_match"] = stored[
+            "probability_two_random_records_match"
+        ]
+    old = {c.get("output_column_name"): c for c in stored.get("comparisons", [])}
+    for comparison in target["comparisons"]:
+        before = old.get(comparison.get("output_column_name"))
+        if before is None or len(before["comparison_levels"]) != len(
+            comparison["comparison_levels"]
+        ):
+            continue
+        for level, was in zip(
+            comparison["comparison_levels"], before["comparison_levels"], strict=True
+        ):
+            for key in PARAMETERS:
+                if key in was:
+                    level[key] = was[key]
+    return target
+
+
 def release(api) -> None:
     """Free what a run left in its backend; call it once the results are read.
 
