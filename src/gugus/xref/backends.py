@@ -15,6 +15,12 @@ log level WARN, every scratch file (shuffle spill, checkpoints, warehouse,
 ``java.io.tmpdir``) under one work directory that is removed at exit when this
 module created it.  It needs ``pyspark`` (the ``spark`` extra) and Java 17 or
 newer; either missing is one clear line, not a traceback.
+
+The backends agree on blocking, exact, date, array and custom-SQL levels.
+String similarity is computed by different code — DuckDB's own functions,
+Splink's Scala UDF jar on Spark — and the jar's Jaro differs on long strings
+(0.7452 against DuckDB's 0.7508 on two FEBRL addresses), so a Jaro-Winkler
+level on long text can fire on one backend and not on the other.
 """
 
 from __future__ import annotations
@@ -115,10 +121,9 @@ def port_parameters(stored: dict, settings, engine: str) -> dict:
     ``jaro_winkler_similarity`` do not run on Spark, and Splink does not
     translate them.  So the structure is rendered afresh from ``settings`` (a
     SettingsCreator built for ``engine``: its date levels carry that engine's
-    format), and only the parameters — the prior, m
-    and u of each level — are taken from ``stored``, comparison by output
-    name and level by position.  A comparison whose levels differ in number
-    keeps the creator's values.
+    format), and only the parameters — the prior, m and u of each level — are
+    taken from ``stored``, comparison by output name and level by position.  A
+    comparison whose levels differ in number keeps the creator's values.
     """
     target = settings.get_settings(dialect(engine).sql_dialect).as_dict()
     if "probability_two_random_records_match" in stored:
@@ -187,6 +192,8 @@ class _Session:
 
 
 _lock = threading.Lock()
+# An operator's own SPARK_LOCAL_DIRS (a bigger disk) wins over the work dir.
+_OPERATOR_LOCAL_DIRS = os.environ.get("SPARK_LOCAL_DIRS")
 _session: _Session | None = None
 
 
@@ -266,6 +273,9 @@ logger.native.level = error
 # "Truncated the string representation of a plan": Splink's wide plans, harmless.
 logger.plan.name = org.apache.spark.sql.catalyst.util.SparkStringUtils
 logger.plan.level = error
+# "Asked to cache already cached data": Splink re-persists tables during training.
+logger.cache.name = org.apache.spark.sql.execution.CacheManager
+logger.cache.level = error
 """
 
 
@@ -283,7 +293,7 @@ def _start_spark(options: SparkOptions, root: Path):
     os.environ.setdefault("SPARK_LOCAL_HOSTNAME", "localhost")
     # Scratch space as the environment variable: set as spark.local.dir, Spark
     # warns on every start that a cluster manager would override it.
-    os.environ["SPARK_LOCAL_DIRS"] = str(dirs["local"])
+    os.environ["SPARK_LOCAL_DIRS"] = _OPERATOR_LOCAL_DIRS or str(dirs["local"])
     java_opts = f"-Djava.io.tmpdir={dirs['tmp']} -Dlog4j2.configurationFile=file:{log4j}"
     java_opts = f"{java_opts} {options.java_options}".strip()
     conf = {
