@@ -1,1 +1,1 @@
-"""Cross-referencing: privacy-preserving matching (pprl) and, from other helpers, xref, judgements, match."""
+"""Cross-referencing: Splink engines (backends), privacy-preserving matching (pprl, clkfile)."""
