@@ -324,10 +324,12 @@ def resolve(
         coll = directory.get_collection(conn, collection)
         if coll is None or not scope.allows(coll.marking_id):
             raise NotFound(f"collection {collection!r} not found")
-        for row in stmt_sql.for_collection(conn, scope, coll.id):
+        last, ref = None, ""
+        for row in stmt_sql.for_collection(conn, scope, coll.id):  # ordered by entity
             if row.schema != "Person":
                 continue
-            ref = reference(key, check, row.entity_id)
+            if row.entity_id != last:
+                last, ref = row.entity_id, reference(key, check, row.entity_id)
             if ref in wanted:
                 found[ref] = row.entity_id
                 used.add(row.marking_id)
