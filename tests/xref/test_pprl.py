@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
-from pprl_world import MX, US, build
+from pprl_world import MX, build
 from sqlalchemy import select
 
 from gugus.errors import InvalidInput, NotFound
@@ -127,6 +127,26 @@ def test_references_are_stable_and_keyed(world, tmp_path):
 
 
 def test_several_names_give_several_records_under_one_reference(world, tmp_path):
+    from gugus.ingest import ftm
+
+    line = {
+        "id": "p-lupe",
+        "schema": "Person",
+        "properties": {
+            "name": ["Guadalupe Torres Ruiz", "GUADALUPE TORRES RUIZ", "Lupe Torres"],
+            "alias": ["La Güera"],
+            "birthDate": ["1992-05-05"],
+        },
+    }
+    ftm.load_lines(world, "mx-casos", [json.dumps(line)], source="test")
+    lines = by_ref(encode_to(world, "mx", "mx-casos", tmp_path / "mx.clk"))
+    ref = refs_of(world, SECRET, [stored_id(world, "mx-casos", "p-lupe")])
+    clks = lines[next(iter(ref.values()))]
+    want = [
+        encode_rows(person_rows([n], ["1992-05-05"]), SECRET)[0].to01()
+        for n in ("Guadalupe Torres Ruiz", "Lupe Torres", "La Güera")
+    ]
+    assert sorted(clks) == sorted(want)  # one per distinct name, the same reference
     rows = person_rows(["José Pérez", "JOSE PEREZ", "Pepe Pérez"], ["1980-02-03"])
     assert [r[0] for r in rows] == ["jose perez", "pepe perez"]
     assert person_rows([], ["1980-02-03"]) == []
@@ -406,7 +426,3 @@ def test_unreadable_secret_file(tmp_path):
     path.chmod(0)
     with pytest.raises(InvalidInput, match="permission denied"):
         read_secret(path)
-
-
-def test_us_side_fixture_is_what_the_docs_show():
-    assert {e["id"] for e in US} == {"s-1", "s-2", "s-3"}
