@@ -46,6 +46,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/extract.py
 	$(BIN)/python benchmarks/load_documents.py --docs 10000
 	$(BIN)/python benchmarks/load_csv.py --rows 1000000
+	$(BIN)/python benchmarks/xref_pprl.py
 
 clean:
 	rm -rf $(VENV) demo-node .pytest_cache

@@ -13,7 +13,7 @@ with the same schema and normalisation, in memory (no store, visibility,
 audit, file or references) — so the F1 must be equal and the time ratio is
 gugus's overhead.
 
-    python benchmarks/xref_pprl.py [--threshold 0.7] [--drop-addresses 0.5] [--db-dir DIR]
+    python benchmarks/xref_pprl.py [--threshold 0.65] [--drop-addresses 0.5] [--db-dir DIR]
 
 ``--drop-addresses`` also runs the match with that share of one side's
 addresses removed (fields held by one agency only), which costs recall.

@@ -88,7 +88,7 @@ def test_round_trip_finds_the_right_pairs(world, tmp_path):
         (left[p["left"]].split(".")[0], right[p["right"]].split(".")[0]) for p in result["pairs"]
     }
     assert pairs == {("p-jose", "s-1"), ("p-maria", "s-2")}
-    assert all(0.7 <= p["similarity"] <= 1 for p in result["pairs"])
+    assert all(pprl.DEFAULT_THRESHOLD <= p["similarity"] <= 1 for p in result["pairs"])
     # The product carries the most restrictive marking of both files.
     assert result["marking"]["tlp"] == "amber"
     assert result["marking"]["release_to"] == ["MXFGR"]  # p-rosa's date is MX-only

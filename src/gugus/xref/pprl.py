@@ -43,7 +43,7 @@ from gugus.xref.pprl_encoding import (
     select_fields,
 )
 
-DEFAULT_THRESHOLD = 0.7  # Sørensen–Dice; FEBRL4 F1 0.999 here (README)
+DEFAULT_THRESHOLD = 0.65  # Sørensen–Dice; FEBRL4 F1 0.997 here (README)
 MIN_THRESHOLD = 0.5  # below, candidate pairs grow towards all pairs
 
 NAME_PARTS = ("firstName", "secondName", "middleName", "fatherName", "motherName", "lastName")
