@@ -38,45 +38,20 @@ def gugus(*args, code: int = 0) -> subprocess.CompletedProcess:
     return proc
 
 
+def encode(site, coll, user, out, *extra, key_file="k", code=0):
+    tmp, db = site
+    args = ["--secret-file", str(tmp / key_file), "--as", user, "-o", str(out), "--db", db]
+    return gugus("pprl", "encode", coll, *args, *extra, code=code)
+
+
 def test_encode_match_resolve(site):
     tmp, db = site
     mx, us = tmp / "mx.clk", tmp / "us.clk"
-    done = gugus(
-        "pprl",
-        "encode",
-        "mx-casos",
-        "--secret-file",
-        str(tmp / "k"),
-        "--as",
-        "mx",
-        "-o",
-        str(mx),
-        "--db",
-        db,
-        "--purpose",
-        "JTF-7",
-    )
+    done = encode(site, "mx-casos", "mx", mx, "--purpose", "JTF-7")
     assert "3 persons, 3 CLKs" in done.stdout and "TLP:AMBER" in done.stdout
     assert "1 TLP:RED values left out" in done.stdout
     assert stat.S_IMODE(mx.stat().st_mode) == 0o600  # a CLK file is personal data
-    summary = json.loads(
-        gugus(
-            "pprl",
-            "encode",
-            "us-cases",
-            "--secret-file",
-            str(tmp / "k"),
-            "--as",
-            "us",
-            "-o",
-            str(us),
-            "--db",
-            db,
-            "--json",
-            "--for",
-            "MXFGR",
-        ).stdout
-    )
+    summary = json.loads(encode(site, "us-cases", "us", us, "--json", "--for", "MXFGR").stdout)
     assert summary["persons"] == 3 and summary["marking"]["release_to"] == ["MXFGR"]
 
     table = gugus("pprl", "match", str(mx), str(us)).stdout
@@ -87,95 +62,30 @@ def test_encode_match_resolve(site):
     assert result["threshold"] == 0.75 and len(result["pairs"]) == 2
 
     refs = [p["left"] for p in result["pairs"]]
-    found = json.loads(
-        gugus(
-            "pprl",
-            "resolve",
-            "mx-casos",
-            *refs,
-            "r" + "0" * 32,
-            "--secret-file",
-            str(tmp / "k"),
-            "--as",
-            "mx",
-            "--db",
-            db,
-            "--json",
-        ).stdout
-    )
+    missing = "r" + "0" * 32
+    args = ["--secret-file", str(tmp / "k"), "--as", "mx", "--db", db, "--json"]
+    found = json.loads(gugus("pprl", "resolve", "mx-casos", *refs, missing, *args).stdout)
     assert sorted(v.split(".")[0] for v in found["found"].values()) == ["p-jose", "p-maria"]
-    assert found["not_found"] == ["r" + "0" * 32]
+    assert found["not_found"] == [missing]
 
 
 def test_cli_errors_are_one_line(site):
-    tmp, db = site
+    tmp, _db = site
     mx, other = tmp / "mx.clk", tmp / "o.clk"
-    k = str(tmp / "k")
-    missing = gugus(
-        "pprl",
-        "encode",
-        "mx-casos",
-        "--secret-file",
-        str(tmp / "nope"),
-        "--as",
-        "mx",
-        "-o",
-        str(mx),
-        "--db",
-        db,
-        code=2,
-    )
+    missing = encode(site, "mx-casos", "mx", mx, key_file="nope", code=2)
     assert f"secret file {tmp / 'nope'}: not found" in missing.stderr
     (tmp / "short").write_bytes(b"tiny-secret-value")
-    short = gugus(
-        "pprl",
-        "encode",
-        "mx-casos",
-        "--secret-file",
-        str(tmp / "short"),
-        "--as",
-        "mx",
-        "-o",
-        str(mx),
-        "--db",
-        db,
-        code=2,
-    )
+    short = encode(site, "mx-casos", "mx", mx, key_file="short", code=2)
     assert "shorter than 32 bytes" in short.stderr and "tiny-secret" not in short.stderr
     assert not mx.exists()
-    gugus("pprl", "encode", "mx-casos", "--secret-file", k, "--as", "mx", "-o", str(mx), "--db", db)
-    gugus(
-        "pprl",
-        "encode",
-        "us-cases",
-        "--secret-file",
-        str(tmp / "other"),
-        "--as",
-        "us",
-        "-o",
-        str(other),
-        "--db",
-        db,
-    )
+    encode(site, "mx-casos", "mx", mx)
+    encode(site, "us-cases", "us", other, key_file="other")
     refused = gugus("pprl", "match", str(mx), str(other), code=2)
     assert "not encoded with the same secret" in refused.stderr
     bad = tmp / "bad.clk"
     bad.write_text(mx.read_text().splitlines()[0] + "\n{oops\n")
     assert f"{bad}:2: not JSON" in gugus("pprl", "match", str(mx), str(bad), code=2).stderr
-    hidden = gugus(
-        "pprl",
-        "encode",
-        "no-such",
-        "--secret-file",
-        k,
-        "--as",
-        "us",
-        "-o",
-        str(tmp / "x.clk"),
-        "--db",
-        db,
-        code=2,
-    )
+    hidden = encode(site, "no-such", "us", tmp / "x.clk", code=2)
     assert "collection 'no-such' not found" in hidden.stderr
     for text in (missing.stderr, short.stderr, refused.stderr, hidden.stderr):
         assert SECRET.strip().decode() not in text
