@@ -1,0 +1,1 @@
+"""Cross-referencing: blocking, scoring, online match, judgements, resolution."""
