@@ -99,6 +99,19 @@ def backfill(conn: Connection) -> None:
 
 
 # -- candidate postings ---------------------------------------------------------
+def _postings_query(scope: ReadScope):
+    """Index rows, each labelled ``seen``: whether the reader may see the
+    statement it came from (the grants of gugus.access, joined in SQL)."""
+    return select(
+        match_keys.c.key,
+        match_keys.c.entity_id,
+        match_keys.c.kind,
+        match_keys.c.collection_id,
+        match_keys.c.marking_id,
+        grants.visible(scope, match_keys.c.marking_id).label("seen"),
+    )
+
+
 def postings(
     conn: Connection, scope: ReadScope, keys: Sequence[int], cap: int
 ) -> tuple[list, list[int]]:
@@ -108,21 +121,11 @@ def postings(
 
     A posting the reader may not see is never shown to the reader: the
     caller turns those into hit notices (kind and holder only)."""
-    seen = grants.visible(scope, match_keys.c.marking_id).label("seen")
     found: list = []
     capped: list[int] = []
     for key in keys:
         rows = conn.execute(
-            select(
-                match_keys.c.key,
-                match_keys.c.entity_id,
-                match_keys.c.kind,
-                match_keys.c.collection_id,
-                match_keys.c.marking_id,
-                seen,
-            )
-            .where(match_keys.c.key == key)
-            .limit(cap + 1)
+            _postings_query(scope).where(match_keys.c.key == key).limit(cap + 1)
         ).all()
         if len(rows) > cap:
             capped.append(key)
@@ -141,7 +144,6 @@ def postings_many(
 ) -> tuple[list, list[int]]:
     """:func:`postings` of many keys at once (a load's entities): keys with
     more than ``cap`` postings are left out and returned as capped."""
-    seen = grants.visible(scope, match_keys.c.marking_id).label("seen")
     found: list = []
     capped: list[int] = []
     for start in range(0, len(keys), 1000):
@@ -156,14 +158,7 @@ def postings_many(
         kept = [k for k, n in counts if n <= cap and n > 1]
         if not kept:
             continue
-        query = select(
-            match_keys.c.key,
-            match_keys.c.entity_id,
-            match_keys.c.kind,
-            match_keys.c.collection_id,
-            match_keys.c.marking_id,
-            seen,
-        ).where(match_keys.c.key.in_(kept))
+        query = _postings_query(scope).where(match_keys.c.key.in_(kept))
         if exclude_collection is not None:
             query = query.where(match_keys.c.collection_id != exclude_collection)
         found.extend(conn.execute(query).all())
