@@ -23,7 +23,10 @@ from gugus.store.tables import (
     audit_head,
     audit_log,
     collections,
+    hit_notices,
+    hit_records,
     markings,
+    match_keys,
     organisations,
     statements,
     tokens,
@@ -188,6 +191,13 @@ def expected_statements(world, user):
     loosen it only adds restrictions (the statement is then visible to those
     who may see under both), so a re-load never widens visibility.
     """
+    final = final_markings(world)
+    return {key for key, (ms, owner) in final.items() if all(sees(user, m, owner) for m in ms)}
+
+
+def final_markings(world) -> dict:
+    """(entity, prop, value, collection) → (the markings it is stored under —
+    it is visible to whoever may see under all of them —, its owner)."""
     final: dict = {}
 
     def assign(key, marking, owner):
@@ -207,12 +217,15 @@ def expected_statements(world, user):
             m = line.get("property_markings", {}).get(prop, line_marking)
             for v in values:
                 assign((eid, prop, v, coll["name"]), m, coll["org"])
-    return {key for key, (ms, owner) in final.items() if all(sees(user, m, owner) for m in ms)}
+    return final
 
 
 def wipe(node) -> None:
     with node.db.writer.begin() as conn:
         for table in (
+            hit_records,
+            hit_notices,
+            match_keys,
             statements,
             collections,
             tokens,
