@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from gugus.access import ReadScope
@@ -123,10 +123,10 @@ def postings(
     caller turns those into hit notices (kind and holder only)."""
     found: list = []
     capped: list[int] = []
+    # One statement, compiled once, run per key with its own LIMIT.
+    query = _postings_query(scope).where(match_keys.c.key == bindparam("k")).limit(cap + 1)
     for key in keys:
-        rows = conn.execute(
-            _postings_query(scope).where(match_keys.c.key == key).limit(cap + 1)
-        ).all()
+        rows = conn.execute(query, {"k": key}).all()
         if len(rows) > cap:
             capped.append(key)
             rows = rows[:cap]
@@ -166,8 +166,9 @@ def postings_many(
 
 
 def statements_for_hit_check(conn: Connection, entity_ids: Sequence[str]) -> list:
-    """Every statement of some entities, *unscoped*: only for deciding
-    whether hidden candidates match (a hit) — never returned to a reader."""
+    """Every statement of some entities with its collection's organisation
+    and RED option, *unscoped*: only for deciding whether hidden candidates
+    match (a hit) — never returned to a reader."""
     if not entity_ids:
         return []
     query = (
@@ -178,7 +179,10 @@ def statements_for_hit_check(conn: Connection, entity_ids: Sequence[str]) -> lis
             statements.c.value,
             statements.c.collection_id,
             statements.c.marking_id,
+            collections.c.org,
+            collections.c.red_hits,
         )
+        .select_from(statements.join(collections, collections.c.id == statements.c.collection_id))
         .where(statements.c.entity_id.in_(list(entity_ids)))
         .order_by(statements.c.entity_id, statements.c.pk)
     )

@@ -25,6 +25,7 @@ the entity (:func:`known_to`).
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import threading
@@ -195,6 +196,7 @@ def _props(rows) -> dict[str, dict[str, list[str]]]:
     return out
 
 
+@functools.lru_cache(maxsize=64)
 def _types(schema: str) -> dict[str, str]:
     found = model.get(schema)
     return {name: p.type.name for name, p in found.properties.items()} if found else {}
@@ -215,6 +217,13 @@ class Resolver:
         self.node = node
         self.conn = conn
         self.scope = scope
+        self._allows: dict[int, bool] = {}
+
+    def allows(self, marking_id: int) -> bool:
+        found = self._allows.get(marking_id)
+        if found is None:
+            found = self._allows[marking_id] = self.scope.allows(marking_id)
+        return found
 
     def resolve(
         self, items: Sequence[tuple[Query, Candidates]], *, hits: bool = True
@@ -261,20 +270,19 @@ class Resolver:
         if not ids:
             return {}
         rows = match_sql.statements_for_hit_check(self.conn, ids)
-        colls = match_sql.collection_info(self.conn, {r.collection_id for r in rows})
         out: dict = {}
         schema: dict[str, str] = {}
         for r in rows:
-            org, _name, red_hits = colls[r.collection_id]
+            org = r.org
             marking = self.node.catalogue.get(self.conn, r.marking_id)
-            if marking.tlp is TLP.RED and not red_hits:
+            if marking.tlp is TLP.RED and not r.red_hits:
                 continue
             if r.prop == ID_PROP:
                 schema[r.entity_id] = r.schema
                 continue
             props, _, records, _ = out.setdefault(r.entity_id, ({}, r.schema, set(), org))
             props.setdefault(r.prop, []).append(r.value)
-            if not self.scope.allows(r.marking_id):
+            if not self.allows(r.marking_id):
                 records.add((r.entity_id, r.collection_id, r.marking_id))
         return {
             eid: (props, schema.get(eid, sch), recs, org)
