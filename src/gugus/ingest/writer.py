@@ -41,7 +41,8 @@ class Summary:
     # The online match of the loaded entities (gugus.xref.match.match_loaded):
     # organisations whose visible records match, and hit notices for hidden ones.
     possibly_known_to: list[dict] = field(default_factory=list)
-    notices: list[dict] = field(default_factory=list)
+    notices: list[dict] = field(default_factory=list)  # the first 20 (of notices_total)
+    notices_total: int = 0
 
     def add_dropped(self, dropped: list[dict]) -> None:
         """Count dropped values; keep the first 20 as examples for the report."""
@@ -65,7 +66,8 @@ class Summary:
             "errors": self.errors[:100],
             "dropped_examples": self.dropped_values[:20],
             "possibly_known_to": self.possibly_known_to,
-            "notices": self.notices,
+            "notices": self.notices[:20],
+            "notices_total": self.notices_total,
         }
 
 

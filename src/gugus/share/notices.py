@@ -90,6 +90,15 @@ def render(row, contact: str | None) -> dict:
     }
 
 
+@dataclass
+class HitGroup:
+    """The hits of one query or one own record."""
+
+    fingerprint: str  # what was asked (the reference's input)
+    hits: Sequence[Hit]
+    own_entity_id: str | None = None
+
+
 def record_hits(
     node: Node,
     reader: Reader,
@@ -101,72 +110,101 @@ def record_hits(
     purpose: str | None = None,
 ) -> list[dict]:
     """Store the notices of some hits (one per holder and kind), audit each
-    notice and its mirror, and return the notices as the reader sees them.
+    notice and its mirror, and return the notices as the reader sees them."""
+    group = HitGroup(fingerprint, hits, own_entity_id)
+    return record_hit_groups(node, reader, [group], source=source, purpose=purpose)[0]
 
-    One write transaction; the audit records are appended inside it, so a
-    notice is never stored without its record."""
-    if not hits:
-        return []
-    groups: dict[tuple[str, str], list] = {}
-    for hit in hits:
-        groups.setdefault((hit.holder_org, hit.kind), []).extend(hit.records)
+
+def record_hit_groups(
+    node: Node,
+    reader: Reader,
+    groups: Sequence[HitGroup],
+    *,
+    source: str,
+    purpose: str | None = None,
+) -> list[list[dict]]:
+    """:func:`record_hits` of many queries or records (a load's) at once: one
+    write transaction, its audit records appended inside it, so a notice is
+    never stored without its record."""
+    out: list[list[dict]] = [[] for _ in groups]
+    if not any(g.hits for g in groups):
+        return out
     # A load by the node operator (no user) notifies the organisation.
     recipient_user = reader.username if reader.user_id is not None else None
-    out = []
     now = now_iso()
     with node.db.writer.begin() as conn:
-        known = markings_by_ids(conn, sorted({m for recs in groups.values() for _, _, m in recs}))
-        info = match_sql.contacts(conn, [h for h, _ in groups])
+        mids = {m for g in groups for h in g.hits for _, _, m in h.records}
+        known = markings_by_ids(conn, sorted(mids))
+        info = match_sql.contacts(conn, {h.holder_org for g in groups for h in g.hits})
+        cache: dict = {}
+        items: list[tuple[int, dict]] = []
+        for index, group in enumerate(groups):
+            by_kind: dict[tuple[str, str], list] = {}
+            for hit in group.hits:
+                by_kind.setdefault((hit.holder_org, hit.kind), []).extend(hit.records)
+            for (holder, kind), records in sorted(by_kind.items()):
+                # One record per (entity, collection), with the most
+                # restrictive marking of what matched there.
+                per: dict[tuple[str, int], list] = {}
+                for eid, cid, mid in records:
+                    per.setdefault((eid, cid), []).append(known[mid])
+                recs = [
+                    (eid, cid, marking_id(conn, combine(ms), cache))
+                    for (eid, cid), ms in sorted(per.items())
+                ]
+                notice = {
+                    "reference": reference(node, reader, group.fingerprint, holder, kind),
+                    "kind": kind,
+                    "recipient_org": reader.org,
+                    "recipient_user": recipient_user,
+                    "holder_org": holder,
+                    "source": source,
+                    "own_entity_id": group.own_entity_id,
+                    "records": recs,
+                }
+                items.append((index, notice))
+        rows = match_sql.record_notices(conn, node.db.dialect, [n for _, n in items], now)
         events = []
-        for (holder, kind), records in sorted(groups.items()):
-            # One record per (entity, collection), with the most restrictive
-            # marking of what matched there.
-            per: dict[tuple[str, int], list] = {}
-            for eid, cid, mid in records:
-                per.setdefault((eid, cid), []).append(known[mid])
-            recs = [
-                (eid, cid, marking_id(conn, combine(ms))) for (eid, cid), ms in sorted(per.items())
-            ]
-            ref = reference(node, reader, fingerprint, holder, kind)
-            row = match_sql.record_notice(
-                conn,
-                node.db.dialect,
-                reference=ref,
-                kind=kind,
-                recipient_org=reader.org,
-                recipient_user=recipient_user,
-                holder_org=holder,
-                source=source,
-                own_entity_id=own_entity_id,
-                now=now,
-                records=recs,
-            )
-            out.append(render(row, info.get(holder)))
-            events.append(
-                AuditEvent(
-                    "notice.hit",
-                    reader.username,
-                    reader.org,
-                    [f"notice:{ref}"],
+        for index, n in items:
+            out[index].append(render(rows[n["reference"]], info.get(n["holder_org"])))
+            events.extend(
+                _notice_events(
+                    reader,
+                    n["reference"],
+                    n["holder_org"],
+                    n["kind"],
+                    n["records"],
+                    source,
                     purpose,
-                    reader.audit_detail({"kind": kind, "holder": holder, "source": source}),
-                )
-            )
-            # The mirror, on the holder's side of the audit trail: its
-            # supervisors list it (redacted unless they may see the records).
-            events.append(
-                AuditEvent(
-                    "notice.mirror",
-                    reader.username,
-                    holder,
-                    sorted({eid for eid, _, _ in recs}),
-                    purpose,
-                    {"kind": kind, "requester": reader.org, "reference": ref, "source": source},
-                    sorted({m for _, _, m in recs}),
                 )
             )
         node.audit.append(*events)
     return out
+
+
+def _notice_events(reader, ref, holder, kind, recs, source, purpose) -> list[AuditEvent]:
+    """The notice on the recipient's side of the audit trail, and its mirror
+    on the holder's (its supervisors list it, redacted unless they may see
+    the records)."""
+    return [
+        AuditEvent(
+            "notice.hit",
+            reader.username,
+            reader.org,
+            [f"notice:{ref}"],
+            purpose,
+            reader.audit_detail({"kind": kind, "holder": holder, "source": source}),
+        ),
+        AuditEvent(
+            "notice.mirror",
+            reader.username,
+            holder,
+            sorted({eid for eid, _, _ in recs}),
+            purpose,
+            {"kind": kind, "requester": reader.org, "reference": ref, "source": source},
+            sorted({m for _, _, m in recs}),
+        ),
+    ]
 
 
 def raise_hit(
@@ -321,8 +359,10 @@ def set_red_hits(node: Node, collection: str, on: bool) -> None:
 
 __all__ = [
     "Hit",
+    "HitGroup",
     "list_notices",
     "raise_hit",
+    "record_hit_groups",
     "record_hits",
     "reference",
     "render",

@@ -28,7 +28,14 @@ from gugus.store.tables import (
     organisations,
     statements,
 )
-from gugus.xref.match_keys import MATCHABLE, key_hash, statement_keys
+from gugus.xref.match_keys import (
+    DOB_PROPS,
+    MATCHABLE,
+    NAME_PROPS,
+    SELECTOR_TYPES,
+    key_hash,
+    statement_keys,
+)
 
 KEY_FIELDS = ("key", "entity_id", "statement_id", "kind", "collection_id", "marking_id")
 _SID, _EID, _SCHEMA, _PROP, _PTYPE, _VALUE = (
@@ -42,9 +49,12 @@ def key_rows(rows: Iterable[tuple]) -> list[tuple]:
     """Index rows (``KEY_FIELDS`` order) of statement rows (``ROW_FIELDS`` order)."""
     out = []
     for r in rows:
-        if r[_SCHEMA] not in MATCHABLE:
+        prop = r[_PROP]
+        if r[_SCHEMA] not in MATCHABLE or not (
+            prop in NAME_PROPS or prop in DOB_PROPS or r[_PTYPE] in SELECTOR_TYPES
+        ):
             continue
-        for kind, key in statement_keys(r[_SCHEMA], r[_PROP], r[_PTYPE], r[_VALUE]):
+        for kind, key in statement_keys(r[_SCHEMA], prop, r[_PTYPE], r[_VALUE]):
             out.append((key_hash(key), r[_EID], r[_SID], kind, r[_CID], r[_MID]))
     return out
 
@@ -224,52 +234,53 @@ def set_contact(conn: Connection, org: str, contact: str | None) -> None:
 
 
 # -- notices --------------------------------------------------------------------
-def record_notice(
-    conn: Connection,
-    dialect: Dialect,
-    *,
-    reference: str,
-    kind: str,
-    recipient_org: str,
-    recipient_user: str | None,
-    holder_org: str,
-    source: str,
-    own_entity_id: str | None,
-    now: str,
-    records: Sequence[tuple[str, int, int]],
-):
-    """Store a notice, or count a repeat of it (same reference); add the
-    holder's records (entity, collection, marking) behind it.  Returns the
-    notice row."""
+NOTICE_FIELDS = (
+    "reference",
+    "kind",
+    "recipient_org",
+    "recipient_user",
+    "holder_org",
+    "source",
+    "own_entity_id",
+)
+
+
+def record_notices(conn: Connection, dialect: Dialect, items: Sequence[dict], now: str) -> dict:
+    """Store notices (dicts of ``NOTICE_FIELDS`` and ``records``: the holder's
+    (entity, collection, marking) behind each), counting a repeat of a stored
+    one (same reference) instead.  Returns the notice rows by reference.
+    A few statements for any number of notices."""
+    if not items:
+        return {}
     ins = (sqlite if dialect.is_sqlite else postgresql).insert(hit_notices)
     conn.execute(
-        ins.values(
-            reference=reference,
-            kind=kind,
-            recipient_org=recipient_org,
-            recipient_user=recipient_user,
-            holder_org=holder_org,
-            source=source,
-            own_entity_id=own_entity_id,
-            created_at=now,
-            last_at=now,
-            count=1,
-        ).on_conflict_do_update(
+        ins.on_conflict_do_update(
             index_elements=[hit_notices.c.reference],
-            set_={"last_at": now, "count": hit_notices.c.count + 1},
-        )
+            set_={"last_at": ins.excluded.last_at, "count": hit_notices.c.count + 1},
+        ),
+        [
+            {**{f: n[f] for f in NOTICE_FIELDS}, "created_at": now, "last_at": now, "count": 1}
+            for n in {n["reference"]: n for n in items}.values()
+        ],
     )
-    row = conn.execute(select(hit_notices).where(hit_notices.c.reference == reference)).one()
+    refs = sorted({n["reference"] for n in items})
+    rows: dict = {}
+    for start in range(0, len(refs), 500):
+        found = conn.execute(
+            select(hit_notices).where(hit_notices.c.reference.in_(refs[start : start + 500]))
+        )
+        rows.update({r.reference: r for r in found})
+    records = {(rows[n["reference"]].id, e, c): m for n in items for e, c, m in n["records"]}
     if records:
         rins = (sqlite if dialect.is_sqlite else postgresql).insert(hit_records)
         conn.execute(
             rins.on_conflict_do_nothing(),
             [
-                {"notice_id": row.id, "entity_id": e, "collection_id": c, "marking_id": m}
-                for e, c, m in sorted(set(records))
+                {"notice_id": i, "entity_id": e, "collection_id": c, "marking_id": m}
+                for (i, e, c), m in sorted(records.items())
             ],
         )
-    return row
+    return rows
 
 
 def notices_for(
@@ -331,7 +342,7 @@ __all__ = [
     "notices_for",
     "postings",
     "postings_many",
-    "record_notice",
+    "record_notices",
     "set_contact",
     "set_red_hits",
     "statements_for_hit_check",

@@ -46,7 +46,7 @@ from gugus.model.roles import Role
 from gugus.model.statements import ID_PROP, assemble
 from gugus.node import Node
 from gugus.ratelimit import Buckets, Rate, RateLimited
-from gugus.share.notices import Hit, record_hits
+from gugus.share.notices import Hit, HitGroup, record_hit_groups, record_hits
 from gugus.store import directory
 from gugus.store import match as match_sql
 from gugus.store import statements as stmt_sql
@@ -55,6 +55,7 @@ from gugus.xref.match_keys import MATCHABLE, SELECTOR_KINDS, key_hash, query_key
 
 CAP = 200  # postings read per key; a key with more is too common to block on
 MAX_CANDIDATES = 30  # candidates scored per query (visible and hidden each)
+LOAD_CANDIDATES = 10  # per loaded entity: a load matches thousands at once
 MAX_QUERIES = 50
 MAX_LIMIT = 50
 DEFAULT_LIMIT = 5
@@ -108,9 +109,12 @@ class Query:
     schema: str
     props: dict[str, list[str]]
     types: dict[str, str]
+    _keys: list[tuple[str, str]] | None = field(default=None, repr=False, compare=False)
 
     def blocking_keys(self) -> list[tuple[str, str]]:
-        return query_keys(self.schema, self.props)
+        if self._keys is None:
+            self._keys = query_keys(self.schema, self.props)
+        return self._keys
 
     def hashes(self) -> list[int]:
         return [key_hash(k) for _, k in self.blocking_keys()]
@@ -163,7 +167,9 @@ class Candidates:
     hidden: dict[str, list] = field(default_factory=dict)  # entity → hidden postings
 
     @classmethod
-    def of(cls, postings: Iterable, exclude: Iterable[str] = ()) -> Candidates:
+    def of(
+        cls, postings: Iterable, exclude: Iterable[str] = (), most: int = MAX_CANDIDATES
+    ) -> Candidates:
         skip = set(exclude)
         out = cls()
         weight: dict[str, int] = {}
@@ -179,12 +185,12 @@ class Candidates:
                     weight[p.entity_id] = weight.get(p.entity_id, 0) + w
             else:
                 hidden.setdefault(p.entity_id, []).append(p)
-        out.seen = dict(sorted(weight.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_CANDIDATES])
+        out.seen = dict(sorted(weight.items(), key=lambda kv: (-kv[1], kv[0]))[:most])
         ranked = sorted(
             ((eid, ps) for eid, ps in hidden.items() if eid not in weight),
             key=lambda kv: (-len({p.key for p in kv[1]}), kv[0]),
         )
-        out.hidden = dict(ranked[:MAX_CANDIDATES])
+        out.hidden = dict(ranked[:most])
         return out
 
 
@@ -239,15 +245,14 @@ class Resolver:
         hidden_props = self._hidden_props(items) if hits else {}
         out = []
         for query, cands in items:
+            prepared = match_score.prepare(query.props, {**_types(query.schema), **query.types})
             results = []
             for eid in cands.seen:
                 if eid not in views:
                     continue
                 proxy, marking, used = views[eid]
                 props = {p: vs for p, vs in proxy.to_dict()["properties"].items()}
-                sc = match_score.score(
-                    query.props, props, {**_types(proxy.schema.name), **query.types}
-                )
+                sc = match_score.score(prepared, props, _types(proxy.schema.name))
                 if sc.score >= match_score.CUTOFF:
                     results.append((reads.entity_view(proxy, marking, used), sc, used))
             results.sort(key=lambda r: (-r[1].score, r[0]["id"]))
@@ -257,7 +262,7 @@ class Resolver:
                 if entry is None:
                     continue
                 props, schema, records, holder = entry
-                sc = match_score.score(query.props, props, {**_types(schema), **query.types})
+                sc = match_score.score(prepared, props, _types(schema))
                 kinds = sorted(sc.selectors | ({"person"} if sc.match else set()))
                 found.extend(Hit(k, holder, list(records)) for k in kinds)
             out.append(Resolved(results, found))
@@ -428,12 +433,15 @@ def match_loaded(
             items = [
                 (
                     q,
-                    Candidates.of((p for h in q.hashes() for p in by_key.get(h, [])), [q.key]),
+                    Candidates.of(
+                        (p for h in q.hashes() for p in by_key.get(h, [])), [q.key], LOAD_CANDIDATES
+                    ),
                 )
                 for q in queries
             ]
             resolved = Resolver(node, conn, scope).resolve(items)
             colls = {c.name: c.org for c in directory.list_collections(conn)}
+        groups = []
         for (q, _), res in zip(items, resolved, strict=True):
             for view, sc, _used in res.results:
                 if sc.match:
@@ -441,17 +449,11 @@ def match_loaded(
                         if colls.get(name) not in (None, reader.org):
                             known.setdefault(colls[name], set()).add(q.key)
             if res.hits:
-                notices.extend(
-                    record_hits(
-                        node,
-                        reader,
-                        res.hits,
-                        fingerprint=f"entity:{q.key}",
-                        source="load",
-                        own_entity_id=q.key,
-                        purpose=purpose,
-                    )
-                )
+                groups.append(HitGroup(f"entity:{q.key}", res.hits, q.key))
+        for found_notices in record_hit_groups(
+            node, reader, groups, source="load", purpose=purpose
+        ):
+            notices.extend(found_notices)
     unique = {n["reference"]: n for n in notices}
     return {
         "possibly_known_to": [

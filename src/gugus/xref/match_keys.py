@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import re
+import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -41,6 +42,8 @@ KIND_LABELS = {
     "account": "account number",
 }
 SELECTOR_KINDS = frozenset({"phone", "email", "passport", "id", "account"})
+# Property types that may carry a selector (a quick test before the keys).
+SELECTOR_TYPES = frozenset({"phone", "email", "iban", "identifier"})
 _ID_KIND = {"passportNumber": "passport", "accountNumber": "account", "iban": "account"}
 # Identifiers that name no person (database ids of other systems).
 _NOT_SELECTORS = frozenset(
@@ -57,11 +60,19 @@ TITLES = frozenset(
 _TOKEN = re.compile(r"[a-z0-9]+")
 
 
+def _fold(value: str) -> str:
+    """Lower-case ASCII: accents dropped by decomposition (fast), other
+    scripts transliterated by rigour (slow, so only when needed)."""
+    text = unicodedata.normalize("NFKD", value.casefold())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return text if text.isascii() else ascii_text(text).lower()
+
+
 @lru_cache(maxsize=100_000)
 def name_tokens(value: str) -> tuple[str, ...]:
     """Folded tokens of a name, particles and titles dropped:
     "Sr. José de la Cruz-Pérez" → ("jose", "cruz", "perez")."""
-    words = _TOKEN.findall(ascii_text(value).lower())
+    words = _TOKEN.findall(_fold(value))
     kept = tuple(w for w in words if w not in PARTICLES and w not in TITLES)
     return kept or tuple(words)
 
@@ -80,11 +91,12 @@ def name_codes(value: str) -> list[str]:
     return codes[:MAX_NAME_TOKENS]
 
 
-def name_keys(value: str) -> list[str]:
+@lru_cache(maxsize=100_000)
+def name_keys(value: str) -> tuple[str, ...]:
     codes = name_codes(value)
     if len(codes) == 1:
-        return [f"n1:{codes[0]}"]
-    return [f"n2:{a}|{b}" for a, b in itertools.combinations(codes, 2)]
+        return (f"n1:{codes[0]}",)
+    return tuple(f"n2:{a}|{b}" for a, b in itertools.combinations(codes, 2))
 
 
 def selector_kind(prop: str, prop_type: str) -> str | None:
@@ -134,6 +146,7 @@ def dob_variants(value: str) -> list[str]:
     return keys
 
 
+@lru_cache(maxsize=200_000)
 def key_hash(key: str) -> int:
     """The stored form of a key: a signed 64-bit hash."""
     digest = hashlib.blake2b(key.encode(), digest_size=8, person=b"gugus-match").digest()
@@ -153,6 +166,7 @@ def query_keys(schema: str, props: dict[str, Iterable[str]]) -> list[tuple[str, 
     return [(kind, key) for key, kind in sorted(out.items())]
 
 
+@lru_cache(maxsize=4096)
 def _prop_type(schema: str, prop: str) -> str:
     found = model.get(schema)
     p = found.get(prop) if found is not None else None

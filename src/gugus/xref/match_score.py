@@ -116,13 +116,27 @@ _FEATURE_OF = {
 }
 
 
+@dataclass
+class Prepared:
+    """A query's properties with what every comparison needs computed once."""
+
+    props: dict[str, list[str]]
+    selectors: dict[tuple[str, str], str]
+
+
+def prepare(query: dict[str, list[str]], types: dict[str, str]) -> Prepared:
+    return Prepared(query, _selectors(query, types))
+
+
 def score(
-    query: dict[str, list[str]],
+    query: dict[str, list[str]] | Prepared,
     candidate: dict[str, list[str]],
     types: dict[str, str],
 ) -> Score:
-    """Score a candidate's properties against a query's (both prop → values;
-    ``types`` maps a property to its FtM type name)."""
+    """Score a candidate's properties against a query's (both prop → values,
+    or a :func:`prepare`-d query; ``types`` maps a property to its FtM type)."""
+    prepared = query if isinstance(query, Prepared) else prepare(query, types)
+    query = prepared.props
     out = Score()
     qnames = [v for p in NAME_PROPS for v in query.get(p, [])]
     cnames = [v for p in NAME_PROPS for v in candidate.get(p, [])]
@@ -160,7 +174,7 @@ def score(
             )
         elif all(len(d) == 10 for d in qd + cd):
             _add(out, "dob_mismatch", 1.0, "birthDate", qd[0], cd[0], "different")
-    qs, cs = _selectors(query, types), _selectors(candidate, types)
+    qs, cs = prepared.selectors, _selectors(candidate, types)
     for (kind, norm), value in sorted(qs.items()):
         if (kind, norm) in cs and _FEATURE_OF[kind] not in out.features:
             out.selectors.add(kind)
