@@ -150,8 +150,11 @@ def check_listings(node, world, user) -> None:
     reader = node.reader(user["name"])
     listed = list_notices(node, reader)
     org_wide = user["role"] in ("liaison", "supervisor")
+    colleagues = {u["name"] for u in world["users"] if u["org"] == user["org"]}
     for n in listed["out"]:
-        assert n["recipient"] in ((user["org"], user["name"]) if org_wide else (user["name"],))
+        # Liaison officers and supervisors: every notice addressed to their
+        # organisation or one of its users; others: their own only.
+        assert n["recipient"] in ({user["org"], *colleagues} if org_wide else {user["name"]})
     for n in listed["in"]:
         assert org_wide
         for rec in n["records"]:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from cryptography.hazmat.primitives import serialization
@@ -122,10 +122,12 @@ def record_hit_groups(
     *,
     source: str,
     purpose: str | None = None,
+    also: Callable[[list[list[dict]]], list[AuditEvent]] | None = None,
 ) -> list[list[dict]]:
     """:func:`record_hits` of many queries or records (a load's) at once: one
     write transaction, its audit records appended inside it, so a notice is
-    never stored without its record."""
+    never stored without its record.  ``also`` gives more audit records to
+    append with them, from the notices (the match that raised them)."""
     out: list[list[dict]] = [[] for _ in groups]
     if not any(g.hits for g in groups):
         return out
@@ -178,6 +180,8 @@ def record_hit_groups(
                     purpose,
                 )
             )
+        if also is not None:
+            events.extend(also(out))
         node.audit.append(*events)
     return out
 

@@ -46,7 +46,7 @@ from gugus.model.roles import Role
 from gugus.model.statements import ID_PROP, assemble
 from gugus.node import Node
 from gugus.ratelimit import Buckets, Rate, RateLimited
-from gugus.share.notices import Hit, HitGroup, record_hit_groups, record_hits
+from gugus.share.notices import Hit, HitGroup, record_hit_groups
 from gugus.store import directory
 from gugus.store import match as match_sql
 from gugus.store import statements as stmt_sql
@@ -54,7 +54,7 @@ from gugus.xref import match_score
 from gugus.xref.match_keys import MATCHABLE, SELECTOR_KINDS, key_hash, query_keys
 
 CAP = 200  # postings read per key; a key with more is too common to block on
-MAX_CANDIDATES = 30  # candidates scored per query (visible and hidden each)
+MAX_CANDIDATES = 10  # candidates scored per query (visible and hidden each), best-connected first
 LOAD_CANDIDATES = 10  # per loaded entity: a load matches thousands at once
 MAX_QUERIES = 50
 MAX_LIMIT = 50
@@ -344,24 +344,11 @@ def match(
             found, _capped = match_sql.postings(conn, scope, q.hashes(), CAP)
             items.append((q, Candidates.of(found)))
         resolved = Resolver(node, conn, scope).resolve(items)
-    responses = {}
-    used_all: list = []
-    for (q, _), res in zip(items, resolved, strict=True):
-        notices = record_hits(
-            node, reader, res.hits, fingerprint=q.fingerprint(), source="match", purpose=purpose
-        )
-        shown = res.results[:limit]
-        used_all.extend(s for _, _, used in shown for s in used)
-        responses[q.key] = {
-            "status": 200,
-            "results": [_result(v, sc) for v, sc, _ in shown],
-            "total": {"value": len(res.results), "relation": "eq"},
-            "query": q.to_dict(),
-            "notices": notices,
-        }
-    markings = sorted({node.catalogue.id_of(s.marking) for s in used_all} - {None})
-    node.audit.append(
-        AuditEvent(
+    shown = [res.results[:limit] for res in resolved]
+    used_all = [s for results in shown for _, _, used in results for s in used]
+
+    def audit_event(notices: list[list[dict]]) -> AuditEvent:
+        return AuditEvent(
             "match",
             reader.username,
             reader.org,
@@ -370,15 +357,33 @@ def match(
             reader.audit_detail(
                 {
                     "queries": {k: q.to_dict() for k, q in queries.items()},
-                    "results": sum(len(r["results"]) for r in responses.values()),
-                    "notices": sorted(
-                        n["reference"] for r in responses.values() for n in r["notices"]
-                    ),
+                    "results": sum(len(r) for r in shown),
+                    "notices": sorted(n["reference"] for ns in notices for n in ns),
                 }
             ),
-            markings,
+            sorted({node.catalogue.id_of(s.marking) for s in used_all} - {None}),
         )
+
+    # The notices of every query in one transaction, audited with the match
+    # itself (one audit commit per request).
+    groups = [
+        HitGroup(q.fingerprint(), res.hits) for (q, _), res in zip(items, resolved, strict=True)
+    ]
+    notices = record_hit_groups(
+        node, reader, groups, source="match", purpose=purpose, also=lambda ns: [audit_event(ns)]
     )
+    if not any(g.hits for g in groups):
+        node.audit.append(audit_event(notices))
+    responses = {
+        q.key: {
+            "status": 200,
+            "results": [_result(v, sc) for v, sc, _ in results],
+            "total": {"value": len(res.results), "relation": "eq"},
+            "query": q.to_dict(),
+            "notices": ns,
+        }
+        for (q, _), res, results, ns in zip(items, resolved, shown, notices, strict=True)
+    }
     return {"responses": responses, "matcher": match_score.matcher_docs(), "limit": limit}
 
 
