@@ -24,6 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from leakworld import SHOWN, SLOW_EXAMPLES, WORDS, final_markings, rebuild, sees, worlds
 
+from gugus import reads
 from gugus.share.notices import list_notices
 from gugus.xref import match_score
 from gugus.xref.match import match
@@ -161,6 +162,16 @@ def check_listings(node, world, user) -> None:
             assert rec["entity_id"] in visible_entities
     if not org_wide:
         assert listed["in"] == []
+    # "possibly known to" on an entity read names only organisations holding
+    # enough *other* entities the reader may see.
+    holders: dict[str, set] = {}
+    for (eid, _p, _v, coll_name), (ms, owner) in final.items():
+        if all(sees(user, m, owner) for m in ms):
+            holders.setdefault(owner, set()).add(eid)
+    for eid in sorted(visible_entities):
+        for known in reads.get_entity(node, reader, eid)["possibly_known_to"]:
+            assert known["org"] != user["org"]
+            assert known["records"] <= len(holders.get(known["org"], set()) - {eid}), (user, eid)
     assert json.dumps(listed)  # serialisable, as the API sends it
 
 

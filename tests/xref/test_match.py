@@ -203,3 +203,34 @@ def test_load_summary_and_entity_say_possibly_known_to(node, world):
     # The US analyst sees MX's record? No (inm is not released): nothing known.
     mirror = list_notices(node, node.reader("us_l"), direction="in")["in"]
     assert [m["records"][0]["entity_id"] for m in mirror] == [world["hidden"]]
+
+
+def test_migration_backfill_rebuilds_the_index(node, world):
+    from sqlalchemy import delete
+
+    from gugus.store import match as match_sql
+    from gugus.store.tables import match_keys
+
+    with node.db.reader.connect() as conn:
+        before = sorted(tuple(r) for r in conn.execute(select(match_keys)).all())
+    assert before  # names, birth dates, phones, passports of the three persons
+    with node.db.writer.begin() as conn:
+        conn.execute(delete(match_keys))
+        match_sql.backfill(conn)
+    with node.db.reader.connect() as conn:
+        assert sorted(tuple(r) for r in conn.execute(select(match_keys)).all()) == before
+
+
+def test_remarking_moves_the_keys(node, world):
+    """A statement loaded again under a stricter marking takes its keys along:
+    the record that was a result becomes a notice."""
+    from matchworld import VISIBLE
+
+    from gugus.ingest import ftm
+
+    query = {"name": ["Maria Garcia"], "birthDate": ["1980-03-04"]}
+    assert ask(node, "mx_a", **query)["results"]
+    stricter = {**VISIBLE, "marking": {"tlp": "amber+strict", "handling": [], "release_to": []}}
+    ftm.load_lines(node, "hsi", [json.dumps(stricter)], source="again")
+    res = ask(node, "mx_a", **query)
+    assert res["results"] == [] and [n["kind"] for n in res["notices"]] == ["person"]
