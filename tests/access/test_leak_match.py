@@ -165,7 +165,7 @@ def check_listings(node, world, user) -> None:
     # "possibly known to" on an entity read names only organisations holding
     # enough *other* entities the reader may see.
     holders: dict[str, set] = {}
-    for (eid, _p, _v, coll_name), (ms, owner) in final.items():
+    for (eid, _p, _v, _coll), (ms, owner) in final.items():
         if all(sees(user, m, owner) for m in ms):
             holders.setdefault(owner, set()).add(eid)
     for eid in sorted(visible_entities):
