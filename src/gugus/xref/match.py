@@ -232,16 +232,14 @@ class Resolver:
         return found
 
     def resolve(
-        self, items: Sequence[tuple[Query, Candidates]], *, hits: bool = True
+        self, items: Sequence[tuple[Query, Candidates]], *, hits: bool = True, light: bool = False
     ) -> list[Resolved]:
+        """Results (entity view, score, statements used) and hits per query.
+        ``light``: views are only ``{"id", "collection_ids"}`` (a load counts
+        who holds matches; it shows no entity)."""
         seen_ids = sorted({e for _, c in items for e in c.seen})
-        names: dict[int, str] = {}
         rows = stmt_sql.for_entities(self.conn, self.scope, seen_ids) if seen_ids else []
-        stmts = reads._statements(self.node, self.conn, rows, names)
-        views = {}
-        for proxy, marking, used in assemble(stmts):
-            if proxy.schema.name in MATCHABLE:
-                views[proxy.id] = (proxy, marking, used)
+        views = _light_views(rows) if light else self._views(rows)
         hidden_props = self._hidden_props(items) if hits else {}
         out = []
         for query, cands in items:
@@ -250,11 +248,10 @@ class Resolver:
             for eid in cands.seen:
                 if eid not in views:
                     continue
-                proxy, marking, used = views[eid]
-                props = {p: vs for p, vs in proxy.to_dict()["properties"].items()}
-                sc = match_score.score(prepared, props, _types(proxy.schema.name))
+                view, props, schema, used = views[eid]
+                sc = match_score.score(prepared, props, _types(schema))
                 if sc.score >= match_score.CUTOFF:
-                    results.append((reads.entity_view(proxy, marking, used), sc, used))
+                    results.append((view() if callable(view) else view, sc, used))
             results.sort(key=lambda r: (-r[1].score, r[0]["id"]))
             found: list[Hit] = []
             for eid in cands.hidden:
@@ -267,6 +264,17 @@ class Resolver:
                 found.extend(Hit(k, holder, list(records)) for k in kinds)
             out.append(Resolved(results, found))
         return out
+
+    def _views(self, rows) -> dict:
+        """entity → (view maker, visible props, schema, statements used)."""
+        stmts = reads._statements(self.node, self.conn, rows, {})
+        views = {}
+        for proxy, marking, used in assemble(stmts):
+            if proxy.schema.name in MATCHABLE:
+                props = proxy.to_dict()["properties"]
+                view = functools.partial(reads.entity_view, proxy, marking, used)
+                views[proxy.id] = (view, props, proxy.schema.name, used)
+        return views
 
     def _hidden_props(self, items) -> dict:
         """entity → (props, schema, hidden records, holder) from the statements
@@ -294,6 +302,20 @@ class Resolver:
             for eid, (props, sch, recs, org) in out.items()
             if recs and schema.get(eid, sch) in MATCHABLE
         }
+
+
+def _light_views(rows) -> dict:
+    """entity → ({"id", "collection_ids"}, visible props, schema, []) straight
+    from statement rows (no entity assembled)."""
+    out: dict = {}
+    for r in rows:
+        entry = out.setdefault(
+            r.entity_id, ({"id": r.entity_id, "collection_ids": set()}, {}, r.schema, [])
+        )
+        entry[0]["collection_ids"].add(r.collection_id)
+        if r.prop != ID_PROP:
+            entry[1].setdefault(r.prop, []).append(r.value)
+    return {eid: v for eid, v in out.items() if v[2] in MATCHABLE}
 
 
 def _result(view: dict, sc: match_score.Score) -> dict:
@@ -444,15 +466,15 @@ def match_loaded(
                 )
                 for q in queries
             ]
-            resolved = Resolver(node, conn, scope).resolve(items)
-            colls = {c.name: c.org for c in directory.list_collections(conn)}
+            resolved = Resolver(node, conn, scope).resolve(items, light=True)
+            colls = {c.id: c.org for c in directory.list_collections(conn)}
         groups = []
         for (q, _), res in zip(items, resolved, strict=True):
             for view, sc, _used in res.results:
                 if sc.match:
-                    for name in view["collections"]:
-                        if colls.get(name) not in (None, reader.org):
-                            known.setdefault(colls[name], set()).add(q.key)
+                    for cid in view["collection_ids"]:
+                        if colls.get(cid) not in (None, reader.org):
+                            known.setdefault(colls[cid], set()).add(q.key)
             if res.hits:
                 groups.append(HitGroup(f"entity:{q.key}", res.hits, q.key))
         for found_notices in record_hit_groups(
@@ -481,12 +503,12 @@ def known_to(node: Node, reader: Reader, view: dict) -> list[dict]:
         found, _ = match_sql.postings(conn, scope, q.hashes(), CAP)
         cands = Candidates.of(found, [view["id"]])
         cands.hidden = {}
-        res = Resolver(node, conn, scope).resolve([(q, cands)], hits=False)[0]
-        colls = {c.name: c.org for c in directory.list_collections(conn)}
+        res = Resolver(node, conn, scope).resolve([(q, cands)], hits=False, light=True)[0]
+        colls = {c.id: c.org for c in directory.list_collections(conn)}
     known: dict[str, set] = {}
     for v, sc, _ in res.results:
         if sc.match:
-            for name in v["collections"]:
-                if colls.get(name) not in (None, reader.org):
-                    known.setdefault(colls[name], set()).add(v["id"])
+            for cid in v["collection_ids"]:
+                if colls.get(cid) not in (None, reader.org):
+                    known.setdefault(colls[cid], set()).add(v["id"])
     return [{"org": o, "records": len(ids)} for o, ids in sorted(known.items())]
