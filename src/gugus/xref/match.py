@@ -53,7 +53,7 @@ from gugus.store import statements as stmt_sql
 from gugus.xref import match_score
 from gugus.xref.match_keys import MATCHABLE, SELECTOR_KINDS, key_hash, query_keys
 
-CAP = 200  # postings read per key; a key with more is too common to block on
+CAP = 200  # postings read per key (a longer list is cut: see _postings)
 MAX_CANDIDATES = 10  # candidates scored per query (visible and hidden each), best-connected first
 LOAD_CANDIDATES = 10  # per loaded entity: a load matches thousands at once
 MAX_QUERIES = 50
@@ -164,7 +164,7 @@ class Candidates:
     """Postings of one query, grouped by entity: visible and hidden-only."""
 
     seen: dict[str, int] = field(default_factory=dict)  # entity → rank weight
-    hidden: dict[str, list] = field(default_factory=dict)  # entity → hidden postings
+    hidden: dict[str, set] = field(default_factory=dict)  # entity → (key, kind) of hidden postings
 
     @classmethod
     def of(
@@ -172,26 +172,33 @@ class Candidates:
     ) -> Candidates:
         skip = set(exclude)
         out = cls()
-        weight: dict[str, int] = {}
-        keys: dict[str, set] = {}
-        hidden: dict[str, list] = {}
-        for p in postings:
-            if p.entity_id in skip:
+        seen_keys: dict[str, set] = {}
+        hidden_keys: dict[str, set] = {}
+        # Rows unpacked as tuples (key, entity, kind, collection, marking, seen):
+        # a common name brings hundreds of postings.
+        for key, eid, kind, _cid, _mid, seen in postings:
+            if eid in skip:
                 continue
-            if p.seen:
-                if p.key not in keys.setdefault(p.entity_id, set()):
-                    keys[p.entity_id].add(p.key)
-                    w = _SELECTOR_WEIGHT if p.kind in SELECTOR_KINDS else 1
-                    weight[p.entity_id] = weight.get(p.entity_id, 0) + w
-            else:
-                hidden.setdefault(p.entity_id, []).append(p)
-        out.seen = dict(sorted(weight.items(), key=lambda kv: (-kv[1], kv[0]))[:most])
+            bucket = seen_keys if seen else hidden_keys
+            bucket.setdefault(eid, set()).add((key, kind))
+
+        def weight(keys: set) -> int:
+            return sum(_SELECTOR_WEIGHT if kind in SELECTOR_KINDS else 1 for _, kind in keys)
+
+        ranked_seen = sorted(((-weight(ks), eid) for eid, ks in seen_keys.items()))
+        out.seen = {eid: -w for w, eid in ranked_seen[:most]}
         ranked = sorted(
-            ((eid, ps) for eid, ps in hidden.items() if eid not in weight),
-            key=lambda kv: (-len({p.key for p in kv[1]}), kv[0]),
+            (-weight(ks), eid) for eid, ks in hidden_keys.items() if eid not in seen_keys
         )
-        out.hidden = dict(ranked[:most])
+        out.hidden = {eid: hidden_keys[eid] for _, eid in ranked[:most]}
         return out
+
+
+def _postings(conn, scope: ReadScope, q: Query) -> list:
+    """The postings of a query's keys, at most CAP per key.  A longer list
+    is cut in index order (by entity id): a name shared by thousands finds
+    candidates through the query's rarer keys (birth date, selectors)."""
+    return match_sql.postings(conn, scope, q.hashes(), CAP)[0]
 
 
 def _props(rows) -> dict[str, dict[str, list[str]]]:
@@ -363,7 +370,7 @@ def match(
     with node.db.reader.connect() as conn:
         items = []
         for q in queries.values():
-            found, _capped = match_sql.postings(conn, scope, q.hashes(), CAP)
+            found = _postings(conn, scope, q)
             items.append((q, Candidates.of(found)))
         resolved = Resolver(node, conn, scope).resolve(items)
     shown = [res.results[:limit] for res in resolved]
@@ -500,7 +507,7 @@ def known_to(node: Node, reader: Reader, view: dict) -> list[dict]:
     scope = node.scope(reader)
     q = Query(view["id"], view["schema"], view["properties"], _types(view["schema"]))
     with node.db.reader.connect() as conn:
-        found, _ = match_sql.postings(conn, scope, q.hashes(), CAP)
+        found = _postings(conn, scope, q)
         cands = Candidates.of(found, [view["id"]])
         cands.hidden = {}
         res = Resolver(node, conn, scope).resolve([(q, cands)], hits=False, light=True)[0]
