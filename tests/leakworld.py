@@ -23,7 +23,10 @@ from gugus.store.tables import (
     audit_head,
     audit_log,
     collections,
+    hit_notices,
+    hit_records,
     markings,
+    match_keys,
     organisations,
     statements,
     tokens,
@@ -223,6 +226,9 @@ def final_markings(world) -> dict:
 def wipe(node) -> None:
     with node.db.writer.begin() as conn:
         for table in (
+            hit_records,
+            hit_notices,
+            match_keys,
             statements,
             collections,
             tokens,

@@ -122,7 +122,12 @@ def get_entity(
         stmts = _statements(node, conn, rows, names)
     for proxy, marking, used in assemble(stmts):
         _audit_read(node, reader, "entity.read", used, purpose, {"statements": len(used)})
-        return entity_view(proxy, marking, used, with_statements=with_statements)
+        view = entity_view(proxy, marking, used, with_statements=with_statements)
+        from gugus.xref.match import known_to  # the match service reads through this module
+
+        # Other organisations whose records the reader may see match this one.
+        view["possibly_known_to"] = known_to(node, reader, view)
+        return view
     # Same answer whether it does not exist or is invisible.
     raise NotFound(f"entity {entity_id!r} not found")
 

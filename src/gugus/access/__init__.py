@@ -5,7 +5,15 @@ read path of the store requires: the reader's grant keys, joined in SQL with
 the grants computed here from ``decide`` and nowhere else.
 """
 
-from gugus.access.policy import Decision, Reader, audit_orgs, decide, may_see, names_read
+from gugus.access.policy import (
+    Decision,
+    Reader,
+    audit_orgs,
+    decide,
+    may_see,
+    names_read,
+    notice_reach,
+)
 from gugus.access.scope import (
     ReadScope,
     audience,
@@ -29,6 +37,7 @@ __all__ = [
     "may_see",
     "names_read",
     "org_decision",
+    "notice_reach",
     "org_grantee",
     "scope_for",
     "user_grantee",

@@ -92,3 +92,13 @@ def audit_orgs(reader: Reader) -> tuple[Decision, frozenset[str]]:
     if reader.role is Role.SUPERVISOR:
         return Decision(True, f"supervisor of {reader.org}"), frozenset({reader.org})
     return Decision(False, f"role {reader.role.value} may not read the audit trail"), frozenset()
+
+
+def notice_reach(reader: Reader) -> Decision:
+    """Which hit notices a reader may list: those addressed to the reader
+    always; allowed here, also every notice addressed to its organisation and
+    every mirror notice about its organisation's records (liaison officers
+    decide what to release after a hit; supervisors oversee it)."""
+    if reader.role in (Role.LIAISON, Role.SUPERVISOR):
+        return Decision(True, f"{reader.role.value} of {reader.org}")
+    return Decision(False, f"role {reader.role.value}: only notices addressed to {reader.username}")

@@ -46,7 +46,7 @@ _DESCRIPTIONS = {
     401: "Missing, invalid, expired or revoked token, disabled user, or wrong user name or password.",
     403: "Authenticated, but this role or organisation may not do this.",
     404: "Not found, or not visible to you (the same answer).",
-    429: "Too many login attempts (per client address, user name or node).",
+    429: "Too many attempts: logins (per client address, user name or node), match queries (per user).",
     503: "The database is busy or unavailable; try again.",
     507: "The disk holding the database is full.",
 }

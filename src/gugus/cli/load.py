@@ -114,6 +114,16 @@ def load(
         )
     )
     out.print(table)
+    if summary["possibly_known_to"]:
+        known = ", ".join(f"{k['org']} ({k['records']})" for k in summary["possibly_known_to"])
+        out.print(f"possibly known to: {known}", highlight=False, markup=False)
+    for n in summary["notices"]:
+        out.print(
+            f"hit notice {n['reference']}: {n['message']} — contact: {n['contact']}",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
     for e in summary["errors"][:20]:
         where = e.get("where") or ""
         err.print(

@@ -136,6 +136,9 @@ def entity(
     for prop, values in sorted(data["properties"].items()):
         table.add_row(prop, "\n".join(values))
     out.print(table)
+    if data.get("possibly_known_to"):
+        known = ", ".join(f"{k['org']} ({k['records']})" for k in data["possibly_known_to"])
+        out.print(f"possibly known to: {known}", highlight=False, markup=False)
     m = data["marking"]
     if m:
         out.print(

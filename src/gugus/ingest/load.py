@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -190,7 +191,12 @@ def load_records(
                 progress(rec)
         writer.flush()
         summary.kept_stricter = writer.kept_stricter
-    detail = {k: v for k, v in summary.to_dict().items() if k not in ("errors", "dropped_examples")}
+    _match_loaded(node, actor, collection, writer.keys.entities, summary, purpose)
+    detail = {
+        k: v
+        for k, v in summary.to_dict().items()
+        if k not in ("errors", "dropped_examples", "notices")  # notices are audited themselves
+    }
     node.audit.append(
         AuditEvent(
             "load",
@@ -202,6 +208,20 @@ def load_records(
         )
     )
     return summary
+
+
+def _match_loaded(node: Node, actor, collection, entity_ids, summary: Summary, purpose) -> None:
+    """Match what was loaded against everything already indexed, after the
+    commit: the summary says which organisations possibly know the loaded
+    records; hidden matches become hit notices."""
+    if not entity_ids or os.environ.get("GUGUS_LOAD_MATCH", "on").strip().lower() == "off":
+        return  # off: bulk loads of a node being built (gugus xref links them later)
+    from gugus.xref.match import match_loaded  # the match service reads through gugus.reads
+
+    found = match_loaded(node, actor, collection.id, collection.org, entity_ids, purpose=purpose)
+    summary.possibly_known_to = found["possibly_known_to"]
+    summary.notices = found["notices"]
+    summary.notices_total = len(found["notices"])
 
 
 def _acting(actor: Reader | None, detail: dict) -> dict:

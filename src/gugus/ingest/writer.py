@@ -16,6 +16,7 @@ from gugus.clock import now_iso
 from gugus.errors import InvalidInput
 from gugus.model.markings import Marking, combine
 from gugus.model.statements import statement_id
+from gugus.store import match as match_sql
 from gugus.store import statements as stmt_sql
 from gugus.store.db import Dialect
 from gugus.store.markings import marking_id, markings_by_ids
@@ -37,6 +38,11 @@ class Summary:
     namespace: str | None = None  # the organisation whose namespace signs the ids
     errors: list[dict] = field(default_factory=list)
     dropped_values: list[dict] = field(default_factory=list)
+    # The online match of the loaded entities (gugus.xref.match.match_loaded):
+    # organisations whose visible records match, and hit notices for hidden ones.
+    possibly_known_to: list[dict] = field(default_factory=list)
+    notices: list[dict] = field(default_factory=list)  # the first 20 (of notices_total)
+    notices_total: int = 0
 
     def add_dropped(self, dropped: list[dict]) -> None:
         """Count dropped values; keep the first 20 as examples for the report."""
@@ -59,6 +65,9 @@ class Summary:
             "namespace": self.namespace,
             "errors": self.errors[:100],
             "dropped_examples": self.dropped_values[:20],
+            "possibly_known_to": self.possibly_known_to,
+            "notices": self.notices[:20],
+            "notices_total": self.notices_total,
         }
 
 
@@ -78,6 +87,8 @@ class StatementWriter:
         self.kept_stricter = 0
         self._rows: dict[str, tuple] = {}
         self._upserter = stmt_sql.Upserter(conn, dialect)
+        # The online match's blocking index, kept current in the same transaction.
+        self.keys = match_sql.KeyWriter(conn, dialect)
         self.written = 0
 
     def _store(self, marking: Marking) -> int:
@@ -165,5 +176,6 @@ class StatementWriter:
                     for r in rows
                 ]
             self._upserter.write(rows)
+            self.keys.write(rows)
             self.written += len(self._rows)
             self._rows = {}

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     ForeignKey,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
 )
 
 metadata = MetaData()
@@ -26,6 +28,9 @@ organisations = Table(
     Column("name", Text, nullable=False),
     Column("country", String(2), nullable=False),
     Column("created_at", String(32), nullable=False),
+    # Where a partner turns after a hit notice (a desk, an address); notices
+    # name the organisation's liaison officers when it is not set.
+    Column("contact", Text, nullable=True),
 )
 
 users = Table(
@@ -98,6 +103,9 @@ collections = Table(
     Column("country", String(2), nullable=True),
     Column("marking_id", Integer, ForeignKey("markings.id"), nullable=False),
     Column("created_at", String(32), nullable=False),
+    # Whether TLP:RED records of the collection raise hit notices for readers
+    # who may not see them (the holder decides; off by default).
+    Column("red_hits", Boolean, nullable=False, server_default=false()),
 )
 
 statements = Table(
@@ -123,6 +131,56 @@ statements = Table(
     # and reads by entity (fewer random-order indexes make bulk loads faster).
     Index("uq_statements_entity_id", "entity_id", "id", unique=True),
     Index("ix_statements_collection", "collection_id", "entity_id"),
+)
+
+# -- online match and hit notices (store/match.py) ---------------------------
+# The blocking index: one row per (key, entity, statement) with the collection
+# and marking of the statement it came from; ``key`` is a 64-bit hash of the
+# key text (gugus.xref.match_keys), so the index holds no copy of a value.
+# Written by the load loop in the statements' own transaction.
+match_keys = Table(
+    "match_keys",
+    metadata,
+    Column("key", BigInteger, primary_key=True, autoincrement=False),
+    Column("entity_id", String(255), primary_key=True),
+    Column("statement_id", String(40), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("collection_id", Integer, ForeignKey("collections.id"), nullable=False),
+    Column("marking_id", Integer, ForeignKey("markings.id"), nullable=False),
+    sqlite_with_rowid=False,
+)
+
+# A hit notice: a reader's query or record matched records it may not see.
+# One row per recipient and reference (the same query gets the same reference:
+# a repeat moves last_at and count).  The recipient's side shows kind, holder,
+# contact, reference and time; the holder's records stay in hit_records.
+hit_notices = Table(
+    "hit_notices",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("reference", String(40), nullable=False, unique=True),
+    Column("kind", String(16), nullable=False),
+    Column("recipient_org", String(64), ForeignKey("organisations.code"), nullable=False),
+    Column("recipient_user", String(128), nullable=True),
+    Column("holder_org", String(64), ForeignKey("organisations.code"), nullable=False),
+    Column("source", String(32), nullable=False),
+    Column("own_entity_id", String(255), nullable=True),
+    Column("created_at", String(32), nullable=False),
+    Column("last_at", String(32), nullable=False),
+    Column("count", Integer, nullable=False),
+    Index("ix_hit_notices_recipient", "recipient_org", "id"),
+    Index("ix_hit_notices_holder", "holder_org", "id"),
+)
+
+# The holder's records behind a notice: shown only in the mirror notice to the
+# holder's liaison officers and supervisors, filtered by their markings.
+hit_records = Table(
+    "hit_records",
+    metadata,
+    Column("notice_id", Integer, ForeignKey("hit_notices.id"), primary_key=True),
+    Column("entity_id", String(255), primary_key=True),
+    Column("collection_id", Integer, ForeignKey("collections.id"), primary_key=True),
+    Column("marking_id", Integer, ForeignKey("markings.id"), nullable=False),
 )
 
 # -- the audit store -------------------------------------------------------------

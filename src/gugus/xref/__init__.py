@@ -1,1 +1,2 @@
-"""Cross-referencing: Splink engines (backends), privacy-preserving matching (pprl, clkfile)."""
+"""Cross-referencing: Splink engines (backends), online match and its scorer,
+judgements and resolution, privacy-preserving matching (pprl, clkfile)."""

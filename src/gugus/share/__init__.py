@@ -1,0 +1,1 @@
+"""Sharing: hit notices, releases, requests for information, federation."""

@@ -1,0 +1,350 @@
+"""The online match's store: the blocking index and hit notices.
+
+The index (``match_keys``) is written by the load loop for the statements it
+writes, in the same transaction (:class:`KeyWriter`, called from
+``gugus.ingest.writer``); a statement loaded again with another marking moves
+its keys to that marking.  Reads take a :class:`~gugus.access.ReadScope`:
+postings come back labelled with whether the reader may see them (SQL
+``grants.visible``), because a match needs both — visible ones become
+results, hidden ones hit notices without content.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import Connection, bindparam, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from gugus.access import ReadScope
+from gugus.store import grants
+from gugus.store.db import Dialect
+from gugus.store.statements import ROW_FIELDS
+from gugus.store.tables import (
+    collections,
+    hit_notices,
+    hit_records,
+    match_keys,
+    organisations,
+    statements,
+)
+from gugus.xref.match_keys import (
+    DOB_PROPS,
+    MATCHABLE,
+    NAME_PROPS,
+    SELECTOR_TYPES,
+    key_hash,
+    statement_keys,
+)
+
+KEY_FIELDS = ("key", "entity_id", "statement_id", "kind", "collection_id", "marking_id")
+_SID, _EID, _SCHEMA, _PROP, _PTYPE, _VALUE = (
+    ROW_FIELDS.index(f) for f in ("id", "entity_id", "schema", "prop", "prop_type", "value")
+)
+_CID, _MID = ROW_FIELDS.index("collection_id"), ROW_FIELDS.index("marking_id")
+_BATCH = 5000
+
+
+def key_rows(rows: Iterable[tuple]) -> list[tuple]:
+    """Index rows (``KEY_FIELDS`` order) of statement rows (``ROW_FIELDS`` order)."""
+    out = []
+    for r in rows:
+        prop = r[_PROP]
+        if r[_SCHEMA] not in MATCHABLE or not (
+            prop in NAME_PROPS or prop in DOB_PROPS or r[_PTYPE] in SELECTOR_TYPES
+        ):
+            continue
+        for kind, key in statement_keys(r[_SCHEMA], prop, r[_PTYPE], r[_VALUE]):
+            out.append((key_hash(key), r[_EID], r[_SID], kind, r[_CID], r[_MID]))
+    return out
+
+
+class KeyWriter:
+    """Upserts index rows inside the load's transaction (a driver-level
+    executemany of one statement compiled once, like the statement Upserter)."""
+
+    def __init__(self, conn: Connection, dialect: Dialect) -> None:
+        ins = (sqlite if dialect.is_sqlite else postgresql).insert(match_keys)
+        stmt = ins.on_conflict_do_update(
+            index_elements=[match_keys.c.key, match_keys.c.entity_id, match_keys.c.statement_id],
+            set_={"marking_id": ins.excluded.marking_id},
+        )
+        compiled = stmt.compile(dialect=conn.dialect, column_keys=list(KEY_FIELDS))
+        self.sql = compiled.string
+        order = list(compiled.positiontup) if compiled.positional else None
+        self.index = None if order is None else [KEY_FIELDS.index(k) for k in order]
+        self.conn = conn
+        self.entities: set[str] = set()  # matchable entities written (for load-time match)
+
+    def write(self, rows: Sequence[tuple]) -> None:
+        keys = key_rows(rows)
+        if not keys:
+            return
+        self.entities.update(k[1] for k in keys)
+        unique = list({k[:3]: k for k in keys}.values())
+        if self.index is None:
+            params = [dict(zip(KEY_FIELDS, k, strict=True)) for k in unique]
+        else:
+            params = [tuple(k[i] for i in self.index) for k in unique]
+        self.conn.exec_driver_sql(self.sql, params)
+
+
+def backfill(conn: Connection) -> None:
+    """Index the statements stored before the index existed (migration 0006)."""
+    dialect = Dialect(conn.dialect.name)
+    writer = KeyWriter(conn, dialect)
+    cols = [statements.c[f] for f in ROW_FIELDS]
+    last = 0
+    while True:
+        rows = conn.execute(
+            select(statements.c.pk, *cols)
+            .where(statements.c.pk > last, statements.c.schema.in_(sorted(MATCHABLE)))
+            .order_by(statements.c.pk)
+            .limit(_BATCH)
+        ).all()
+        if not rows:
+            return
+        writer.write([tuple(r)[1:] for r in rows])
+        last = rows[-1].pk
+
+
+# -- candidate postings ---------------------------------------------------------
+def _postings_query(scope: ReadScope):
+    """Index rows, each labelled ``seen``: whether the reader may see the
+    statement it came from (the grants of gugus.access, joined in SQL)."""
+    return select(
+        match_keys.c.key,
+        match_keys.c.entity_id,
+        match_keys.c.kind,
+        match_keys.c.collection_id,
+        match_keys.c.marking_id,
+        grants.visible(scope, match_keys.c.marking_id).label("seen"),
+    )
+
+
+def postings(
+    conn: Connection, scope: ReadScope, keys: Sequence[int], cap: int
+) -> tuple[list, list[int]]:
+    """Index rows of each key (at most ``cap`` per key), each labelled
+    ``seen``: whether the reader may see the statement it came from.  Also
+    the keys that had more than ``cap`` postings (too common to block on).
+
+    A posting the reader may not see is never shown to the reader: the
+    caller turns those into hit notices (kind and holder only)."""
+    found: list = []
+    capped: list[int] = []
+    # One statement, compiled once, run per key with its own LIMIT.
+    query = _postings_query(scope).where(match_keys.c.key == bindparam("k")).limit(cap + 1)
+    for key in keys:
+        rows = conn.execute(query, {"k": key}).all()
+        if len(rows) > cap:
+            capped.append(key)
+            rows = rows[:cap]
+        found.extend(rows)
+    return found, capped
+
+
+def postings_many(
+    conn: Connection,
+    scope: ReadScope,
+    keys: Sequence[int],
+    cap: int,
+    *,
+    exclude_collection: int | None = None,
+) -> tuple[list, list[int]]:
+    """:func:`postings` of many keys at once (a load's entities): keys with
+    more than ``cap`` postings are left out and returned as capped."""
+    found: list = []
+    capped: list[int] = []
+    for start in range(0, len(keys), 1000):
+        part = list(keys[start : start + 1000])
+        counts = conn.execute(
+            select(match_keys.c.key, func.count())
+            .where(match_keys.c.key.in_(part))
+            .group_by(match_keys.c.key)
+        ).all()
+        over = {k for k, n in counts if n > cap}
+        capped.extend(sorted(over))
+        kept = [k for k, n in counts if n <= cap and n > 1]
+        if not kept:
+            continue
+        query = _postings_query(scope).where(match_keys.c.key.in_(kept))
+        if exclude_collection is not None:
+            query = query.where(match_keys.c.collection_id != exclude_collection)
+        found.extend(conn.execute(query).all())
+    return found, capped
+
+
+def statements_for_hit_check(conn: Connection, entity_ids: Sequence[str]) -> list:
+    """Every statement of some entities with its collection's organisation
+    and RED option, *unscoped*: only for deciding whether hidden candidates
+    match (a hit) — never returned to a reader."""
+    if not entity_ids:
+        return []
+    query = (
+        select(
+            statements.c.entity_id,
+            statements.c.schema,
+            statements.c.prop,
+            statements.c.value,
+            statements.c.collection_id,
+            statements.c.marking_id,
+            collections.c.org,
+            collections.c.red_hits,
+        )
+        .select_from(statements.join(collections, collections.c.id == statements.c.collection_id))
+        .where(statements.c.entity_id.in_(list(entity_ids)))
+        .order_by(statements.c.entity_id, statements.c.pk)
+    )
+    return conn.execute(query).all()
+
+
+# -- collections and organisations ---------------------------------------------
+def collection_info(conn: Connection, ids: Iterable[int]) -> dict[int, tuple[str, str, bool]]:
+    """(organisation, name, red_hits) of some collections."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = conn.execute(
+        select(
+            collections.c.id, collections.c.org, collections.c.name, collections.c.red_hits
+        ).where(collections.c.id.in_(wanted))
+    )
+    return {r.id: (r.org, r.name, bool(r.red_hits)) for r in rows}
+
+
+def set_red_hits(conn: Connection, collection_id: int, on: bool) -> None:
+    conn.execute(update(collections).where(collections.c.id == collection_id).values(red_hits=on))
+
+
+def contacts(conn: Connection, orgs: Iterable[str]) -> dict[str, str | None]:
+    wanted = sorted(set(orgs))
+    if not wanted:
+        return {}
+    rows = conn.execute(
+        select(organisations.c.code, organisations.c.contact).where(
+            organisations.c.code.in_(wanted)
+        )
+    )
+    return {r.code: r.contact for r in rows}
+
+
+def set_contact(conn: Connection, org: str, contact: str | None) -> None:
+    conn.execute(update(organisations).where(organisations.c.code == org).values(contact=contact))
+
+
+# -- notices --------------------------------------------------------------------
+NOTICE_FIELDS = (
+    "reference",
+    "kind",
+    "recipient_org",
+    "recipient_user",
+    "holder_org",
+    "source",
+    "own_entity_id",
+)
+
+
+def record_notices(conn: Connection, dialect: Dialect, items: Sequence[dict], now: str) -> dict:
+    """Store notices (dicts of ``NOTICE_FIELDS`` and ``records``: the holder's
+    (entity, collection, marking) behind each), counting a repeat of a stored
+    one (same reference) instead.  Returns the notice rows by reference.
+    A few statements for any number of notices."""
+    if not items:
+        return {}
+    ins = (sqlite if dialect.is_sqlite else postgresql).insert(hit_notices)
+    conn.execute(
+        ins.on_conflict_do_update(
+            index_elements=[hit_notices.c.reference],
+            set_={"last_at": ins.excluded.last_at, "count": hit_notices.c.count + 1},
+        ),
+        [
+            {**{f: n[f] for f in NOTICE_FIELDS}, "created_at": now, "last_at": now, "count": 1}
+            for n in {n["reference"]: n for n in items}.values()
+        ],
+    )
+    refs = sorted({n["reference"] for n in items})
+    rows: dict = {}
+    for start in range(0, len(refs), 500):
+        found = conn.execute(
+            select(hit_notices).where(hit_notices.c.reference.in_(refs[start : start + 500]))
+        )
+        rows.update({r.reference: r for r in found})
+    records = {(rows[n["reference"]].id, e, c): m for n in items for e, c, m in n["records"]}
+    if records:
+        rins = (sqlite if dialect.is_sqlite else postgresql).insert(hit_records)
+        conn.execute(
+            rins.on_conflict_do_nothing(),
+            [
+                {"notice_id": i, "entity_id": e, "collection_id": c, "marking_id": m}
+                for (i, e, c), m in sorted(records.items())
+            ],
+        )
+    return rows
+
+
+def notices_for(
+    conn: Connection,
+    *,
+    recipient_org: str | None = None,
+    recipient_user: str | None = None,
+    holder_org: str | None = None,
+    limit: int = 100,
+    before: int | None = None,
+) -> list:
+    """Notices addressed to an organisation (all, or one user's) or held by
+    one, newest first.  Which the reader may list is decided by the caller
+    through gugus.access (notice_reach)."""
+    query = select(hit_notices).order_by(hit_notices.c.id.desc()).limit(limit)
+    if recipient_org is not None:
+        query = query.where(hit_notices.c.recipient_org == recipient_org)
+    if recipient_user is not None:
+        query = query.where(hit_notices.c.recipient_user == recipient_user)
+    if holder_org is not None:
+        query = query.where(hit_notices.c.holder_org == holder_org)
+    if before is not None:
+        query = query.where(hit_notices.c.id < before)
+    return conn.execute(query).all()
+
+
+def visible_records(conn: Connection, scope: ReadScope, notice_ids: Sequence[int]) -> list:
+    """The records behind some notices that the reader may see."""
+    if not notice_ids:
+        return []
+    query = (
+        select(
+            hit_records.c.notice_id,
+            hit_records.c.entity_id,
+            hit_records.c.marking_id,
+            collections.c.name.label("collection"),
+        )
+        .select_from(hit_records.join(collections, collections.c.id == hit_records.c.collection_id))
+        .where(
+            hit_records.c.notice_id.in_(list(notice_ids)),
+            grants.visible(scope, hit_records.c.marking_id),
+        )
+        .order_by(hit_records.c.notice_id, hit_records.c.entity_id)
+    )
+    return conn.execute(query).all()
+
+
+def count_keys(conn: Connection) -> int:
+    return conn.execute(select(func.count()).select_from(match_keys)).scalar_one()
+
+
+__all__ = [
+    "KeyWriter",
+    "backfill",
+    "collection_info",
+    "contacts",
+    "count_keys",
+    "key_rows",
+    "notices_for",
+    "postings",
+    "postings_many",
+    "record_notices",
+    "set_contact",
+    "set_red_hits",
+    "statements_for_hit_check",
+    "visible_records",
+]
