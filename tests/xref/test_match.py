@@ -234,3 +234,26 @@ def test_remarking_moves_the_keys(node, world):
     ftm.load_lines(node, "hsi", [json.dumps(stricter)], source="again")
     res = ask(node, "mx_a", **query)
     assert res["results"] == [] and [n["kind"] for n in res["notices"]] == ["person"]
+
+
+def test_hidden_crowd_does_not_push_out_a_visible_result(node, world, monkeypatch):
+    """A key's postings are cut per visibility: hundreds of hidden records
+    sharing the visible record's name change neither its result nor the
+    visible answer (was: one cut in entity-id order, hidden rows included,
+    so hidden data decided whether the visible record was found)."""
+    from gugus.ingest import ftm
+    from gugus.xref import match as match_mod
+
+    monkeypatch.setattr(match_mod, "CAP", 5)
+    query = {"name": ["Maria Garcia"]}
+    before = ask(node, "mx_a", **query)
+    assert [r["id"] for r in before["results"]] == [world["visible"]]
+    crowd = [
+        json.dumps(
+            {"id": f"crowd-{i}", "schema": "Person", "properties": {"name": ["María García"]}}
+        )
+        for i in range(40)
+    ]
+    ftm.load_lines(node, "hsi-closed", crowd, source="crowd")
+    after = ask(node, "mx_a", **query)
+    assert [r["id"] for r in after["results"]] == [world["visible"]]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Connection, bindparam, func, select, update
+from sqlalchemy import Connection, bindparam, func, not_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from gugus.access import ReadScope
@@ -125,22 +125,27 @@ def _postings_query(scope: ReadScope):
 def postings(
     conn: Connection, scope: ReadScope, keys: Sequence[int], cap: int
 ) -> tuple[list, list[int]]:
-    """Index rows of each key (at most ``cap`` per key), each labelled
-    ``seen``: whether the reader may see the statement it came from.  Also
-    the keys that had more than ``cap`` postings (too common to block on).
+    """Index rows of each key, each labelled ``seen``: whether the reader may
+    see the statement it came from.  At most ``cap`` visible and ``cap``
+    hidden rows per key, cut separately so that what the reader is shown
+    never depends on how many hidden records share a key.  Also the keys
+    with more than ``cap`` *visible* postings (too common to block on).
 
     A posting the reader may not see is never shown to the reader: the
     caller turns those into hit notices (kind and holder only)."""
     found: list = []
     capped: list[int] = []
-    # One statement, compiled once, run per key with its own LIMIT.
-    query = _postings_query(scope).where(match_keys.c.key == bindparam("k")).limit(cap + 1)
+    vis = grants.visible(scope, match_keys.c.marking_id)
+    # One statement per visibility, compiled once, run per key with its own LIMIT.
+    by_key = _postings_query(scope).where(match_keys.c.key == bindparam("k")).limit(cap + 1)
+    seen_q, hidden_q = by_key.where(vis), by_key.where(not_(vis))
     for key in keys:
-        rows = conn.execute(query, {"k": key}).all()
+        rows = conn.execute(seen_q, {"k": key}).all()
         if len(rows) > cap:
             capped.append(key)
             rows = rows[:cap]
         found.extend(rows)
+        found.extend(conn.execute(hidden_q, {"k": key}).all()[:cap])
     return found, capped
 
 
@@ -152,26 +157,40 @@ def postings_many(
     *,
     exclude_collection: int | None = None,
 ) -> tuple[list, list[int]]:
-    """:func:`postings` of many keys at once (a load's entities): keys with
-    more than ``cap`` postings are left out and returned as capped."""
+    """:func:`postings` of many keys at once (a load's entities).  Keys with
+    more than ``cap`` postings are left out, counted separately for visible
+    and hidden postings (what the reader is shown never depends on hidden
+    counts); only keys with too many *visible* postings are returned as capped."""
     found: list = []
     capped: list[int] = []
+    vis = grants.visible(scope, match_keys.c.marking_id)
     for start in range(0, len(keys), 1000):
         part = list(keys[start : start + 1000])
-        counts = conn.execute(
-            select(match_keys.c.key, func.count())
-            .where(match_keys.c.key.in_(part))
-            .group_by(match_keys.c.key)
-        ).all()
-        over = {k for k, n in counts if n > cap}
-        capped.extend(sorted(over))
-        kept = [k for k, n in counts if n <= cap and n > 1]
-        if not kept:
-            continue
-        query = _postings_query(scope).where(match_keys.c.key.in_(kept))
-        if exclude_collection is not None:
-            query = query.where(match_keys.c.collection_id != exclude_collection)
-        found.extend(conn.execute(query).all())
+        total = dict(
+            conn.execute(
+                select(match_keys.c.key, func.count())
+                .where(match_keys.c.key.in_(part))
+                .group_by(match_keys.c.key)
+            ).all()
+        )
+        seen = dict(
+            conn.execute(
+                select(match_keys.c.key, func.count())
+                .where(match_keys.c.key.in_(part), vis)
+                .group_by(match_keys.c.key)
+            ).all()
+        )
+        capped.extend(sorted(k for k, n in seen.items() if n > cap))
+        # A key must be shared (n > 1: the loaded entity's own posting is one).
+        kept_seen = [k for k, n in seen.items() if n <= cap and total[k] > 1]
+        kept_hidden = [k for k, n in total.items() if n > 1 and 0 < n - seen.get(k, 0) <= cap]
+        for kept, condition in ((kept_seen, vis), (kept_hidden, not_(vis))):
+            if not kept:
+                continue
+            query = _postings_query(scope).where(match_keys.c.key.in_(kept), condition)
+            if exclude_collection is not None:
+                query = query.where(match_keys.c.collection_id != exclude_collection)
+            found.extend(conn.execute(query).all())
     return found, capped
 
 
