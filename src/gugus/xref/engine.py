@@ -1,0 +1,456 @@
+"""The linkage model: Splink 5 behind a small seam.
+
+:data:`ENGINES` maps an engine name to a :class:`Backend` (how to open
+Splink's database API, and what differs per backend — the date format);
+everything else (comparisons, blocking, training, explanations) is written
+once.  "duckdb" is the default; a Spark backend would add an entry here
+(``yyyy-MM-dd`` dates, a ``SparkAPI``).
+
+Training: u by random sampling (seeded), m by expectation maximisation on two
+blocking rules, the prior from deterministic rules.  The trained model is
+returned as Splink's settings JSON; the run service stores it per node and
+schema, so the next run scores with the same parameters.  Inputs too small or
+one-sided to train on fall back to stored or default parameters (a note,
+never a crash).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+from gugus.errors import InvalidInput
+
+log = logging.getLogger(__name__)
+
+# Below these an input is not trained on (parameters from the store or defaults).
+MIN_TRAIN_RECORDS = 200
+MIN_TRAIN_PER_SIDE = 50
+U_MAX_PAIRS = 1e6
+EM_MAX_PAIRS = 2e6
+SEED = 1
+
+
+@dataclass(frozen=True)
+class Backend:
+    name: str
+    date_format: str  # of ISO dates ("1980-05-17") in the backend's parser
+    open: Callable[[], object]
+
+
+def _duckdb():
+    from splink import DuckDBAPI
+
+    return DuckDBAPI()
+
+
+ENGINES: dict[str, Backend] = {"duckdb": Backend("duckdb", "%Y-%m-%d", _duckdb)}
+
+
+def backend(name: str) -> Backend:
+    try:
+        return ENGINES[name]
+    except KeyError:
+        known = ", ".join(sorted(ENGINES))
+        raise InvalidInput(f"engine: unknown engine {name!r} (known: {known})") from None
+
+
+# -- the person model --------------------------------------------------------------
+
+
+def _lv(level, m: float, u: float, label: str | None = None):
+    opts = {"m_probability": m, "u_probability": u}
+    if label:
+        opts["label_for_charts"] = label
+    return level.configure(**opts)
+
+
+def _person_comparisons(b: Backend) -> list:
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+
+    compound = (
+        "(' ' || given_all_l || ' ') LIKE ('% ' || given_r || ' %') OR "
+        "(' ' || given_all_r || ' ') LIKE ('% ' || given_l || ' %')"
+    )
+    cross = "s1_l = s2_r OR s2_l = s1_r"
+    swapped = "given_l = s1_r AND s1_l = given_r"
+    dm_swap = (
+        "substr(dob_l, 1, 4) = substr(dob_r, 1, 4) AND substr(dob_l, 6, 2) = substr(dob_r, 9, 2)"
+        " AND substr(dob_l, 9, 2) = substr(dob_r, 6, 2)"
+    )
+    street = "street_no_l = street_no_r"
+    return [
+        cl.CustomComparison(
+            output_column_name="given",
+            comparison_levels=[
+                cll.NullLevel("given"),
+                _lv(
+                    cll.ExactMatchLevel("given").configure(tf_adjustment_column="given"), 0.8, 0.01
+                ),
+                _lv(cll.CustomLevel(compound), 0.06, 0.002, "one of a compound given name"),
+                _lv(cll.JaroWinklerLevel("given", 0.92), 0.05, 0.01),
+                _lv(cll.CustomLevel(swapped), 0.02, 0.0002, "given name and surname swapped"),
+                _lv(cll.ExactMatchLevel("given_mp"), 0.03, 0.02, "sounds alike"),
+                _lv(cll.ElseLevel(), 0.04, 0.958),
+            ],
+        ),
+        cl.CustomComparison(
+            output_column_name="surname",
+            comparison_levels=[
+                cll.NullLevel("s1"),
+                _lv(cll.ExactMatchLevel("s1").configure(tf_adjustment_column="s1"), 0.85, 0.005),
+                _lv(cll.CustomLevel(cross), 0.03, 0.002, "paternal and maternal surname crossed"),
+                _lv(cll.JaroWinklerLevel("s1", 0.92), 0.06, 0.005),
+                _lv(cll.ExactMatchLevel("s1_mp"), 0.02, 0.01, "sounds alike"),
+                _lv(cll.JaroWinklerLevel("s1", 0.8), 0.01, 0.03),
+                _lv(cll.ElseLevel(), 0.03, 0.948),
+            ],
+        ),
+        cl.CustomComparison(
+            output_column_name="maternal_surname",
+            comparison_levels=[
+                cll.NullLevel("s2"),
+                _lv(cll.ExactMatchLevel("s2"), 0.85, 0.01),
+                _lv(cll.JaroWinklerLevel("s2", 0.9), 0.08, 0.01),
+                _lv(cll.ElseLevel(), 0.07, 0.98),
+            ],
+        ),
+        cl.CustomComparison(
+            output_column_name="birth_date",
+            comparison_levels=[
+                cll.NullLevel("dob"),
+                _lv(cll.ExactMatchLevel("dob"), 0.88, 0.0001),
+                _lv(cll.CustomLevel(dm_swap), 0.02, 0.00001, "day and month swapped"),
+                _lv(cll.DamerauLevenshteinLevel("dob", 1), 0.05, 0.002, "one digit off"),
+                _lv(
+                    cll.AbsoluteDateDifferenceLevel(
+                        "dob",
+                        input_is_string=True,
+                        threshold=1,
+                        metric="year",
+                        datetime_format=b.date_format,
+                    ),
+                    0.02,
+                    0.03,
+                    "within a year",
+                ),
+                _lv(cll.ElseLevel(), 0.03, 0.9679),
+            ],
+        ),
+        cl.CustomComparison(
+            output_column_name="country",
+            comparison_levels=[
+                cll.NullLevel("country"),
+                _lv(cll.ExactMatchLevel("country"), 0.95, 0.3),
+                _lv(cll.ElseLevel(), 0.05, 0.7),
+            ],
+        ),
+        cl.CustomComparison(
+            output_column_name="gender",
+            comparison_levels=[
+                cll.NullLevel("gender"),
+                _lv(cll.ExactMatchLevel("gender"), 0.98, 0.5),
+                _lv(cll.ElseLevel(), 0.02, 0.5),
+            ],
+        ),
+        *(
+            cl.CustomComparison(
+                output_column_name=name,
+                comparison_levels=[
+                    cll.NullLevel(col),
+                    _lv(cll.ArrayIntersectLevel(col, 1), 0.7, 0.0001, f"shared {label}"),
+                    _lv(cll.ElseLevel(), 0.3, 0.9999),
+                ],
+            )
+            for name, col, label in (
+                ("identifiers", "ids", "identifier"),
+                ("phones", "phones", "phone"),
+                ("emails", "emails", "e-mail"),
+            )
+        ),
+        cl.CustomComparison(
+            output_column_name="postcode",
+            comparison_levels=[
+                cll.NullLevel("postcode"),
+                _lv(cll.ExactMatchLevel("postcode"), 0.8, 0.01),
+                _lv(cll.DamerauLevenshteinLevel("postcode", 1), 0.1, 0.05),
+                _lv(cll.ElseLevel(), 0.1, 0.94),
+            ],
+        ),
+        cl.CustomComparison(
+            output_column_name="address",
+            comparison_levels=[
+                cll.NullLevel("address"),
+                _lv(cll.ExactMatchLevel("address"), 0.6, 0.0005),
+                _lv(
+                    cll.And(cll.CustomLevel(street), cll.JaroWinklerLevel("address", 0.8)),
+                    0.25,
+                    0.001,
+                    "same street number, similar address",
+                ),
+                _lv(cll.JaroWinklerLevel("address", 0.9), 0.05, 0.005),
+                _lv(cll.CustomLevel(street), 0.04, 0.02, "same street number"),
+                _lv(cll.ElseLevel(), 0.06, 0.9735),
+            ],
+        ),
+    ]
+
+
+def _person_blocking() -> list:
+    from splink import block_on
+
+    return [
+        block_on("given", "s1"),
+        block_on("s1", "dob"),
+        block_on("given", "dob"),
+        block_on("given_mp", "s1_mp", "s2"),
+        "l.given = r.s1 AND l.s1 = r.given",
+        block_on("dob", "postcode"),
+        block_on("postcode", "street_no"),
+        block_on("id1"),
+        block_on("phone1"),
+        block_on("email1"),
+    ]
+
+
+def _person_training() -> tuple[list, list]:
+    """(deterministic rules for the prior, EM blocking rules)."""
+    from splink import block_on
+
+    return (
+        [block_on("given", "s1", "dob"), block_on("id1")],
+        [block_on("dob"), block_on("given", "s1")],
+    )
+
+
+PERSON_SCHEMA = pa.schema(
+    [
+        ("unique_id", pa.string()),
+        ("given", pa.string()),
+        ("given_all", pa.string()),
+        ("s1", pa.string()),
+        ("s2", pa.string()),
+        ("given_mp", pa.string()),
+        ("s1_mp", pa.string()),
+        ("dob", pa.string()),
+        ("country", pa.string()),
+        ("gender", pa.string()),
+        ("ids", pa.list_(pa.string())),
+        ("phones", pa.list_(pa.string())),
+        ("emails", pa.list_(pa.string())),
+        ("id1", pa.string()),
+        ("phone1", pa.string()),
+        ("email1", pa.string()),
+        ("postcode", pa.string()),
+        ("street_no", pa.string()),
+        ("address", pa.string()),
+    ]
+)
+
+
+@dataclass(frozen=True)
+class Model:
+    family: str
+    comparisons: Callable[[Backend], list]
+    blocking: Callable[[], list]
+    training: Callable[[], tuple[list, list]]
+    schema: pa.Schema
+    prior: float  # default probability that two random records match
+
+
+MODELS = {
+    "Person": Model(
+        "Person", _person_comparisons, _person_blocking, _person_training, PERSON_SCHEMA, 1e-4
+    )
+}
+
+
+# -- running ------------------------------------------------------------------------
+
+
+@dataclass
+class Scored:
+    pairs: list[dict] = field(default_factory=list)  # left, right, probability, explanation
+    notes: list[str] = field(default_factory=list)
+    trained: dict | None = None  # the settings JSON of a newly trained model
+    parameters: str = "default"  # "trained", "stored" or "default"
+
+
+def _settings(model: Model, b: Backend, link_type: str):
+    from splink import SettingsCreator
+
+    return SettingsCreator(
+        link_type=link_type,
+        unique_id_column_name="unique_id",
+        comparisons=model.comparisons(b),
+        blocking_rules_to_generate_predictions=model.blocking(),
+        probability_two_random_records_match=model.prior,
+        # mw_* columns (each level's weight; the level that fired is read back
+        # from it) without the compared values (retain_matching_columns).
+        retain_intermediate_calculation_columns=True,
+        retain_matching_columns=False,
+    )
+
+
+def model_key(family: str, engine: str) -> str:
+    """Fingerprint of the model's structure (levels and their SQL): stored
+    parameters of another structure are not reused."""
+    b = backend(engine)
+    settings = _settings(MODELS[family], b, "link_only").get_settings(_dialect(b))
+    d = settings.as_dict()
+    for comp in d["comparisons"]:
+        for level in comp["comparison_levels"]:
+            level.pop("m_probability", None)
+            level.pop("u_probability", None)
+    d.pop("probability_two_random_records_match", None)
+    d.pop("linker_uid", None)
+    text = json.dumps(d["comparisons"], sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _dialect(b: Backend) -> str:
+    return "duckdb" if b.name == "duckdb" else "spark"
+
+
+def _table(model: Model, rows: list[dict]) -> pa.Table:
+    names = model.schema.names
+    cols = {n: [r.get(n) or None for r in rows] for n in names}
+    return pa.table(cols, schema=model.schema)
+
+
+def _levels(linker) -> dict[str, list[tuple[float, str]]]:
+    """Per comparison: (match weight, label) of each non-null level."""
+    out: dict[str, list[tuple[float, str]]] = {}
+    for comp in linker._settings_obj.comparisons:
+        out[comp.output_column_name] = [
+            (level._match_weight, level.label_for_charts)
+            for level in comp.comparison_levels
+            if not level.is_null_level
+        ]
+    return out
+
+
+def _explain(row: dict, levels: dict[str, list[tuple[float, str]]]) -> dict:
+    """Per field: the level that fired (the one with this weight) and its
+    match weight, term-frequency adjustment included.  Fields missing on
+    either side (weight 0, no evidence) are left out."""
+    out = {}
+    for name, choices in levels.items():
+        weight = row.get(f"mw_{name}")
+        if weight is None or weight == 0:
+            continue
+        label = min(choices, key=lambda c: abs(c[0] - weight))[1] if choices else "?"
+        tf = row.get(f"mw_tf_adj_{name}") or 0.0
+        out[name] = {"level": label, "weight": round(float(weight + tf), 2)}
+    return out
+
+
+def score(
+    family: str,
+    sides: dict[str, list[dict]],
+    engine: str = "duckdb",
+    *,
+    stored: dict | None = None,
+    retrain: bool = False,
+    threshold: float = 0.3,
+) -> Scored:
+    """Candidate pairs among the records of ``sides`` (source name → rows):
+    linked across sources when there are several, deduplicated within the
+    one source otherwise.  ``stored``: a trained model's settings JSON."""
+    from splink import Linker
+
+    model = MODELS[family]
+    b = backend(engine)
+    out = Scored()
+    sides = {k: v for k, v in sides.items() if v}
+    n = sum(map(len, sides.values()))
+    if n < 2:
+        out.notes.append(f"{family}: fewer than two records to compare")
+        return out
+    link_type = "link_only" if len(sides) > 1 else "dedupe_only"
+    db_api = b.open()
+    sdfs = [
+        db_api.register(_table(model, rows), dataset_display_name=f"s{i}")
+        for i, rows in enumerate(sides.values())
+    ]
+    inputs = sdfs if len(sdfs) > 1 else sdfs[0]
+    big = [len(v) for v in sides.values() if len(v) >= MIN_TRAIN_PER_SIDE]
+    trainable = n >= MIN_TRAIN_RECORDS and (len(big) >= 2 or link_type == "dedupe_only")
+    if not trainable and (retrain or stored is None):
+        why = "small" if n < MIN_TRAIN_RECORDS else "one-sided"
+        out.notes.append(
+            f"{family}: input too {why} to train on ({n} records, {len(big)} "
+            f"collection(s) with {MIN_TRAIN_PER_SIDE} or more); scored with "
+            f"{'stored' if stored else 'default'} parameters"
+        )
+    if stored is not None and (not retrain or not trainable):
+        settings = dict(stored)
+        settings["link_type"] = link_type
+        settings["blocking_rules_to_generate_predictions"] = [
+            br.get_blocking_rule(_dialect(b)).as_dict() for br in model.blocking()
+        ]
+        linker = Linker(inputs, settings, log_level=None)
+        out.parameters = "stored"
+    else:
+        linker = Linker(inputs, _settings(model, b, link_type), log_level=None)
+        if trainable:
+            out.parameters = "trained"
+            _train(linker, model, n, out.notes)
+            out.trained = linker.misc.save_model_to_json()
+    levels = _levels(linker)
+    predictions = linker.inference.predict(
+        threshold_match_probability=threshold, warning_mode="never"
+    )
+    try:
+        table = predictions.as_duckdbpyrelation().arrow()
+    except AttributeError:  # not a DuckDB backend
+        table = pa.Table.from_pandas(predictions.as_pandas_dataframe())
+    if hasattr(table, "read_all"):
+        table = table.read_all()
+    for row in table.to_pylist():
+        out.pairs.append(
+            {
+                "left": row["unique_id_l"],
+                "right": row["unique_id_r"],
+                "probability": float(row["match_probability"]),
+                "explanation": _explain(row, levels),
+            }
+        )
+    return out
+
+
+def _train(linker, model: Model, n: int, notes: list[str]) -> None:
+    deterministic, em_rules = model.training()
+    try:
+        linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.7)
+    except Exception as exc:  # noqa: BLE001 - Splink raises bare exceptions on odd inputs
+        notes.append(f"{model.family}: prior not estimated ({type(exc).__name__}); default kept")
+    linker.training.estimate_u_using_random_sampling(max_pairs=U_MAX_PAIRS, seed=SEED)
+    proportion = min(1.0, 400_000 / n)
+    for rule in em_rules:
+        try:
+            session = linker.training.estimate_parameters_using_expectation_maximisation(
+                rule,
+                estimate_without_term_frequencies=True,
+                max_pairs=EM_MAX_PAIRS,
+                record_sample_proportion=proportion,
+            )
+        except Exception as exc:  # noqa: BLE001 - e.g. no pairs under a rule on tiny data
+            notes.append(
+                f"{model.family}: expectation maximisation on one rule failed "
+                f"({type(exc).__name__}); its parameters kept"
+            )
+            continue
+        history = getattr(session, "_core_model_settings_history", [])
+        if (
+            len(history) >= linker._settings_obj._max_iterations
+            if hasattr(linker._settings_obj, "_max_iterations")
+            else len(history) >= 25
+        ):
+            notes.append(f"{model.family}: the model did not converge on one training rule")
