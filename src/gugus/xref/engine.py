@@ -27,6 +27,8 @@ import pyarrow as pa
 from gugus.errors import InvalidInput
 
 log = logging.getLogger(__name__)
+# Splink warns about every level EM did not observe; runs report what matters as notes.
+logging.getLogger("splink").setLevel(logging.ERROR)
 
 # Below these an input is not trained on (parameters from the store or defaults).
 MIN_TRAIN_RECORDS = 200
@@ -364,6 +366,7 @@ def score(
     linked across sources when there are several, deduplicated within the
     one source otherwise.  ``stored``: a trained model's settings JSON."""
     from splink import Linker
+    from splink.internals.blocking_rule_creator_utils import to_blocking_rule_creator
 
     model = MODELS[family]
     b = backend(engine)
@@ -393,7 +396,8 @@ def score(
         settings = dict(stored)
         settings["link_type"] = link_type
         settings["blocking_rules_to_generate_predictions"] = [
-            br.get_blocking_rule(_dialect(b)).as_dict() for br in model.blocking()
+            to_blocking_rule_creator(br).get_blocking_rule(_dialect(b)).as_dict()
+            for br in model.blocking()
         ]
         linker = Linker(inputs, settings, log_level=None)
         out.parameters = "stored"

@@ -76,7 +76,7 @@ ABBREVIATIONS = {
 }
 _WORD = re.compile(r"[a-z0-9]+")
 _POSTCODE = re.compile(r"\b(\d{4,5})\b(?!.*\b\d{4,5}\b)")
-_STREET_NO = re.compile(r"^\D{0,12}?(\d{1,5})\b")
+_STREET_NO = re.compile(r"\b(\d{1,5})\b")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 MIN_YEAR = 1900
 
@@ -148,7 +148,10 @@ def _address(values: dict[str, list[str]]) -> tuple[str | None, str | None, str 
         return None, None, None
     folded = " ".join(words(addr))
     post = _POSTCODE.search(folded)
-    num = _STREET_NO.match(folded)
+    # The first number that is not the postcode: the house number in most forms.
+    num = next(
+        (m for m in _STREET_NO.finditer(folded) if not post or m.start() != post.start()), None
+    )
     return folded, post.group(1) if post else None, num.group(1) if num else None
 
 
