@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 
 from rigour.text.phonetics import metaphone
@@ -110,7 +111,16 @@ def valid_date(value: str, max_year: int) -> str | None:
     m = _ISO_DATE.match(value)
     if m is None or not (MIN_YEAR <= int(m.group(1)) <= max_year):
         return None
+    try:
+        day_number(value)
+    except ValueError:  # "1980-02-30"
+        return None
     return value
+
+
+@lru_cache(maxsize=65_536)
+def day_number(iso: str) -> int:
+    return date.fromisoformat(iso).toordinal()
 
 
 @dataclass
@@ -142,17 +152,20 @@ def _ids(values: dict[str, list[str]]) -> list[str]:
     return sorted({re.sub(r"[\s.\-/]", "", v).upper() for v in _all(values, *ID_PROPS)} - {""})
 
 
-def _address(values: dict[str, list[str]]) -> tuple[str | None, str | None, str | None]:
+def _address(values: dict[str, list[str]]) -> tuple[str | None, ...]:
+    """(address, postcode, house number, street): the street is the first
+    part of the address without its numbers ("calle hidalgo", "oak st")."""
     addr = _first(values, "address")
     if not addr:
-        return None, None, None
+        return None, None, None, None
     folded = " ".join(words(addr))
+    street = " ".join(w for w in words(addr.split(",")[0]) if not w.isdigit()) or None
     post = _POSTCODE.search(folded)
     # The first number that is not the postcode: the house number in most forms.
     num = next(
         (m for m in _STREET_NO.finditer(folded) if not post or m.start() != post.start()), None
     )
-    return folded, post.group(1) if post else None, num.group(1) if num else None
+    return folded, post.group(1) if post else None, num.group(1) if num else None, street
 
 
 def person_row(entity_id: str, values: dict[str, list[str]], max_year: int) -> dict | None:
@@ -191,7 +204,7 @@ def person_row(entity_id: str, values: dict[str, list[str]], max_year: int) -> d
     raw_dob = _first(values, "birthDate")
     if raw_dob:
         dob = valid_date(raw_dob, max_year)
-    address, postcode, street_no = _address(values)
+    address, postcode, street_no, street = _address(values)
     phones = sorted(set(_all(values, "phone")))
     emails = sorted({e.lower() for e in _all(values, "email")})
     ids = _ids(values)
@@ -207,6 +220,7 @@ def person_row(entity_id: str, values: dict[str, list[str]], max_year: int) -> d
         "given_mp": phonetic(g),
         "s1_mp": phonetic(s1),
         "dob": dob,
+        "dob_days": day_number(dob) if dob else None,
         "dob_raw": raw_dob if raw_dob and dob is None else None,
         "country": _first(values, "nationality", "citizenship", "country"),
         "gender": _first(values, "gender"),
@@ -219,6 +233,7 @@ def person_row(entity_id: str, values: dict[str, list[str]], max_year: int) -> d
         "address": address,
         "postcode": postcode,
         "street_no": street_no,
+        "street": street,
     }
 
 
@@ -228,7 +243,7 @@ def org_row(entity_id: str, values: dict[str, list[str]], max_year: int) -> dict
     if not name:
         return None
     tokens = sorted({w for n in names + _all(values, "alias") for w in words(n)})
-    address, postcode, _ = _address(values)
+    address, postcode, _, _ = _address(values)
     ids = _ids(values)
     phones = sorted(set(_all(values, "phone")))
     emails = sorted({e.lower() for e in _all(values, "email")})

@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Sequence
 
 from gugus import clock
@@ -157,7 +158,8 @@ def _execute(
         xref_sql.update_run(conn, run_id, status="running", started_at=clock.now_iso())
     try:
         result = _compute(node, reader, run_id, colls, engine_name, retrain, cap, threshold)
-        marks = _store(node, run_id, result)
+        started = time.perf_counter()
+        marks = _store(node, run_id, result, started)
     except Exception as exc:
         message = exc.message if isinstance(exc, GugusError) else type(exc).__name__
         with node.db.writer.begin() as conn:
@@ -192,6 +194,7 @@ def _compute(node, reader, run_id, colls, engine_name, retrain, cap, threshold) 
     pairs: list[dict] = []
     built: dict = {}
     trained: dict = {}
+    timer = Timer()
     with node.db.reader.connect() as conn:
         for family in FAMILIES:
             rows = xref_sql.feature_statements(
@@ -204,7 +207,9 @@ def _compute(node, reader, run_id, colls, engine_name, retrain, cap, threshold) 
             if b.absurd_dates:
                 notes.append(f"{family}: {b.absurd_dates} birth dates out of range were ignored")
         stored = {f: xref_sql.get_params(conn, f, engine_name) for f in FAMILIES}
+        timer.lap("records")
         correlated = selectors.correlate(conn, scope, ids, cap)
+        timer.lap("selectors")
     for family in FAMILIES:
         b = built[family]
         sides: dict[str, list[dict]] = {}
@@ -242,11 +247,26 @@ def _compute(node, reader, run_id, colls, engine_name, retrain, cap, threshold) 
     counts["model_pairs"] = sum(1 for p in pairs if p["kind"] == "model")
     counts["selector_pairs"] = len(correlated.pairs)
     counts["capped_selectors"] = len(correlated.capped)
+    timer.lap("model")
     hidden_matches(node, reader, run_id, built)
+    counts["seconds"] = timer.laps
     return {"pairs": pairs, "notes": notes, "counts": counts, "trained": trained}
 
 
-def _store(node: Node, run_id: int, result: dict) -> set[int]:
+class Timer:
+    """Wall time of a run's phases, reported in its counts."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = round(now - self._last, 2)
+        self._last = now
+
+
+def _store(node: Node, run_id: int, result: dict, started: float) -> set[int]:
     """Everything the run produced, in one transaction."""
     with node.db.writer.begin() as conn:
         pairs = apply_judgements(conn, result["pairs"])
@@ -264,6 +284,7 @@ def _store(node: Node, run_id: int, result: dict) -> set[int]:
             run = xref_sql.get_run(conn, run_id)
             xref_sql.save_params(conn, family, run.engine, key, params, clock.now_iso(), n)
         counts = dict(result["counts"], pairs=len(pairs))
+        counts["seconds"]["store"] = round(time.perf_counter() - started, 2)
         xref_sql.update_run(
             conn,
             run_id,
