@@ -28,6 +28,9 @@ from gugus.store.tables import (
     statements,
     tokens,
     users,
+    xref_pairs,
+    xref_params,
+    xref_runs,
 )
 
 LEVELS = [t.value for t in TLP]
@@ -181,8 +184,8 @@ def tighter(new, old) -> bool:
     )
 
 
-def expected_statements(world, user):
-    """(entity, prop, value, collection) the user may see.
+def statement_markings(world) -> dict:
+    """(entity, prop, value, collection) → (markings it is read under, owner).
 
     A statement loaded again may be marked more tightly; a marking that would
     loosen it only adds restrictions (the statement is then visible to those
@@ -207,12 +210,21 @@ def expected_statements(world, user):
             m = line.get("property_markings", {}).get(prop, line_marking)
             for v in values:
                 assign((eid, prop, v, coll["name"]), m, coll["org"])
+    return final
+
+
+def expected_statements(world, user):
+    """(entity, prop, value, collection) the user may see."""
+    final = statement_markings(world)
     return {key for key, (ms, owner) in final.items() if all(sees(user, m, owner) for m in ms)}
 
 
 def wipe(node) -> None:
     with node.db.writer.begin() as conn:
         for table in (
+            xref_pairs,
+            xref_runs,
+            xref_params,
             statements,
             collections,
             tokens,
