@@ -1,10 +1,9 @@
 """The linkage model: Splink 5 behind a small seam.
 
-:data:`ENGINES` maps an engine name to a :class:`Backend` (how to open
-Splink's database API, and what differs per backend — the date format);
+What differs per backend (Splink's database API, its SQL dialect, date
+formats) lives in :mod:`gugus.xref.backends` ("duckdb" by default, "spark");
 everything else (comparisons, blocking, training, explanations) is written
-once.  "duckdb" is the default; a Spark backend would add an entry here
-(``yyyy-MM-dd`` dates, a ``SparkAPI``).
+once here.
 
 Training: u by random sampling (seeded), m by expectation maximisation on two
 blocking rules, the prior from deterministic rules.  The trained model is
@@ -25,7 +24,7 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-from gugus.errors import InvalidInput
+from gugus.xref import backends
 
 log = logging.getLogger(__name__)
 # Splink warns about every level EM did not observe; runs report what matters as notes.
@@ -40,30 +39,9 @@ EM_MAX_PAIRS = 2e6
 SEED = 1
 
 
-@dataclass(frozen=True)
-class Backend:
-    name: str
-    # ISO dates ("1980-05-17") in the backend's date parser, for comparisons
-    # that parse dates in SQL (the person model compares day numbers instead).
-    date_format: str
-    open: Callable[[], object]
-
-
-def _duckdb():
-    from splink import DuckDBAPI
-
-    return DuckDBAPI()
-
-
-ENGINES: dict[str, Backend] = {"duckdb": Backend("duckdb", "%Y-%m-%d", _duckdb)}
-
-
-def backend(name: str) -> Backend:
-    try:
-        return ENGINES[name]
-    except KeyError:
-        known = ", ".join(sorted(ENGINES))
-        raise InvalidInput(f"engine: unknown engine {name!r} (known: {known})") from None
+def backend(name: str) -> backends.Dialect:
+    """The engine's dialect (InvalidInput naming the known engines otherwise)."""
+    return backends.dialect(name)
 
 
 # -- the person model --------------------------------------------------------------
@@ -76,7 +54,7 @@ def _lv(level, m: float, u: float, label: str | None = None):
     return level.configure(**opts)
 
 
-def _person_comparisons(b: Backend) -> list:
+def _person_comparisons(b: backends.Dialect) -> list:
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
 
@@ -136,7 +114,12 @@ def _person_comparisons(b: Backend) -> list:
                 _lv(cll.LevenshteinLevel("dob", 1), 0.05, 0.002, "one digit off"),
                 # Day numbers computed once per record (records.py): no date
                 # parsing per pair, which cost more than all other fields together.
-                _lv(cll.CustomLevel("abs(dob_days_l - dob_days_r) <= 366"), 0.02, 0.03, "within a year"),
+                _lv(
+                    cll.CustomLevel("abs(dob_days_l - dob_days_r) <= 366"),
+                    0.02,
+                    0.03,
+                    "within a year",
+                ),
                 _lv(cll.ElseLevel(), 0.03, 0.9679),
             ],
         ),
@@ -264,7 +247,7 @@ PERSON_SCHEMA = pa.schema(
 @dataclass(frozen=True)
 class Model:
     family: str
-    comparisons: Callable[[Backend], list]
+    comparisons: Callable[[backends.Dialect], list]
     blocking: Callable[[], list]
     training: Callable[[], tuple[list, list]]
     schema: pa.Schema
@@ -323,7 +306,7 @@ def _rules(model: Model, sides: list[list[dict]], notes: list[str]) -> list:
     return rules
 
 
-def _settings(model: Model, b: Backend, link_type: str, rules: list | None = None):
+def _settings(model: Model, b: backends.Dialect, link_type: str, rules: list | None = None):
     from splink import SettingsCreator
 
     return SettingsCreator(
@@ -343,7 +326,7 @@ def model_key(family: str, engine: str) -> str:
     """Fingerprint of the model's structure (levels and their SQL): stored
     parameters of another structure are not reused."""
     b = backend(engine)
-    settings = _settings(MODELS[family], b, "link_only").get_settings(_dialect(b))
+    settings = _settings(MODELS[family], b, "link_only").get_settings(b.sql_dialect)
     d = settings.as_dict()
     for comp in d["comparisons"]:
         for level in comp["comparison_levels"]:
@@ -353,10 +336,6 @@ def model_key(family: str, engine: str) -> str:
     d.pop("linker_uid", None)
     text = json.dumps(d["comparisons"], sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:32]
-
-
-def _dialect(b: Backend) -> str:
-    return "duckdb" if b.name == "duckdb" else "spark"
 
 
 def _table(model: Model, rows: list[dict]) -> pa.Table:
@@ -404,9 +383,6 @@ def score(
     """Candidate pairs among the records of ``sides`` (source name → rows):
     linked across sources when there are several, deduplicated within the
     one source otherwise.  ``stored``: a trained model's settings JSON."""
-    from splink import Linker
-    from splink.internals.blocking_rule_creator_utils import to_blocking_rule_creator
-
     model = MODELS[family]
     b = backend(engine)
     out = Scored()
@@ -416,32 +392,38 @@ def score(
         out.notes.append(f"{family}: fewer than two records to compare")
         return out
     link_type = "link_only" if len(sides) > 1 else "dedupe_only"
-    db_api = b.open()
+    with backends.opened(engine) as db_api:
+        _score(out, model, b, db_api, sides, link_type, n, stored, retrain, threshold)
+    return out
+
+
+def _score(out, model, b, db_api, sides, link_type, n, stored, retrain, threshold) -> None:
+    from splink import Linker
+
     sdfs = [
         db_api.register(_table(model, rows), dataset_display_name=f"s{i}")
         for i, rows in enumerate(sides.values())
     ]
     inputs = sdfs if len(sdfs) > 1 else sdfs[0]
     rules = _rules(model, list(sides.values()), out.notes)
+    settings = _settings(model, b, link_type, rules)
     big = [len(v) for v in sides.values() if len(v) >= MIN_TRAIN_PER_SIDE]
     trainable = n >= MIN_TRAIN_RECORDS and (len(big) >= 2 or link_type == "dedupe_only")
     if not trainable and (retrain or stored is None):
         why = "small" if n < MIN_TRAIN_RECORDS else "one-sided"
         out.notes.append(
-            f"{family}: input too {why} to train on ({n} records, {len(big)} "
+            f"{model.family}: input too {why} to train on ({n} records, {len(big)} "
             f"collection(s) with {MIN_TRAIN_PER_SIDE} or more); scored with "
             f"{'stored' if stored else 'default'} parameters"
         )
     if stored is not None and (not retrain or not trainable):
-        settings = dict(stored)
-        settings["link_type"] = link_type
-        settings["blocking_rules_to_generate_predictions"] = [
-            to_blocking_rule_creator(br).get_blocking_rule(_dialect(b)).as_dict() for br in rules
-        ]
-        linker = Linker(inputs, settings, log_level=None)
+        # The current structure (this engine's SQL, this run's blocking and
+        # link type) with the stored prior and m/u of each level.
+        ported = backends.port_parameters(stored, settings, b.engine)
+        linker = Linker(inputs, ported, log_level=None)
         out.parameters = "stored"
     else:
-        linker = Linker(inputs, _settings(model, b, link_type, rules), log_level=None)
+        linker = Linker(inputs, settings, log_level=None)
         if trainable:
             out.parameters = "trained"
             _train(linker, model, n, out.notes)
@@ -465,7 +447,6 @@ def score(
                 "explanation": _explain(row, levels),
             }
         )
-    return out
 
 
 def _train(linker, model: Model, n: int, notes: list[str]) -> None:
