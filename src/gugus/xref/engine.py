@@ -20,6 +20,7 @@ import json
 import logging
 from collections import Counter
 from collections.abc import Callable
+from functools import lru_cache
 from dataclasses import dataclass, field
 
 import pyarrow as pa
@@ -322,6 +323,7 @@ def _settings(model: Model, b: backends.Dialect, link_type: str, rules: list | N
     )
 
 
+@lru_cache(maxsize=16)
 def model_key(family: str, engine: str) -> str:
     """Fingerprint of the model's structure (levels and their SQL): stored
     parameters of another structure are not reused."""
