@@ -54,7 +54,7 @@ def test_the_same_man_in_two_agencies_is_linked_with_an_explanation(xworld):
     )
     notes = " ".join(run["notes"])
     assert "1 entities without a name were skipped" in notes
-    assert "1 birth dates out of range were ignored" in notes
+    assert "1 birth dates partial or out of range were not compared" in notes
     assert "default parameters" in notes  # far too small to train on
 
 

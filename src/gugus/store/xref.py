@@ -8,6 +8,7 @@ read back through the same filter on their own (combined) marking.
 
 from __future__ import annotations
 
+import heapq
 import json
 from collections.abc import Iterator, Sequence
 
@@ -172,7 +173,9 @@ def feature_statements(
 ) -> Iterator:
     """(entity_id, schema, prop, value, marking_id, collection_id) of the
     visible statements of some schemata and properties in the collections,
-    grouped by entity (paged by entity id, so an entity is never split)."""
+    ordered by entity id (an entity's statements together, across
+    collections).  One streamed query per collection along its
+    (collection_id, entity_id) index, merged by entity id."""
     cols = (
         statements.c.entity_id,
         statements.c.schema,
@@ -181,35 +184,22 @@ def feature_statements(
         statements.c.marking_id,
         statements.c.collection_id,
     )
-    base = [
-        statements.c.collection_id.in_(list(collection_ids)),
-        statements.c.schema.in_(list(schemata)),
-        statements.c.prop.in_(list(props)),
-        grants.visible(scope, statements.c.marking_id),
-    ]
-    last = ""
-    while True:
-        rows = conn.execute(
+    streams = []
+    for cid in collection_ids:
+        query = (
             select(*cols)
-            .where(*base, statements.c.entity_id > last)
-            .order_by(statements.c.entity_id)
-            .limit(batch)
-        ).all()
-        if not rows:
-            return
-        if len(rows) < batch:
-            yield from rows
-            return
-        # Drop the last (maybe partial) entity and read it whole on the next page.
-        cut = rows[-1].entity_id
-        whole = [r for r in rows if r.entity_id != cut]
-        if not whole:  # one entity with more than a page of statements
-            whole = conn.execute(select(*cols).where(*base, statements.c.entity_id == cut)).all()
-            yield from whole
-            last = cut
-            continue
-        yield from whole
-        last = whole[-1].entity_id
+            .where(
+                statements.c.collection_id == cid,
+                statements.c.schema.in_(list(schemata)),
+                statements.c.prop.in_(list(props)),
+                grants.visible(scope, statements.c.marking_id),
+            )
+            .order_by(statements.c.collection_id, statements.c.entity_id)
+        )
+        streams.append(
+            conn.execution_options(stream_results=True, yield_per=batch).execute(query)
+        )
+    yield from heapq.merge(*streams, key=lambda row: row.entity_id)
 
 
 # Selector kinds by (schema, property); phone and email by value type.

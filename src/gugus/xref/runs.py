@@ -205,7 +205,7 @@ def _compute(node, reader, run_id, colls, engine_name, retrain, cap, threshold) 
             if b.without_name:
                 notes.append(f"{family}: {b.without_name} entities without a name were skipped")
             if b.absurd_dates:
-                notes.append(f"{family}: {b.absurd_dates} birth dates out of range were ignored")
+                notes.append(f"{family}: {b.absurd_dates} birth dates partial or out of range were not compared")
         stored = {f: xref_sql.get_params(conn, f, engine_name) for f in FAMILIES}
         timer.lap("records")
         correlated = selectors.correlate(conn, scope, ids, cap)
