@@ -77,7 +77,11 @@ def entity(rec: dict) -> dict:
         "country": ["au"],
     }
     props = {k: [v for v in vs if v] for k, vs in props.items()}
-    return {"id": rec["rec_id"], "schema": "Person", "properties": {k: v for k, v in props.items() if v}}
+    return {
+        "id": rec["rec_id"],
+        "schema": "Person",
+        "properties": {k: v for k, v in props.items() if v},
+    }
 
 
 def load_node(directory_: Path, frames) -> Node:
@@ -210,6 +214,7 @@ def main() -> None:
         "bare_splink": {**scores(bare_pred, truth), "seconds": round(bare_seconds, 2)},
         "time_ratio_to_bare": round(gugus_seconds / bare_seconds, 2),
         "load_seconds": round(load_seconds, 2),
+        "phases": run["counts"].get("seconds"),
         "notes": run.get("notes", []),
         "target": "F1 >= 0.998 at p 0.5; time <= 1.5x bare Splink",
         "machine": f"{platform.machine()}, {platform.python_version()}",

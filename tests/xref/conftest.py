@@ -70,6 +70,16 @@ DATA = {
         },
         {"id": "p-noname", "schema": "Person", "properties": {"phone": ["+52 55 9999 1111"]}},
         {
+            "id": "c-norte",
+            "schema": "Company",
+            "properties": {
+                "name": ["Transportes del Norte, S.A. de C.V."],
+                "jurisdiction": ["mx"],
+                "phone": ["+52 81 8000 1234"],
+                "address": ["Av. Constitución 400, Monterrey, N.L., C.P. 64000"],
+            },
+        },
+        {
             "id": "p-old",
             "schema": "Person",
             "properties": {"name": ["Pedro Antiguo"], "birthDate": ["1066-10-14"]},
@@ -87,6 +97,15 @@ DATA = {
                 "nationality": ["mx"],
                 "gender": ["male"],
                 "phone": ["+52 55 1234 5678"],
+            },
+        },
+        {
+            "id": "c-1",
+            "schema": "Company",
+            "properties": {
+                "name": ["TRANSPORTES DEL NORTE SA"],
+                "jurisdiction": ["mx"],
+                "phone": ["+52 81 8000 1234"],
             },
         },
         {

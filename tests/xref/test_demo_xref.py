@@ -34,9 +34,7 @@ def test_demo_links_its_cross_agency_people(tmp_path):
         scope = node.scope(reader)
         with node.db.reader.connect() as conn:
             ids = [
-                c.id
-                for c in directory.list_collections(conn)
-                if c.name in linked["collections"]
+                c.id for c in directory.list_collections(conn) if c.name in linked["collections"]
             ]
             rows = xref_sql.feature_statements(conn, scope, ids, ["Person"], ["name"])
             visible = {r.entity_id.rpartition(".")[0] for r in rows}
@@ -53,4 +51,6 @@ def test_demo_links_its_cross_agency_people(tmp_path):
     f1 = 2 * tp / (len(found) + len(truth))
     assert f1 >= 0.9, (tp, len(found), len(truth))
     # every model pair says why, field by field
-    assert all(p["explanation"] and all("level" in v for v in p["explanation"].values()) for p in model)
+    assert all(
+        p["explanation"] and all("level" in v for v in p["explanation"].values()) for p in model
+    )

@@ -46,11 +46,17 @@ def test_the_same_man_in_two_agencies_is_linked_with_an_explanation(xworld):
         "entities": 2,
     }
     assert got[(*maria, "model")]["probability"] >= 0.5
+    # the same company, named with and without its legal form
+    norte = pair(xworld, ("mx-casos", "c-norte"), ("us-cases", "c-1"))
+    company = got[(*norte, "model")]
+    assert company["schema"] == "Organization" and company["probability"] >= 0.5
+    assert company["explanation"]["name"]["level"] == "Exact match on name"
+    assert got[(*norte, "phone")]["schema"] == "Company"
     # unrelated people are not linked
     assert all(
         p["probability"] < 0.5
         for p in got.values()
-        if p["kind"] == "model" and {p["left"], p["right"]} not in ({*jose}, {*maria})
+        if p["kind"] == "model" and {p["left"], p["right"]} not in ({*jose}, {*maria}, {*norte})
     )
     notes = " ".join(run["notes"])
     assert "1 entities without a name were skipped" in notes
@@ -64,10 +70,18 @@ def test_a_shared_switchboard_is_capped_not_exploded(xworld):
     assert capped["counts"]["capped_selectors"] == 1
     assert any("phone shared by 3 entities was capped" in n for n in capped["notes"])
     assert not any("+52555" in n for n in capped["notes"])  # the count, never the value
-    phones = [p for p in pairs_of(xworld, "mx", capped["run"]) if p["kind"] == "phone"]
+    phones = [
+        p
+        for p in pairs_of(xworld, "mx", capped["run"])
+        if p["kind"] == "phone" and p["schema"] == "Person"
+    ]
     assert len(phones) == 1  # only José's own number
     wide = runs.start(xworld.node, mx, ["mx-casos", "us-cases"])
-    phones = [p for p in pairs_of(xworld, "mx", wide["run"]) if p["kind"] == "phone"]
+    phones = [
+        p
+        for p in pairs_of(xworld, "mx", wide["run"])
+        if p["kind"] == "phone" and p["schema"] == "Person"
+    ]
     assert len(phones) == 1 + 3  # José's number, and the three pairs of the switchboard
 
 
@@ -193,7 +207,10 @@ def test_trained_parameters_are_stored_and_reused(xworld, monkeypatch):
     first = runs.start(node, mx, ["mx-casos", "us-cases", "gt-casos"])
     assert first["counts"]["person_parameters"] == "trained"
     with node.db.reader.connect() as conn:
-        assert conn.execute(select(xref_params.c.schema)).scalars().all() == ["Person"]
+        assert sorted(conn.execute(select(xref_params.c.schema)).scalars()) == [
+            "Organization",
+            "Person",
+        ]
     second = runs.start(node, mx, ["mx-casos", "us-cases", "gt-casos"])
     third = runs.start(node, mx, ["mx-casos", "us-cases", "gt-casos"])
     assert second["counts"]["person_parameters"] == "stored"

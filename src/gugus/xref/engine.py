@@ -20,8 +20,8 @@ import json
 import logging
 from collections import Counter
 from collections.abc import Callable
-from functools import lru_cache
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import pyarrow as pa
 
@@ -256,7 +256,99 @@ class Model:
     broad: tuple = ()  # columns of rules used within the comparison budget
 
 
+def _org_comparisons(b: backends.Dialect) -> list:
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+
+    return [
+        cl.CustomComparison(
+            output_column_name="name",
+            comparison_levels=[
+                cll.NullLevel("name"),
+                _lv(cll.ExactMatchLevel("name").configure(tf_adjustment_column="name"), 0.7, 0.001),
+                _lv(cll.JaroWinklerLevel("name", 0.92), 0.15, 0.005),
+                _lv(cll.ArrayIntersectLevel("name_tokens", 2), 0.08, 0.01, "two words in common"),
+                _lv(cll.ExactMatchLevel("name_mp"), 0.03, 0.02, "first word sounds alike"),
+                _lv(cll.ElseLevel(), 0.04, 0.964),
+            ],
+        ),
+        cl.CustomComparison(
+            output_column_name="country",
+            comparison_levels=[
+                cll.NullLevel("country"),
+                _lv(cll.ExactMatchLevel("country"), 0.9, 0.3),
+                _lv(cll.ElseLevel(), 0.1, 0.7),
+            ],
+        ),
+        *(
+            cl.CustomComparison(
+                output_column_name=name,
+                comparison_levels=[
+                    cll.NullLevel(col),
+                    _lv(cll.ArrayIntersectLevel(col, 1), 0.7, 0.0001, f"shared {label}"),
+                    _lv(cll.ElseLevel(), 0.3, 0.9999),
+                ],
+            )
+            for name, col, label in (
+                ("identifiers", "ids", "identifier"),
+                ("phones", "phones", "phone"),
+                ("emails", "emails", "e-mail"),
+            )
+        ),
+        cl.CustomComparison(
+            output_column_name="address",
+            comparison_levels=[
+                cll.NullLevel("address"),
+                _lv(cll.ExactMatchLevel("address"), 0.6, 0.0005),
+                _lv(cll.JaroWinklerLevel("address", 0.9), 0.15, 0.005),
+                _lv(cll.ExactMatchLevel("postcode"), 0.1, 0.01, "same postcode"),
+                _lv(cll.ElseLevel(), 0.15, 0.9845),
+            ],
+        ),
+    ]
+
+
+def _org_blocking() -> list:
+    from splink import block_on
+
+    return [
+        block_on("name"),
+        block_on("name_mp", "country"),
+        block_on("name_mp", "postcode"),
+        block_on("id1"),
+        block_on("phone1"),
+        block_on("email1"),
+    ]
+
+
+def _org_training() -> tuple[list, list]:
+    from splink import block_on
+
+    return ([block_on("name", "country"), block_on("id1")], [block_on("name_mp"), block_on("name")])
+
+
+ORG_SCHEMA = pa.schema(
+    [
+        ("unique_id", pa.string()),
+        ("name", pa.string()),
+        ("name_tokens", pa.list_(pa.string())),
+        ("name_mp", pa.string()),
+        ("country", pa.string()),
+        ("ids", pa.list_(pa.string())),
+        ("phones", pa.list_(pa.string())),
+        ("emails", pa.list_(pa.string())),
+        ("id1", pa.string()),
+        ("phone1", pa.string()),
+        ("email1", pa.string()),
+        ("address", pa.string()),
+        ("postcode", pa.string()),
+    ]
+)
+
 MODELS = {
+    "Organization": Model(
+        "Organization", _org_comparisons, _org_blocking, _org_training, ORG_SCHEMA, 1e-4
+    ),
     "Person": Model(
         "Person",
         _person_comparisons,
@@ -265,7 +357,7 @@ MODELS = {
         PERSON_SCHEMA,
         1e-4,
         PERSON_BROAD,
-    )
+    ),
 }
 
 

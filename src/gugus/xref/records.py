@@ -237,12 +237,52 @@ def person_row(entity_id: str, values: dict[str, list[str]], max_year: int) -> d
     }
 
 
+# Legal forms and joining words dropped from organisation names
+# ("Transportes del Norte, S.A. de C.V." and "TRANSPORTES DEL NORTE SA" agree).
+LEGAL_FORMS = frozenset(
+    [
+        "sa",
+        "de",
+        "cv",
+        "rl",
+        "s",
+        "a",
+        "c",
+        "v",
+        "sapi",
+        "sab",
+        "srl",
+        "sl",
+        "llc",
+        "inc",
+        "ltd",
+        "corp",
+        "co",
+        "corporation",
+        "company",
+        "limited",
+        "the",
+        "el",
+        "la",
+        "los",
+        "las",
+        "del",
+        "y",
+        "and",
+    ]
+)
+
+
+def org_words(text: str) -> list[str]:
+    return [w for w in words(text) if w not in LEGAL_FORMS]
+
+
 def org_row(entity_id: str, values: dict[str, list[str]], max_year: int) -> dict | None:
     names = _all(values, "name")
-    name = next((" ".join(words(n)) for n in names if words(n)), None)
+    name = next((" ".join(org_words(n)) for n in names if org_words(n)), None)
     if not name:
         return None
-    tokens = sorted({w for n in names + _all(values, "alias") for w in words(n)})
+    tokens = sorted({w for n in names + _all(values, "alias") for w in org_words(n)})
     address, postcode, _, _ = _address(values)
     ids = _ids(values)
     phones = sorted(set(_all(values, "phone")))
@@ -259,6 +299,7 @@ def org_row(entity_id: str, values: dict[str, list[str]], max_year: int) -> dict
         "emails": emails,
         "id1": ids[0] if ids else None,
         "phone1": phones[0] if phones else None,
+        "email1": emails[0] if emails else None,
         "address": address,
         "postcode": postcode,
     }

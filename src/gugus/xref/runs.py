@@ -39,7 +39,9 @@ log = logging.getLogger(__name__)
 
 MAX_PAGE = 500
 DEFAULT_THRESHOLD = 0.3  # pairs below this match probability are not stored
-FAMILIES = ("Person",)  # families scored by the model (others: selectors)
+# Families scored by the model (vehicles and bank accounts are linked by their
+# plates and account numbers: selectors).
+FAMILIES = ("Person", "Organization")
 
 
 # -- seams ----------------------------------------------------------------------
@@ -205,7 +207,9 @@ def _compute(node, reader, run_id, colls, engine_name, retrain, cap, threshold) 
             if b.without_name:
                 notes.append(f"{family}: {b.without_name} entities without a name were skipped")
             if b.absurd_dates:
-                notes.append(f"{family}: {b.absurd_dates} birth dates partial or out of range were not compared")
+                notes.append(
+                    f"{family}: {b.absurd_dates} birth dates partial or out of range were not compared"
+                )
         stored = {f: xref_sql.get_params(conn, f, engine_name) for f in FAMILIES}
         timer.lap("records")
         correlated = selectors.correlate(conn, scope, ids, cap)
