@@ -55,6 +55,42 @@ def _lv(level, m: float, u: float, label: str | None = None):
     return level.configure(**opts)
 
 
+def _shared_selectors() -> list:
+    """Identifiers, phones and e-mails: any value in common."""
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+
+    return [
+        cl.CustomComparison(
+            output_column_name=name,
+            comparison_levels=[
+                cll.NullLevel(col),
+                _lv(cll.ArrayIntersectLevel(col, 1), 0.7, 0.0001, f"shared {label}"),
+                _lv(cll.ElseLevel(), 0.3, 0.9999),
+            ],
+        )
+        for name, col, label in (
+            ("identifiers", "ids", "identifier"),
+            ("phones", "phones", "phone"),
+            ("emails", "emails", "e-mail"),
+        )
+    ]
+
+
+def _exact_or_not(col: str, m: float, u: float):
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+
+    return cl.CustomComparison(
+        output_column_name=col,
+        comparison_levels=[
+            cll.NullLevel(col),
+            _lv(cll.ExactMatchLevel(col), m, u),
+            _lv(cll.ElseLevel(), round(1 - m, 4), round(1 - u, 4)),
+        ],
+    )
+
+
 def _person_comparisons(b: backends.Dialect) -> list:
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
@@ -124,37 +160,9 @@ def _person_comparisons(b: backends.Dialect) -> list:
                 _lv(cll.ElseLevel(), 0.03, 0.9679),
             ],
         ),
-        cl.CustomComparison(
-            output_column_name="country",
-            comparison_levels=[
-                cll.NullLevel("country"),
-                _lv(cll.ExactMatchLevel("country"), 0.95, 0.3),
-                _lv(cll.ElseLevel(), 0.05, 0.7),
-            ],
-        ),
-        cl.CustomComparison(
-            output_column_name="gender",
-            comparison_levels=[
-                cll.NullLevel("gender"),
-                _lv(cll.ExactMatchLevel("gender"), 0.98, 0.5),
-                _lv(cll.ElseLevel(), 0.02, 0.5),
-            ],
-        ),
-        *(
-            cl.CustomComparison(
-                output_column_name=name,
-                comparison_levels=[
-                    cll.NullLevel(col),
-                    _lv(cll.ArrayIntersectLevel(col, 1), 0.7, 0.0001, f"shared {label}"),
-                    _lv(cll.ElseLevel(), 0.3, 0.9999),
-                ],
-            )
-            for name, col, label in (
-                ("identifiers", "ids", "identifier"),
-                ("phones", "phones", "phone"),
-                ("emails", "emails", "e-mail"),
-            )
-        ),
+        _exact_or_not("country", 0.95, 0.3),
+        _exact_or_not("gender", 0.98, 0.5),
+        *_shared_selectors(),
         cl.CustomComparison(
             output_column_name="postcode",
             comparison_levels=[
@@ -272,29 +280,8 @@ def _org_comparisons(b: backends.Dialect) -> list:
                 _lv(cll.ElseLevel(), 0.04, 0.964),
             ],
         ),
-        cl.CustomComparison(
-            output_column_name="country",
-            comparison_levels=[
-                cll.NullLevel("country"),
-                _lv(cll.ExactMatchLevel("country"), 0.9, 0.3),
-                _lv(cll.ElseLevel(), 0.1, 0.7),
-            ],
-        ),
-        *(
-            cl.CustomComparison(
-                output_column_name=name,
-                comparison_levels=[
-                    cll.NullLevel(col),
-                    _lv(cll.ArrayIntersectLevel(col, 1), 0.7, 0.0001, f"shared {label}"),
-                    _lv(cll.ElseLevel(), 0.3, 0.9999),
-                ],
-            )
-            for name, col, label in (
-                ("identifiers", "ids", "identifier"),
-                ("phones", "phones", "phone"),
-                ("emails", "emails", "e-mail"),
-            )
-        ),
+        _exact_or_not("country", 0.9, 0.3),
+        *_shared_selectors(),
         cl.CustomComparison(
             output_column_name="address",
             comparison_levels=[
