@@ -35,7 +35,7 @@ logging.getLogger("splink").setLevel(logging.ERROR)
 MIN_TRAIN_RECORDS = 200
 MIN_TRAIN_PER_SIDE = 50
 BROAD_BUDGET = 2_000_000  # comparisons one broad blocking rule may add
-U_MAX_PAIRS = 1e6
+U_MAX_PAIRS = 5e5
 EM_MAX_PAIRS = 2e6
 SEED = 1
 
