@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import random
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,6 +39,17 @@ BROAD_BUDGET = 2_000_000  # comparisons one broad blocking rule may add
 U_MAX_PAIRS = 5e5
 EM_MAX_PAIRS = 2e6
 SEED = 1
+
+
+def _own_random() -> None:
+    """Splink names its tables with ``random.choices`` from the process's
+    global generator; give it a generator of its own, so a run in a
+    background thread never moves the random state the rest of the process
+    (a request handler, a property test) relies on."""
+    import splink.internals.misc as splink_misc
+
+    if splink_misc.random is random:
+        splink_misc.random = random.Random()
 
 
 def backend(name: str) -> backends.Dialect:
@@ -464,6 +476,7 @@ def score(
     """Candidate pairs among the records of ``sides`` (source name → rows):
     linked across sources when there are several, deduplicated within the
     one source otherwise.  ``stored``: a trained model's settings JSON."""
+    _own_random()
     model = MODELS[family]
     b = backend(engine)
     out = Scored()
