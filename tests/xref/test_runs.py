@@ -222,3 +222,22 @@ def _runs(node):
 
     with node.db.reader.connect() as conn:
         return conn.execute(select(xref_runs)).all()
+
+
+def test_a_training_failure_falls_back_to_default_parameters(xworld, monkeypatch):
+    from splink.internals.linker_components.training import LinkerTraining
+
+    def underflow(*args, **kwargs):
+        raise ValueError("m_probability value 7.9e-314 is below the minimum allowed value")
+
+    monkeypatch.setattr(engine, "MIN_TRAIN_RECORDS", 2)
+    monkeypatch.setattr(engine, "MIN_TRAIN_PER_SIDE", 1)
+    monkeypatch.setattr(
+        LinkerTraining, "estimate_parameters_using_expectation_maximisation", underflow
+    )
+    run = runs.start(xworld.node, xworld.readers["mx"], ["mx-casos", "us-cases", "gt-casos"])
+    assert run["status"] == "done"
+    assert run["counts"]["person_parameters"] == "default"
+    assert any("Person: training failed; scored with default parameters" in n for n in run["notes"])
+    with xworld.node.db.reader.connect() as conn:  # a half-trained model is not stored
+        assert conn.execute(select(xref_params.c.schema)).scalars().all() == []

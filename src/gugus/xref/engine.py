@@ -519,9 +519,18 @@ def _score(out, model, b, db_api, sides, link_type, n, stored, retrain, threshol
     else:
         linker = Linker(inputs, settings, log_level=None)
         if trainable:
-            out.parameters = "trained"
-            _train(linker, model, n, out.notes)
-            out.trained = linker.misc.save_model_to_json()
+            if _train(linker, model, n, out.notes):
+                out.parameters = "trained"
+                out.trained = linker.misc.save_model_to_json()
+            else:  # half-trained parameters score worse than the defaults
+                fallback = (
+                    backends.port_parameters(stored, settings, b.engine) if stored else settings
+                )
+                linker = Linker(inputs, fallback, log_level=None)
+                out.parameters = "stored" if stored else "default"
+                out.notes.append(
+                    f"{model.family}: training failed; scored with {out.parameters} parameters"
+                )
     levels = _levels(linker)
     predictions = linker.inference.predict(
         threshold_match_probability=threshold, warning_mode="never"
@@ -543,7 +552,9 @@ def _score(out, model, b, db_api, sides, link_type, n, stored, retrain, threshol
         )
 
 
-def _train(linker, model: Model, n: int, notes: list[str]) -> None:
+def _train(linker, model: Model, n: int, notes: list[str]) -> bool:
+    """Estimate the parameters; False when a training rule failed (the
+    caller then scores with stored or default parameters)."""
     deterministic, em_rules = model.training()
     try:
         linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.7)
@@ -563,16 +574,14 @@ def _train(linker, model: Model, n: int, notes: list[str]) -> None:
                 max_pairs=EM_MAX_PAIRS,
                 record_sample_proportion=proportion,
             )
-        except Exception as exc:  # noqa: BLE001 - e.g. no pairs under a rule on tiny data
+        except Exception as exc:  # noqa: BLE001 - e.g. no pairs under a rule, an m underflowing
             notes.append(
-                f"{model.family}: expectation maximisation on one rule failed "
-                f"({type(exc).__name__}); its parameters kept"
+                f"{model.family}: expectation maximisation failed on one rule "
+                f"({type(exc).__name__})"
             )
-            continue
+            return False
         history = getattr(session, "_core_model_settings_history", [])
-        if (
-            len(history) >= linker._settings_obj._max_iterations
-            if hasattr(linker._settings_obj, "_max_iterations")
-            else len(history) >= 25
-        ):
+        training = getattr(linker._settings_obj, "training_settings", None)
+        if len(history) >= getattr(training, "max_iterations", 25):
             notes.append(f"{model.family}: the model did not converge on one training rule")
+    return True
