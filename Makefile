@@ -47,6 +47,9 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/load_documents.py --docs 10000
 	$(BIN)/python benchmarks/load_csv.py --rows 1000000
 	$(BIN)/python benchmarks/xref_pprl.py
+	$(BIN)/python benchmarks/xref_febrl.py
+	# 1,000,000 people is the target; 50,000 is what runs today in minutes (README)
+	$(BIN)/python benchmarks/xref_scale.py --people 50000
 
 clean:
 	rm -rf $(VENV) demo-node .pytest_cache

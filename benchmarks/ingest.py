@@ -63,7 +63,7 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=Path("benchmarks/out/ingest"))
     args = parser.parse_args()
 
-    result = build_demo(args.dir, seed=args.seed, people=args.people, via="ftm")
+    result = build_demo(args.dir, seed=args.seed, people=args.people, via="ftm", xref=False)
     statements = result["statements"]
     rate = statements / result["load_seconds"]
     raw_rows, raw_seconds = raw_baseline(Path(result["db"]))

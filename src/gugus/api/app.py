@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 import gugus
 from gugus import auth
 from gugus.api import match as match_routes
-from gugus.api import routes
+from gugus.api import routes, xref_routes
 from gugus.api.responses import drop_validation_422
 from gugus.errors import GugusError
 from gugus.node import Node
@@ -122,6 +122,7 @@ def create_app(node: Node) -> FastAPIOffline:
     app.add_middleware(StorageFaults)
     app.include_router(routes.router)
     app.include_router(match_routes.router)
+    app.include_router(xref_routes.router)
     openapi = app.openapi  # builds the schema once and caches it in app.openapi_schema
     app.openapi = lambda: app.openapi_schema or drop_validation_422(openapi())
     return app

@@ -9,6 +9,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -181,6 +182,57 @@ hit_records = Table(
     Column("entity_id", String(255), primary_key=True),
     Column("collection_id", Integer, ForeignKey("collections.id"), primary_key=True),
     Column("marking_id", Integer, ForeignKey("markings.id"), nullable=False),
+)
+
+# -- cross-referencing (gugus.xref) --------------------------------------------
+# One row per run made as a user over collections; status queued, running,
+# done or failed.  ``counts`` and ``notes`` are JSON.
+xref_runs = Table(
+    "xref_runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(128), nullable=False),
+    Column("org", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("engine", String(16), nullable=False),
+    Column("collections", Text, nullable=False),
+    Column("counts", Text, nullable=True),
+    Column("notes", Text, nullable=True),
+    Column("created_at", String(32), nullable=False),
+    Column("started_at", String(32), nullable=True),
+    Column("finished_at", String(32), nullable=True),
+    Index("ix_xref_runs_user", "username", "id"),
+)
+
+# A candidate pair of a run, written with all the run's pairs in one
+# transaction; ``marking_id`` is the most restrictive marking of the
+# statements that fed both sides (reads filter on it like on statements).
+xref_pairs = Table(
+    "xref_pairs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", Integer, ForeignKey("xref_runs.id"), nullable=False),
+    Column("left_id", String(255), nullable=False),
+    Column("right_id", String(255), nullable=False),
+    Column("schema", String(64), nullable=False),
+    Column("probability", Float, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("explanation", Text, nullable=False),
+    Column("marking_id", Integer, ForeignKey("markings.id"), nullable=False),
+    Index("ix_xref_pairs_run", "run_id", "probability"),
+)
+
+# The node's trained model per schema and engine (Splink settings JSON), so
+# repeated runs score with the same parameters.
+xref_params = Table(
+    "xref_params",
+    metadata,
+    Column("schema", String(64), primary_key=True),
+    Column("engine", String(16), primary_key=True),
+    Column("model_key", String(64), nullable=False),
+    Column("params", Text, nullable=False),
+    Column("trained_at", String(32), nullable=False),
+    Column("records", Integer, nullable=False),
 )
 
 # -- the audit store -------------------------------------------------------------

@@ -1,0 +1,72 @@
+"""Routes of /api/v1/xref: start a cross-referencing run, read its status and
+pairs.  Thin: parse, call :mod:`gugus.xref.runs`, render."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+
+from gugus.access import Reader
+from gugus.api.deps import get_node, get_purpose, get_reader
+from gugus.api.responses import errors
+from gugus.node import Node
+from gugus.xref import runs
+from gugus.xref.selectors import DEFAULT_CAP
+
+router = APIRouter(prefix="/api/v1", responses=errors(503, 507))
+NodeDep = Annotated[Node, Depends(get_node)]
+ReaderDep = Annotated[Reader, Depends(get_reader)]
+PurposeDep = Annotated[str | None, Depends(get_purpose)]
+
+
+class XrefRequest(BaseModel):
+    collections: list[Annotated[str, Field(min_length=1, max_length=128)]] = Field(
+        default_factory=list, max_length=200
+    )
+    engine: str = "duckdb"
+    retrain: bool = False
+    cap: int = Field(default=DEFAULT_CAP, ge=2, le=10_000)
+
+
+@router.post("/xref", status_code=202, responses=errors(400, 401, 404))
+def start_xref(
+    node: NodeDep, reader: ReaderDep, purpose: PurposeDep, body: XrefRequest | None = None
+) -> dict:
+    """Start a run over the collections (default: every collection you may
+    read).  It runs in the background on the server; poll
+    ``GET /api/v1/xref/{run}``."""
+    body = body or XrefRequest()
+    return runs.start(
+        node,
+        reader,
+        body.collections,
+        engine_name=body.engine,
+        background=True,
+        retrain=body.retrain,
+        cap=body.cap,
+        purpose=purpose,
+    )
+
+
+@router.get("/xref/{run_id}", responses=errors(400, 401, 404))
+def xref_status(
+    node: NodeDep,
+    reader: ReaderDep,
+    purpose: PurposeDep,
+    run_id: int,
+    limit: Annotated[int, Query(ge=1, le=runs.MAX_PAGE)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    min_probability: Annotated[float | None, Query(ge=0, le=1)] = None,
+) -> dict:
+    """A run's status and the page of its pairs you may see, most probable first."""
+    return runs.status(
+        node,
+        reader,
+        run_id,
+        limit=limit,
+        offset=offset,
+        min_probability=min_probability,
+        purpose=purpose,
+    )

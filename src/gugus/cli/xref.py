@@ -1,0 +1,140 @@
+"""`gugus xref`: cross-reference collections as a user, and read a run.
+
+    gugus xref [COLLECTION…] --as USER [--json]     run (default sub-command)
+    gugus xref status RUN --as USER [--json]        a run's status and pairs
+
+``xref`` is a group whose default sub-command is ``run``: anything that is
+not a sub-command's name (``status``, and those other parts add, e.g.
+``review``) is a collection of ``run``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from typer.core import TyperGroup
+
+from gugus import admin
+from gugus.cli.common import (
+    AsOpt,
+    DbOpt,
+    JsonOpt,
+    PurposeOpt,
+    SafeTable,
+    app,
+    handled,
+    open_node,
+    out,
+    print_json,
+)
+from gugus.xref import runs
+from gugus.xref.selectors import DEFAULT_CAP
+
+
+class _RunByDefault(TyperGroup):
+    """``gugus xref a b --as u`` means ``gugus xref run a b --as u``."""
+
+    def parse_args(self, ctx, args):
+        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h")):
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+xref_app = typer.Typer(
+    cls=_RunByDefault,
+    help="Cross-reference collections: who do we (and our partners) know twice?",
+)
+app.add_typer(xref_app, name="xref")
+
+
+def _print_run(view: dict, as_json: bool) -> None:
+    if as_json:
+        print_json(view)
+        return
+    line = f"xref run {view['run']}: {view['status']}"
+    if "collections" in view:
+        line += f" over {', '.join(view['collections'])}"
+    out.print(line, markup=False)
+    for key, value in sorted((view.get("counts") or {}).items()):
+        if key != "seconds":
+            out.print(f"  {key}: {value}", markup=False)
+    for note in view.get("notes") or []:
+        out.print(f"  note: {note}", markup=False)
+    pairs = view.get("pairs") or []
+    if pairs:
+        table = SafeTable("left", "right", "kind", "probability", "why", title="pairs")
+        for p in pairs:
+            why = "; ".join(_why(k, v) for k, v in p["explanation"].items())
+            table.add_row(p["left"], p["right"], p["kind"], f"{p['probability']:.3f}", why)
+        out.print(table)
+        if view.get("total", 0) > len(pairs):
+            out.print(f"  … {view['total'] - len(pairs)} more (--offset)", markup=False)
+
+
+def _why(field: str, value) -> str:
+    if field == "selector":
+        return f"shared {value['kind']} ({value['entities']} entities)"
+    if isinstance(value, dict) and "level" in value:
+        return f"{field}: {value['level']} ({value['weight']:+})"
+    return f"{field}: {value}"
+
+
+@xref_app.command("run")
+@handled
+def run(
+    username: AsOpt,
+    collections: Annotated[
+        list[str] | None,
+        typer.Argument(help="Collections (default: every collection you may read)."),
+    ] = None,
+    engine: Annotated[str, typer.Option("--engine", help="duckdb or spark.")] = "duckdb",
+    retrain: Annotated[
+        bool, typer.Option("--retrain", help="Estimate the model's parameters again.")
+    ] = False,
+    cap: Annotated[
+        int, typer.Option("--cap", help="Pair no selector shared by more entities than this.")
+    ] = DEFAULT_CAP,
+    limit: Annotated[int, typer.Option("--limit", help="Pairs to show.")] = 50,
+    purpose: PurposeOpt = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Cross-reference collections as a user (waits for the run to finish)."""
+    node = open_node(db)
+    reader = admin.act_as(node, username)
+    started = runs.start(
+        node,
+        reader,
+        collections or [],
+        engine_name=engine,
+        retrain=retrain,
+        cap=cap,
+        purpose=purpose,
+    )
+    view = runs.status(node, reader, started["run"], limit=limit, purpose=purpose)
+    _print_run(view, as_json)
+
+
+@xref_app.command("status")
+@handled
+def status(
+    run_id: Annotated[int, typer.Argument(help="The run's number.")],
+    username: AsOpt,
+    limit: Annotated[int, typer.Option("--limit")] = 50,
+    offset: Annotated[int, typer.Option("--offset")] = 0,
+    purpose: PurposeOpt = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """A run's status and the pairs you may see, most probable first."""
+    node = open_node(db)
+    view = runs.status(
+        node,
+        admin.act_as(node, username),
+        run_id,
+        limit=limit,
+        offset=offset,
+        purpose=purpose,
+    )
+    _print_run(view, as_json)

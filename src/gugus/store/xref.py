@@ -1,0 +1,346 @@
+"""SQL of cross-referencing: runs, pairs, trained parameters, and the two
+scoped reads a run makes (feature statements, shared selectors).
+
+Every read of data takes the runner's :class:`~gugus.access.ReadScope` and
+keeps only statements whose marking is granted (``grants.visible``); pairs are
+read back through the same filter on their own (combined) marking.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+from collections.abc import Iterator, Sequence
+
+from sqlalchemy import (
+    Connection,
+    and_,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.orm import aliased
+
+from gugus.access import ReadScope
+from gugus.store import grants
+from gugus.store.tables import statements, xref_pairs, xref_params, xref_runs
+
+# -- runs ------------------------------------------------------------------------
+
+
+def create_run(
+    conn: Connection, username: str, org: str, engine: str, collections: list[str], now: str
+) -> int:
+    return conn.execute(
+        insert(xref_runs)
+        .values(
+            username=username,
+            org=org,
+            status="queued",
+            engine=engine,
+            collections=json.dumps(collections),
+            created_at=now,
+        )
+        .returning(xref_runs.c.id)
+    ).scalar_one()
+
+
+def update_run(conn: Connection, run_id: int, **values) -> None:
+    for key in ("counts", "notes"):
+        if key in values and not isinstance(values[key], str):
+            values[key] = json.dumps(values[key], sort_keys=True)
+    conn.execute(update(xref_runs).where(xref_runs.c.id == run_id).values(**values))
+
+
+def get_run(conn: Connection, run_id: int):
+    return conn.execute(select(xref_runs).where(xref_runs.c.id == run_id)).first()
+
+
+def runs_of(conn: Connection, username: str, status: str | None = None) -> list:
+    query = select(xref_runs).where(xref_runs.c.username == username)
+    if status is not None:
+        query = query.where(xref_runs.c.status == status)
+    return conn.execute(query.order_by(xref_runs.c.id.desc())).all()
+
+
+# -- pairs -----------------------------------------------------------------------
+
+
+def insert_pairs(conn: Connection, run_id: int, rows: Sequence[dict], batch: int = 5000) -> None:
+    """The run's pairs (dicts with left, right, schema, probability, kind,
+    explanation as a dict, marking_id), in the caller's transaction."""
+    for start in range(0, len(rows), batch):
+        conn.execute(
+            insert(xref_pairs),
+            [
+                {
+                    "run_id": run_id,
+                    "left_id": r["left"],
+                    "right_id": r["right"],
+                    "schema": r["schema"],
+                    "probability": r["probability"],
+                    "kind": r["kind"],
+                    "explanation": json.dumps(r["explanation"], sort_keys=True),
+                    "marking_id": r["marking_id"],
+                }
+                for r in rows[start : start + batch]
+            ],
+        )
+
+
+def delete_pairs(conn: Connection, run_id: int) -> None:
+    conn.execute(delete(xref_pairs).where(xref_pairs.c.run_id == run_id))
+
+
+def _visible_pairs(scope: ReadScope, run_id: int, min_probability: float | None):
+    cond = [xref_pairs.c.run_id == run_id, grants.visible(scope, xref_pairs.c.marking_id)]
+    if min_probability is not None:
+        cond.append(xref_pairs.c.probability >= min_probability)
+    return and_(*cond)
+
+
+def list_pairs(
+    conn: Connection,
+    scope: ReadScope,
+    run_id: int,
+    *,
+    limit: int,
+    offset: int = 0,
+    min_probability: float | None = None,
+) -> list:
+    """The run's pairs the reader may see, most probable first."""
+    return conn.execute(
+        select(xref_pairs)
+        .where(_visible_pairs(scope, run_id, min_probability))
+        .order_by(xref_pairs.c.probability.desc(), xref_pairs.c.id)
+        .limit(limit)
+        .offset(offset)
+    ).all()
+
+
+def count_pairs(
+    conn: Connection, scope: ReadScope, run_id: int, min_probability: float | None = None
+) -> int:
+    return conn.execute(
+        select(func.count())
+        .select_from(xref_pairs)
+        .where(_visible_pairs(scope, run_id, min_probability))
+    ).scalar_one()
+
+
+# -- trained parameters ------------------------------------------------------------
+
+
+def get_params(conn: Connection, schema: str, engine: str):
+    return conn.execute(
+        select(xref_params).where(xref_params.c.schema == schema, xref_params.c.engine == engine)
+    ).first()
+
+
+def save_params(
+    conn: Connection, schema: str, engine: str, model_key: str, params: dict, now: str, n: int
+) -> None:
+    conn.execute(
+        delete(xref_params).where(xref_params.c.schema == schema, xref_params.c.engine == engine)
+    )
+    conn.execute(
+        insert(xref_params).values(
+            schema=schema,
+            engine=engine,
+            model_key=model_key,
+            params=json.dumps(params, sort_keys=True),
+            trained_at=now,
+            records=n,
+        )
+    )
+
+
+# -- scoped reads of the inputs -------------------------------------------------------
+
+
+def feature_statements(
+    conn: Connection,
+    scope: ReadScope,
+    collection_ids: Sequence[int],
+    schemata: Sequence[str],
+    props: Sequence[str],
+    batch: int = 20000,
+) -> Iterator:
+    """(entity_id, schema, prop, value, marking_id, collection_id) of the
+    visible statements of some schemata and properties in the collections,
+    ordered by entity id (an entity's statements together, across
+    collections).  One streamed query per collection along its
+    (collection_id, entity_id) index, merged by entity id."""
+    cols = (
+        statements.c.entity_id,
+        statements.c.schema,
+        statements.c.prop,
+        statements.c.value,
+        statements.c.marking_id,
+        statements.c.collection_id,
+    )
+    streams = []
+    for cid in collection_ids:
+        query = (
+            select(*cols)
+            .where(
+                statements.c.collection_id == cid,
+                statements.c.schema.in_(list(schemata)),
+                statements.c.prop.in_(list(props)),
+                grants.visible(scope, statements.c.marking_id),
+            )
+            .order_by(statements.c.collection_id, statements.c.entity_id)
+        )
+        streams.append(
+            conn.execution_options(stream_results=True, yield_per=batch).execute(query)
+        )
+    yield from heapq.merge(*streams, key=lambda row: row.entity_id)
+
+
+# Selector kinds by (schema, property); phone and email by value type.
+ID_PROPS = {
+    ("Person", "idNumber"): "identity",
+    ("Person", "taxNumber"): "identity",
+    ("Person", "socialSecurityNumber"): "identity",
+    ("Person", "passportNumber"): "passport",
+    ("Identification", "number"): "identity",
+    ("Passport", "number"): "passport",
+    ("BankAccount", "iban"): "account",
+    ("BankAccount", "accountNumber"): "account",
+    ("Company", "registrationNumber"): "identity",
+    ("Company", "taxNumber"): "identity",
+    ("Organization", "registrationNumber"): "identity",
+    ("Organization", "taxNumber"): "identity",
+    ("LegalEntity", "taxNumber"): "identity",
+    ("Vehicle", "registrationNumber"): "plate",
+}
+# Document entities whose number belongs to their holder.
+HELD = ("Identification", "Passport")
+
+
+def _has_digit(conn: Connection, col):
+    if conn.dialect.name == "postgresql":
+        return col.op("~")(literal("[0-9]"))
+    return col.op("GLOB")(literal("*[0-9]*"))
+
+
+def _compact(col):
+    """Upper case without spaces, dots, dashes and slashes (identifiers)."""
+    out = func.upper(col)
+    for ch in (" ", ".", "-", "/"):
+        out = func.replace(out, ch, "")
+    return out
+
+
+def _selector_rows(conn: Connection, scope: ReadScope, collection_ids: Sequence[int]):
+    """Subquery of (family, kind, value, entity, marking, holder marking, schema)
+    for every visible selector statement; numbers of identity documents are
+    attributed to their (visible) holder."""
+    s = statements
+    h = aliased(statements)
+    kind_cases = [
+        (and_(s.c.schema == schema, s.c.prop == prop), literal(kind))
+        for (schema, prop), kind in ID_PROPS.items()
+    ]
+    mention_id = and_(s.c.schema == "Mention", s.c.prop == "name", _has_digit(conn, s.c.value))
+    kind = case(
+        (s.c.prop_type == "phone", literal("phone")),
+        (s.c.prop_type == "email", literal("email")),
+        *kind_cases,
+        (mention_id, literal("mention")),
+        else_=literal("identity"),
+    )
+    family = case(
+        (s.c.prop_type == "phone", literal("phone")),
+        (s.c.prop_type == "email", literal("email")),
+        else_=literal("id"),
+    )
+    value = case(
+        (s.c.prop_type == "phone", s.c.value),
+        (s.c.prop_type == "email", func.lower(s.c.value)),
+        else_=_compact(s.c.value),
+    )
+    id_cond = or_(*(and_(s.c.schema == sc, s.c.prop == p) for (sc, p) in ID_PROPS), mention_id)
+    entity = func.coalesce(h.c.value, s.c.entity_id)
+    return (
+        select(
+            family.label("family"),
+            kind.label("kind"),
+            value.label("value"),
+            entity.label("entity"),
+            s.c.marking_id.label("marking_id"),
+            h.c.marking_id.label("holder_marking"),
+            case((h.c.value.is_(None), s.c.schema), else_=literal("Person")).label("schema"),
+        )
+        .select_from(
+            s.outerjoin(
+                h,
+                and_(
+                    h.c.entity_id == s.c.entity_id,
+                    h.c.prop == "holder",
+                    s.c.schema.in_(HELD),
+                    h.c.collection_id.in_(list(collection_ids)),
+                    grants.visible(scope, h.c.marking_id),
+                ),
+            )
+        )
+        .where(
+            s.c.collection_id.in_(list(collection_ids)),
+            or_(s.c.prop_type.in_(("phone", "email")), id_cond),
+            grants.visible(scope, s.c.marking_id),
+        )
+        .subquery("sel")
+    )
+
+
+def shared_selectors(
+    conn: Connection, scope: ReadScope, collection_ids: Sequence[int], cap: int
+) -> tuple[list, list]:
+    """Selectors shared by several visible entities, found by GROUP BY.
+
+    Returns ``(members, capped)``: ``members`` are rows (family, value, kind,
+    entity, marking_id, holder_marking, schema) of every selector shared by 2
+    to ``cap`` distinct entities; ``capped`` are (family, kinds, count) of the
+    selectors shared by more than ``cap`` (their members are not read: a
+    switchboard number must not explode into pairs).
+    """
+    sel = _selector_rows(conn, scope, collection_ids)
+    n = func.count(func.distinct(sel.c.entity))
+    groups = (
+        select(sel.c.family, sel.c.value, n.label("n"))
+        .group_by(sel.c.family, sel.c.value)
+        .having(n > 1)
+        .subquery("groups")
+    )
+    small = select(groups.c.family, groups.c.value).where(groups.c.n <= cap).subquery("small")
+    members = conn.execute(
+        select(
+            sel.c.family,
+            sel.c.value,
+            sel.c.kind,
+            sel.c.entity,
+            sel.c.marking_id,
+            sel.c.holder_marking,
+            sel.c.schema,
+        )
+        .select_from(
+            sel.join(small, and_(small.c.family == sel.c.family, small.c.value == sel.c.value))
+        )
+        .order_by(sel.c.family, sel.c.value, sel.c.entity)
+    ).all()
+    kinds = func.min(sel.c.kind)
+    capped = conn.execute(
+        select(groups.c.family, kinds.label("kind"), groups.c.n)
+        .select_from(
+            groups.join(sel, and_(groups.c.family == sel.c.family, groups.c.value == sel.c.value))
+        )
+        .where(groups.c.n > cap)
+        .group_by(groups.c.family, groups.c.value, groups.c.n)
+        .order_by(groups.c.n.desc())
+    ).all()
+    return members, capped

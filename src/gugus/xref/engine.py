@@ -1,0 +1,587 @@
+"""The linkage model: Splink 5 behind a small seam.
+
+What differs per backend (Splink's database API, its SQL dialect, date
+formats) lives in :mod:`gugus.xref.backends` ("duckdb" by default, "spark");
+everything else (comparisons, blocking, training, explanations) is written
+once here.
+
+Training: u by random sampling (seeded), m by expectation maximisation on two
+blocking rules, the prior from deterministic rules.  The trained model is
+returned as Splink's settings JSON; the run service stores it per node and
+schema, so the next run scores with the same parameters.  Inputs too small or
+one-sided to train on fall back to stored or default parameters (a note,
+never a crash).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import random
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import pyarrow as pa
+
+from gugus.xref import backends
+
+log = logging.getLogger(__name__)
+# Splink warns about every level EM did not observe; runs report what matters as notes.
+logging.getLogger("splink").setLevel(logging.ERROR)
+
+# Below these an input is not trained on (parameters from the store or defaults).
+MIN_TRAIN_RECORDS = 200
+MIN_TRAIN_PER_SIDE = 50
+BROAD_BUDGET = 2_000_000  # comparisons one broad blocking rule may add
+U_MAX_PAIRS = 5e5
+EM_MAX_PAIRS = 2e6
+SEED = 1
+
+
+def _own_random() -> None:
+    """Splink names its tables with ``random.choices`` from the process's
+    global generator; give it a generator of its own, so a run in a
+    background thread never moves the random state the rest of the process
+    (a request handler, a property test) relies on."""
+    import splink.internals.misc as splink_misc
+
+    if splink_misc.random is random:
+        splink_misc.random = random.Random()
+
+
+def backend(name: str) -> backends.Dialect:
+    """The engine's dialect (InvalidInput naming the known engines otherwise)."""
+    return backends.dialect(name)
+
+
+# -- the person model --------------------------------------------------------------
+
+
+def _lv(level, m: float, u: float, label: str | None = None):
+    opts = {"m_probability": m, "u_probability": u}
+    if label:
+        opts["label_for_charts"] = label
+    return level.configure(**opts)
+
+
+def _shared_selectors() -> list:
+    """Identifiers, phones and e-mails: any value in common."""
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+
+    return [
+        cl.CustomComparison(
+            output_column_name=name,
+            comparison_levels=[
+                cll.NullLevel(col),
+                _lv(cll.ArrayIntersectLevel(col, 1), 0.7, 0.0001, f"shared {label}"),
+                _lv(cll.ElseLevel(), 0.3, 0.9999),
+            ],
+        )
+        for name, col, label in (
+            ("identifiers", "ids", "identifier"),
+            ("phones", "phones", "phone"),
+            ("emails", "emails", "e-mail"),
+        )
+    ]
+
+
+def _exact_or_not(col: str, m: float, u: float):
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+
+    return cl.CustomComparison(
+        output_column_name=col,
+        comparison_levels=[
+            cll.NullLevel(col),
+            _lv(cll.ExactMatchLevel(col), m, u),
+            _lv(cll.ElseLevel(), round(1 - m, 4), round(1 - u, 4)),
+        ],
+    )
+
+
+def _person_comparisons(b: backends.Dialect) -> list:
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+
+    compound = (
+        "(' ' || given_all_l || ' ') LIKE ('% ' || given_r || ' %') OR "
+        "(' ' || given_all_r || ' ') LIKE ('% ' || given_l || ' %')"
+    )
+    cross = "s1_l = s2_r OR s2_l = s1_r"
+    swapped = "given_l = s1_r AND s1_l = given_r"
+    dm_swap = (
+        "substr(dob_l, 1, 4) = substr(dob_r, 1, 4) AND substr(dob_l, 6, 2) = substr(dob_r, 9, 2)"
+        " AND substr(dob_l, 9, 2) = substr(dob_r, 6, 2)"
+    )
+    street = "street_no_l = street_no_r"
+    return [
+        cl.CustomComparison(
+            output_column_name="given",
+            comparison_levels=[
+                cll.NullLevel("given"),
+                _lv(
+                    cll.ExactMatchLevel("given").configure(tf_adjustment_column="given"), 0.8, 0.01
+                ),
+                _lv(cll.CustomLevel(compound), 0.06, 0.002, "one of a compound given name"),
+                _lv(cll.JaroWinklerLevel("given", 0.92), 0.05, 0.01),
+                _lv(cll.CustomLevel(swapped), 0.02, 0.0002, "given name and surname swapped"),
+                _lv(cll.ExactMatchLevel("given_mp"), 0.03, 0.02, "sounds alike"),
+                _lv(cll.ElseLevel(), 0.04, 0.958),
+            ],
+        ),
+        cl.CustomComparison(
+            output_column_name="surname",
+            comparison_levels=[
+                cll.NullLevel("s1"),
+                _lv(cll.ExactMatchLevel("s1").configure(tf_adjustment_column="s1"), 0.85, 0.005),
+                _lv(cll.CustomLevel(cross), 0.03, 0.002, "paternal and maternal surname crossed"),
+                _lv(cll.JaroWinklerLevel("s1", 0.92), 0.06, 0.005),
+                _lv(cll.ExactMatchLevel("s1_mp"), 0.02, 0.01, "sounds alike"),
+                _lv(cll.JaroWinklerLevel("s1", 0.8), 0.01, 0.03),
+                _lv(cll.ElseLevel(), 0.03, 0.948),
+            ],
+        ),
+        cl.CustomComparison(
+            output_column_name="maternal_surname",
+            comparison_levels=[
+                cll.NullLevel("s2"),
+                _lv(cll.ExactMatchLevel("s2"), 0.85, 0.01),
+                _lv(cll.JaroWinklerLevel("s2", 0.9), 0.08, 0.01),
+                _lv(cll.ElseLevel(), 0.07, 0.98),
+            ],
+        ),
+        cl.CustomComparison(
+            output_column_name="birth_date",
+            comparison_levels=[
+                cll.NullLevel("dob"),
+                _lv(cll.ExactMatchLevel("dob"), 0.88, 0.0001),
+                _lv(cll.CustomLevel(dm_swap), 0.02, 0.00001, "day and month swapped"),
+                _lv(cll.LevenshteinLevel("dob", 1), 0.05, 0.002, "one digit off"),
+                # Day numbers computed once per record (records.py): no date
+                # parsing per pair, which cost more than all other fields together.
+                _lv(
+                    cll.CustomLevel("abs(dob_days_l - dob_days_r) <= 366"),
+                    0.02,
+                    0.03,
+                    "within a year",
+                ),
+                _lv(cll.ElseLevel(), 0.03, 0.9679),
+            ],
+        ),
+        _exact_or_not("country", 0.95, 0.3),
+        _exact_or_not("gender", 0.98, 0.5),
+        *_shared_selectors(),
+        cl.CustomComparison(
+            output_column_name="postcode",
+            comparison_levels=[
+                cll.NullLevel("postcode"),
+                _lv(cll.ExactMatchLevel("postcode"), 0.8, 0.01),
+                _lv(cll.LevenshteinLevel("postcode", 1), 0.1, 0.05),
+                _lv(cll.ElseLevel(), 0.1, 0.94),
+            ],
+        ),
+        cl.CustomComparison(
+            output_column_name="address",
+            comparison_levels=[
+                cll.NullLevel("address"),
+                _lv(cll.ExactMatchLevel("address"), 0.6, 0.0005),
+                _lv(
+                    cll.And(cll.CustomLevel(street), cll.JaroWinklerLevel("address", 0.8)),
+                    0.25,
+                    0.001,
+                    "same street number, similar address",
+                ),
+                _lv(cll.JaroWinklerLevel("address", 0.9), 0.05, 0.005),
+                _lv(cll.CustomLevel(street), 0.04, 0.02, "same street number"),
+                _lv(cll.ElseLevel(), 0.06, 0.9735),
+            ],
+        ),
+    ]
+
+
+def _person_blocking() -> list:
+    from splink import block_on
+
+    return [
+        block_on("given", "s1"),
+        block_on("s1", "dob"),
+        block_on("given", "dob"),
+        block_on("given_mp", "s1_mp", "s2"),
+        block_on("given", "s1_mp"),
+        "l.given = r.s1 AND l.s1 = r.given",
+        block_on("dob", "postcode"),
+        block_on("postcode", "street_no"),
+        block_on("street", "street_no"),
+        block_on("id1"),
+        block_on("phone1"),
+        block_on("email1"),
+    ]
+
+
+# Broad rules, used only when they stay within the comparison budget
+# (:func:`_affordable`): on a small input they find the records whose names are
+# all mistyped; on a million records they would compare tens of millions of pairs.
+PERSON_BROAD = (("dob",), ("postcode",), ("street", "postcode"))
+
+
+def _person_training() -> tuple[list, list]:
+    """(deterministic rules for the prior, EM blocking rules)."""
+    from splink import block_on
+
+    return (
+        [block_on("given", "s1", "dob"), block_on("id1")],
+        [block_on("dob"), block_on("given", "s1")],
+    )
+
+
+PERSON_SCHEMA = pa.schema(
+    [
+        ("unique_id", pa.string()),
+        ("given", pa.string()),
+        ("given_all", pa.string()),
+        ("s1", pa.string()),
+        ("s2", pa.string()),
+        ("given_mp", pa.string()),
+        ("s1_mp", pa.string()),
+        ("dob", pa.string()),
+        ("dob_days", pa.int32()),
+        ("country", pa.string()),
+        ("gender", pa.string()),
+        ("ids", pa.list_(pa.string())),
+        ("phones", pa.list_(pa.string())),
+        ("emails", pa.list_(pa.string())),
+        ("id1", pa.string()),
+        ("phone1", pa.string()),
+        ("email1", pa.string()),
+        ("postcode", pa.string()),
+        ("street_no", pa.string()),
+        ("street", pa.string()),
+        ("address", pa.string()),
+    ]
+)
+
+
+@dataclass(frozen=True)
+class Model:
+    family: str
+    comparisons: Callable[[backends.Dialect], list]
+    blocking: Callable[[], list]
+    training: Callable[[], tuple[list, list]]
+    schema: pa.Schema
+    prior: float  # default probability that two random records match
+    broad: tuple = ()  # columns of rules used within the comparison budget
+
+
+def _org_comparisons(b: backends.Dialect) -> list:
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+
+    return [
+        cl.CustomComparison(
+            output_column_name="name",
+            comparison_levels=[
+                cll.NullLevel("name"),
+                _lv(cll.ExactMatchLevel("name").configure(tf_adjustment_column="name"), 0.7, 0.001),
+                _lv(cll.JaroWinklerLevel("name", 0.92), 0.15, 0.005),
+                _lv(cll.ArrayIntersectLevel("name_tokens", 2), 0.08, 0.01, "two words in common"),
+                _lv(cll.ExactMatchLevel("name_mp"), 0.03, 0.02, "first word sounds alike"),
+                _lv(cll.ElseLevel(), 0.04, 0.964),
+            ],
+        ),
+        _exact_or_not("country", 0.9, 0.3),
+        *_shared_selectors(),
+        cl.CustomComparison(
+            output_column_name="address",
+            comparison_levels=[
+                cll.NullLevel("address"),
+                _lv(cll.ExactMatchLevel("address"), 0.6, 0.0005),
+                _lv(cll.JaroWinklerLevel("address", 0.9), 0.15, 0.005),
+                _lv(cll.ExactMatchLevel("postcode"), 0.1, 0.01, "same postcode"),
+                _lv(cll.ElseLevel(), 0.15, 0.9845),
+            ],
+        ),
+    ]
+
+
+def _org_blocking() -> list:
+    from splink import block_on
+
+    return [
+        block_on("name"),
+        block_on("name_mp", "country"),
+        block_on("name_mp", "postcode"),
+        block_on("id1"),
+        block_on("phone1"),
+        block_on("email1"),
+    ]
+
+
+def _org_training() -> tuple[list, list]:
+    from splink import block_on
+
+    return ([block_on("name", "country"), block_on("id1")], [block_on("name_mp"), block_on("name")])
+
+
+ORG_SCHEMA = pa.schema(
+    [
+        ("unique_id", pa.string()),
+        ("name", pa.string()),
+        ("name_tokens", pa.list_(pa.string())),
+        ("name_mp", pa.string()),
+        ("country", pa.string()),
+        ("ids", pa.list_(pa.string())),
+        ("phones", pa.list_(pa.string())),
+        ("emails", pa.list_(pa.string())),
+        ("id1", pa.string()),
+        ("phone1", pa.string()),
+        ("email1", pa.string()),
+        ("address", pa.string()),
+        ("postcode", pa.string()),
+    ]
+)
+
+MODELS = {
+    "Organization": Model(
+        "Organization", _org_comparisons, _org_blocking, _org_training, ORG_SCHEMA, 1e-4
+    ),
+    "Person": Model(
+        "Person",
+        _person_comparisons,
+        _person_blocking,
+        _person_training,
+        PERSON_SCHEMA,
+        1e-4,
+        PERSON_BROAD,
+    ),
+}
+
+
+# -- running ------------------------------------------------------------------------
+
+
+@dataclass
+class Scored:
+    pairs: list[dict] = field(default_factory=list)  # left, right, probability, explanation
+    notes: list[str] = field(default_factory=list)
+    trained: dict | None = None  # the settings JSON of a newly trained model
+    parameters: str = "default"  # "trained", "stored" or "default"
+
+
+def _pairs_under(cols: tuple[str, ...], sides: list[list[dict]]) -> int:
+    """Comparisons a rule blocking on equal ``cols`` generates: pairs across
+    different sides when there are several, within the one side otherwise."""
+    counts = [
+        Counter(tuple(r.get(c) for c in cols) for r in rows if all(r.get(c) for c in cols))
+        for rows in sides
+    ]
+    if len(counts) == 1:
+        return sum(n * (n - 1) // 2 for n in counts[0].values())
+    total: Counter = Counter()
+    for c in counts:
+        total.update(c)
+    return sum((n * n - sum(c.get(k, 0) ** 2 for c in counts)) // 2 for k, n in total.items())
+
+
+def _rules(model: Model, sides: list[list[dict]], notes: list[str]) -> list:
+    from splink import block_on
+
+    rules = model.blocking()
+    for cols in model.broad:
+        if _pairs_under(cols, sides) <= BROAD_BUDGET:
+            rules.append(block_on(*cols))
+        else:
+            notes.append(f"{model.family}: blocking on {'+'.join(cols)} alone skipped (too broad)")
+    return rules
+
+
+def _settings(model: Model, b: backends.Dialect, link_type: str, rules: list | None = None):
+    from splink import SettingsCreator
+
+    return SettingsCreator(
+        link_type=link_type,
+        unique_id_column_name="unique_id",
+        comparisons=model.comparisons(b),
+        blocking_rules_to_generate_predictions=model.blocking() if rules is None else rules,
+        probability_two_random_records_match=model.prior,
+        # mw_* columns (each level's weight; the level that fired is read back
+        # from it) without the compared values (retain_matching_columns).
+        retain_intermediate_calculation_columns=True,
+        retain_matching_columns=False,
+    )
+
+
+@lru_cache(maxsize=16)
+def model_key(family: str, engine: str) -> str:
+    """Fingerprint of the model's structure (levels and their SQL): stored
+    parameters of another structure are not reused."""
+    b = backend(engine)
+    settings = _settings(MODELS[family], b, "link_only").get_settings(b.sql_dialect)
+    d = settings.as_dict()
+    for comp in d["comparisons"]:
+        for level in comp["comparison_levels"]:
+            level.pop("m_probability", None)
+            level.pop("u_probability", None)
+    d.pop("probability_two_random_records_match", None)
+    d.pop("linker_uid", None)
+    text = json.dumps(d["comparisons"], sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _table(model: Model, rows: list[dict]) -> pa.Table:
+    names = model.schema.names
+    cols = {n: [r.get(n) or None for r in rows] for n in names}
+    return pa.table(cols, schema=model.schema)
+
+
+def _levels(linker) -> dict[str, list[tuple[float, str]]]:
+    """Per comparison: (match weight, label) of each non-null level."""
+    out: dict[str, list[tuple[float, str]]] = {}
+    for comp in linker._settings_obj.comparisons:
+        out[comp.output_column_name] = [
+            (level._match_weight, level.label_for_charts)
+            for level in comp.comparison_levels
+            if not level.is_null_level
+        ]
+    return out
+
+
+def _explain(row: dict, levels: dict[str, list[tuple[float, str]]]) -> dict:
+    """Per field: the level that fired (the one with this weight) and its
+    match weight, term-frequency adjustment included.  Fields missing on
+    either side (weight 0, no evidence) are left out."""
+    out = {}
+    for name, choices in levels.items():
+        weight = row.get(f"mw_{name}")
+        if weight is None or weight == 0:
+            continue
+        label = min(choices, key=lambda c: abs(c[0] - weight))[1] if choices else "?"
+        tf = row.get(f"mw_tf_adj_{name}") or 0.0
+        out[name] = {"level": label, "weight": round(float(weight + tf), 2)}
+    return out
+
+
+def score(
+    family: str,
+    sides: dict[str, list[dict]],
+    engine: str = "duckdb",
+    *,
+    stored: dict | None = None,
+    retrain: bool = False,
+    threshold: float = 0.3,
+) -> Scored:
+    """Candidate pairs among the records of ``sides`` (source name → rows):
+    linked across sources when there are several, deduplicated within the
+    one source otherwise.  ``stored``: a trained model's settings JSON."""
+    _own_random()
+    model = MODELS[family]
+    b = backend(engine)
+    out = Scored()
+    sides = {k: v for k, v in sides.items() if v}
+    n = sum(map(len, sides.values()))
+    if n < 2:
+        out.notes.append(f"{family}: fewer than two records to compare")
+        return out
+    link_type = "link_only" if len(sides) > 1 else "dedupe_only"
+    with backends.opened(engine) as db_api:
+        _score(out, model, b, db_api, sides, link_type, n, stored, retrain, threshold)
+    return out
+
+
+def _score(out, model, b, db_api, sides, link_type, n, stored, retrain, threshold) -> None:
+    from splink import Linker
+
+    sdfs = [
+        db_api.register(_table(model, rows), dataset_display_name=f"s{i}")
+        for i, rows in enumerate(sides.values())
+    ]
+    inputs = sdfs if len(sdfs) > 1 else sdfs[0]
+    rules = _rules(model, list(sides.values()), out.notes)
+    settings = _settings(model, b, link_type, rules)
+    big = [len(v) for v in sides.values() if len(v) >= MIN_TRAIN_PER_SIDE]
+    trainable = n >= MIN_TRAIN_RECORDS and (len(big) >= 2 or link_type == "dedupe_only")
+    if not trainable and (retrain or stored is None):
+        why = "small" if n < MIN_TRAIN_RECORDS else "one-sided"
+        out.notes.append(
+            f"{model.family}: input too {why} to train on ({n} records, {len(big)} "
+            f"collection(s) with {MIN_TRAIN_PER_SIDE} or more); scored with "
+            f"{'stored' if stored else 'default'} parameters"
+        )
+    if stored is not None and (not retrain or not trainable):
+        # The current structure (this engine's SQL, this run's blocking and
+        # link type) with the stored prior and m/u of each level.
+        ported = backends.port_parameters(stored, settings, b.engine)
+        linker = Linker(inputs, ported, log_level=None)
+        out.parameters = "stored"
+    else:
+        linker = Linker(inputs, settings, log_level=None)
+        if trainable:
+            if _train(linker, model, n, out.notes):
+                out.parameters = "trained"
+                out.trained = linker.misc.save_model_to_json()
+            else:  # half-trained parameters score worse than the defaults
+                fallback = (
+                    backends.port_parameters(stored, settings, b.engine) if stored else settings
+                )
+                linker = Linker(inputs, fallback, log_level=None)
+                out.parameters = "stored" if stored else "default"
+                out.notes.append(
+                    f"{model.family}: training failed; scored with {out.parameters} parameters"
+                )
+    levels = _levels(linker)
+    predictions = linker.inference.predict(
+        threshold_match_probability=threshold, warning_mode="never"
+    )
+    try:
+        table = predictions.as_duckdbpyrelation().arrow()
+    except AttributeError:  # not a DuckDB backend
+        table = pa.Table.from_pandas(predictions.as_pandas_dataframe())
+    if hasattr(table, "read_all"):
+        table = table.read_all()
+    for row in table.to_pylist():
+        out.pairs.append(
+            {
+                "left": row["unique_id_l"],
+                "right": row["unique_id_r"],
+                "probability": float(row["match_probability"]),
+                "explanation": _explain(row, levels),
+            }
+        )
+
+
+def _train(linker, model: Model, n: int, notes: list[str]) -> bool:
+    """Estimate the parameters; False when a training rule failed (the
+    caller then scores with stored or default parameters)."""
+    deterministic, em_rules = model.training()
+    try:
+        linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.7)
+    except Exception as exc:  # noqa: BLE001 - Splink raises bare exceptions on odd inputs
+        notes.append(f"{model.family}: prior not estimated ({type(exc).__name__}); default kept")
+    # One pass over the sample: rare levels (a swapped name) never reach
+    # Splink's early-stopping count, which made it read every chunk.
+    linker.training.estimate_u_using_random_sampling(
+        max_pairs=U_MAX_PAIRS, seed=SEED, num_chunks=1, min_count_per_level=None
+    )
+    proportion = min(1.0, 400_000 / n)
+    for rule in em_rules:
+        try:
+            session = linker.training.estimate_parameters_using_expectation_maximisation(
+                rule,
+                estimate_without_term_frequencies=True,
+                max_pairs=EM_MAX_PAIRS,
+                record_sample_proportion=proportion,
+            )
+        except Exception as exc:  # noqa: BLE001 - e.g. no pairs under a rule, an m underflowing
+            notes.append(
+                f"{model.family}: expectation maximisation failed on one rule "
+                f"({type(exc).__name__})"
+            )
+            return False
+        history = getattr(session, "_core_model_settings_history", [])
+        training = getattr(linker._settings_obj, "training_settings", None)
+        if len(history) >= getattr(training, "max_iterations", 25):
+            notes.append(f"{model.family}: the model did not converge on one training rule")
+    return True

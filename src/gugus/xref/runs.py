@@ -1,0 +1,375 @@
+"""The cross-referencing run service: ``gugus xref`` and ``POST /api/v1/xref``.
+
+A run is made *as a user* over collections the user may read.  It reads only
+what the user may see, scores candidate pairs (the Splink model per schema
+family, and shared selectors), gives each pair the most restrictive marking
+of the statements that fed both sides, and stores all its pairs in one
+transaction: a run that fails leaves every earlier run's results in place.
+
+Seams for other parts (wired by the lead):
+
+- :func:`hidden_matches` — matching against data the runner may *not* see
+  (hit/no-hit notices); a no-op here.
+- :func:`apply_judgements` — pairs already judged by a person: a pair judged
+  "different" is not proposed again; one judged "same" or "unsure" carries
+  its verdict.  Uses ``gugus.xref.judgements.verdicts(conn, pairs)`` when that
+  module exists.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Sequence
+
+from gugus import clock
+from gugus.access import Reader, ReadScope
+from gugus.audit import AuditEvent
+from gugus.errors import GugusError, InvalidInput, NotFound
+from gugus.model.markings import combine
+from gugus.node import Node
+from gugus.store import directory
+from gugus.store import xref as xref_sql
+from gugus.store.markings import store_markings
+from gugus.xref import engine, records, selectors
+
+log = logging.getLogger(__name__)
+
+MAX_PAGE = 500
+DEFAULT_THRESHOLD = 0.3  # pairs below this match probability are not stored
+# Families scored by the model (vehicles and bank accounts are linked by their
+# plates and account numbers: selectors).
+FAMILIES = ("Person", "Organization")
+
+
+# -- seams ----------------------------------------------------------------------
+
+
+def hidden_matches(node: Node, reader: Reader, run_id: int, built: dict) -> None:
+    """Hook: match the run's records against statements the reader may NOT
+    see and raise hit notices (owned by the "match" part).  No-op here."""
+    return None
+
+
+def apply_judgements(conn, pairs: list[dict]) -> list[dict]:
+    """Pairs minus those a person judged "different"; judged pairs carry the
+    verdict.  Without ``gugus.xref.judgements`` the pairs are unchanged."""
+    try:
+        from gugus.xref.judgements import verdicts  # provided by the "judge" part
+    except ImportError:
+        return pairs
+    found = verdicts(conn, pairs)
+    out = []
+    for p in pairs:
+        verdict = found.get((p["left"], p["right"])) or found.get((p["right"], p["left"]))
+        if verdict == "different":
+            continue
+        if verdict is not None:
+            p["explanation"]["judgement"] = verdict
+        out.append(p)
+    return out
+
+
+# -- starting a run ------------------------------------------------------------------
+
+
+def _collections(node: Node, scope: ReadScope, names: Sequence[str]) -> list:
+    """The rows of the named collections (default: every readable one); an
+    unknown or unreadable name answers like a missing one."""
+    with node.db.reader.connect() as conn:
+        rows = directory.list_collections(conn)
+    readable = {r.name: r for r in rows if scope.allows(r.marking_id)}
+    if not names:
+        if not readable:
+            raise InvalidInput("xref: you may read no collection to cross-reference")
+        return list(readable.values())
+    out = []
+    for name in dict.fromkeys(names):
+        if name not in readable:
+            raise NotFound(f"collection {name!r} not found")
+        out.append(readable[name])
+    return out
+
+
+def start(
+    node: Node,
+    reader: Reader,
+    collections: Sequence[str] = (),
+    *,
+    engine_name: str = "duckdb",
+    background: bool = False,
+    retrain: bool = False,
+    cap: int = selectors.DEFAULT_CAP,
+    threshold: float = DEFAULT_THRESHOLD,
+    purpose: str | None = None,
+) -> dict:
+    """Create a run and execute it (in a thread when ``background``); returns
+    the run's status as :func:`status` shows it."""
+    engine.backend(engine_name)  # unknown engine: InvalidInput before anything is written
+    if cap < 2:
+        raise InvalidInput("xref: the selector cap must be 2 or more")
+    if not 0.0 < threshold <= 1.0:
+        raise InvalidInput("xref: threshold must be in (0, 1]")
+    scope = node.scope(reader)
+    colls = _collections(node, scope, collections)
+    names = [c.name for c in colls]
+    with node.db.writer.begin() as conn:
+        run_id = xref_sql.create_run(
+            conn, reader.username, reader.org, engine_name, names, clock.now_iso()
+        )
+    node.audit.append(
+        AuditEvent(
+            "xref.start",
+            reader.username,
+            reader.org,
+            [f"xref:{run_id}", *(f"collection:{n}" for n in names)],
+            purpose,
+            reader.audit_detail({"engine": engine_name}),
+        )
+    )
+    args = (node, reader, run_id, colls, engine_name, retrain, cap, threshold, purpose)
+    if background:
+        threading.Thread(target=_execute_logged, args=args, daemon=True).start()
+    else:
+        _execute(*args)
+    with node.db.reader.connect() as conn:
+        return _run_view(conn, xref_sql.get_run(conn, run_id), reader)
+
+
+def _execute_logged(*args) -> None:
+    try:
+        _execute(*args)
+    except Exception:  # noqa: BLE001 - a background run records its failure itself
+        log.info("xref run %s failed", args[2])
+
+
+def _execute(
+    node: Node,
+    reader: Reader,
+    run_id: int,
+    colls: list,
+    engine_name: str,
+    retrain: bool,
+    cap: int,
+    threshold: float,
+    purpose: str | None,
+) -> None:
+    with node.db.writer.begin() as conn:
+        xref_sql.update_run(conn, run_id, status="running", started_at=clock.now_iso())
+    try:
+        result = _compute(node, reader, run_id, colls, engine_name, retrain, cap, threshold)
+        started = time.perf_counter()
+        marks = _store(node, run_id, result, started)
+    except Exception as exc:
+        message = exc.message if isinstance(exc, GugusError) else type(exc).__name__
+        with node.db.writer.begin() as conn:
+            xref_sql.update_run(
+                conn,
+                run_id,
+                status="failed",
+                finished_at=clock.now_iso(),
+                notes=[f"the run failed: {message}; earlier results are unchanged"],
+            )
+        raise
+    node.audit.append(
+        AuditEvent(
+            "xref.run",
+            reader.username,
+            reader.org,
+            [f"xref:{run_id}"],
+            purpose,
+            reader.audit_detail(result["counts"]),
+            sorted(marks),
+        )
+    )
+
+
+def _compute(node, reader, run_id, colls, engine_name, retrain, cap, threshold) -> dict:
+    scope = node.scope(reader)
+    ids = [c.id for c in colls]
+    names = {c.id: c.name for c in colls}
+    max_year = clock.now().year
+    notes: list[str] = []
+    counts: dict = {"collections": len(colls)}
+    pairs: list[dict] = []
+    built: dict = {}
+    trained: dict = {}
+    timer = Timer()
+    with node.db.reader.connect() as conn:
+        for family in FAMILIES:
+            rows = xref_sql.feature_statements(
+                conn, scope, ids, records.SCHEMATA[family], records.PROPS[family]
+            )
+            b = built[family] = records.build(rows, family, max_year)
+            counts[f"{family.lower()}_records"] = len(b.rows)
+            if b.without_name:
+                notes.append(f"{family}: {b.without_name} entities without a name were skipped")
+            if b.absurd_dates:
+                notes.append(
+                    f"{family}: {b.absurd_dates} birth dates partial or out of range were not compared"
+                )
+        stored = {f: xref_sql.get_params(conn, f, engine_name) for f in FAMILIES}
+        timer.lap("records")
+        correlated = selectors.correlate(conn, scope, ids, cap)
+        timer.lap("selectors")
+    for family in FAMILIES:
+        b = built[family]
+        sides: dict[str, list[dict]] = {}
+        for row in b.rows:
+            sides.setdefault(names[b.source[row["unique_id"]]], []).append(row)
+        key = engine.model_key(family, engine_name)
+        params = stored[family]
+        usable = json.loads(params.params) if params and params.model_key == key else None
+        scored = engine.score(
+            family, sides, engine_name, stored=usable, retrain=retrain, threshold=threshold
+        )
+        notes.extend(scored.notes)
+        counts[f"{family.lower()}_parameters"] = scored.parameters
+        if scored.trained is not None:
+            trained[family] = (key, scored.trained, len(b.rows))
+        for p in scored.pairs:
+            left, right = sorted((p["left"], p["right"]))
+            pairs.append(
+                {
+                    "left": left,
+                    "right": right,
+                    "schema": family,
+                    "kind": "model",
+                    "probability": p["probability"],
+                    "explanation": p["explanation"],
+                    "inputs": b.markings[left] | b.markings[right],
+                }
+            )
+    pairs.extend(correlated.pairs)
+    for c in correlated.capped:
+        notes.append(
+            f"a {c['kind']} shared by {c['entities']} entities was capped (more than {cap}): "
+            "not paired"
+        )
+    counts["model_pairs"] = sum(1 for p in pairs if p["kind"] == "model")
+    counts["selector_pairs"] = len(correlated.pairs)
+    counts["capped_selectors"] = len(correlated.capped)
+    timer.lap("model")
+    hidden_matches(node, reader, run_id, built)
+    counts["seconds"] = timer.laps
+    return {"pairs": pairs, "notes": notes, "counts": counts, "trained": trained}
+
+
+class Timer:
+    """Wall time of a run's phases, reported in its counts."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = round(now - self._last, 2)
+        self._last = now
+
+
+def _store(node: Node, run_id: int, result: dict, started: float) -> set[int]:
+    """Everything the run produced, in one transaction."""
+    with node.db.writer.begin() as conn:
+        pairs = apply_judgements(conn, result["pairs"])
+        combos: dict[frozenset, object] = {}
+        for p in pairs:
+            inputs = frozenset(p.pop("inputs"))
+            if inputs not in combos:
+                combos[inputs] = combine(node.catalogue.get(conn, m) for m in sorted(inputs))
+            p["marking"] = combos[inputs]
+        ids = store_markings(conn, list({m.key: m for m in combos.values()}.values()))
+        for p in pairs:
+            p["marking_id"] = ids[p.pop("marking").key]
+        xref_sql.insert_pairs(conn, run_id, pairs)
+        for family, (key, params, n) in result["trained"].items():
+            run = xref_sql.get_run(conn, run_id)
+            xref_sql.save_params(conn, family, run.engine, key, params, clock.now_iso(), n)
+        counts = dict(result["counts"], pairs=len(pairs))
+        counts["seconds"]["store"] = round(time.perf_counter() - started, 2)
+        xref_sql.update_run(
+            conn,
+            run_id,
+            status="done",
+            finished_at=clock.now_iso(),
+            counts=counts,
+            notes=result["notes"],
+        )
+    return {p["marking_id"] for p in pairs}
+
+
+# -- reading a run -------------------------------------------------------------------
+
+
+def _run_view(conn, run, reader: Reader) -> dict:
+    """A run as ``reader`` may see it: its own runs in full; another user's
+    without the counts and notes (computed over data the reader may not see)."""
+    own = run.username == reader.username
+    view = {
+        "run": run.id,
+        "status": run.status,
+        "engine": run.engine,
+        "created_at": run.created_at,
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+    }
+    if own:
+        view["collections"] = json.loads(run.collections)
+        view["counts"] = json.loads(run.counts) if run.counts else {}
+        view["notes"] = json.loads(run.notes) if run.notes else []
+    return view
+
+
+def pair_view(row, marking) -> dict:
+    return {
+        "left": row.left_id,
+        "right": row.right_id,
+        "schema": row.schema,
+        "probability": round(row.probability, 6),
+        "kind": row.kind,
+        "explanation": json.loads(row.explanation),
+        "marking": marking.to_dict(),
+    }
+
+
+def status(
+    node: Node,
+    reader: Reader,
+    run_id: int,
+    *,
+    limit: int = 100,
+    offset: int = 0,
+    min_probability: float | None = None,
+    purpose: str | None = None,
+) -> dict:
+    """A run's status and the page of its pairs the reader may see, most
+    probable first (audited with the markings of the pairs returned)."""
+    limit = max(1, min(int(limit), MAX_PAGE))
+    offset = max(0, int(offset))
+    scope = node.scope(reader)
+    with node.db.reader.connect() as conn:
+        run = xref_sql.get_run(conn, run_id)
+        if run is None:
+            raise NotFound(f"xref run {run_id} not found")
+        view = _run_view(conn, run, reader)
+        rows = xref_sql.list_pairs(
+            conn, scope, run_id, limit=limit, offset=offset, min_probability=min_probability
+        )
+        total = xref_sql.count_pairs(conn, scope, run_id, min_probability)
+        pairs = [pair_view(r, node.catalogue.get(conn, r.marking_id)) for r in rows]
+    if rows:
+        node.audit.append(
+            AuditEvent(
+                "xref.read",
+                reader.username,
+                reader.org,
+                [f"xref:{run_id}"],
+                purpose,
+                reader.audit_detail({"pairs": len(rows), "offset": offset}),
+                sorted({r.marking_id for r in rows}),
+            )
+        )
+    view.update(total=total, limit=limit, offset=offset, pairs=pairs)
+    return view
