@@ -1,0 +1,1 @@
+"""Cross-referencing: blocking, scoring, judgements, resolver, match, pprl."""
