@@ -35,14 +35,14 @@ MAX_REASON = 2000
 def missing(entity_id: str) -> NotFound:
     """The one answer for an entity that does not exist or may not be seen
     (the same words as an entity read)."""
-    return NotFound(f"entity {entity_id[:80]!r} not found")
+    return NotFound(f"entity {entity_id!r} not found")
 
 
 def stored_id(node: Node, reader: Reader, entity_id: str) -> str:
     """The stored id an entity id given by a reader means (a bare id: the
     reader's own organisation's namespace); NotFound for an invalid id."""
-    if not valid_entity_id(entity_id):
-        raise missing(entity_id)
+    if not valid_entity_id(entity_id):  # exists nowhere; may be long or odd
+        raise NotFound(f"entity {entity_id[:80]!r} not found")
     stored = read_id(entity_id, reader.org, node.org_codes())
     if stored != entity_id and looks_signed(entity_id):  # signed by an organisation added since?
         stored = read_id(entity_id, reader.org, node.org_codes(refresh=True))
