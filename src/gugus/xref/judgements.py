@@ -107,6 +107,8 @@ def judge(
         reason = reason.strip() or None
         if reason is not None and len(reason) > MAX_REASON:
             raise InvalidInput(f"reason: longer than {MAX_REASON} characters")
+        if reason is not None and "\x00" in reason:
+            raise InvalidInput("reason: contains a NUL character")
     scope = node.scope(reader)
     with node.db.writer.begin() as conn:
         left = _entity(node, conn, scope, reader, a)
