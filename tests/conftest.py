@@ -3,7 +3,7 @@
 The PostgreSQL server is a throwaway cluster started once per session
 (``pgserver.py``); each test gets a fresh database.  Without PostgreSQL
 binaries those tests skip, except under ``GUGUS_REQUIRE_SERVICES=1`` (CI),
-where they fail.
+where they fail.  The same rule holds for Java and pyspark (``spark_engine``).
 """
 
 from __future__ import annotations
@@ -47,6 +47,29 @@ def pg_server():
         service_missing(f"PostgreSQL did not start: {exc}")
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def spark_engine():
+    """Splink's Spark backend in local mode, one small JVM for the session.
+    Without pyspark or Java 17 the test skips, except under
+    GUGUS_REQUIRE_SERVICES=1 (CI), where it fails."""
+    from gugus.xref import backends
+
+    reason = backends.spark_unavailable()
+    if reason:
+        service_missing(reason)
+    backends.spark_session(
+        backends.SparkOptions(
+            cores=1,
+            memory="512m",
+            partitions=2,
+            # Start-up and small queries: the C1 JIT alone halves both here.
+            java_options="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
+        )
+    )
+    yield "spark"
+    backends.stop_spark()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -1,0 +1,5 @@
+"""``python -m gugus.cli``."""
+
+from gugus.cli import main
+
+main()

@@ -1,0 +1,144 @@
+"""`gugus export`, `search` and `entity`: what a user may see."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from gugus import admin, reads
+from gugus.cli.common import (
+    AsOpt,
+    DbOpt,
+    JsonOpt,
+    PurposeOpt,
+    SafeTable,
+    app,
+    handled,
+    open_node,
+    out,
+    print_json,
+)
+from gugus.errors import InvalidInput
+
+
+@app.command()
+@handled
+def export(
+    collection: str,
+    username: AsOpt,
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="ftm (FollowTheMoney JSON lines) or htcds (IOM HTCDS 2.0, .xlsx or .csv).",
+        ),
+    ] = "ftm",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
+    ] = None,
+    purpose: PurposeOpt = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Export what a user may see of a collection."""
+    if fmt not in ("ftm", "htcds"):
+        raise InvalidInput(f"--format: {fmt!r} is not supported (ftm, htcds)")
+    node = open_node(db)
+    if fmt == "htcds":
+        from gugus.htcds_export import export_htcds
+
+        if output is None:
+            raise InvalidInput("--output: required for --format htcds (a .xlsx or .csv file)")
+        kind = output.suffix.lower().lstrip(".")
+        if kind not in ("xlsx", "csv"):
+            raise InvalidInput(f"--output: {output.name!r} must end in .xlsx or .csv for HTCDS")
+        summary = export_htcds(
+            node, admin.act_as(node, username), collection, output, fmt=kind, purpose=purpose
+        )
+        if as_json:
+            return print_json(summary)
+        out.print(
+            f"{summary['rows']} rows ({summary['persons']} persons) → {output}; "
+            f"handle as {summary.get('marking_label') or 'the collection marking'}",
+            highlight=False,
+            markup=False,
+        )
+        return
+    lines = reads.export_collection(node, admin.act_as(node, username), collection, purpose=purpose)
+    if output is None:
+        for line in lines:
+            sys.stdout.write(line)
+        return
+    # Written to a side file and renamed: a failed export leaves no partial file.
+    tmp = output.with_name(output.name + ".part")
+    try:
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.writelines(lines)
+        tmp.replace(output)
+    except OSError as exc:
+        raise InvalidInput(f"--output: {exc.strerror}: {output}") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+@app.command()
+@handled
+def search(
+    query: str,
+    username: AsOpt,
+    limit: Annotated[int, typer.Option("--limit")] = 20,
+    purpose: PurposeOpt = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Full-text search over what a user may see."""
+    node = open_node(db)
+    result = reads.search(node, admin.act_as(node, username), query, limit=limit, purpose=purpose)
+    if as_json:
+        return print_json(result)
+    table = SafeTable("id", "schema", "caption", "marking", "collections")
+    for r in result["results"]:
+        table.add_row(
+            r["id"],
+            r["schema"],
+            r["caption"],
+            r["marking"]["tlp"] if r["marking"] else "",
+            ",".join(r["collections"]),
+        )
+    out.print(table)
+
+
+@app.command()
+@handled
+def entity(
+    entity_id: str,
+    username: AsOpt,
+    purpose: PurposeOpt = None,
+    statements: Annotated[
+        bool, typer.Option("--statements", help="Include each statement with its provenance.")
+    ] = False,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show one entity as a user may see it."""
+    node = open_node(db)
+    data = reads.get_entity(
+        node, admin.act_as(node, username), entity_id, purpose=purpose, with_statements=statements
+    )
+    if as_json:
+        return print_json(data)
+    table = SafeTable(
+        "property", "values", title=f"{data['schema']} {data['id']} — {data['caption']}"
+    )
+    for prop, values in sorted(data["properties"].items()):
+        table.add_row(prop, "\n".join(values))
+    out.print(table)
+    m = data["marking"]
+    if m:
+        out.print(
+            f"marking: TLP:{m['tlp'].upper()} {' '.join(m['handling'])} originator {m['originator']}",
+            markup=False,
+        )
