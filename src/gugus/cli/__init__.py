@@ -25,7 +25,7 @@ import signal
 # the order of `gugus --help`.  Add a new group's module at its place here.
 # isort: off
 from gugus.cli import admin, user, collection  # noqa: F401
-from gugus.cli import load, reads, audit, check, serve  # noqa: F401
+from gugus.cli import load, reads, judge, audit, check, serve  # noqa: F401
 
 # isort: on
 from gugus.cli.common import app, err, handled, on_signal, out
