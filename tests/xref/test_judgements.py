@@ -55,6 +55,13 @@ def test_rejudging_keeps_history_newest_first(jw):
     ]
     with jw.node.db.reader.connect() as conn:
         assert verdicts(conn, [(a2, a1), (a1, jw.id("u1"))]) == {(a2, a1): "different"}
+        # as the xref part passes its pairs: mappings with left and right
+        assert verdicts(conn, [{"left": a1, "right": a2, "probability": 0.9}]) == {
+            (a1, a2): "different"
+        }
+        # with a reader's scope only the judgements it may see count (a1 is
+        # partly MX only, so these judgements are MX only)
+        assert verdicts(conn, [(a1, a2)], scope=jw.node.scope(jw.readers["us"])) == {}
 
 
 def test_an_entity_the_judge_may_not_see_answers_like_a_missing_one(jw):

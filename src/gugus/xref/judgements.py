@@ -11,6 +11,7 @@ may not see answers exactly like a missing one.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
 from sqlalchemy import Connection
@@ -211,20 +212,22 @@ def _view(node: Node, conn: Connection, row) -> dict:
 
 
 def verdicts(
-    conn: Connection, pairs, *, scope: ReadScope | None = None
+    conn: Connection, pairs: Iterable, *, scope: ReadScope | None = None
 ) -> dict[tuple[str, str], str]:
     """The current verdict of each judged pair among ``pairs`` (stored entity
-    ids, either order), keyed by the pair as given; unjudged pairs are absent.
+    ids, either order: ``(a, b)`` tuples or mappings with ``left`` and
+    ``right``), keyed by ``(a, b)`` / ``(left, right)`` as given; unjudged
+    pairs are absent.
 
     For xref: a judged pair is not proposed again with another verdict.  Pass
     the reader's ``scope`` when the results go to a reader (only judgements it
     may see count — a hidden one must not silently drop a pair, which would
     tell the reader it was judged); ``scope=None`` counts every judgement
     (node-level work)."""
-    pairs = list(pairs)
-    current = judg_sql.for_pairs(conn, scope, pairs)
+    given = [(p["left"], p["right"]) if isinstance(p, Mapping) else tuple(p) for p in pairs]
+    current = judg_sql.for_pairs(conn, scope, given)
     out = {}
-    for a, b in pairs:
+    for a, b in given:
         row = current.get(judg_sql.ordered(a, b))
         if row is not None:
             out[(a, b)] = row.verdict
