@@ -197,3 +197,12 @@ def test_search_returns_a_resolved_entity_once_and_pages_honestly(jw):
     ]
     assert paged == ids
     assert u2 not in ids  # "Jose P. Lopez" has no "perez"
+
+
+def test_a_canonical_id_can_be_judged_like_its_entity(jw):
+    mx = jw.readers["mx"]
+    a1, u1, u2 = jw.id("a1"), jw.id("u1"), jw.id("u2")
+    first = judge(jw.node, mx, a1, u1, "same")
+    got = judge(jw.node, mx, first["cluster"]["id"], u2, "same")
+    assert got["cluster"]["members"] == sorted([a1, u1, u2])
+    assert {got["left"], got["right"]} == {min(a1, u1), u2}
