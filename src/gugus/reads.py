@@ -116,16 +116,17 @@ def get_entity(
     statements of every member, each with its own entity id, collection and
     marking, under the canonical id, with the ``members`` it merged."""
     scope = node.scope(reader)
+    graphs = resolver.graphs_of(node)
     names: dict[int, str] = {}
     with node.db.reader.connect() as conn:
         members = None
         if resolver.is_canonical(entity_id):
-            members = judgements.members_of(conn, scope, entity_id)
+            members = judgements.members_of(conn, scope, entity_id, graphs)
         if members is None:
             if not valid_entity_id(entity_id):
                 raise NotFound(f"entity {entity_id[:80]!r} not found")
             stored = judgements.stored_id(node, reader, entity_id)
-            members = resolver.resolve(conn, scope, [stored]).connected(stored)
+            members = resolver.resolve(conn, scope, [stored], graphs).connected(stored)
         rows = stmt_sql.for_entities(conn, scope, sorted(members))
         stmts = _statements(node, conn, rows, names)
     canonical = resolver.canonical_id(members) if len(members) > 1 else None
@@ -161,13 +162,14 @@ def search(
     limit = max(1, min(int(limit), MAX_LIMIT))
     offset = max(0, int(offset))
     scope = node.scope(reader)
+    graphs = resolver.graphs_of(node)
     names: dict[int, str] = {}
     wanted = offset + limit
     with node.db.reader.connect() as conn:
         fetch = wanted
         while True:
             ids = stmt_sql.search_entities(conn, node.db.dialect, scope, query, fetch, 0)
-            found = resolver.resolve(conn, scope, ids)
+            found = resolver.resolve(conn, scope, ids, graphs)
             order = list(dict.fromkeys(found.canonical(i) for i in ids))
             if len(order) >= wanted or len(ids) < fetch:
                 break

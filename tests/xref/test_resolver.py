@@ -11,6 +11,7 @@ from judgeworld import line
 
 from gugus import reads
 from gugus.errors import NotFound
+from gugus.node import Node
 from gugus.xref import resolver
 from gugus.xref.judgements import judge
 from gugus.xref.resolver import Edge, Resolver
@@ -100,3 +101,18 @@ def test_member_hidden_after_judging_breaks_the_chain(jw):
         reads.get_entity(jw.node, us, canonical)
     assert info.value.message == f"entity {canonical!r} not found"
     assert reads.get_entity(jw.node, mx, u1)["members"] == sorted([u1, a2, u3])
+
+
+def test_a_judgement_made_by_another_process_is_read_at_once(jw):
+    """Each node (process) caches its readers' judgement graphs; a judgement
+    written through another node changes the newest id, so the next read
+    rebuilds (``gugus serve --workers 2``: judged on one, read on the other)."""
+    mx = jw.readers["mx"]
+    u1, u2 = jw.id("u1"), jw.id("u2")
+    assert "members" not in reads.get_entity(jw.node, mx, u1)  # caches the empty graph
+    other = Node(jw.node.db.url)
+    try:
+        judge(other, mx, u1, u2, "same")
+    finally:
+        other.close()
+    assert reads.get_entity(jw.node, mx, u1)["members"] == sorted([u1, u2])

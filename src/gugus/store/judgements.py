@@ -109,5 +109,23 @@ def ids_with_key(conn: Connection, key: str) -> set[str]:
     return set(conn.execute(left).scalars()) | set(conn.execute(right).scalars())
 
 
+# Built once: reads run it on every entity read and search (no per-call
+# statement construction).
+_LAST_ID = select(func.coalesce(func.max(judgements.c.id), 0))
+
+
 def last_id(conn: Connection) -> int:
-    return conn.execute(select(func.coalesce(func.max(judgements.c.id), 0))).scalar_one()
+    """The newest judgement's id (ids are never reused: AUTOINCREMENT on
+    SQLite, a sequence on PostgreSQL), 0 when there is none."""
+    return conn.execute(_LAST_ID).scalar_one()
+
+
+def visible_edges(conn: Connection, scope: ReadScope) -> list:
+    """(id, left_id, right_id, verdict) of every judgement the reader may
+    see, oldest first."""
+    query = (
+        select(judgements.c.id, judgements.c.left_id, judgements.c.right_id, judgements.c.verdict)
+        .where(grants.visible(scope, judgements.c.marking_id))
+        .order_by(judgements.c.id)
+    )
+    return conn.execute(query).all()

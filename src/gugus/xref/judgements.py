@@ -50,12 +50,14 @@ def stored_id(node: Node, reader: Reader, entity_id: str) -> str:
     return stored
 
 
-def members_of(conn: Connection, scope: ReadScope, canonical: str) -> frozenset[str] | None:
+def members_of(
+    conn: Connection, scope: ReadScope, canonical: str, graphs: resolver.Graphs | None = None
+) -> frozenset[str] | None:
     """The reader's cluster whose canonical id this is, or None (no such
     cluster for this reader: answered like a missing entity)."""
     key = canonical[len(resolver.PREFIX) :]
     for candidate in sorted(judg_sql.ids_with_key(conn, key)):
-        found = resolver.resolve(conn, scope, [candidate])
+        found = resolver.resolve(conn, scope, [candidate], graphs)
         members = found.connected(candidate)
         if len(members) > 1 and resolver.canonical_id(members) == canonical:
             return members
@@ -66,7 +68,7 @@ def _entity(node: Node, conn: Connection, scope: ReadScope, reader: Reader, give
     """The stored id of an entity the reader names and may see; a canonical
     id means its cluster's smallest member."""
     if resolver.is_canonical(given):
-        members = members_of(conn, scope, given)
+        members = members_of(conn, scope, given, resolver.graphs_of(node))
         if members is not None:
             return min(members)
     stored = stored_id(node, reader, given)
@@ -146,7 +148,7 @@ def judge(
             )
         )
     with node.db.reader.connect() as conn:
-        found = resolver.resolve(conn, scope, [left])
+        found = resolver.resolve(conn, scope, [left], resolver.graphs_of(node))
     members = found.connected(left)
     view = {
         "id": jid,
@@ -176,7 +178,9 @@ def list_judgements(
     scope = node.scope(reader)
     with node.db.reader.connect() as conn:
         stored = _entity(node, conn, scope, reader, entity)
-        members = resolver.resolve(conn, scope, [stored]).connected(stored)
+        members = resolver.resolve(conn, scope, [stored], resolver.graphs_of(node)).connected(
+            stored
+        )
         rows = judg_sql.touching(conn, scope, members)
         ends = {x for r in rows for x in (r.left_id, r.right_id)}
         visible = stmt_sql.visible_entities(conn, scope, sorted(ends))

@@ -21,6 +21,8 @@ loaded (namespaced) entity id can ever equal one.
 from __future__ import annotations
 
 import re
+import threading
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -111,40 +113,92 @@ class Resolver:
         return canonical_id(members) if len(members) > 1 else entity_id
 
 
-def resolve(conn: Connection, scope: ReadScope, seeds: Iterable[str]) -> Resolver:
+class _Graph:
+    """One reader's current verdicts (the latest visible row per pair), as
+    adjacency lists: entity → [(other entity, verdict, judgement id)]."""
+
+    __slots__ = ("adjacent", "last")
+
+    def __init__(self, last: int, rows) -> None:
+        self.last = last
+        current = {}
+        for row in rows:  # oldest first: the latest row of a pair wins
+            current[(row.left_id, row.right_id)] = row
+        self.adjacent: dict[str, list[tuple[str, str, int]]] = {}
+        for (left, right), row in current.items():
+            self.adjacent.setdefault(left, []).append((right, row.verdict, row.id))
+            self.adjacent.setdefault(right, []).append((left, row.verdict, row.id))
+
+    def component(self, seeds: Iterable[str], allowed: set[str] | None = None) -> set[str]:
+        """Entities reachable from the seeds over "same" (within ``allowed``)."""
+        found = {s for s in seeds if s in self.adjacent and (allowed is None or s in allowed)}
+        todo = list(found)
+        while todo:
+            for other, verdict, _ in self.adjacent[todo.pop()]:
+                if verdict == SAME and other not in found and (allowed is None or other in allowed):
+                    found.add(other)
+                    todo.append(other)
+        return found
+
+
+class Graphs:
+    """The judgement graphs of the readers of one node, cached per reader
+    (by the reader's grant keys: what decides which judgements it sees) and
+    rebuilt when a judgement was added (the newest id changed: one cheap
+    query per read).  Which entities the reader may see is checked on every
+    read, never cached: a re-load may hide one."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._graphs: dict[tuple[str, ...], _Graph] = {}
+        self._lock = threading.Lock()
+
+    def graph(self, conn: Connection, scope: ReadScope) -> _Graph:
+        last = judg_sql.last_id(conn)
+        key = tuple(scope.grantees)
+        graph = self._graphs.get(key)
+        if graph is not None and graph.last == last:
+            return graph
+        graph = _Graph(last, judg_sql.visible_edges(conn, scope) if last else ())
+        with self._lock:
+            if len(self._graphs) >= self.size:
+                self._graphs.pop(next(iter(self._graphs)))
+            self._graphs[key] = graph
+        return graph
+
+
+_NODES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_NODES_LOCK = threading.Lock()
+
+
+def graphs_of(node) -> Graphs:
+    """The node's cache of judgement graphs."""
+    with _NODES_LOCK:
+        found = _NODES.get(node)
+        if found is None:
+            found = _NODES[node] = Graphs()
+        return found
+
+
+def resolve(
+    conn: Connection, scope: ReadScope, seeds: Iterable[str], graphs: Graphs | None = None
+) -> Resolver:
     """The reader's resolver over the clusters of ``seeds``: the connected
-    components of the reader's visible "same" judgements between visible
-    entities, walked outwards from the seeds (with every visible judgement
-    touching a member, so "different" between members blocks).  One query
-    when none of the seeds is judged."""
-    seen: set[str] = set()
-    visible: set[str] = set()
-    checked: set[str] = set()
-    rows: dict[int, object] = {}
-    frontier = set(seeds)
-    checked_seeds = False
-    while frontier:
-        found = judg_sql.touching(conn, scope, frontier)
-        if not found and not checked_seeds:
-            return Resolver(())
-        checked_seeds = True
-        seen |= frontier
-        rows.update((r.id, r) for r in found)
-        current = judg_sql.latest(rows.values())
-        ends = {x for pair in current for x in pair} - checked
-        visible |= stmt_sql.visible_entities(conn, scope, sorted(ends))
-        checked |= ends
-        frontier = {
-            x
-            for (left, right), row in current.items()
-            if row.verdict == SAME and left in visible and right in visible
-            for x in (left, right)
-        } - seen
-    current = judg_sql.latest(rows.values())
+    components of the reader's visible "same" judgements between entities
+    the reader may see (a hidden entity cuts a chain), with every visible
+    "different" between their members.  ``graphs``: the node's cache
+    (:func:`graphs_of`); without it the judgements are read afresh."""
+    graph = (graphs or Graphs(size=1)).graph(conn, scope)
+    reach = graph.component(seeds)
+    if not reach:
+        return Resolver(())
+    visible = stmt_sql.visible_entities(conn, scope, sorted(reach))
+    members = graph.component(seeds, visible)
     return Resolver(
-        Edge(left, right, row.verdict, row.id)
-        for (left, right), row in current.items()
-        if left in visible and right in visible
+        Edge(x, other, verdict, jid)
+        for x in members
+        for other, verdict, jid in graph.adjacent[x]
+        if other in members and x < other
     )
 
 
@@ -155,8 +209,10 @@ __all__ = [
     "UNSURE",
     "VERDICTS",
     "Edge",
+    "Graphs",
     "Resolver",
     "canonical_id",
+    "graphs_of",
     "is_canonical",
     "resolve",
 ]

@@ -38,7 +38,12 @@ Fetch = Callable[[Connection, ReadScope, int, int], list[Mapping]]
 MAX_LIMIT = 500
 
 
-def undecided(conn: Connection, scope: ReadScope, pairs: Iterable[Mapping]) -> list[dict]:
+def undecided(
+    conn: Connection,
+    scope: ReadScope,
+    pairs: Iterable[Mapping],
+    graphs: resolver.Graphs | None = None,
+) -> list[dict]:
     """The pairs (in their order) the reader still has to decide, each with
     ``judgement``: the reader's current visible verdict ("unsure") or None."""
     pairs = list(pairs)
@@ -46,7 +51,7 @@ def undecided(conn: Connection, scope: ReadScope, pairs: Iterable[Mapping]) -> l
     if not ids:
         return []
     visible = stmt_sql.visible_entities(conn, scope, ids)
-    found = resolver.resolve(conn, scope, visible)
+    found = resolver.resolve(conn, scope, visible, graphs)
     current = judg_sql.for_pairs(conn, scope, [(p["left"], p["right"]) for p in pairs])
     out = []
     for p in pairs:
@@ -82,7 +87,7 @@ def review(
         start = 0
         while len(kept) < wanted:
             page = fetch(conn, scope, batch, start)
-            kept.extend(undecided(conn, scope, page))
+            kept.extend(undecided(conn, scope, page, resolver.graphs_of(node)))
             if len(page) < batch:
                 break
             start += batch
