@@ -190,6 +190,16 @@ def expected_statements(world, user):
     loosen it only adds restrictions (the statement is then visible to those
     who may see under both), so a re-load never widens visibility.
     """
+    return {
+        key
+        for key, (ms, owner) in final_markings(world).items()
+        if all(sees(user, m, owner) for m in ms)
+    }
+
+
+def final_markings(world) -> dict:
+    """(entity, prop, value, collection) → (the markings a statement is held
+    under — all apply —, its owner organisation)."""
     final: dict = {}
 
     def assign(key, marking, owner):
@@ -209,7 +219,7 @@ def expected_statements(world, user):
             m = line.get("property_markings", {}).get(prop, line_marking)
             for v in values:
                 assign((eid, prop, v, coll["name"]), m, coll["org"])
-    return {key for key, (ms, owner) in final.items() if all(sees(user, m, owner) for m in ms)}
+    return final
 
 
 def wipe(node) -> None:

@@ -2,8 +2,8 @@
 
 Random organisations, users, collections, markings and statements; for every
 user, every read path (entity, search, export — FtM and HTCDS —, collection
-listing, audit listing) must return exactly what the rules allow — not one statement more,
-not one less.  The oracle below restates the rules independently of
+listing, audit listing, PPRL encode and resolve) must return exactly what the
+rules allow — not one statement more, not one less.  The oracle below restates the rules independently of
 ``gugus.access`` so a wrong policy fails here too.  Ids are chosen as a
 hostile organisation would (the same ids in every organisation, ids with dots,
 its own and other organisations' signed ids); the oracle computes the
@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
+from leakpprl import check_pprl
 from leakworld import (
     SLOW_EXAMPLES,
     WORDS,
@@ -124,6 +125,7 @@ def check_world(node, world, tmp: Path) -> None:
             assert {s for s in got if s[1] != "id"} == {s for s in want if s[1] != "id"}
             assert {s[0] for s in got} == {s[0] for s in want}
             check_htcds_export(node, reader, c["name"], want, tmp)
+        check_pprl(node, world, user, allowed, visible_colls, tmp)
 
         if user["role"] != "supervisor":
             with pytest.raises(Forbidden):

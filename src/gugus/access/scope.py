@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from gugus.access.policy import Reader, decide, names_read
+from gugus.access.policy import Decision, Reader, decide, names_read
 from gugus.model.markings import Marking
 from gugus.model.roles import Role
 
@@ -53,6 +53,13 @@ def audience(marking: Marking) -> Marking:
         release_to=marking.release_to,
         recipients=marking.recipients,
     )
+
+
+def org_decision(org: str, marking: Marking) -> Decision:
+    """What :func:`decide` answers every reader of ``org`` whom the marking
+    does not name: whether something may go to the organisation as a whole
+    (a file made for a partner)."""
+    return decide(Reader(_UNNAMED, org, Role.ANALYST), marking)
 
 
 def grants(

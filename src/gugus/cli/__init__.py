@@ -26,6 +26,7 @@ import signal
 # isort: off
 from gugus.cli import admin, user, collection  # noqa: F401
 from gugus.cli import load, reads, judge, audit, check, serve  # noqa: F401
+from gugus.cli import pprl  # noqa: F401
 
 # isort: on
 from gugus.cli.common import app, err, handled, on_signal, out

@@ -1,1 +1,2 @@
-"""Cross-referencing: blocking, scoring, judgements, resolver, match, pprl."""
+"""Cross-referencing: Splink engines (backends), privacy-preserving matching
+(pprl, clkfile), judgements, the resolver of resolved entities, the review list."""

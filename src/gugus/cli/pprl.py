@@ -1,0 +1,170 @@
+"""`gugus pprl`: privacy-preserving matching with partners (docs/pprl.md)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from gugus import admin
+from gugus.cli.common import (
+    AsOpt,
+    DbOpt,
+    JsonOpt,
+    PurposeOpt,
+    SafeTable,
+    app,
+    handled,
+    open_node,
+    out,
+    print_json,
+)
+from gugus.errors import InvalidInput
+from gugus.model.markings import Marking
+from gugus.xref import pprl
+from gugus.xref.pprl_encoding import read_secret
+
+pprl_app = typer.Typer(
+    no_args_is_help=True,
+    help="Privacy-preserving matching: encode persons as CLKs under a shared secret, match two files.",
+)
+app.add_typer(pprl_app, name="pprl")
+
+SecretOpt = Annotated[
+    Path,
+    typer.Option(
+        "--secret-file",
+        help="File holding the secret shared with the partner (at least 32 bytes; never printed).",
+    ),
+]
+
+
+def _write(path: Path, lines) -> None:
+    """Written to a side file (mode 0600) and renamed: a failure leaves no partial file."""
+    tmp = path.with_name(path.name + ".part")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.writelines(lines)
+        tmp.replace(path)
+    except OSError as exc:
+        raise InvalidInput(f"--output: {exc.strerror}: {path}") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+@pprl_app.command("encode")
+@handled
+def encode(
+    collection: str,
+    username: AsOpt,
+    secret_file: SecretOpt,
+    output: Annotated[Path, typer.Option("--output", "-o", help="The CLK file to write.")],
+    for_org: Annotated[
+        str | None,
+        typer.Option("--for", help="Encode only values released to this partner organisation."),
+    ] = None,
+    include_red: Annotated[
+        bool,
+        typer.Option("--include-red", help="Also encode TLP:RED values (left out by default)."),
+    ] = False,
+    purpose: PurposeOpt = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Encode the persons a user may see in a collection as CLKs (names, date of birth, phones, addresses)."""
+    secret = read_secret(secret_file)
+    node = open_node(db)
+    encoded = pprl.encode(
+        node,
+        admin.act_as(node, username),
+        collection,
+        secret,
+        include_red=include_red,
+        for_org=for_org,
+        purpose=purpose,
+    )
+    _write(output, encoded.lines())
+    summary = dict(encoded.summary, output=str(output))
+    if as_json:
+        return print_json(summary)
+    out.print(
+        f"{summary['persons']} persons, {summary['records']} CLKs → {output}; "
+        f"handle as {summary['marking_label']}; check value {summary['fingerprint']}",
+        highlight=False,
+        markup=False,
+    )
+    left_out = {
+        "without_name": "persons without a name you may see",
+        "red_values_left_out": "TLP:RED values left out (--include-red)",
+        "values_not_released_to_partner": f"values not released to {for_org}",
+    }
+    for key, text in left_out.items():
+        if summary.get(key):
+            out.print(f"  {summary[key]} {text}", highlight=False, markup=False)
+
+
+@pprl_app.command("match")
+@handled
+def match(
+    left: Path,
+    right: Path,
+    threshold: Annotated[
+        float,
+        typer.Option(
+            "--threshold", help="Least Sørensen–Dice similarity of a likely pair (0.5–1)."
+        ),
+    ] = pprl.DEFAULT_THRESHOLD,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Also write the result as JSON here.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Likely pairs of persons between two CLK files (no secret, no database needed)."""
+    result = pprl.match(left, right, threshold)
+    if output is not None:
+        _write(output, [json.dumps(result, indent=1, ensure_ascii=False) + "\n"])
+    if as_json:
+        return print_json(result)
+    label = Marking.from_dict(result["marking"], None).label()
+    a, b = result["left"], result["right"]
+    out.print(
+        f"{len(result['pairs'])} likely pairs at similarity ≥ {threshold} between "
+        f"{a['file']} ({a['org']}, {a['persons']} persons) and {b['file']} ({b['org']}, "
+        f"{b['persons']} persons); handle as {label}",
+        highlight=False,
+        markup=False,
+    )
+    if result["pairs"]:
+        table = SafeTable(f"{a['org']} reference", f"{b['org']} reference", "similarity")
+        for p in result["pairs"]:
+            table.add_row(p["left"], p["right"], f"{p['similarity']:.3f}")
+        out.print(table)
+
+
+@pprl_app.command("resolve")
+@handled
+def resolve(
+    collection: str,
+    refs: Annotated[list[str], typer.Argument(help="References from a match, r + 32 hex.")],
+    username: AsOpt,
+    secret_file: SecretOpt,
+    purpose: PurposeOpt = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Which of your own records the references of a match are."""
+    secret = read_secret(secret_file)
+    node = open_node(db)
+    found = pprl.resolve(
+        node, admin.act_as(node, username), collection, secret, refs, purpose=purpose
+    )
+    if as_json:
+        return print_json({"found": found, "not_found": sorted(set(refs) - set(found))})
+    table = SafeTable("reference", "entity")
+    for ref in refs:
+        table.add_row(ref, found.get(ref, "(not yours, or not visible to you)"))
+    out.print(table)

@@ -1,0 +1,61 @@
+"""The leak test's check of privacy-preserving matching (``gugus.xref.pprl``):
+a CLK file encodes exactly the names the reader may see (TLP:RED left out by
+default), under references of exactly those persons, and ``resolve`` maps
+back only persons the reader may see."""
+
+from __future__ import annotations
+
+import pytest
+from leakworld import final_markings, stored_id
+
+from gugus.errors import NotFound
+from gugus.xref import clkfile, pprl
+from gugus.xref.pprl_encoding import MAX_NAME_VARIANTS, Secret, encode_rows, name_key, person_rows
+
+SECRET = Secret(b"leak-test secret shared by partners (32+ bytes)")
+
+
+def check_pprl(node, world, user, allowed: set, visible_colls: set, tmp) -> None:
+    reader = node.reader(user["name"])
+    markings = final_markings(world)
+    key = pprl.reference_key(node)
+    for c in world["collections"]:
+        name = c["name"]
+        if name not in visible_colls:
+            with pytest.raises(NotFound):
+                pprl.encode(node, reader, name, SECRET)
+            with pytest.raises(NotFound):
+                pprl.resolve(node, reader, name, SECRET, [])
+            continue
+        encoded = pprl.encode(node, reader, name, SECRET)
+        path = tmp / f"{user['name']}-{name}.clk"
+        path.write_text("".join(encoded.lines()), encoding="utf-8")
+        got: dict[str, set[str]] = {}
+        f = clkfile.read(path)
+        for ref, clk in zip(f.refs, f.clks, strict=True):
+            got.setdefault(ref, set()).add(clk.to01())
+        check = f.fingerprint
+        names: dict[str, set[str]] = {}
+        for s in allowed:
+            red = any(m["tlp"] == "red" for m in markings[s][0])
+            if s[3] == name and s[1] == "name" and not red and name_key(s[2]):
+                names.setdefault(s[0], set()).add(s[2])
+        want_refs = {pprl.reference(key, check, eid): eid for eid in names}
+        assert set(got) == set(want_refs), (user, name)
+        for ref, clks in got.items():
+            values = names[want_refs[ref]]
+            possible = {encode_rows(person_rows([v]), SECRET)[0].to01() for v in values}
+            keys = {name_key(v) for v in values}
+            # Only CLKs of visible names; as many as distinct names, up to the cap.
+            assert clks <= possible, (user, name, ref)
+            assert len(clks) == min(len(keys), MAX_NAME_VARIANTS)
+        # resolve: every id of the collection asked, only visible persons found.
+        every = {
+            stored_id(world, coll, line)
+            for coll, line in world["lines"]
+            if coll["name"] == name and stored_id(world, coll, line)
+        }
+        asked = {pprl.reference(key, check, eid): eid for eid in every}
+        found = pprl.resolve(node, reader, name, SECRET, sorted(asked))
+        assert set(found.values()) == {s[0] for s in allowed if s[3] == name}, (user, name)
+        assert all(asked[r] == e for r, e in found.items())
