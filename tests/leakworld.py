@@ -9,9 +9,9 @@ import unicodedata
 from hypothesis import HealthCheck
 from hypothesis import strategies as st
 from nsids import nsid
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 
-from gugus import admin
+from gugus import admin, reads
 from gugus.ingest import ftm
 from gugus.model.markings import TLP
 from gugus.store import directory
@@ -25,6 +25,7 @@ from gugus.store.tables import (
     collections,
     hit_notices,
     hit_records,
+    judgements,
     markings,
     match_keys,
     organisations,
@@ -35,6 +36,7 @@ from gugus.store.tables import (
     xref_params,
     xref_runs,
 )
+from gugus.store.tables import markings as markings_table
 
 LEVELS = [t.value for t in TLP]
 ROLES = ["analyst", "liaison", "supervisor"]
@@ -239,6 +241,7 @@ def wipe(node) -> None:
             xref_pairs,
             xref_runs,
             xref_params,
+            judgements,
             statements,
             collections,
             tokens,
@@ -315,3 +318,63 @@ SLOW_EXAMPLES = [
 def rebuild(node, world) -> None:
     wipe(node)
     build(node, world)
+
+
+# -- the audit listing, checked against the stored records -------------------------
+def stored_markings(node) -> dict[int, tuple[dict, str]]:
+    """Stored marking id → (the marking as the oracle writes it, its originator)."""
+    with node.db.reader.connect() as conn:
+        rows = conn.execute(select(markings_table)).all()
+
+    def split(value):
+        return value.split(",") if value else []
+
+    return {
+        r.id: (
+            {"tlp": r.tlp, "release_to": split(r.release_to), "recipients": split(r.recipients)},
+            r.originator,
+        )
+        for r in rows
+    }
+
+
+def check_audit_listing(node, world, user) -> None:
+    allowed = expected_statements(world, user)
+    seen_entities = {s[0] for s in allowed}
+    seen_colls = {c["name"] for c in world["collections"] if sees(user, c["marking"], c["org"])}
+    marks = stored_markings(node)
+    with node.db.audit_reader.connect() as conn:
+        raw = {
+            r.seq: r
+            for r in conn.execute(select(audit_log).where(audit_log.c.org == user["org"])).all()
+        }
+
+    def visible(obj: str) -> bool:
+        kind, _, name = obj.partition(":")
+        if not name:
+            return obj in seen_entities
+        return name in seen_colls if kind == "collection" else True
+
+    records = reads.list_audit(node, node.reader(user["name"]), limit=1000)
+    assert sorted(r["seq"] for r in records) == sorted(raw), user
+    for r in records:
+        stored = raw[r["seq"]]
+        used = json.loads(stored.markings or "[]")
+        if stored.action in ("search", "entity.read"):
+            assert used, "reads record the markings of what they returned"
+        objects = json.loads(stored.object_ids)
+        shown = all(sees(user, *marks[m]) for m in used) and all(visible(o) for o in objects)
+        for field in ("username", "org", "action", "ts", "seq"):
+            assert r[field] == getattr(stored, field)
+        assert r["redacted"] is not shown, (user, stored)
+        # No chain hash in any listing: a visible record's hash or prev_hash
+        # would let a supervisor test guesses of the record before it.
+        assert "hash" not in r and "prev_hash" not in r
+        if shown:
+            assert r["object_ids"] == objects
+            assert r["detail"] == json.loads(stored.detail)
+            assert r["purpose"] == stored.purpose
+        else:
+            assert r["object_ids"] == [reads.REDACTED]
+            assert r["detail"] == {"redacted": True}
+            assert r["purpose"] in (None, reads.REDACTED)

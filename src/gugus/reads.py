@@ -16,13 +16,13 @@ from gugus.access import Reader, ReadScope, audit_orgs
 from gugus.audit import AuditEvent
 from gugus.errors import Forbidden, NotFound
 from gugus.ingest.parse import valid_entity_id
-from gugus.model.ids import looks_signed, read_id
 from gugus.model.markings import TLP, Marking
 from gugus.model.statements import Statement, assemble
 from gugus.node import Node
 from gugus.store import audit as audit_sql
 from gugus.store import directory
 from gugus.store import statements as stmt_sql
+from gugus.xref import judgements, resolver
 
 MAX_LIMIT = 100
 
@@ -109,20 +109,35 @@ def get_entity(
     """One entity as ``reader`` may see it.  ``entity_id`` is the stored
     (namespaced) id as search, exports and load summaries show it; a bare id
     (``p-21``, as in the reader's own files) means the one in the reader's own
-    organisation's namespace (:func:`gugus.model.ids.read_id`)."""
-    if not valid_entity_id(entity_id):
-        raise NotFound(f"entity {entity_id[:80]!r} not found")
+    organisation's namespace (:func:`gugus.model.ids.read_id`).
+
+    An entity the reader's visible judgements join with others (and a
+    canonical id, ``gc-…``) reads as the resolved entity: the visible
+    statements of every member, each with its own entity id, collection and
+    marking, under the canonical id, with the ``members`` it merged."""
     scope = node.scope(reader)
+    graphs = resolver.graphs_of(node)
     names: dict[int, str] = {}
-    stored = read_id(entity_id, reader.org, node.org_codes())
-    if stored != entity_id and looks_signed(entity_id):  # signed by an organisation added since?
-        stored = read_id(entity_id, reader.org, node.org_codes(refresh=True))
     with node.db.reader.connect() as conn:
-        rows = stmt_sql.for_entities(conn, scope, [stored])
+        members = None
+        if resolver.is_canonical(entity_id):
+            members = judgements.members_of(conn, scope, entity_id, graphs)
+        if members is None:
+            if not valid_entity_id(entity_id):
+                raise NotFound(f"entity {entity_id[:80]!r} not found")
+            stored = judgements.stored_id(node, reader, entity_id)
+            members = resolver.resolve(conn, scope, [stored], graphs).connected(stored)
+        rows = stmt_sql.for_entities(conn, scope, sorted(members))
         stmts = _statements(node, conn, rows, names)
-    for proxy, marking, used in assemble(stmts):
-        _audit_read(node, reader, "entity.read", used, purpose, {"statements": len(used)})
+    canonical = resolver.canonical_id(members) if len(members) > 1 else None
+    for proxy, marking, used in assemble(stmts, _to(canonical)):
+        detail = {"statements": len(used)}
+        if canonical is not None:
+            detail["canonical"] = canonical
+        _audit_read(node, reader, "entity.read", used, purpose, detail)
         view = entity_view(proxy, marking, used, with_statements=with_statements)
+        if canonical is not None:
+            view["members"] = sorted(members)
         from gugus.xref.match import known_to  # the match service reads through this module
 
         # Other organisations whose records the reader may see match this one.
@@ -130,6 +145,10 @@ def get_entity(
         return view
     # Same answer whether it does not exist or is invisible.
     raise NotFound(f"entity {entity_id!r} not found")
+
+
+def _to(canonical: str | None):
+    return None if canonical is None else (lambda _entity_id: canonical)
 
 
 def search(
@@ -141,16 +160,41 @@ def search(
     offset: int = 0,
     purpose: str | None = None,
 ) -> dict:
+    """Entities with a visible statement matching the query, newest first;
+    a resolved entity once (under its canonical id, with every visible
+    statement of its members), paged over resolved entities."""
     limit = max(1, min(int(limit), MAX_LIMIT))
     offset = max(0, int(offset))
     scope = node.scope(reader)
+    graphs = resolver.graphs_of(node)
     names: dict[int, str] = {}
+    wanted = offset + limit
     with node.db.reader.connect() as conn:
-        ids = stmt_sql.search_entities(conn, node.db.dialect, scope, query, limit, offset)
-        stmts = _statements(node, conn, stmt_sql.for_entities(conn, scope, ids), names)
-    by_id = {proxy.id: (proxy, marking, used) for proxy, marking, used in assemble(stmts)}
-    results = [entity_view(*by_id[i]) for i in ids if i in by_id]
-    used_all = [s for i in ids if i in by_id for s in by_id[i][2]]
+        fetch = wanted
+        while True:
+            ids = stmt_sql.search_entities(conn, node.db.dialect, scope, query, fetch, 0)
+            found = resolver.resolve(conn, scope, ids, graphs)
+            order = list(dict.fromkeys(found.canonical(i) for i in ids))
+            if len(order) >= wanted or len(ids) < fetch:
+                break
+            fetch *= 2  # members of one resolved entity took several places
+        page = order[offset:wanted]
+        members = {found.canonical(i): found.connected(i) for i in ids}
+        wanted_ids = sorted({m for c in page for m in members[c]})
+        stmts = _statements(node, conn, stmt_sql.for_entities(conn, scope, wanted_ids), names)
+    by_id = {
+        proxy.id: (proxy, marking, used)
+        for proxy, marking, used in assemble(stmts, found.canonical)
+    }
+    results = []
+    for cid in page:
+        if cid not in by_id:
+            continue
+        view = entity_view(*by_id[cid])
+        if len(members[cid]) > 1:
+            view["members"] = sorted(members[cid])
+        results.append(view)
+    used_all = [s for c in page if c in by_id for s in by_id[c][2]]
     _audit_read(
         node, reader, "search", used_all, purpose, {"query": query, "results": len(results)}
     )

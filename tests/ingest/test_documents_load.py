@@ -54,7 +54,9 @@ def sample_text() -> str:
 def tf(node):
     node = task_force(node)
     # A Mexican prosecutor's collection: phones written without +52 are Mexican.
-    admin.add_collection(node, "fgr-mx", "MX-FGR", "amber", ["H1"], release_to=["US-HSI"], country="MX")
+    admin.add_collection(
+        node, "fgr-mx", "MX-FGR", "amber", ["H1"], release_to=["US-HSI"], country="MX"
+    )
     return node
 
 
@@ -109,9 +111,13 @@ def test_documents_load_with_provenance_and_marking(tf, docs):
     # Mentions point at the document: the valid CURP is one, the invalid is not.
     with tf.db.reader.connect() as conn:
         rows = conn.execute(
-            select(statements.c.entity_id, statements.c.prop, statements.c.value, statements.c.origin)
+            select(
+                statements.c.entity_id, statements.c.prop, statements.c.value, statements.c.origin
+            )
         ).all()
-    mentions = {r.entity_id for r in rows if r.prop == "document" and r.value == doc_id("fgr-mx", note)}
+    mentions = {
+        r.entity_id for r in rows if r.prop == "document" and r.value == doc_id("fgr-mx", note)
+    }
     names = {r.value for r in rows if r.entity_id in mentions and r.prop == "name"}
     assert "GORM800101HDFMZR02" in names
     assert "GORM800101HDFMZR09" not in names

@@ -293,7 +293,9 @@ def test_mapping_marking_naming_an_unknown_recipient(tf_sqlite, tmp_path):
     )
     table = tmp_path / "t.csv"
     table.write_text("id,name,tel,pais\n1,Ana,,\n", encoding="utf-8")
-    with pytest.raises(InvalidInput, match=r"m.yml: marking.recipients: 'nobody' is not an enabled user of MX-FGR "):
+    with pytest.raises(
+        InvalidInput, match=r"m.yml: marking.recipients: 'nobody' is not an enabled user of MX-FGR "
+    ):
         load_mapped(tf_sqlite, "fgr", table, mapping)
 
 

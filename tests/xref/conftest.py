@@ -17,6 +17,7 @@ import json
 from dataclasses import dataclass, field
 
 import pytest
+from judgeworld import JudgeWorld, build
 from nsids import nsid
 
 from gugus import admin
@@ -190,3 +191,9 @@ def build_xworld(node: Node, data: dict | None = None) -> XWorld:
 @pytest.fixture
 def xworld(node) -> XWorld:
     return build_xworld(node)
+
+
+@pytest.fixture
+def jw(node) -> JudgeWorld:
+    """The judgement world (tests/judgeworld.py) on both backends."""
+    return build(node)

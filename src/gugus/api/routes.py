@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
 
 import gugus
 from gugus import auth, reads
@@ -15,6 +16,7 @@ from gugus.api.responses import TokenResponse, errors
 from gugus.errors import InvalidInput, StoreUnavailable
 from gugus.ingest import ftm
 from gugus.node import Node
+from gugus.xref import judgements
 
 # Every route reads or writes the database: busy or full storage can answer any of them.
 router = APIRouter(prefix="/api/v1", responses=errors(503, 507))
@@ -136,3 +138,38 @@ def audit(
     action: Annotated[str | None, Query(max_length=64)] = None,
 ) -> dict:
     return {"records": reads.list_audit(node, reader, limit=limit, before=before, action=action)}
+
+
+class JudgementRequest(BaseModel):
+    """A verdict on two entities (ids as search and entity reads show them;
+    a canonical ``gc-…`` id means its resolved entity)."""
+
+    a: str = Field(min_length=1, max_length=300)
+    b: str = Field(min_length=1, max_length=300)
+    verdict: str = Field(pattern="^(same|different|unsure)$")
+    reason: str | None = Field(default=None, max_length=judgements.MAX_REASON)
+
+
+@router.post("/judgements", responses=errors(400, 401, 404))
+def judge(node: NodeDep, reader: ReaderDep, purpose: PurposeDep, body: JudgementRequest) -> dict:
+    """Record a judgement (never replaces one: judging the pair again adds to
+    its history).  An entity the reader may not see answers 404, like a
+    missing one."""
+    return judgements.judge(
+        node, reader, body.a, body.b, body.verdict, body.reason, purpose=purpose
+    )
+
+
+@router.get("/judgements", responses=errors(400, 401, 404))
+def judgement_list(
+    node: NodeDep,
+    reader: ReaderDep,
+    purpose: PurposeDep,
+    entity: Annotated[str, Query(min_length=1, max_length=300)],
+) -> dict:
+    """The judgements the reader may see on an entity (or on any member of
+    its resolved entity), newest first."""
+    return {
+        "entity": entity,
+        "judgements": judgements.list_judgements(node, reader, entity, purpose=purpose),
+    }

@@ -25,7 +25,7 @@ import signal
 # the order of `gugus --help`.  Add a new group's module at its place here.
 # isort: off
 from gugus.cli import admin, user, collection  # noqa: F401
-from gugus.cli import load, reads, audit, check, serve  # noqa: F401
+from gugus.cli import load, reads, judge, audit, check, serve  # noqa: F401
 from gugus.cli import pprl  # noqa: F401
 from gugus.cli import match  # noqa: F401
 from gugus.cli import xref  # noqa: F401

@@ -7,7 +7,7 @@ the statements a reader may see (:func:`assemble`).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from followthemoney import model
@@ -72,14 +72,19 @@ def _schema_of(statements: list[Statement]):
 
 def assemble(
     statements: Iterable[Statement],
+    key: Callable[[str], str] | None = None,
 ) -> Iterator[tuple[EntityProxy, Marking | None, list[Statement]]]:
     """Group statements (ordered or not) by entity and build FtM proxies.
 
     Yields (proxy, combined marking of the used statements, statements used).
+    ``key`` maps an entity id to the id of the proxy its statements build (a
+    resolved entity's canonical id: its members' statements make one proxy,
+    each statement keeping its own entity id).
     """
     groups: dict[str, list[Statement]] = {}
     for stmt in statements:
-        groups.setdefault(stmt.entity_id, []).append(stmt)
+        group = stmt.entity_id if key is None else key(stmt.entity_id)
+        groups.setdefault(group, []).append(stmt)
     for entity_id, stmts in groups.items():
         schema = _schema_of(stmts)
         if schema is None:

@@ -321,3 +321,17 @@ def _match_query(dialect: Dialect, scope: ReadScope, words: list[str], audiences
 
 def count(conn: Connection) -> int:
     return conn.execute(select(func.count()).select_from(statements)).scalar_one()
+
+
+def visible_entities(conn: Connection, scope: ReadScope, entity_ids: Sequence[str]) -> set[str]:
+    """Which of the entities have at least one statement the reader may see."""
+    ids = sorted(set(entity_ids))
+    out: set[str] = set()
+    for start in range(0, len(ids), 500):
+        query = (
+            select(statements.c.entity_id)
+            .where(statements.c.entity_id.in_(ids[start : start + 500]), _visible(scope))
+            .distinct()
+        )
+        out.update(conn.execute(query).scalars())
+    return out

@@ -235,6 +235,35 @@ xref_params = Table(
     Column("records", Integer, nullable=False),
 )
 
+# Human judgements on pairs of entities (xref/judgements.py).  Never updated
+# or deleted: judging a pair again adds a row, and the current verdict is the
+# latest row the reader may see.  ``left_id < right_id``; ``*_key`` is the
+# SHA-1 of the id, so a canonical id (a hash of its smallest member) finds its
+# member with one index probe.  ``marking_id``: the most restrictive marking
+# of what the judge saw of both entities (reads filter it with grants.visible).
+# ``sqlite_autoincrement``: ids are never reused, so the latest row is the
+# highest id and a cache keyed on it never sees an old number mean a new row.
+judgements = Table(
+    "judgements",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("left_id", String(255), nullable=False),
+    Column("right_id", String(255), nullable=False),
+    Column("left_key", String(40), nullable=False),
+    Column("right_key", String(40), nullable=False),
+    Column("verdict", String(16), nullable=False),
+    Column("reason", Text, nullable=True),
+    Column("username", String(128), nullable=False),
+    Column("org", String(64), nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("marking_id", Integer, ForeignKey("markings.id"), nullable=False),
+    Index("ix_judgements_left", "left_id", "id"),
+    Index("ix_judgements_right", "right_id", "id"),
+    Index("ix_judgements_left_key", "left_key"),
+    Index("ix_judgements_right_key", "right_key"),
+    sqlite_autoincrement=True,
+)
+
 # -- the audit store -------------------------------------------------------------
 # Kept apart from the data (``audit_metadata``): on SQLite these tables live in
 # their own file beside the data file (gugus.db → gugus.audit.db), so an audit

@@ -196,9 +196,7 @@ def feature_statements(
             )
             .order_by(statements.c.collection_id, statements.c.entity_id)
         )
-        streams.append(
-            conn.execution_options(stream_results=True, yield_per=batch).execute(query)
-        )
+        streams.append(conn.execution_options(stream_results=True, yield_per=batch).execute(query))
     yield from heapq.merge(*streams, key=lambda row: row.entity_id)
 
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_match"
-down_revision = "0004_xref"
+down_revision = "0005_judge"
 branch_labels = None
 depends_on = None
 
