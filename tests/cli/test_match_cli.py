@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 
-from conftest import jsonl
+
+def jsonl(entities) -> str:
+    return "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in entities)
 
 
 def write(tmp_path, name, data) -> str:

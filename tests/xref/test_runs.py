@@ -241,3 +241,28 @@ def test_a_training_failure_falls_back_to_default_parameters(xworld, monkeypatch
     assert any("Person: training failed; scored with default parameters" in n for n in run["notes"])
     with xworld.node.db.reader.connect() as conn:  # a half-trained model is not stored
         assert conn.execute(select(xref_params.c.schema)).scalars().all() == []
+
+
+def test_a_match_the_runner_may_not_see_is_a_hit_notice_without_content(xworld):
+    """USHSI's analyst may not see mx-secreto (MXFGR only), where the same man
+    is held: the run raises a hit notice naming the holder, and nothing of the
+    hidden record reaches the pairs, the run or the notice."""
+    import json
+
+    from gugus.share.notices import list_notices
+
+    us = xworld.readers["us"]
+    run = runs.start(xworld.node, us, ["us-cases"])
+    assert run["status"] == "done"
+    status = runs.status(xworld.node, us, run["run"], limit=500)
+    assert status["counts"]["hit_notices"] >= 1
+    hidden = xworld.id("mx-secreto", "x-jose")
+    out = list_notices(xworld.node, us, direction="out")["out"]
+    assert [(n["kind"], n["holder"]) for n in out if n["source"] == "xref"] == [("person", "MXFGR")]
+    raw = json.dumps([status, out], ensure_ascii=False)
+    assert hidden not in raw and "JOSE LUIS PEREZ GARCIA" not in raw
+    # the same run again gives the same reference (a repeat only counts)
+    again = runs.start(xworld.node, us, ["us-cases"])
+    out2 = list_notices(xworld.node, us, direction="out")["out"]
+    assert {n["reference"] for n in out2} == {n["reference"] for n in out}
+    assert again["status"] == "done"

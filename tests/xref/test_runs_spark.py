@@ -10,7 +10,7 @@ pytestmark = pytest.mark.spark
 
 
 def test_spark_run_agrees_with_duckdb(sqlite_node):
-    from conftest import build_xworld  # tests/xref/conftest.py
+    from xworld import build_xworld  # tests/xref/conftest.py
 
     if backends.spark_unavailable():
         pytest.skip(backends.spark_unavailable())

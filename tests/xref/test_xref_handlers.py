@@ -8,8 +8,8 @@ import time
 import warnings
 
 import pytest
-from conftest import build_xworld
 from typer.testing import CliRunner
+from xworld import build_xworld
 
 from gugus import auth
 from gugus.api import create_app

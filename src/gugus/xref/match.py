@@ -434,8 +434,10 @@ def match_loaded(
     entity_ids: Iterable[str],
     *,
     purpose: str | None = None,
+    source: str = "load",
 ) -> dict:
-    """Match the entities a load wrote against everything else indexed:
+    """Match the entities a load wrote (or a batch xref run read: ``source``
+    "xref") against everything else indexed:
     ``{"possibly_known_to": [{"org", "records"}], "notices": [...]}`` —
     organisations (other than the loader's) whose *visible* records match,
     with how many loaded records they match; hidden matches become notices.
@@ -485,7 +487,7 @@ def match_loaded(
             if res.hits:
                 groups.append(HitGroup(f"entity:{q.key}", res.hits, q.key))
         for found_notices in record_hit_groups(
-            node, reader, groups, source="load", purpose=purpose
+            node, reader, groups, source=source, purpose=purpose
         ):
             notices.extend(found_notices)
     unique = {n["reference"]: n for n in notices}

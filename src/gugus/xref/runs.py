@@ -6,14 +6,13 @@ family, and shared selectors), gives each pair the most restrictive marking
 of the statements that fed both sides, and stores all its pairs in one
 transaction: a run that fails leaves every earlier run's results in place.
 
-Seams for other parts (wired by the lead):
+Around the scoring:
 
-- :func:`hidden_matches` — matching against data the runner may *not* see
-  (hit/no-hit notices); a no-op here.
-- :func:`apply_judgements` — pairs already judged by a person: a pair judged
-  "different" is not proposed again; one judged "same" or "unsure" carries
-  its verdict.  Uses ``gugus.xref.judgements.verdicts(conn, pairs)`` when that
-  module exists.
+- :func:`hidden_matches` — the run's persons matched against data the runner
+  may *not* see: hit notices (kind, holder, reference), never content.
+- :func:`apply_judgements` — pairs already judged by a person (judgements the
+  runner may see): a pair judged "different" is not proposed again; one
+  judged "same" or "unsure" carries its verdict.
 """
 
 from __future__ import annotations
@@ -47,20 +46,38 @@ FAMILIES = ("Person", "Organization")
 # -- seams ----------------------------------------------------------------------
 
 
-def hidden_matches(node: Node, reader: Reader, run_id: int, built: dict) -> None:
-    """Hook: match the run's records against statements the reader may NOT
-    see and raise hit notices (owned by the "match" part).  No-op here."""
-    return None
+def hidden_matches(node: Node, reader: Reader, run_id: int, built: dict) -> int:
+    """Match the run's persons against records the reader may NOT see: each
+    such match becomes a hit notice (kind, holder, reference, contact point;
+    never content), through the online match of :mod:`gugus.xref.match` —
+    the same blocking index, scorer and RED rule as a load.  Returns the
+    number of distinct notices raised or repeated."""
+    from gugus.xref.match import match_loaded  # imports the store's match index
+
+    b = built.get("Person")
+    if b is None or not b.rows:
+        return 0
+    by_collection: dict[int, list[str]] = {}
+    for row in b.rows:
+        eid = row["unique_id"]
+        by_collection.setdefault(b.source[eid], []).append(eid)
+    references: set[str] = set()
+    for cid, ids in sorted(by_collection.items()):
+        found = match_loaded(
+            node, reader, cid, reader.org, ids, purpose=f"xref run {run_id}", source="xref"
+        )
+        references.update(n["reference"] for n in found["notices"])
+    return len(references)
 
 
-def apply_judgements(conn, pairs: list[dict]) -> list[dict]:
-    """Pairs minus those a person judged "different"; judged pairs carry the
-    verdict.  Without ``gugus.xref.judgements`` the pairs are unchanged."""
-    try:
-        from gugus.xref.judgements import verdicts  # provided by the "judge" part
-    except ImportError:
-        return pairs
-    found = verdicts(conn, pairs)
+def apply_judgements(conn, scope: ReadScope, pairs: list[dict]) -> list[dict]:
+    """Pairs minus those judged "different" by a judgement the runner may
+    see; judged pairs carry the verdict.  Judgements the runner may not see
+    do not count: a silently dropped pair would tell the runner that a
+    hidden judgement exists."""
+    from gugus.xref.judgements import verdicts
+
+    found = verdicts(conn, pairs, scope=scope)
     out = []
     for p in pairs:
         verdict = found.get((p["left"], p["right"])) or found.get((p["right"], p["left"]))
@@ -161,7 +178,7 @@ def _execute(
     try:
         result = _compute(node, reader, run_id, colls, engine_name, retrain, cap, threshold)
         started = time.perf_counter()
-        marks = _store(node, run_id, result, started)
+        marks = _store(node, reader, run_id, result, started)
     except Exception as exc:
         message = exc.message if isinstance(exc, GugusError) else type(exc).__name__
         with node.db.writer.begin() as conn:
@@ -252,7 +269,7 @@ def _compute(node, reader, run_id, colls, engine_name, retrain, cap, threshold) 
     counts["selector_pairs"] = len(correlated.pairs)
     counts["capped_selectors"] = len(correlated.capped)
     timer.lap("model")
-    hidden_matches(node, reader, run_id, built)
+    counts["hit_notices"] = hidden_matches(node, reader, run_id, built)
     counts["seconds"] = timer.laps
     return {"pairs": pairs, "notes": notes, "counts": counts, "trained": trained}
 
@@ -270,10 +287,10 @@ class Timer:
         self._last = now
 
 
-def _store(node: Node, run_id: int, result: dict, started: float) -> set[int]:
+def _store(node: Node, reader: Reader, run_id: int, result: dict, started: float) -> set[int]:
     """Everything the run produced, in one transaction."""
     with node.db.writer.begin() as conn:
-        pairs = apply_judgements(conn, result["pairs"])
+        pairs = apply_judgements(conn, node.scope(reader), result["pairs"])
         combos: dict[frozenset, object] = {}
         for p in pairs:
             inputs = frozenset(p.pop("inputs"))
