@@ -71,6 +71,13 @@ def check_run(node, world, runner) -> None:
                 # Exact without TLP:RED inputs; with them the combined marking
                 # may be stricter than its inputs (combine is conservative).
                 assert key in seen, (user, p)
+        # The review list: only pairs the user may see, between entities the
+        # user may see (no judgements here: every visible pair is undecided).
+        review = runs.review(node, node.reader(user["name"]), limit=500)
+        own = {s[0] for s in expected_statements(world, user)}
+        for p in review["pairs"]:
+            assert (p["left"], p["right"], p["kind"]) in seen, (user, p)
+            assert {p["left"], p["right"]} <= own, (user, p)
 
 
 def narrowed(world, names: list[str], copies: list[int]) -> dict:

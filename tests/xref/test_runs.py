@@ -266,3 +266,23 @@ def test_a_match_the_runner_may_not_see_is_a_hit_notice_without_content(xworld):
     out2 = list_notices(xworld.node, us, direction="out")["out"]
     assert {n["reference"] for n in out2} == {n["reference"] for n in out}
     assert again["status"] == "done"
+
+
+def test_review_lists_undecided_pairs_and_drops_judged_ones(xworld):
+    from gugus.xref.judgements import judge
+
+    mx = xworld.readers["mx"]
+    assert runs.review(xworld.node, mx)["run"] is None
+    runs.start(xworld.node, mx, ["mx-casos", "us-cases", "gt-casos"])
+    listed = runs.review(xworld.node, mx, limit=500)["pairs"]
+    probabilities = [p["probability"] for p in listed]
+    assert probabilities == sorted(probabilities, reverse=True)
+    jose = pair(xworld, ("mx-casos", "p-jose"), ("us-cases", "s-1"))
+    assert jose in {(p["left"], p["right"]) for p in listed}
+    judge(xworld.node, mx, *jose, "same", "same phone and birth date")
+    after = runs.review(xworld.node, mx, limit=500)["pairs"]
+    assert jose not in {(p["left"], p["right"]) for p in after}
+    # a re-run does not propose the judged pair with another verdict
+    runs.start(xworld.node, mx, ["mx-casos", "us-cases", "gt-casos"])
+    again = runs.review(xworld.node, mx, limit=500)["pairs"]
+    assert jose not in {(p["left"], p["right"]) for p in again}

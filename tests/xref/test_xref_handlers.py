@@ -45,6 +45,11 @@ def test_cli_runs_and_prints_json_pairs(xw):
     assert again.exit_code == 0, again.output
     other = json.loads(again.stdout)
     assert "counts" not in other and other["pairs"]
+    review = cli(xw.node, "xref", "review", "--as", "mx", "--json")
+    assert review.exit_code == 0, review.output
+    assert json.loads(review.stdout)["run"] == body["run"]
+    text = cli(xw.node, "xref", "review", "--as", "mx")
+    assert text.exit_code == 0 and "pairs" in text.stdout, text.output
 
 
 def test_cli_text_output_explains_pairs(xw):
@@ -92,6 +97,12 @@ def test_api_runs_in_the_background_and_pages_visible_pairs(xw):
     assert first["pairs"] != second["pairs"] and first["total"] == view["total"]
     other = client.get(f"/api/v1/xref/{run}", headers=us).json()
     assert "counts" not in other and other["total"] <= view["total"]
+    review = client.get("/api/v1/xref/review?limit=500", headers=mx)
+    assert review.status_code == 200, review.text
+    assert review.json()["run"] == run
+    assert {(p["left"], p["right"]) for p in review.json()["pairs"]} <= {
+        (p["left"], p["right"]) for p in view["pairs"]
+    }
 
 
 def test_api_bad_input_answers_in_the_envelope(xw):

@@ -50,6 +50,19 @@ def start_xref(
     )
 
 
+@router.get("/xref/review", responses=errors(400, 401))
+def xref_review(
+    node: NodeDep,
+    reader: ReaderDep,
+    purpose: PurposeDep,
+    limit: Annotated[int, Query(ge=1, le=runs.MAX_PAGE)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict:
+    """Pairs of the latest finished run that you may see and still have to
+    judge, most probable first."""
+    return runs.review(node, reader, limit=limit, offset=offset, purpose=purpose)
+
+
 @router.get("/xref/{run_id}", responses=errors(400, 401, 404))
 def xref_status(
     node: NodeDep,

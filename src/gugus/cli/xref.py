@@ -2,6 +2,7 @@
 
     gugus xref [COLLECTION…] --as USER [--json]     run (default sub-command)
     gugus xref status RUN --as USER [--json]        a run's status and pairs
+    gugus xref review --as USER [--json]            pairs waiting for a judgement
 
 ``xref`` is a group whose default sub-command is ``run``: anything that is
 not a sub-command's name (``status``, and those other parts add, e.g.
@@ -138,3 +139,31 @@ def status(
         purpose=purpose,
     )
     _print_run(view, as_json)
+
+
+@xref_app.command("review")
+@handled
+def review(
+    username: AsOpt,
+    limit: Annotated[int, typer.Option("--limit")] = 50,
+    offset: Annotated[int, typer.Option("--offset")] = 0,
+    purpose: PurposeOpt = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Pairs still waiting for your judgement, most probable first (judge
+    them with `gugus judge A B same|different|unsure`)."""
+    node = open_node(db)
+    view = runs.review(
+        node, admin.act_as(node, username), limit=limit, offset=offset, purpose=purpose
+    )
+    if as_json:
+        print_json(view)
+        return
+    if view["run"] is None:
+        out.print("no finished xref run yet: run `gugus xref --as USER` first", markup=False)
+        return
+    if not view["pairs"]:
+        out.print(f"xref run {view['run']}: no pairs waiting for a judgement", markup=False)
+        return
+    _print_run({"run": view["run"], "status": "review", "pairs": view["pairs"]}, False)

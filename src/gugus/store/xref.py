@@ -68,6 +68,14 @@ def runs_of(conn: Connection, username: str, status: str | None = None) -> list:
     return conn.execute(query.order_by(xref_runs.c.id.desc())).all()
 
 
+def latest_done_run(conn: Connection, username: str | None = None):
+    """The most recent finished run (of ``username``, or of anyone)."""
+    query = select(xref_runs).where(xref_runs.c.status == "done")
+    if username is not None:
+        query = query.where(xref_runs.c.username == username)
+    return conn.execute(query.order_by(xref_runs.c.id.desc()).limit(1)).first()
+
+
 # -- pairs -----------------------------------------------------------------------
 
 

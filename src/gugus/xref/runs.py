@@ -390,3 +390,35 @@ def status(
         )
     view.update(total=total, limit=limit, offset=offset, pairs=pairs)
     return view
+
+
+def review(
+    node: Node,
+    reader: Reader,
+    *,
+    limit: int = 50,
+    offset: int = 0,
+    purpose: str | None = None,
+) -> dict:
+    """``gugus xref review``: the pairs of the latest finished run (the
+    reader's own, else the node's latest) that the reader may see and still
+    has to judge, most probable first (:mod:`gugus.xref.review` decides what
+    is undecided)."""
+    from gugus.xref import review as review_mod
+
+    with node.db.reader.connect() as conn:
+        run = xref_sql.latest_done_run(conn, reader.username) or xref_sql.latest_done_run(conn)
+    if run is None:
+        return {"run": None, "pairs": [], "limit": limit, "offset": offset}
+
+    def fetch(conn, scope, limit_, offset_):
+        rows = xref_sql.list_pairs(conn, scope, run.id, limit=limit_, offset=offset_)
+        return [
+            {**pair_view(r, node.catalogue.get(conn, r.marking_id)), "marking_id": r.marking_id}
+            for r in rows
+        ]
+
+    pairs = review_mod.review(node, reader, fetch, limit=limit, offset=offset, purpose=purpose)
+    for p in pairs:
+        p.pop("marking_id", None)
+    return {"run": run.id, "pairs": pairs, "limit": limit, "offset": offset}
