@@ -75,5 +75,17 @@ def demo(
         for login in result["logins"]:
             table.add_row(login["org"], login["username"], login["role"], login["password"])
         out.print(table)
+        linked = result.get("xref") or {}
+        if linked.get("run"):
+            user, db = linked["user"], result["db"]
+            counts = linked.get("counts") or {}
+            pairs = counts.get("pairs", 0)
+            out.print(
+                f"cross-referenced as {user}: {pairs} pairs, "
+                f"{counts.get('hit_notices', 0)} hit notices (xref run {linked['run']}). Try:\n"
+                f"  gugus xref review --as {user} --db {db}\n"
+                f"  gugus notices --as {user} --db {db}",
+                markup=False,
+            )
     if not no_serve:
         serve(host=host, port=port, db=result["db"])
