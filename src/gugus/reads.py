@@ -27,7 +27,7 @@ from gugus.store import statements as stmt_sql
 MAX_LIMIT = 100
 
 
-def _statements(node: Node, conn, rows, names: dict[int, str]) -> list[Statement]:
+def _statements(node: Node, conn, rows) -> list[Statement]:
     return [
         Statement(
             entity_id=r.entity_id,
@@ -35,7 +35,7 @@ def _statements(node: Node, conn, rows, names: dict[int, str]) -> list[Statement
             prop=r.prop,
             prop_type=r.prop_type,
             value=r.value,
-            collection=names.get(r.collection_id) or _collection_name(conn, r.collection_id, names),
+            collection=node.collection_name(conn, r.collection_id),
             marking=node.catalogue.get(conn, r.marking_id),
             origin=r.origin,
             first_seen=r.first_seen,
@@ -43,12 +43,6 @@ def _statements(node: Node, conn, rows, names: dict[int, str]) -> list[Statement
         )
         for r in rows
     ]
-
-
-def _collection_name(conn, collection_id: int, names: dict[int, str]) -> str:
-    for row in directory.list_collections(conn):
-        names[row.id] = row.name
-    return names[collection_id]
 
 
 def entity_view(
@@ -113,13 +107,12 @@ def get_entity(
     if not valid_entity_id(entity_id):
         raise NotFound(f"entity {entity_id[:80]!r} not found")
     scope = node.scope(reader)
-    names: dict[int, str] = {}
     stored = read_id(entity_id, reader.org, node.org_codes())
     if stored != entity_id and looks_signed(entity_id):  # signed by an organisation added since?
         stored = read_id(entity_id, reader.org, node.org_codes(refresh=True))
     with node.db.reader.connect() as conn:
         rows = stmt_sql.for_entities(conn, scope, [stored])
-        stmts = _statements(node, conn, rows, names)
+        stmts = _statements(node, conn, rows)
     for proxy, marking, used in assemble(stmts):
         _audit_read(node, reader, "entity.read", used, purpose, {"statements": len(used)})
         return entity_view(proxy, marking, used, with_statements=with_statements)
@@ -139,10 +132,9 @@ def search(
     limit = max(1, min(int(limit), MAX_LIMIT))
     offset = max(0, int(offset))
     scope = node.scope(reader)
-    names: dict[int, str] = {}
     with node.db.reader.connect() as conn:
         ids = stmt_sql.search_entities(conn, node.db.dialect, scope, query, limit, offset)
-        stmts = _statements(node, conn, stmt_sql.for_entities(conn, scope, ids), names)
+        stmts = _statements(node, conn, stmt_sql.for_entities(conn, scope, ids))
     by_id = {proxy.id: (proxy, marking, used) for proxy, marking, used in assemble(stmts)}
     results = [entity_view(*by_id[i]) for i in ids if i in by_id]
     used_all = [s for i in ids if i in by_id for s in by_id[i][2]]
@@ -201,25 +193,24 @@ def export_collection(
 
 
 def _export_lines(node: Node, scope: ReadScope, coll) -> Iterator[str]:
-    names = {coll.id: coll.name}
     with node.db.reader.connect() as conn:
         batch: list = []
         for row in stmt_sql.for_collection(conn, scope, coll.id):
             if batch and row.entity_id != batch[-1].entity_id:
-                yield from _export_entity(node, conn, batch, names)
+                yield from _export_entity(node, conn, batch)
                 batch = []
             batch.append(row)
         if batch:
-            yield from _export_entity(node, conn, batch, names)
+            yield from _export_entity(node, conn, batch)
 
 
-def _export_entity(node: Node, conn, rows, names) -> list[str]:
+def _export_entity(node: Node, conn, rows) -> list[str]:
     groups: dict[int, list] = {}
     for row in rows:
         groups.setdefault(row.marking_id, []).append(row)
     lines = []
     for mid in sorted(groups):
-        stmts = _statements(node, conn, groups[mid], names)
+        stmts = _statements(node, conn, groups[mid])
         for proxy, _marking, _used in assemble(stmts):
             data = proxy.to_dict()
             data["marking"] = node.catalogue.get(conn, mid).to_dict()
