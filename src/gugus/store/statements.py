@@ -13,7 +13,18 @@ import re
 import unicodedata
 from collections.abc import Iterator, Sequence
 
-from sqlalchemy import Connection, String, and_, bindparam, cast, column, func, select, table
+from sqlalchemy import (
+    Connection,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    cast,
+    column,
+    func,
+    select,
+    table,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from gugus.access import ReadScope
@@ -317,7 +328,7 @@ def _match_query(scope: ReadScope, is_sqlite: bool):
             .select_from(_fts.join(statements, statements.c.pk == _fts.c.rowid))
             .where(_fts.c.statements_fts.op("MATCH")(bindparam("match")), _visible(scope))
             .order_by(_fts.c.rowid.desc())
-            .limit(bindparam("n"))
+            .limit(bindparam("n", type_=Integer))
         )
     config = cast("simple", postgresql.REGCONFIG)
     vector = func.to_tsvector(config, statements.c.search_text)
@@ -329,7 +340,7 @@ def _match_query(scope: ReadScope, is_sqlite: bool):
             _visible(scope),
         )
         .order_by(statements.c.pk.desc())
-        .limit(bindparam("n"))
+        .limit(bindparam("n", type_=Integer))
     )
 
 
