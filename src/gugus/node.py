@@ -18,6 +18,7 @@ class Node:
         self.catalogue = MarkingCatalogue()
         self.audit = AuditTrail(self)
         self._org_codes: list[str] | None = None
+        self._collection_names: dict[int, str] = {}
 
     @classmethod
     def open(cls, url: str | None = None, key: str | None = None) -> Node:
@@ -37,6 +38,16 @@ class Node:
             with self.db.reader.connect() as conn:
                 self._org_codes = [row.code for row in directory.list_organisations(conn)]
         return self._org_codes
+
+    def collection_name(self, conn, collection_id: int) -> str:
+        """A collection's name by id, cached (collections are never renamed
+        or removed; one added since is found by reading them all again)."""
+        name = self._collection_names.get(collection_id)
+        if name is None:
+            names = {row.id: row.name for row in directory.list_collections(conn)}
+            self._collection_names = names
+            name = names[collection_id]
+        return name
 
     # -- who is reading -------------------------------------------------------
     def reader(self, username: str) -> Reader:

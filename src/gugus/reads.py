@@ -27,7 +27,7 @@ from gugus.xref import judgements, resolver
 MAX_LIMIT = 100
 
 
-def _statements(node: Node, conn, rows, names: dict[int, str]) -> list[Statement]:
+def _statements(node: Node, conn, rows) -> list[Statement]:
     return [
         Statement(
             entity_id=r.entity_id,
@@ -35,7 +35,7 @@ def _statements(node: Node, conn, rows, names: dict[int, str]) -> list[Statement
             prop=r.prop,
             prop_type=r.prop_type,
             value=r.value,
-            collection=names.get(r.collection_id) or _collection_name(conn, r.collection_id, names),
+            collection=node.collection_name(conn, r.collection_id),
             marking=node.catalogue.get(conn, r.marking_id),
             origin=r.origin,
             first_seen=r.first_seen,
@@ -43,12 +43,6 @@ def _statements(node: Node, conn, rows, names: dict[int, str]) -> list[Statement
         )
         for r in rows
     ]
-
-
-def _collection_name(conn, collection_id: int, names: dict[int, str]) -> str:
-    for row in directory.list_collections(conn):
-        names[row.id] = row.name
-    return names[collection_id]
 
 
 def entity_view(
@@ -117,7 +111,6 @@ def get_entity(
     marking, under the canonical id, with the ``members`` it merged."""
     scope = node.scope(reader)
     graphs = resolver.graphs_of(node)
-    names: dict[int, str] = {}
     with node.db.reader.connect() as conn:
         members = None
         if resolver.is_canonical(entity_id):
@@ -128,7 +121,7 @@ def get_entity(
             stored = judgements.stored_id(node, reader, entity_id)
             members = resolver.resolve(conn, scope, [stored], graphs).connected(stored)
         rows = stmt_sql.for_entities(conn, scope, sorted(members))
-        stmts = _statements(node, conn, rows, names)
+        stmts = _statements(node, conn, rows)
     canonical = resolver.canonical_id(members) if len(members) > 1 else None
     for proxy, marking, used in assemble(stmts, _to(canonical)):
         detail = {"statements": len(used)}
@@ -167,7 +160,6 @@ def search(
     offset = max(0, int(offset))
     scope = node.scope(reader)
     graphs = resolver.graphs_of(node)
-    names: dict[int, str] = {}
     wanted = offset + limit
     with node.db.reader.connect() as conn:
         fetch = wanted
@@ -181,7 +173,7 @@ def search(
         page = order[offset:wanted]
         members = {found.canonical(i): found.connected(i) for i in ids}
         wanted_ids = sorted({m for c in page for m in members[c]})
-        stmts = _statements(node, conn, stmt_sql.for_entities(conn, scope, wanted_ids), names)
+        stmts = _statements(node, conn, stmt_sql.for_entities(conn, scope, wanted_ids))
     by_id = {
         proxy.id: (proxy, marking, used)
         for proxy, marking, used in assemble(stmts, found.canonical)
@@ -250,25 +242,24 @@ def export_collection(
 
 
 def _export_lines(node: Node, scope: ReadScope, coll) -> Iterator[str]:
-    names = {coll.id: coll.name}
     with node.db.reader.connect() as conn:
         batch: list = []
         for row in stmt_sql.for_collection(conn, scope, coll.id):
             if batch and row.entity_id != batch[-1].entity_id:
-                yield from _export_entity(node, conn, batch, names)
+                yield from _export_entity(node, conn, batch)
                 batch = []
             batch.append(row)
         if batch:
-            yield from _export_entity(node, conn, batch, names)
+            yield from _export_entity(node, conn, batch)
 
 
-def _export_entity(node: Node, conn, rows, names) -> list[str]:
+def _export_entity(node: Node, conn, rows) -> list[str]:
     groups: dict[int, list] = {}
     for row in rows:
         groups.setdefault(row.marking_id, []).append(row)
     lines = []
     for mid in sorted(groups):
-        stmts = _statements(node, conn, groups[mid], names)
+        stmts = _statements(node, conn, groups[mid])
         for proxy, _marking, _used in assemble(stmts):
             data = proxy.to_dict()
             data["marking"] = node.catalogue.get(conn, mid).to_dict()

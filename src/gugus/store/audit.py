@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from sqlalchemy import Connection, LargeBinary, cast, func, insert, inspect, select, update
+from sqlalchemy import (
+    Connection,
+    LargeBinary,
+    bindparam,
+    cast,
+    func,
+    insert,
+    inspect,
+    select,
+    update,
+)
 
 from gugus.errors import GugusError
 from gugus.store.tables import audit_checkpoints, audit_head, audit_log, audit_metadata
@@ -28,10 +38,22 @@ def exists(conn: Connection) -> bool:
     return inspect(conn).has_table("audit_log")
 
 
+# The statements of an append, built once: the writer runs them for every
+# batch, and building them cost more than running them.
+_LOCK_HEAD = select(audit_head).where(audit_head.c.id == 1).with_for_update()
+_INSERT_RECORDS = insert(audit_log)
+_MOVE_HEAD = (
+    update(audit_head)
+    .where(audit_head.c.id == 1)
+    .values(seq=bindparam("head_seq"), hash=bindparam("head_hash"))
+)
+_ADD_CHECKPOINT = insert(audit_checkpoints)
+
+
 def lock_head(conn: Connection) -> tuple[int, str]:
     """Current head of the chain, locked for this transaction (PostgreSQL:
     row lock; SQLite: the writer holds the audit file's lock)."""
-    row = conn.execute(select(audit_head).where(audit_head.c.id == 1).with_for_update()).first()
+    row = conn.execute(_LOCK_HEAD).first()
     if row is None:
         raise HeadMissing("the audit log's head row is missing (deleted): run `gugus audit verify`")
     return row.seq, row.hash
@@ -39,16 +61,14 @@ def lock_head(conn: Connection) -> tuple[int, str]:
 
 def append(conn: Connection, rows: Sequence[dict], sig: str) -> None:
     """Insert a batch, move the head, and store the batch's signed checkpoint."""
-    conn.execute(insert(audit_log), list(rows))
+    conn.execute(_INSERT_RECORDS, list(rows))
     last = rows[-1]
-    conn.execute(
-        update(audit_head).where(audit_head.c.id == 1).values(seq=last["seq"], hash=last["hash"])
-    )
+    conn.execute(_MOVE_HEAD, {"head_seq": last["seq"], "head_hash": last["hash"]})
     add_checkpoint(conn, last["seq"], last["hash"], sig)
 
 
 def add_checkpoint(conn: Connection, seq: int, digest: str, sig: str) -> None:
-    conn.execute(insert(audit_checkpoints).values(seq=seq, hash=digest, sig=sig))
+    conn.execute(_ADD_CHECKPOINT, {"seq": seq, "hash": digest, "sig": sig})
 
 
 def head(conn: Connection) -> tuple[int, str] | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from gugus.clock import now_iso
@@ -109,13 +109,17 @@ def add_token(
     ).scalar_one()
 
 
+# Built once: every API request looks its token up, and building the
+# statement cost more than running it.
+_FIND_TOKEN = (
+    select(tokens, users.c.username, users.c.org, users.c.role, users.c.disabled)
+    .join(users, users.c.id == tokens.c.user_id)
+    .where(tokens.c.token_hash == bindparam("token_hash"))
+)
+
+
 def find_token(conn: Connection, token_hash: str):
-    query = (
-        select(tokens, users.c.username, users.c.org, users.c.role, users.c.disabled)
-        .join(users, users.c.id == tokens.c.user_id)
-        .where(tokens.c.token_hash == token_hash)
-    )
-    return conn.execute(query).first()
+    return conn.execute(_FIND_TOKEN, {"token_hash": token_hash}).first()
 
 
 def list_tokens(conn: Connection, user_id: int):

@@ -13,7 +13,9 @@ Nothing here decides visibility: every grant row is an answer of
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Hashable, Iterable
+from typing import TypeVar
 
 from sqlalchemy import Connection, exists, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -141,12 +143,46 @@ def visible(scope: ReadScope, marking_col):
     )
 
 
-def visible_audiences(conn: Connection, scope: ReadScope) -> list[int]:
-    """Ids of the audiences the reader may see."""
-    query = (
+_Statement = TypeVar("_Statement")
+
+
+def per_scope(build: Callable[..., _Statement], size: int = 1024) -> Callable[..., _Statement]:
+    """``build(scope, *args)`` — a read statement filtered with
+    :func:`visible` whose other values are bound at execution — made once
+    per reader and reused.  Building a statement and computing its cache
+    key cost SQLAlchemy more than SQLite needs to run an entity read; a
+    statement object reused keeps its cache key and compiled form.
+
+    Keyed by what a :class:`ReadScope` is compared by (its reader and
+    grantee keys) plus ``args`` (hashable), never by the scope object,
+    which holds its node's marking lookup.  Bounded: cleared when full."""
+    cache: dict[Hashable, _Statement] = {}
+    lock = threading.Lock()
+
+    def get(scope: ReadScope, *args: Hashable) -> _Statement:
+        key = (scope.reader, scope.grantees, *args)
+        stmt = cache.get(key)
+        if stmt is None:
+            stmt = build(scope, *args)
+            with lock:
+                if len(cache) >= size:
+                    cache.clear()
+                cache[key] = stmt
+        return stmt
+
+    return get
+
+
+@per_scope
+def _visible_audiences(scope: ReadScope):
+    return (
         select(audience_grants.c.audience_id)
         .where(audience_grants.c.grantee.in_(scope.grantees))
         .distinct()
         .order_by(audience_grants.c.audience_id)
     )
-    return list(conn.execute(query).scalars())
+
+
+def visible_audiences(conn: Connection, scope: ReadScope) -> list[int]:
+    """Ids of the audiences the reader may see."""
+    return list(conn.execute(_visible_audiences(scope)).scalars())

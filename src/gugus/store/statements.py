@@ -13,7 +13,18 @@ import re
 import unicodedata
 from collections.abc import Iterator, Sequence
 
-from sqlalchemy import Connection, and_, bindparam, cast, column, func, select, table
+from sqlalchemy import (
+    Connection,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    cast,
+    column,
+    func,
+    select,
+    table,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from gugus.access import ReadScope
@@ -202,16 +213,20 @@ def _visible(scope: ReadScope):
     return grants.visible(scope, statements.c.marking_id)
 
 
+@grants.per_scope
+def _entities_query(scope: ReadScope):
+    return (
+        select(*_COLUMNS)
+        .where(statements.c.entity_id.in_(bindparam("ids", expanding=True)), _visible(scope))
+        .order_by(statements.c.entity_id, statements.c.pk)
+    )
+
+
 def for_entities(conn: Connection, scope: ReadScope, entity_ids: Sequence[str]) -> list:
     """The visible statements of some entities."""
     if not entity_ids:
         return []
-    query = (
-        select(*_COLUMNS)
-        .where(statements.c.entity_id.in_(list(entity_ids)), _visible(scope))
-        .order_by(statements.c.entity_id, statements.c.pk)
-    )
-    return conn.execute(query).all()
+    return conn.execute(_entities_query(scope), {"ids": list(entity_ids)}).all()
 
 
 def for_collection(
@@ -275,14 +290,15 @@ def search_entities(
         audiences[i : i + _AUDIENCES_PER_QUERY]
         for i in range(0, len(audiences), _AUDIENCES_PER_QUERY)
     ]
-    queries = [_match_query(dialect, scope, words, chunk) for chunk in chunks]
+    query = _match_query(scope, dialect.is_sqlite)
+    matches = [_match(dialect, words, chunk) for chunk in chunks]
     wanted = offset + limit
     fetch = max(4 * wanted, 50)
     while True:
         found: list = []
         complete = True
-        for q in queries:
-            rows = conn.execute(q.limit(fetch)).all()
+        for match in matches:
+            rows = conn.execute(query, {"match": match, "n": fetch}).all()
             complete = complete and len(rows) < fetch
             found.extend(rows)
         found.sort(key=lambda row: row.pk, reverse=True)
@@ -292,23 +308,31 @@ def search_entities(
         fetch *= 4
 
 
-def _match_query(dialect: Dialect, scope: ReadScope, words: list[str], audiences: list[int]):
-    """Statements (pk, entity id) matching every word within one of the
-    ``audiences``, newest first (the match is one bound text)."""
+def _match(dialect: Dialect, words: list[str], audiences: list[int]) -> str:
+    """The text matching every word within one of the ``audiences``: an
+    FTS5 MATCH (SQLite) or a tsquery (PostgreSQL)."""
     if dialect.is_sqlite:
-        match = " OR ".join(
+        return " OR ".join(
             "(" + " AND ".join('"' + _term(a, w) + '"' for w in words) + ")" for a in audiences
         )
+    return " | ".join("(" + " & ".join(_term(a, w) for w in words) + ")" for a in audiences)
+
+
+@grants.per_scope
+def _match_query(scope: ReadScope, is_sqlite: bool):
+    """Visible statements (pk, entity id) matching the bound text ``match``,
+    newest first, at most ``n``."""
+    if is_sqlite:
         return (
             select(statements.c.pk, statements.c.entity_id)
             .select_from(_fts.join(statements, statements.c.pk == _fts.c.rowid))
-            .where(_fts.c.statements_fts.op("MATCH")(bindparam("match", match)), _visible(scope))
+            .where(_fts.c.statements_fts.op("MATCH")(bindparam("match")), _visible(scope))
             .order_by(_fts.c.rowid.desc())
+            .limit(bindparam("n", type_=Integer))
         )
     config = cast("simple", postgresql.REGCONFIG)
     vector = func.to_tsvector(config, statements.c.search_text)
-    text = " | ".join("(" + " & ".join(_term(a, w) for w in words) + ")" for a in audiences)
-    tsquery = func.to_tsquery(config, bindparam("match", text))
+    tsquery = func.to_tsquery(config, bindparam("match", type_=String))
     return (
         select(statements.c.pk, statements.c.entity_id)
         .where(
@@ -316,6 +340,7 @@ def _match_query(dialect: Dialect, scope: ReadScope, words: list[str], audiences
             _visible(scope),
         )
         .order_by(statements.c.pk.desc())
+        .limit(bindparam("n", type_=Integer))
     )
 
 
