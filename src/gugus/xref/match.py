@@ -274,7 +274,7 @@ class Resolver:
 
     def _views(self, rows) -> dict:
         """entity → (view maker, visible props, schema, statements used)."""
-        stmts = reads._statements(self.node, self.conn, rows, {})
+        stmts = reads._statements(self.node, self.conn, rows)
         views = {}
         for proxy, marking, used in assemble(stmts):
             if proxy.schema.name in MATCHABLE:
