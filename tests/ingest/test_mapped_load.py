@@ -293,7 +293,12 @@ def test_mapping_marking_naming_an_unknown_recipient(tf_sqlite, tmp_path):
     )
     table = tmp_path / "t.csv"
     table.write_text("id,name,tel,pais\n1,Ana,,\n", encoding="utf-8")
-    with pytest.raises(InvalidInput, match=r"m.yml: marking.recipients: 'nobody' is not an enabled user of MX-FGR "):
+    # Not looked up (finding 2: no user-existence oracle); malformed is refused.
+    assert load_mapped(tf_sqlite, "fgr", table, mapping).entities == 1
+    mapping.write_text(mapping.read_text().replace("[nobody]", "['no body']"), encoding="utf-8")
+    with pytest.raises(
+        InvalidInput, match=r"m.yml: marking.recipients: 'no body' is not a user name"
+    ):
         load_mapped(tf_sqlite, "fgr", table, mapping)
 
 
