@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from sqlalchemy import Connection, and_, bindparam, cast, column, func, select, table
 from sqlalchemy.dialects import postgresql, sqlite
@@ -252,6 +253,17 @@ def for_collection(
 
 # Audiences per full-text query: a reader who may see more runs several.
 _AUDIENCES_PER_QUERY = 200
+# PostgreSQL: a query whose words the reader sees in at most this many
+# statements reads them all through the GIN index (~4 µs a match); past it,
+# the matches are walked newest first (search_entities).
+GIN_CAP = 10_000
+# Settings of every PostgreSQL search query: JIT compilation cost 50-100 ms a
+# query whose estimate is large (the estimates of audience-prefixed terms
+# are), and parallel workers only add start-up cost to a bounded read.
+_PG_SEARCH = {"jit": "off", "max_parallel_workers_per_gather": "0"}
+# ... and of the bounded count: only the GIN index may serve it (a sequential
+# or primary-key scan would read the whole table for a rare word).
+_PG_GIN_ONLY = {**_PG_SEARCH, "enable_seqscan": "off", "enable_indexscan": "off"}
 
 
 def search_entities(
@@ -266,6 +278,15 @@ def search_entities(
     are walked newest first and stop once enough distinct entities are
     found, so a common name costs a few index probes instead of ranking
     every match (a bm25 ranking of 16,000 matches took 70 ms).
+
+    On PostgreSQL the planner cannot tell a rare audience-prefixed term from
+    a common one, and walking the primary key newest first for a word with
+    few matches read the whole table (6.4 s at 3.15 M statements).  So each
+    query first reads at most :data:`GIN_CAP` + 1 matches through the GIN
+    index (:func:`_bounded`): when there are no more than GIN_CAP, those are
+    all the matches, sorted and paged in SQL; past it (a common word) the
+    matches are walked newest first.  The choice depends only on the
+    reader's own matches: the terms are those of the reader's audiences.
     """
     words = query_words(query)
     if not words:
@@ -275,21 +296,132 @@ def search_entities(
         audiences[i : i + _AUDIENCES_PER_QUERY]
         for i in range(0, len(audiences), _AUDIENCES_PER_QUERY)
     ]
-    queries = [_match_query(dialect, scope, words, chunk) for chunk in chunks]
+    if dialect.is_sqlite:
+        runs = [_Walk(_match_query(dialect, scope, words, c), None) for c in chunks]
+    else:
+        runs = [_PgMatch(scope, _pg_match(words, c)) for c in chunks]
     wanted = offset + limit
     fetch = max(4 * wanted, 50)
     while True:
         found: list = []
         complete = True
-        for q in queries:
-            rows = conn.execute(q.limit(fetch)).all()
-            complete = complete and len(rows) < fetch
+        for run in runs:
+            rows, done = run.newest(conn, fetch)
+            complete = complete and done
             found.extend(rows)
         found.sort(key=lambda row: row.pk, reverse=True)
         ids = list(dict.fromkeys(row.entity_id for row in found[:fetch]))
         if len(ids) >= wanted or complete:
             return ids[offset:wanted]
         fetch *= 4
+
+
+class _Walk:
+    """A match query walked newest first: (the newest ``fetch`` visible
+    matches, whether they are all)."""
+
+    def __init__(self, query, settings: dict[str, str] | None) -> None:
+        self.query = query
+        self.settings = settings
+
+    def newest(self, conn: Connection, fetch: int) -> tuple[list, bool]:
+        with pg_settings(conn, self.settings):
+            rows = conn.execute(self.query.limit(fetch)).all()
+        return rows, len(rows) < fetch
+
+
+class _PgMatch:
+    """One PostgreSQL full-text query: through the GIN index while its
+    matches are few (:func:`_bounded`), walked newest first once they are
+    known to be more than GIN_CAP."""
+
+    def __init__(self, scope: ReadScope, match) -> None:
+        self.scope = scope
+        self.match = match
+        self.walk: _Walk | None = None
+
+    def newest(self, conn: Connection, fetch: int) -> tuple[list, bool]:
+        if self.walk is None:
+            with pg_settings(conn, _PG_GIN_ONLY):
+                rows = conn.execute(_bounded(self.scope, self.match, fetch)).all()
+            candidates = rows[0].candidates if rows else 0
+            if candidates <= GIN_CAP:
+                return [r for r in rows if r.shown], candidates <= fetch
+            query = _walk_query(self.scope, self.match)
+            self.walk = _Walk(query, _PG_SEARCH)
+        return self.walk.newest(conn, fetch)
+
+
+@contextmanager
+def pg_settings(conn: Connection, settings: dict[str, str] | None) -> Iterator[None]:
+    """PostgreSQL planner settings for the statements run inside, restored
+    after them (``set_config`` local to the open transaction; a statement
+    that fails rolls the transaction back, settings included)."""
+    if not settings:
+        yield
+        return
+    names = sorted(settings)
+    # One round trip: each value is read before it is set (left to right).
+    read_then_set = []
+    for name in names:
+        read_then_set += [func.current_setting(name), func.set_config(name, settings[name], True)]
+    before = conn.execute(select(*read_then_set)).one()[0::2]
+    yield
+    conn.execute(select(*(func.set_config(n, v, True) for n, v in zip(names, before, strict=True))))
+
+
+def _pg_match(words: list[str], audiences: list[int]):
+    """The full-text condition of one PostgreSQL query: every word within
+    one of the ``audiences`` (one bound tsquery text)."""
+    config = cast("simple", postgresql.REGCONFIG)
+    vector = func.to_tsvector(config, statements.c.search_text)
+    text = " | ".join("(" + " & ".join(_term(a, w) for w in words) + ")" for a in audiences)
+    tsquery = func.to_tsquery(config, bindparam("match", text))
+    return and_(statements.c.search_text.is_not(None), vector.op("@@")(tsquery))
+
+
+def _walk_query(scope: ReadScope, match):
+    return (
+        select(statements.c.pk, statements.c.entity_id)
+        .where(match, _visible(scope))
+        .order_by(statements.c.pk.desc())
+    )
+
+
+def _bounded(scope: ReadScope, match, fetch: int):
+    """The newest ``fetch`` of at most GIN_CAP + 1 matches read through the
+    GIN index, with how many were read (``candidates``) and whether the
+    grants show each to the reader (``shown``; the terms are the reader's
+    audiences', so all are, but the grants decide).
+
+    The first MATERIALIZED CTE is planned for all its rows — a bitmap scan
+    of the GIN index, the only scan :data:`_PG_GIN_ONLY` leaves — and the
+    second reads at most GIN_CAP + 1 of them, so a common word costs no
+    more than that (the index gives the matches' row addresses; only the
+    rows read are fetched)."""
+    s = statements.c
+    matches = (
+        select(s.pk, s.entity_id, s.marking_id)
+        .where(match)
+        .cte("matches")
+        .prefix_with("MATERIALIZED")
+    )
+    capped = select(matches).limit(GIN_CAP + 1).cte("capped").prefix_with("MATERIALIZED")
+    newest = (
+        select(
+            capped.c.pk,
+            capped.c.entity_id,
+            capped.c.marking_id,
+            func.count().over().label("candidates"),
+        )
+        .order_by(capped.c.pk.desc())
+        .limit(fetch)
+        .subquery("newest")
+    )
+    shown = grants.visible(scope, newest.c.marking_id).label("shown")
+    return select(newest.c.pk, newest.c.entity_id, newest.c.candidates, shown).order_by(
+        newest.c.pk.desc()
+    )
 
 
 def _match_query(dialect: Dialect, scope: ReadScope, words: list[str], audiences: list[int]):
@@ -305,18 +437,7 @@ def _match_query(dialect: Dialect, scope: ReadScope, words: list[str], audiences
             .where(_fts.c.statements_fts.op("MATCH")(bindparam("match", match)), _visible(scope))
             .order_by(_fts.c.rowid.desc())
         )
-    config = cast("simple", postgresql.REGCONFIG)
-    vector = func.to_tsvector(config, statements.c.search_text)
-    text = " | ".join("(" + " & ".join(_term(a, w) for w in words) + ")" for a in audiences)
-    tsquery = func.to_tsquery(config, bindparam("match", text))
-    return (
-        select(statements.c.pk, statements.c.entity_id)
-        .where(
-            and_(statements.c.search_text.is_not(None), vector.op("@@")(tsquery)),
-            _visible(scope),
-        )
-        .order_by(statements.c.pk.desc())
-    )
+    return _walk_query(scope, _pg_match(words, audiences))
 
 
 def count(conn: Connection) -> int:
