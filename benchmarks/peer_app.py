@@ -113,10 +113,15 @@ class PeerQueries:
                 "AND (to_tsvector(CAST(CAST(:cfg AS REGCONFIG) AS REGCONFIG), statements.search_text) "
                 "@@ to_tsquery(CAST(CAST(:cfg AS REGCONFIG) AS REGCONFIG), CAST(:match AS VARCHAR)))"
             )
-            self._search = text(
-                "SELECT statements.pk, statements.entity_id FROM statements "  # noqa: S608
-                f"WHERE {match} AND ({visible}) ORDER BY statements.pk DESC LIMIT :n"
-            ).bindparams(grantees_param)
+            # gugus's walk (statements._walk_query): a LIKE ANY per word first.
+            self._walks = [
+                text(
+                    "SELECT statements.pk, statements.entity_id FROM statements WHERE "  # noqa: S608
+                    + "".join(f"statements.search_text LIKE ANY (:w{i}) AND " for i in range(n))
+                    + f"{match} AND ({visible}) ORDER BY statements.pk DESC LIMIT :n"
+                ).bindparams(grantees_param)
+                for n in range(17)  # query_words keeps at most 16
+            ]
             # gugus's bounded read through the GIN index (statements._bounded).
             shown = visible.replace("statements.marking_id", "newest.marking_id")
             self._bounded = text(
@@ -147,10 +152,11 @@ class PeerQueries:
         if not words:
             return []
         audiences = list(conn.execute(self._audiences, {"grantees": self.grantees}).scalars())
-        matches = [
-            self.match(words, audiences[i : i + AUDIENCES_PER_QUERY])
+        chunks = [
+            audiences[i : i + AUDIENCES_PER_QUERY]
             for i in range(0, len(audiences), AUDIENCES_PER_QUERY)
         ]
+        matches = [self.match(words, chunk) for chunk in chunks]
         wanted = offset + limit
         fetch = max(4 * wanted, 50)
         walk = [self.sqlite] * len(matches)
@@ -173,7 +179,9 @@ class PeerQueries:
                 if self.sqlite:
                     rows = conn.execute(self._search, params).all()
                 else:
-                    rows = self._pg(conn, PG_SEARCH, self._search, params)
+                    for k, w in enumerate(words):
+                        params[f"w{k}"] = [f"%{term(a, w)}%" for a in chunks[i]]
+                    rows = self._pg(conn, PG_SEARCH, self._walks[len(words)], params)
                 complete = complete and len(rows) < fetch
                 found.extend(rows)
             found.sort(key=lambda row: row.pk, reverse=True)

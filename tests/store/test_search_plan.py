@@ -97,6 +97,9 @@ def test_a_common_word_still_pages_newest_first(node, monkeypatch):
         first = stmt_sql.search_entities(conn, node.db.dialect, scope, "word", 20)
         second = stmt_sql.search_entities(conn, node.db.dialect, scope, "word", 20, offset=20)
         needles = stmt_sql.search_entities(conn, node.db.dialect, scope, "needle", 20)
+        both = stmt_sql.search_entities(conn, node.db.dialect, scope, "word filler", 20)
+        none = stmt_sql.search_entities(conn, node.db.dialect, scope, "word hidden", 20)
     newest = [f"v{i}" for i in range(VISIBLE_FILLER - 1, VISIBLE_FILLER - 41, -1)]
     assert first + second == newest
+    assert (both, none) == (first, [])
     assert sorted(needles) == ["n0", "n1"]

@@ -14,8 +14,9 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-from sqlalchemy import Connection, and_, bindparam, cast, column, func, select, table
+from sqlalchemy import Connection, Text, and_, any_, bindparam, cast, column, func, select, table
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from gugus.access import ReadScope
 from gugus.store import grants
@@ -297,9 +298,9 @@ def search_entities(
         for i in range(0, len(audiences), _AUDIENCES_PER_QUERY)
     ]
     if dialect.is_sqlite:
-        runs = [_Walk(_match_query(dialect, scope, words, c), None) for c in chunks]
+        runs = [_Walk(_fts_query(scope, words, c), None) for c in chunks]
     else:
-        runs = [_PgMatch(scope, _pg_match(words, c)) for c in chunks]
+        runs = [_PgMatch(scope, words, c) for c in chunks]
     wanted = offset + limit
     fetch = max(4 * wanted, 50)
     while True:
@@ -335,9 +336,11 @@ class _PgMatch:
     matches are few (:func:`_bounded`), walked newest first once they are
     known to be more than GIN_CAP."""
 
-    def __init__(self, scope: ReadScope, match) -> None:
+    def __init__(self, scope: ReadScope, words: list[str], audiences: list[int]) -> None:
         self.scope = scope
-        self.match = match
+        self.words = words
+        self.audiences = audiences
+        self.match = _pg_match(words, audiences)
         self.walk: _Walk | None = None
 
     def newest(self, conn: Connection, fetch: int) -> tuple[list, bool]:
@@ -347,7 +350,7 @@ class _PgMatch:
             candidates = rows[0].candidates if rows else 0
             if candidates <= GIN_CAP:
                 return [r for r in rows if r.shown], candidates <= fetch
-            query = _walk_query(self.scope, self.match)
+            query = _walk_query(self.scope, self.match, self.words, self.audiences)
             self.walk = _Walk(query, _PG_SEARCH)
         return self.walk.newest(conn, fetch)
 
@@ -380,10 +383,21 @@ def _pg_match(words: list[str], audiences: list[int]):
     return and_(statements.c.search_text.is_not(None), vector.op("@@")(tsquery))
 
 
-def _walk_query(scope: ReadScope, match):
+def _walk_query(scope: ReadScope, match, words: list[str], audiences: list[int]):
+    """``match`` walked newest first.  Each row first passes a plain
+    substring test per word (``LIKE ANY`` of the word's terms, a necessary
+    condition) so the text is parsed only where a term may be: the walk
+    costs half as much per row (600 → 370 ms for a word the reader sees
+    38,000 times at 3.15 M statements)."""
+    maybe = [
+        statements.c.search_text.like(
+            any_(bindparam(f"w{i}", [f"%{_term(a, w)}%" for a in audiences], type_=ARRAY(Text)))
+        )
+        for i, w in enumerate(words)
+    ]
     return (
         select(statements.c.pk, statements.c.entity_id)
-        .where(match, _visible(scope))
+        .where(*maybe, match, _visible(scope))
         .order_by(statements.c.pk.desc())
     )
 
@@ -424,20 +438,18 @@ def _bounded(scope: ReadScope, match, fetch: int):
     )
 
 
-def _match_query(dialect: Dialect, scope: ReadScope, words: list[str], audiences: list[int]):
-    """Statements (pk, entity id) matching every word within one of the
-    ``audiences``, newest first (the match is one bound text)."""
-    if dialect.is_sqlite:
-        match = " OR ".join(
-            "(" + " AND ".join('"' + _term(a, w) + '"' for w in words) + ")" for a in audiences
-        )
-        return (
-            select(statements.c.pk, statements.c.entity_id)
-            .select_from(_fts.join(statements, statements.c.pk == _fts.c.rowid))
-            .where(_fts.c.statements_fts.op("MATCH")(bindparam("match", match)), _visible(scope))
-            .order_by(_fts.c.rowid.desc())
-        )
-    return _walk_query(scope, _pg_match(words, audiences))
+def _fts_query(scope: ReadScope, words: list[str], audiences: list[int]):
+    """SQLite: statements (pk, entity id) matching every word within one of
+    the ``audiences``, newest first (the FTS5 match is one bound text)."""
+    match = " OR ".join(
+        "(" + " AND ".join('"' + _term(a, w) + '"' for w in words) + ")" for a in audiences
+    )
+    return (
+        select(statements.c.pk, statements.c.entity_id)
+        .select_from(_fts.join(statements, statements.c.pk == _fts.c.rowid))
+        .where(_fts.c.statements_fts.op("MATCH")(bindparam("match", match)), _visible(scope))
+        .order_by(_fts.c.rowid.desc())
+    )
 
 
 def count(conn: Connection) -> int:
