@@ -13,8 +13,9 @@ reader).  The SQL is gugus's as SQLAlchemy renders it (``store/statements.py``
 finds a grant of its marking's audience to one of the two keys; a search first
 reads the audiences granted to the reader, MATCHes the words prefixed with
 each of them ("a12xjose"), 200 audiences per query, newest first with the
-same fetch-more-until-enough LIMIT loop, then reads the found entities'
-visible statements.
+same fetch-more-until-enough LIMIT loop (on PostgreSQL first the bounded read
+through the GIN index, walked newest first past GIN_CAP matches, with the same
+planner settings), then reads the found entities' visible statements.
 """
 
 from __future__ import annotations
@@ -34,6 +35,10 @@ COLUMNS = (
 # Letters and digits, as SQLite's unicode61 tokenizer splits (gugus's _WORD).
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 AUDIENCES_PER_QUERY = 200  # gugus's _AUDIENCES_PER_QUERY
+# gugus's PostgreSQL search settings (store/statements.py GIN_CAP, _PG_SEARCH, _PG_GIN_ONLY).
+GIN_CAP = 10_000
+PG_SEARCH = {"jit": "off", "max_parallel_workers_per_gather": "0"}
+PG_GIN_ONLY = {**PG_SEARCH, "enable_seqscan": "off", "enable_indexscan": "off"}
 
 
 def query_words(query: str) -> list[str]:
@@ -102,13 +107,30 @@ class PeerQueries:
                 "ORDER BY statements_fts.rowid DESC LIMIT :n"
             ).bindparams(grantees_param)
         else:
-            self._search = text(
-                "SELECT statements.pk, statements.entity_id FROM statements "  # noqa: S608
-                "WHERE statements.search_text IS NOT NULL "
-                # As gugus's SQLAlchemy query renders it: the configuration bound.
+            # As gugus's SQLAlchemy query renders it: the configuration bound.
+            match = (
+                "statements.search_text IS NOT NULL "
                 "AND (to_tsvector(CAST(CAST(:cfg AS REGCONFIG) AS REGCONFIG), statements.search_text) "
-                "@@ to_tsquery(CAST(CAST(:cfg AS REGCONFIG) AS REGCONFIG), CAST(:match AS VARCHAR))) "
-                f"AND ({visible}) ORDER BY statements.pk DESC LIMIT :n"
+                "@@ to_tsquery(CAST(CAST(:cfg AS REGCONFIG) AS REGCONFIG), CAST(:match AS VARCHAR)))"
+            )
+            # gugus's walk (statements._walk_query): a LIKE ANY per word first.
+            self._walks = [
+                text(
+                    "SELECT statements.pk, statements.entity_id FROM statements WHERE "  # noqa: S608
+                    + "".join(f"statements.search_text LIKE ANY (:w{i}) AND " for i in range(n))
+                    + f"{match} AND ({visible}) ORDER BY statements.pk DESC LIMIT :n"
+                ).bindparams(grantees_param)
+                for n in range(17)  # query_words keeps at most 16
+            ]
+            # gugus's bounded read through the GIN index (statements._bounded).
+            shown = visible.replace("statements.marking_id", "newest.marking_id")
+            self._bounded = text(
+                "WITH matches AS MATERIALIZED (SELECT statements.pk, statements.entity_id, "  # noqa: S608
+                f"statements.marking_id FROM statements WHERE {match}), "
+                "capped AS MATERIALIZED (SELECT * FROM matches LIMIT :cap) "
+                f"SELECT newest.pk, newest.entity_id, newest.candidates, {shown} AS shown "
+                "FROM (SELECT capped.*, count(*) OVER () AS candidates FROM capped "
+                "ORDER BY capped.pk DESC LIMIT :n) AS newest ORDER BY newest.pk DESC"
             ).bindparams(grantees_param)
 
     def statements(self, conn, entity_ids: list[str]) -> list[dict]:
@@ -130,20 +152,36 @@ class PeerQueries:
         if not words:
             return []
         audiences = list(conn.execute(self._audiences, {"grantees": self.grantees}).scalars())
-        matches = [
-            self.match(words, audiences[i : i + AUDIENCES_PER_QUERY])
+        chunks = [
+            audiences[i : i + AUDIENCES_PER_QUERY]
             for i in range(0, len(audiences), AUDIENCES_PER_QUERY)
         ]
+        matches = [self.match(words, chunk) for chunk in chunks]
         wanted = offset + limit
         fetch = max(4 * wanted, 50)
+        walk = [self.sqlite] * len(matches)
         while True:
             found: list = []
             complete = True
-            for match in matches:
+            for i, match in enumerate(matches):
                 params = {"match": match, "n": fetch, "grantees": self.grantees}
                 if not self.sqlite:
                     params["cfg"] = "simple"
-                rows = conn.execute(self._search, params).all()
+                if not walk[i]:
+                    settings = PG_GIN_ONLY
+                    rows = self._pg(conn, settings, self._bounded, {**params, "cap": GIN_CAP + 1})
+                    candidates = rows[0].candidates if rows else 0
+                    if candidates <= GIN_CAP:
+                        complete = complete and candidates <= fetch
+                        found.extend(r for r in rows if r.shown)
+                        continue
+                    walk[i] = True
+                if self.sqlite:
+                    rows = conn.execute(self._search, params).all()
+                else:
+                    for k, w in enumerate(words):
+                        params[f"w{k}"] = [f"%{term(a, w)}%" for a in chunks[i]]
+                    rows = self._pg(conn, PG_SEARCH, self._walks[len(words)], params)
                 complete = complete and len(rows) < fetch
                 found.extend(rows)
             found.sort(key=lambda row: row.pk, reverse=True)
@@ -151,6 +189,20 @@ class PeerQueries:
             if len(ids) >= wanted or complete:
                 return ids[offset:wanted]
             fetch *= 4
+
+    @staticmethod
+    def _pg(conn, settings: dict[str, str], query, params: dict) -> list:
+        """``query`` with gugus's planner settings around it (store/statements.py
+        ``pg_settings``: read and set in one round trip, restored after)."""
+        names = sorted(settings)
+        read_set = ", ".join(
+            f"current_setting('{n}'), set_config('{n}', '{settings[n]}', true)" for n in names
+        )
+        before = conn.execute(text(f"SELECT {read_set}")).one()[0::2]  # noqa: S608 - constants
+        rows = conn.execute(query, params).all()
+        restore = ", ".join(f"set_config('{n}', :v{i}, true)" for i, n in enumerate(names))
+        conn.execute(text(f"SELECT {restore}"), {f"v{i}": v for i, v in enumerate(before)})  # noqa: S608
+        return rows
 
 
 def create_app(queries: PeerQueries) -> FastAPI:

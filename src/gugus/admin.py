@@ -196,19 +196,33 @@ def _replace_credentials(
     return {**detail, "username": username, "password": password if generated else None}
 
 
-def check_marking(conn: Connection, marking: Marking, where: str = "marking") -> None:
-    """Every organisation and user a marking names must exist; RED recipients
-    must be enabled users of the originator or of an organisation on the
-    release-to list.
+def check_marking(
+    conn: Connection, marking: Marking, where: str = "marking", *, verify_recipients: bool = False
+) -> None:
+    """Every organisation a marking names must exist; RED recipients must be
+    well-formed user names.
 
-    A recipient that is not usable gets one answer whatever the reason
-    (unknown, of another organisation, disabled): the message must not tell
-    a loading analyst which user names exist or where they belong."""
+    What a *load* names is never looked up in the directory: whether a line
+    with a RED marking is accepted must not tell the loading analyst which
+    user names exist or where they belong (with ``--on-error skip`` an
+    accepted line would answer for a refused one).  A recipient who is not
+    an enabled user of the originator or of a release-to organisation is
+    granted nothing — the policy decides per reader — until such a user
+    exists.  The node's operator (``collection add``), who sees the
+    directory anyway, gets ``verify_recipients``: a name that is not usable
+    is refused, with one answer whatever the reason."""
     for org in sorted(marking.release_to):
         if directory.get_organisation(conn, org) is None:
             raise InvalidInput(f"{where}.release_to: unknown organisation {org!r}")
     allowed = {marking.originator, *marking.release_to} - {None}
     for username in sorted(marking.recipients):
+        if not _CODE.match(username):
+            raise InvalidInput(
+                f"{where}.recipients: {username!r} is not a user name (letters, digits, "
+                "'.', '_', '-'; at most 64 characters)"
+            )
+        if not verify_recipients:
+            continue
         user = directory.get_user(conn, username)
         if user is None or user.disabled or user.org not in allowed:
             raise InvalidInput(
@@ -238,7 +252,7 @@ def add_collection(
         cc = _country(country, "--country")
         with node.db.writer.begin() as conn:
             directory.require_organisation(conn, org)
-            check_marking(conn, marking)
+            check_marking(conn, marking, verify_recipients=True)
             mid = marking_id(conn, marking)
             cid = directory.add_collection(conn, name, org, mid, label, cc)
             node.audit.append(

@@ -286,17 +286,20 @@ def test_mapping_marking_looser_than_the_collection(tf_sqlite, tmp_path):
     assert count(tf_sqlite) == 0
 
 
-def test_mapping_marking_naming_an_unknown_recipient(tf_sqlite, tmp_path):
+def test_mapping_marking_naming_an_unknown_recipient(tf, tmp_path):
     mapping = write_mapping(
         tmp_path,
         "marking: {tlp: red, handling: [H1], recipients: [nobody]}\n" + textwrap.dedent(PHONES),
     )
     table = tmp_path / "t.csv"
     table.write_text("id,name,tel,pais\n1,Ana,,\n", encoding="utf-8")
+    # Not looked up (finding 2: no user-existence oracle); malformed is refused.
+    assert load_mapped(tf, "fgr", table, mapping).entities == 1
+    mapping.write_text(mapping.read_text().replace("[nobody]", "['no body']"), encoding="utf-8")
     with pytest.raises(
-        InvalidInput, match=r"m.yml: marking.recipients: 'nobody' is not an enabled user of MX-FGR "
+        InvalidInput, match=r"m.yml: marking.recipients: 'no body' is not a user name"
     ):
-        load_mapped(tf_sqlite, "fgr", table, mapping)
+        load_mapped(tf, "fgr", table, mapping)
 
 
 def test_files_that_are_not_there(tf_sqlite, tmp_path):

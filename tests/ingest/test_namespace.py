@@ -28,7 +28,7 @@ from gugus.ingest.documents import document_id
 from gugus.ingest.mapped import load_mapped
 from gugus.ingest.textract import read_document
 from gugus.model.ids import MAX_PLAIN_ID, Signer, namespaced, plain_id, read_id
-from gugus.store.tables import statements
+from gugus.store.tables import audit_log, statements
 
 MX, US, GT = "MX-FGR", "US-HSI", "GT-MP"
 PARTNER = "exported by another organisation; a partner's export cannot be loaded as your own"
@@ -289,6 +289,40 @@ def test_a_partners_export_cannot_be_loaded_as_ones_own(tf, strip):
     # The operator cannot do it either (no actor: the collection's organisation).
     with pytest.raises(InvalidInput, match="a partner's export"):
         load(tf, "mp", lines)
+
+
+def test_a_stripped_export_is_a_separate_record_of_the_loader(tf):
+    """What signed ids cannot stop (docs/security.md, re-keying): US-HSI's
+    analyst strips MX-FGR's signatures from an export and loads it.  The copy
+    is US-HSI's own record — MX-FGR's entities are untouched, the copy's
+    originator and marking are the loader's — and the audit log holds the
+    export and the load by the same user for oversight to match."""
+    ana, luis = tf.users["ana"], tf.users["luis"]
+    load(tf, "fgr", [line("p-1", name=["Ana"]), line("pay-1", "Payment", payer=["p-1"])])
+    mx_before = reads.get_entity(tf, luis, "p-1")
+    lines = []
+    for data in export(tf, ana, "fgr"):
+        del data["marking"]
+        data["id"] = data["id"].rsplit(".", 1)[0]
+        for prop, values in data["properties"].items():
+            if prop == "payer":
+                data["properties"][prop] = [v.rsplit(".", 1)[0] for v in values]
+        lines.append(json.dumps(data))
+    summary = load(tf, "hsi", lines, actor=ana)
+    assert (summary.skipped, summary.namespace) == (0, US)
+    copy = reads.get_entity(tf, ana, nsid(US, "p-1"))
+    assert copy["id"] == nsid(US, "p-1") != mx_before["id"]
+    assert copy["marking"]["originator"] == US
+    assert reads.get_entity(tf, luis, "p-1") == mx_before
+    payment = reads.get_entity(tf, ana, nsid(US, "pay-1"))
+    assert payment["properties"]["payer"] == [nsid(US, "p-1")]
+    with tf.db.audit_reader.connect() as conn:
+        actions = conn.execute(
+            select(audit_log.c.action)
+            .where(audit_log.c.username == "ana")
+            .order_by(audit_log.c.seq)
+        ).scalars()
+        assert [a for a in actions if a in ("export", "load")] == ["export", "load"]
 
 
 # -- other importers: mapped id_column, documents, HTCDS ----------------------------------------

@@ -235,20 +235,30 @@ def search_work(node, scope, word: str) -> int:
             finally:
                 raw.set_progress_handler(None, 1)
             return steps[0]
+        return sum(_rows_touched(plan["Plan"]) for plan in search_plans(node, scope, word))
+
+
+def search_plans(node, scope, word: str) -> list[dict]:
+    """PostgreSQL: the EXPLAIN (ANALYZE, FORMAT JSON) plans of the full-text
+    queries one search runs, replayed in order with the planner settings the
+    search sets around them."""
+    with node.db.reader.connect() as conn:
         seen: list = []
 
         def capture(_conn, _cursor, statement, parameters, _context, _many) -> None:
-            if "tsquery" in statement:
-                seen.append((statement, parameters))
+            seen.append((statement, parameters))
 
         event.listen(conn, "before_cursor_execute", capture)
         stmt_sql.search_entities(conn, node.db.dialect, scope, word, 20)
         event.remove(conn, "before_cursor_execute", capture)
-        total = 0
+        plans = []
         for statement, parameters in seen:
-            plan = conn.exec_driver_sql("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters)
-            total += _rows_touched(plan.scalar()[0]["Plan"])
-        return total
+            if "tsquery" in statement:
+                explain = "EXPLAIN (ANALYZE, FORMAT JSON) " + statement
+                plans.append(conn.exec_driver_sql(explain, parameters).scalar()[0])
+            else:  # the settings around a query, the grants' audiences
+                conn.exec_driver_sql(statement, parameters)
+        return plans
 
 
 def _rows_touched(node: dict) -> int:
@@ -259,17 +269,27 @@ def _rows_touched(node: dict) -> int:
     return own + sum(_rows_touched(child) for child in node.get("Plans", []))
 
 
-def test_search_work_does_not_follow_hidden_matches(node):
-    """A word in 2,000 statements the reader may not see costs the same as a
-    word in none (the visible matches being alike)."""
+def open_and_closed(node, partners: int = 0):
+    """MX-FGR's "open" (released to US-HSI) and "closed" (its own)
+    collections, and ``partners`` more collections US-HSI sees, each of its
+    own audience (released to US-HSI and a partner organisation)."""
     with node.db.writer.begin() as conn:
         directory.add_organisation(conn, "MX-FGR", "FGR", "MX")
         directory.add_organisation(conn, "US-HSI", "HSI", "US")
+        for i in range(partners):
+            directory.add_organisation(conn, f"P{i}", f"P{i}", "GT")
     admin.add_collection(node, "open", "MX-FGR", "amber", None, release_to=["US-HSI"])
     admin.add_collection(node, "closed", "MX-FGR", "amber+strict", None)
+    for i in range(partners):
+        admin.add_collection(node, f"c{i}", "MX-FGR", "amber", None, release_to=["US-HSI", f"P{i}"])
     with node.db.reader.connect() as conn:
-        open_ = directory.get_collection(conn, "open")
-        closed = directory.get_collection(conn, "closed")
+        return directory.get_collection(conn, "open"), directory.get_collection(conn, "closed")
+
+
+def test_search_work_does_not_follow_hidden_matches(node):
+    """A word in 2,000 statements the reader may not see costs the same as a
+    word in none (the visible matches being alike)."""
+    open_, closed = open_and_closed(node)
     rows = [
         statement_row(open_.id, "open", open_.marking_id, f"v{i}", f"needle {i}") for i in range(5)
     ]

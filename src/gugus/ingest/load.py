@@ -197,6 +197,10 @@ def load_records(
         for k, v in summary.to_dict().items()
         if k not in ("errors", "dropped_examples", "notices")  # notices are audited themselves
     }
+    if summary.errors:
+        # Which lines were refused (numbers only, never a value): a probe
+        # through ``--on-error skip`` stays on the record line by line.
+        detail["refused_lines"] = [e["line"] for e in summary.errors[:100]]
     node.audit.append(
         AuditEvent(
             "load",
