@@ -16,7 +16,7 @@ from gugus.model.markings import Marking
 from gugus.model.roles import Role
 from gugus.node import Node
 from gugus.reads import collection_view
-from gugus.store import directory
+from gugus.store import directory, grants
 from gugus.store.markings import marking_id
 
 OPERATOR = "local-operator"  # actions taken on the node's own command line
@@ -87,8 +87,15 @@ def add_user(
     role: str,
     password: str | None = None,
     token_days: float = 30,
+    grant_named: bool = False,
 ) -> dict:
-    """Create a user; returns the password if generated and a first API token (shown once)."""
+    """Create a user; returns the password if generated and a first API token (shown once).
+
+    Loads accept any well-formed recipient name without looking it up (no
+    user-name oracle), so a TLP:RED marking may name someone who has no
+    account yet — or a misspelt name.  A new user whose name stored markings
+    already name would read what they mark: refused unless ``grant_named``
+    confirms that this is the person meant."""
     _check_name("username", username)
     if username.casefold() in RESERVED_USERNAMES:
         raise InvalidInput(f"username: {username!r} is reserved for the node itself")
@@ -100,6 +107,13 @@ def add_user(
         directory.require_organisation(conn, org)  # before the slow hash
         if directory.get_user_folded(conn, username) is not None:
             raise Conflict(f"user {username!r} already exists (names are compared ignoring case)")
+        named = grants.named_audiences(conn, username, org, parsed.value)
+        if named and not grant_named:
+            raise Conflict(
+                f"user {username!r}: {named} stored TLP:RED marking(s) already name {username!r} "
+                "as a recipient, so the new user would read what they mark; if this is the "
+                "person meant, repeat with --grant-named"
+            )
     with node.db.writer.begin() as conn:
         user_id = directory.add_user(conn, username, org, parsed.value, hash_password(password))
         node.audit.append(

@@ -107,3 +107,23 @@ def test_refused_lines_are_on_the_load_record(tf):
     detail = json.loads(detail) if isinstance(detail, str) else detail
     assert detail["refused_lines"] == [2, 3]
     assert detail["skipped_lines"] == 2
+
+
+def test_creating_a_user_a_stored_red_marking_names_needs_confirmation(tf):
+    """Loads do not look names up, so a RED marking may name a misspelt or
+    not-yet-created user; the operator creating that user is stopped and told
+    (nothing written) unless --grant-named confirms the person meant."""
+    from gugus import admin
+    from gugus.errors import Conflict
+
+    load(tf, [red_line("p9", "nuevo")], collection="open")
+    with pytest.raises(Conflict, match=r"1 stored TLP:RED marking\(s\) already name 'nuevo'"):
+        admin.add_user(tf, "nuevo", US, "analyst", "a long enough password 1")
+    with tf.db.reader.connect() as conn:
+        assert directory.get_user(conn, "nuevo") is None
+    created = admin.add_user(
+        tf, "nuevo", US, "analyst", "a long enough password 1", grant_named=True
+    )
+    reader = tf.reader("nuevo")
+    assert created["username"] == "nuevo"
+    assert reads.get_entity(tf, reader, nsid(MX, "p9"))["id"] == nsid(MX, "p9")

@@ -40,12 +40,21 @@ def user_add(
     token_days: Annotated[
         float, typer.Option("--token-days", help="Lifetime of the first API token.")
     ] = 30,
+    grant_named: Annotated[
+        bool,
+        typer.Option(
+            "--grant-named",
+            help="Confirm that this is the person stored TLP:RED markings already name.",
+        ),
+    ] = False,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Add a user; prints the generated password (if any) and an API token, once."""
     password = _stdin_password() if password_stdin else None
-    result = admin.add_user(open_node(db), username, org, role, password, token_days)
+    result = admin.add_user(
+        open_node(db), username, org, role, password, token_days, grant_named=grant_named
+    )
     if as_json:
         return print_json(result)
     out.print(f"user {username} ({role}, {org}) added")

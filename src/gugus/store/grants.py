@@ -96,19 +96,26 @@ def grant_organisation(conn: Connection, code: str) -> None:
     )
 
 
+def _user_grants(conn: Connection, username: str, org: str, role: str):
+    person = [(username, org, role)]
+    return (
+        (g, aid)
+        for aid, aud in _each_audience(conn)
+        for g in grants(aud, [org], person)
+        if g.startswith("user:")
+    )
+
+
 def grant_user(conn: Connection, username: str, org: str, role: str) -> None:
     """Grants of a new user on every stored audience that names them."""
     _lock(conn, exclusive=True)
-    person = [(username, org, role)]
-    _insert_grants(
-        conn,
-        (
-            (g, aid)
-            for aid, aud in _each_audience(conn)
-            for g in grants(aud, [org], person)
-            if g.startswith("user:")
-        ),
-    )
+    _insert_grants(conn, _user_grants(conn, username, org, role))
+
+
+def named_audiences(conn: Connection, username: str, org: str, role: str) -> int:
+    """How many stored audiences would grant a new user of this name what
+    their organisation does not see (TLP:RED markings naming them)."""
+    return sum(1 for _ in _user_grants(conn, username, org, role))
 
 
 def backfill(conn: Connection) -> None:
