@@ -123,7 +123,7 @@ def _postings_query(scope: ReadScope):
 
 
 def postings(
-    conn: Connection, scope: ReadScope, keys: Sequence[int], cap: int
+    conn: Connection, scope: ReadScope, keys: Sequence[int], cap: int, *, hidden: bool = True
 ) -> tuple[list, list[int]]:
     """Index rows of each key, each labelled ``seen``: whether the reader may
     see the statement it came from.  At most ``cap`` visible and ``cap``
@@ -132,7 +132,8 @@ def postings(
     with more than ``cap`` *visible* postings (too common to block on).
 
     A posting the reader may not see is never shown to the reader: the
-    caller turns those into hit notices (kind and holder only)."""
+    caller turns those into hit notices (kind and holder only); ``hidden``
+    False reads only the visible ones."""
     found: list = []
     capped: list[int] = []
     vis = grants.visible(scope, match_keys.c.marking_id)
@@ -145,7 +146,8 @@ def postings(
             capped.append(key)
             rows = rows[:cap]
         found.extend(rows)
-        found.extend(conn.execute(hidden_q, {"k": key}).all()[:cap])
+        if hidden:
+            found.extend(conn.execute(hidden_q, {"k": key}).all()[:cap])
     return found, capped
 
 

@@ -194,11 +194,11 @@ class Candidates:
         return out
 
 
-def _postings(conn, scope: ReadScope, q: Query) -> list:
+def _postings(conn, scope: ReadScope, q: Query, *, hidden: bool = True) -> list:
     """The postings of a query's keys, at most CAP per key.  A longer list
     is cut in index order (by entity id): a name shared by thousands finds
     candidates through the query's rarer keys (birth date, selectors)."""
-    return match_sql.postings(conn, scope, q.hashes(), CAP)[0]
+    return match_sql.postings(conn, scope, q.hashes(), CAP, hidden=hidden)[0]
 
 
 def _props(rows) -> dict[str, dict[str, list[str]]]:
@@ -509,9 +509,8 @@ def known_to(node: Node, reader: Reader, view: dict) -> list[dict]:
     scope = node.scope(reader)
     q = Query(view["id"], view["schema"], view["properties"], _types(view["schema"]))
     with node.db.reader.connect() as conn:
-        found = _postings(conn, scope, q)
+        found = _postings(conn, scope, q, hidden=False)  # no notices from a read
         cands = Candidates.of(found, [view["id"]])
-        cands.hidden = {}
         res = Resolver(node, conn, scope).resolve([(q, cands)], hits=False, light=True)[0]
         colls = {c.id: c.org for c in directory.list_collections(conn)}
     known: dict[str, set] = {}
