@@ -99,6 +99,7 @@ def get_entity(
     *,
     purpose: str | None = None,
     with_statements: bool = False,
+    known: bool = False,
 ) -> dict:
     """One entity as ``reader`` may see it.  ``entity_id`` is the stored
     (namespaced) id as search, exports and load summaries show it; a bare id
@@ -108,7 +109,11 @@ def get_entity(
     An entity the reader's visible judgements join with others (and a
     canonical id, ``gc-…``) reads as the resolved entity: the visible
     statements of every member, each with its own entity id, collection and
-    marking, under the canonical id, with the ``members`` it merged."""
+    marking, under the canonical id, with the ``members`` it merged.
+
+    ``known``: also ``possibly_known_to`` — other organisations whose records
+    the reader may see match this one (an online match costing about twice
+    the read itself, so asked for rather than computed on every read)."""
     scope = node.scope(reader)
     graphs = resolver.graphs_of(node)
     with node.db.reader.connect() as conn:
@@ -131,10 +136,10 @@ def get_entity(
         view = entity_view(proxy, marking, used, with_statements=with_statements)
         if canonical is not None:
             view["members"] = sorted(members)
-        from gugus.xref.match import known_to  # the match service reads through this module
+        if known:
+            from gugus.xref.match import known_to  # the match service reads through this module
 
-        # Other organisations whose records the reader may see match this one.
-        view["possibly_known_to"] = known_to(node, reader, view)
+            view["possibly_known_to"] = known_to(node, reader, view)
         return view
     # Same answer whether it does not exist or is invisible.
     raise NotFound(f"entity {entity_id!r} not found")

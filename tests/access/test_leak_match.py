@@ -169,7 +169,7 @@ def check_listings(node, world, user) -> None:
         if all(sees(user, m, owner) for m in ms):
             holders.setdefault(owner, set()).add(eid)
     for eid in sorted(visible_entities):
-        for known in reads.get_entity(node, reader, eid)["possibly_known_to"]:
+        for known in reads.get_entity(node, reader, eid, known=True)["possibly_known_to"]:
             assert known["org"] != user["org"]
             assert known["records"] <= len(holders.get(known["org"], set()) - {eid}), (user, eid)
     assert json.dumps(listed)  # serialisable, as the API sends it

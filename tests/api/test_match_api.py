@@ -6,6 +6,7 @@ import json
 
 import pytest
 from matchworld import HIDDEN_VALUES, USERS, build, person
+from nsids import nsid
 
 from gugus import auth
 from gugus.access import Reader
@@ -73,3 +74,22 @@ def test_rate_limit_and_bad_input(mworld):
     assert json.loads(refused.content)["error"]["code"] == "rate_limited"
     assert client.post(f"{API}/match", json=body).status_code == 401
     assert client.get(f"{API}/notices?direction=sideways", headers=h).status_code == 400
+
+
+def test_entity_possibly_known_to_is_asked_for(mworld, node):
+    """``?known=true`` adds "possibly known to" (an online match, about twice
+    the read's own cost); a plain read does not compute it."""
+    from gugus.ingest import ftm
+
+    ids, tokens, client = mworld
+    copy = {
+        "id": "inm-maria",
+        "schema": "Person",
+        "properties": {"name": ["Maria Jose Garcia Lopez"], "birthDate": ["1980-03-04"]},
+    }
+    ftm.load_lines(node, "inm", [json.dumps(copy)], source="t", actor=node.reader("mx_a"))
+    eid = nsid("MX", "inm-maria")
+    plain = client.get(f"{API}/entities/{eid}", headers=headers(tokens, "mx_a"))
+    assert plain.status_code == 200 and "possibly_known_to" not in plain.json()
+    known = client.get(f"{API}/entities/{eid}?known=true", headers=headers(tokens, "mx_a"))
+    assert known.json()["possibly_known_to"] == [{"org": "US", "records": 1}]

@@ -196,10 +196,12 @@ def test_load_summary_and_entity_say_possibly_known_to(node, world):
     raw = json.dumps(data, ensure_ascii=False)
     for value in [*HIDDEN_VALUES, world["hidden"]]:
         assert value not in raw, value
-    entity = reads.get_entity(node, reader, nsid("MX", "inm-1"))
+    entity = reads.get_entity(node, reader, nsid("MX", "inm-1"), known=True)
     assert entity["possibly_known_to"] == [{"org": "US", "records": 1}]
     # Only what the reader may see: the hidden record is not "known to" anyone here.
-    assert reads.get_entity(node, reader, nsid("MX", "inm-2"))["possibly_known_to"] == []
+    assert (
+        reads.get_entity(node, reader, nsid("MX", "inm-2"), known=True)["possibly_known_to"] == []
+    )
     # The US analyst sees MX's record? No (inm is not released): nothing known.
     mirror = list_notices(node, node.reader("us_l"), direction="in")["in"]
     assert [m["records"][0]["entity_id"] for m in mirror] == [world["hidden"]]

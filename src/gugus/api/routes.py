@@ -66,11 +66,21 @@ def token(
 
 @router.get("/entities/{entity_id}", response_model=dict, responses=errors(400, 401, 404))
 def entity(
-    node: NodeDep, token: TokenDep, purpose: PurposeDep, entity_id: str, statements: bool = False
+    node: NodeDep,
+    token: TokenDep,
+    purpose: PurposeDep,
+    entity_id: str,
+    statements: bool = False,
+    known: bool = False,
 ) -> JSONBody:
+    """One entity as the caller may see it; ``statements`` adds each value's
+    provenance and marking, ``known`` adds ``possibly_known_to`` (other
+    organisations whose records you may see match it: an online match)."""
     reader = auth.reader_for_token(node, token)
     return JSONBody(
-        reads.get_entity(node, reader, entity_id, purpose=purpose, with_statements=statements)
+        reads.get_entity(
+            node, reader, entity_id, purpose=purpose, with_statements=statements, known=known
+        )
     )
 
 

@@ -126,7 +126,12 @@ def entity(
     """Show one entity as a user may see it."""
     node = open_node(db)
     data = reads.get_entity(
-        node, admin.act_as(node, username), entity_id, purpose=purpose, with_statements=statements
+        node,
+        admin.act_as(node, username),
+        entity_id,
+        purpose=purpose,
+        with_statements=statements,
+        known=True,  # one read: the online match's cost does not matter here
     )
     if as_json:
         return print_json(data)
