@@ -5,11 +5,11 @@ that outlives a change made elsewhere.  Both backends."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
 import pytest
-from conftest import jsonl
 
 from gugus import admin
 from gugus.access import Reader
@@ -80,7 +80,9 @@ def test_a_collection_added_by_another_node_is_named(world, client):
     try:
         admin.add_collection(other, "mx-late", "MXFGR", "amber", "H0")
         entity = {"id": "p-late", "schema": "Person", "properties": {"name": ["Tardío Ruiz"]}}
-        ftm.load_lines(other, "mx-late", jsonl(entity).splitlines(), source="late.jsonl")
+        ftm.load_lines(
+            other, "mx-late", [json.dumps(entity, ensure_ascii=False)], source="late.jsonl"
+        )
     finally:
         other.close()
     r = client.get(f"{API}/entities/{world.id('p-late')}", headers=headers)

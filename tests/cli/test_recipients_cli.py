@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import PASSWORD
+PASSWORD = "correct horse battery staple"  # as tests/cli/conftest.py (a conftest import depends on collection order)
 
 
 def red(entity_id: str, recipient: str) -> str:
