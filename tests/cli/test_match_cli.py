@@ -78,6 +78,11 @@ def test_bad_input_is_one_line(cli, tmp_path):
     result = cli("match", bad, "--as", "us_analyst")
     assert result.exit_code == 2 and "invalid JSON" in result.output
     assert len(result.output.strip().splitlines()) == 1
+    for hostile in ("[" * 100000, '{"queries": ' + "[" * 40 + "]" * 40 + "}", "1" * 5000):
+        result = cli("match", write(tmp_path, "hostile.json", hostile), "--as", "us_analyst")
+        assert result.exit_code == 2 and "hostile.json" in result.output, result.output
+        assert len(result.output.strip().splitlines()) == 1, result.output
+        assert "internal error" not in result.output
     result = cli("collection", "red-hits", "no-such", "--on")
     assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1
     cli.ok("collection", "red-hits", "mx-internal", "--on")

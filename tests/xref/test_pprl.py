@@ -331,6 +331,8 @@ def _edit_header(lines, **changes):
 MALFORMED = {
     "empty": (lambda ls: [], ":1: empty"),
     "not json": (lambda ls: ["{nope\n", *ls[1:]], ":1: not JSON"),
+    "nested too deep": (lambda ls: ["[" * 100000 + "\n", *ls[1:]], ":1: not JSON"),
+    "nested past the limit": (lambda ls: ["[" * 40 + "]" * 40 + "\n", *ls[1:]], ":1: "),
     "not a clk file": (lambda ls: ['{"format": "ftm"}\n', *ls[1:]], ":1: not a gugus CLK file"),
     "version": (lambda ls: _edit_header(ls, version=9), ":1: version"),
     "missing key": (

@@ -25,6 +25,7 @@ from gugus.cli.common import (
     print_json,
 )
 from gugus.errors import InvalidInput
+from gugus.ingest.parsed import checked_json, json_error
 from gugus.share import notices as notice_service
 from gugus.xref import match as match_service
 
@@ -38,9 +39,11 @@ def read_request(path: Path) -> object:
     except UnicodeDecodeError:
         raise InvalidInput(f"{path}: not UTF-8 text") from None
     try:
-        body = json.loads(text)
+        body = checked_json(json.loads(text), str(path))
     except json.JSONDecodeError as exc:
         raise InvalidInput(f"{path}: invalid JSON ({exc.msg} at line {exc.lineno})") from None
+    except (RecursionError, ValueError) as exc:  # too deep for the parser; a 5,000-digit number
+        raise InvalidInput(f"{path}: invalid JSON ({json_error(exc)})") from None
     if isinstance(body, dict) and "schema" in body and "queries" not in body:
         body = {"queries": {"q": body}}
     return body

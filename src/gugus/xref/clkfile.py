@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gugus.errors import InvalidInput
+from gugus.ingest.parsed import checked_json, json_error
 from gugus.model.markings import Marking
 from gugus.xref.pprl_encoding import schema_hash
 
@@ -142,9 +143,11 @@ def _json(name: str, lineno: int, text: str):
     if not text.endswith("\n") and len(text) >= MAX_LINE:
         raise InvalidInput(f"{name}:{lineno}: line longer than {MAX_LINE} bytes")
     try:
-        return json.loads(text)
+        return checked_json(json.loads(text), f"{name}:{lineno}")
     except json.JSONDecodeError as exc:
         raise InvalidInput(f"{name}:{lineno}: not JSON ({exc.msg})") from None
+    except (RecursionError, ValueError) as exc:  # too deep for the parser; a 5,000-digit number
+        raise InvalidInput(f"{name}:{lineno}: not JSON ({json_error(exc)})") from None
 
 
 def _header(name: str, header) -> dict:
