@@ -13,8 +13,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import gugus
 from gugus import auth
+from gugus.api import entity_routes, routes, xref_routes
 from gugus.api import match as match_routes
-from gugus.api import routes, xref_routes
 from gugus.api.responses import drop_validation_422
 from gugus.errors import GugusError
 from gugus.node import Node
@@ -123,6 +123,7 @@ def create_app(node: Node) -> FastAPIOffline:
     app.include_router(routes.router)
     app.include_router(match_routes.router)
     app.include_router(xref_routes.router)
+    app.include_router(entity_routes.router)
     openapi = app.openapi  # builds the schema once and caches it in app.openapi_schema
     app.openapi = lambda: app.openapi_schema or drop_validation_422(openapi())
     return app
