@@ -4,7 +4,7 @@ entity page's parts as tables (the services are :mod:`gugus.relations` and
 
 from __future__ import annotations
 
-from gugus.cli.common import SafeTable, out
+from gugus.cli.common import out
 
 
 def _label(marking: dict | None) -> str:
@@ -13,72 +13,56 @@ def _label(marking: dict | None) -> str:
     return " ".join(["TLP:" + marking["tlp"].upper(), *marking["handling"]])
 
 
-def _end(end: dict | None) -> str:
-    if end is None:
-        return ""
-    return f"{end['schema']} {end['caption']}\n{end['id']}"
+def _end(end: dict) -> str:
+    return f"{end['schema']} {end['caption']} ({end['id']})"
+
+
+def _say(text: str) -> None:
+    """One line, never wrapped (ids stay whole, to paste) nor read as markup."""
+    out.print(text, highlight=False, markup=False, soft_wrap=True)
 
 
 def print_relationships(result: dict) -> None:
     rels = result["relationships"]
     if not rels:
-        out.print("relationships: none you may see", highlight=False, markup=False)
+        _say("relationships: none you may see")
         return
-    table = SafeTable("direction", "via", "link", "other end", "marking", title="relationships")
+    _say(f"relationships ({result['offset'] + 1}-{result['offset'] + len(rels)}):")
     for r in rels:
         via = ", ".join(r["via"])
         if r["other_via"]:
             via += " → " + ", ".join(r["other_via"])
-        table.add_row(
-            r["direction"] or "", via, _end(r["link"]), _end(r["other"]), _label(r["marking"])
-        )
-    out.print(table)
+        link = f" through {_end(r['link'])}" if r["link"] else ""
+        direction = f"{r['direction']} " if r["direction"] else ""
+        _say(f"  {direction}{via}{link}: {_end(r['other'])} [{_label(r['marking'])}]")
     if result["more"]:
-        nxt = result["offset"] + result["limit"]
-        out.print(f"more: --offset {nxt}", highlight=False, markup=False)
+        _say(f"  more: --offset {result['offset'] + result['limit']}")
 
 
 def print_same_as(result: dict) -> None:
     pairs = result["pairs"]
     if not pairs:
-        out.print("possibly the same as: none you may see", highlight=False, markup=False)
+        _say("possibly the same as: none you may see")
     else:
-        table = SafeTable(
-            "other",
-            "probability",
-            "kind",
-            "explanation",
-            "judgement",
-            "marking",
-            title="possibly the same as",
+        _say("possibly the same as:")
+    for p in pairs:
+        judged = f", judged {p['judgement']}" if p["judgement"] else ""
+        _say(
+            f"  {_end(p['other'])}: probability {p['probability']:.4f} ({p['kind']}{judged})"
+            f" [{_label(p['marking'])}]"
         )
-        for p in pairs:
-            explained = "\n".join(
-                f"{k}: {v.get('level', v) if isinstance(v, dict) else v}"
-                for k, v in sorted(p["explanation"].items())
-            )
-            table.add_row(
-                _end(p["other"]),
-                f"{p['probability']:.4f}",
-                p["kind"],
-                explained,
-                p["judgement"] or "",
-                _label(p["marking"]),
-            )
-        out.print(table)
+        for field, why in sorted(p["explanation"].items()):
+            detail = why.get("level", why) if isinstance(why, dict) else why
+            _say(f"    {field}: {detail}")
     for n in result["notices"]["out"]:
-        out.print(
+        _say(
             f"hit notice {n['reference']}: {n['holder']} holds a matching record ({n['what']});"
-            f" contact: {n['contact']}",
-            highlight=False,
-            markup=False,
+            f" contact: {n['contact']}"
         )
     for n in result["notices"]["in"]:
-        out.print(
+        _say(
             f"hit notice {n['reference']} (mirror): {n['requester']} has a record matching"
-            f" this one ({n['what']})",
-            highlight=False,
-            markup=False,
+            f" this one ({n['what']})"
         )
 
 
