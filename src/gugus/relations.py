@@ -89,9 +89,12 @@ def _candidates(members: frozenset[str], own: list, refs: list, ends: dict) -> l
     """Relationships in order: the entity's own references, then those of
     other entities by their first reference."""
     out: list[_Candidate] = []
+    named: dict[str, list] = {}  # one relationship per entity named (in several collections)
     for row in own:
         if row.value not in members:
-            out.append(_Candidate("out", [row.prop], row.value, refs=[row]))
+            named.setdefault(row.value, []).append(row)
+    for other, rows in named.items():
+        out.append(_Candidate("out", list(dict.fromkeys(r.prop for r in rows)), other, refs=rows))
     by_link: dict[str, list] = {}
     for row in refs:
         by_link.setdefault(row.entity_id, []).append(row)

@@ -1,11 +1,12 @@
-""" "Possibly the same as": the cross-reference pairs and hit notices of one
+"""'Possibly the same as': the cross-reference pairs and hit notices of one
 entity, as one reader may see them (the entity page, ``GET
 /api/v1/entities/{id}/same-as``, ``gugus entity ID --same-as``).
 
 - **pairs**: the candidate pairs of xref runs naming the entity (a resolved
   entity: any member) whose own marking the reader may see and whose other
   entity the reader may see (a pair naming a hidden entity is never shown,
-  whatever its marking) — the latest run's pair once per pair of entities,
+  whatever its marking) — the latest run's pair once per pair of entities
+  and kind (a model score, a shared selector),
   with probability, kind, the per-field explanation and the reader's current
   visible judgement;
 - **notices**: ``out`` — hit notices raised on this entity for the reader
@@ -61,8 +62,8 @@ def same_as(
             raise NotFound(f"entity {entity_id!r} not found")
         rows, seen = [], set()
         for row in rel_sql.pairs_touching(conn, scope, sorted(members), 4 * limit):
-            if (row.left_id, row.right_id) not in seen:
-                seen.add((row.left_id, row.right_id))
+            if (row.left_id, row.right_id, row.kind) not in seen:  # the latest run's
+                seen.add((row.left_id, row.right_id, row.kind))
                 rows.append(row)
         ends = {x for r in rows for x in (r.left_id, r.right_id)}
         views = shown_entities(node, conn, scope, ends)
