@@ -97,3 +97,31 @@ def build(node) -> dict:
 def load(node, collection: str, lines: list[str]) -> None:
     summary = ftm.load_lines(node, collection, lines, source="relworld.jsonl")
     assert not summary.errors, summary.errors
+
+
+def hit_on_hidden(node, readers) -> dict:
+    """A hit notice for ana: her q1 matched MX-FGR's p3, which US-HSI may not
+    see (its mirror goes to MX-FGR's liaison officers)."""
+    from sqlalchemy import select
+
+    from gugus.share import notices
+    from gugus.store.tables import statements
+
+    with node.db.reader.connect() as conn:
+        row = conn.execute(
+            select(statements.c.collection_id, statements.c.marking_id).where(
+                statements.c.entity_id == fgr("p3"), statements.c.prop == "name"
+            )
+        ).one()
+    notice = notices.raise_hit(
+        node,
+        readers["ana"],
+        own_entity_id=hsi("q1"),
+        kind="person",
+        holder_collection_id=row.collection_id,
+        holder_entity_id=fgr("p3"),
+        marking_id=row.marking_id,
+        source="xref",
+    )
+    assert notice is not None
+    return notice

@@ -11,11 +11,18 @@ import re
 
 import pytest
 from leakpages import session_client
-from relworld import HIDDEN_NAME, RED_LINK_AMOUNT, RED_PASSPORT, build, fgr, hsi, line, load
-from sqlalchemy import select
+from relworld import (
+    HIDDEN_NAME,
+    RED_LINK_AMOUNT,
+    RED_PASSPORT,
+    build,
+    fgr,
+    hit_on_hidden,
+    hsi,
+    line,
+    load,
+)
 
-from gugus.share import notices
-from gugus.store.tables import statements
 from gugus.xref import runs
 
 BANNER = re.compile(
@@ -114,17 +121,7 @@ def test_same_as_and_notices(node, world):
     pair = row_with(html, "Jose Perez")
     assert f'href="/entities/{hsi("q1")}"' in pair and "similar names and details" in pair
     assert 'href="/review"' in pair and "surname" in pair
-    with node.db.reader.connect() as conn:
-        row = conn.execute(
-            select(statements.c.collection_id, statements.c.marking_id).where(
-                statements.c.entity_id == fgr("p3"), statements.c.prop == "name"
-            )
-        ).one()
-    notice = notices.raise_hit(
-        node, world["ana"], own_entity_id=hsi("q1"), kind="person",
-        holder_collection_id=row.collection_id, holder_entity_id=fgr("p3"),
-        marking_id=row.marking_id, source="xref",
-    )  # fmt: skip
+    notice = hit_on_hidden(node, world)
     html = get(node, "ana", hsi("q1")).text
     assert "MX-FGR" in row_with(html, notice["reference"]) and HIDDEN_NAME not in html
     assert (

@@ -9,13 +9,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from relworld import HIDDEN_NAME, build, fgr, hsi, line, load
+from relworld import HIDDEN_NAME, build, fgr, hit_on_hidden, hsi, line, load
 from sqlalchemy import select
 
 from gugus.errors import NotFound
-from gugus.share import notices
 from gugus.store import directory
-from gugus.store.tables import audit_log, statements
+from gugus.store.tables import audit_log
 from gugus.xref import judgements, runs, same_as
 
 
@@ -66,23 +65,7 @@ def test_judgements_show_on_the_pair(node, world):
 def test_hit_notices_that_concern_it(node, world):
     """ana's q1 matched MX-FGR's p3, which US-HSI may not see: a notice on q1
     for ana, its mirror on p3 for MX-FGR's liaison officer only."""
-    with node.db.reader.connect() as conn:
-        row = conn.execute(
-            select(statements.c.collection_id, statements.c.marking_id).where(
-                statements.c.entity_id == fgr("p3"), statements.c.prop == "name"
-            )
-        ).one()
-    notice = notices.raise_hit(
-        node,
-        world["ana"],
-        own_entity_id=hsi("q1"),
-        kind="person",
-        holder_collection_id=row.collection_id,
-        holder_entity_id=fgr("p3"),
-        marking_id=row.marking_id,
-        source="xref",
-    )
-    assert notice is not None
+    notice = hit_on_hidden(node, world)
     out = same_as.same_as(node, world["ana"], hsi("q1"))["notices"]
     assert [n["reference"] for n in out["out"]] == [notice["reference"]]
     assert out["out"][0]["holder"] == "MX-FGR" and out["in"] == []
