@@ -1,0 +1,99 @@
+"""Browser-test fixtures (issue #9): a real ``gugus serve`` on a small demo
+world, and Debian's Chromium driven by Playwright.
+
+    web_node   session: the served demo node (.url, .db, .logins {username:
+               {password, org, role, token}}, .user(org=, role=)); ONE per test
+               session, shared: a test that changes the world (judgements,
+               loads) must not make another test's outcome depend on order
+    browser    session: Playwright's Chromium (/usr/bin/chromium, no download)
+    new_page   function: new_page(locale="en-US") -> a page in a fresh context
+               (own cookies); every page is closed after the test
+    page       function: new_page() with the browser's default language (en-US)
+    login      login(page, username): the form at /login, waits for the next page
+    shot       shot(page, name): full-page screenshot, test-output/screens/<name>.png
+    axe        axe(page): axe-core; fails on serious or critical violations
+
+A page fails its test when the browser reports a Content-Security-Policy
+violation or an uncaught JavaScript error.  Without Chromium or Playwright
+the browser tests skip, except under GUGUS_REQUIRE_SERVICES=1 (CI), where
+they fail.  ``web_node`` alone needs neither (plain HTTP tests may use it).
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import webworld
+
+REQUIRE_SERVICES = os.environ.get("GUGUS_REQUIRE_SERVICES") == "1"
+
+
+@pytest.fixture(scope="session")
+def web_node(tmp_path_factory):
+    node = webworld.build_demo(tmp_path_factory.mktemp("web-demo"))
+    node.start()
+    yield node
+    node.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    reason = webworld.browser_unavailable()
+    if reason:
+        if REQUIRE_SERVICES:
+            pytest.fail(f"{reason} (GUGUS_REQUIRE_SERVICES=1: services must be present)")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=webworld.CHROMIUM, args=webworld.CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def new_page(browser):
+    contexts, problems = [], []
+
+    def make(locale: str = "en-US"):
+        context = browser.new_context(locale=locale)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda exc: problems.append(f"{page.url}: uncaught {exc}"))
+        page.on(
+            "console",
+            lambda msg: (
+                problems.append(f"{page.url}: {msg.text}")
+                if msg.type == "error" and "Content Security Policy" in msg.text
+                else None
+            ),
+        )
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+    assert not problems, "the browser reported:\n" + "\n".join(problems)
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page()
+
+
+@pytest.fixture
+def login(web_node):
+    return lambda page, username: webworld.login(page, web_node, username)
+
+
+@pytest.fixture
+def shot():
+    return webworld.shot
+
+
+@pytest.fixture
+def axe():
+    return webworld.axe

@@ -1,0 +1,45 @@
+"""The browser-test machinery itself: a real served demo node, Debian's
+Chromium, axe-core offline, screenshots on disk."""
+
+from __future__ import annotations
+
+import json
+
+import webworld
+
+
+def test_the_served_demo_node_answers_in_chromium(web_node, page):
+    answer = page.goto(f"{web_node.url}/api/v1/health")
+    assert answer.status == 200
+    assert json.loads(page.inner_text("body"))  # the health document, parsed
+    page.goto(f"{web_node.url}/docs")
+    page.wait_for_selector(".swagger-ui")  # rendered by scripts gugus serves itself
+    assert "gugus" in page.title().lower()
+
+
+def test_the_demo_logins_cover_every_role_of_several_organisations(web_node):
+    roles = {login["role"] for login in web_node.logins.values()}
+    orgs = {login["org"] for login in web_node.logins.values()}
+    assert {"analyst", "liaison", "supervisor"} <= roles
+    assert len(orgs) >= 2
+    assert web_node.logins[web_node.user(org="US-HSI", role="analyst")]["password"]
+
+
+def test_axe_runs_offline_and_names_what_fails(web_node, page):
+    page.goto(f"{web_node.url}/docs")
+    page.wait_for_selector(".swagger-ui")
+    results = webworld.run_axe(page)
+    assert results.response["testEngine"]["name"] == "axe-core"
+    assert results.response["url"].endswith("/docs")
+    # A page built to fail: the check names the rule and the element.
+    page.set_content('<html><body><img src="x.png"></body></html>')
+    problems = webworld.failing(webworld.run_axe(page))
+    assert any(line.startswith("image-alt (critical)") and "img" in line for line in problems)
+
+
+def test_a_screenshot_is_written(web_node, page, shot):
+    page.goto(f"{web_node.url}/docs")
+    page.wait_for_selector(".swagger-ui")
+    path = shot(page, "api-docs")
+    assert path == webworld.SCREENS / "api-docs.png"
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
