@@ -187,6 +187,21 @@ def session_token(page) -> str:
     raise AssertionError(f"no {SESSION_COOKIE} cookie: not logged in")
 
 
+def watch(page) -> list[str]:
+    """What the browser reports against the page, as it happens: Content-
+    Security-Policy violations (an inline script or style, a foreign source)
+    and uncaught JavaScript errors."""
+    problems: list[str] = []
+
+    def console(msg) -> None:
+        if msg.type == "error" and "Content Security Policy" in msg.text:
+            problems.append(f"{page.url}: {msg.text}")
+
+    page.on("console", console)
+    page.on("pageerror", lambda exc: problems.append(f"{page.url}: uncaught {exc}"))
+    return problems
+
+
 def shot(page, name: str) -> Path:
     """A full-page screenshot at test-output/screens/<name>.png."""
     SCREENS.mkdir(parents=True, exist_ok=True)

@@ -29,6 +29,15 @@ import webworld
 REQUIRE_SERVICES = os.environ.get("GUGUS_REQUIRE_SERVICES") == "1"
 
 
+def pytest_collection_modifyitems(items):
+    """Skip browser tests before their fixtures build anything (the demo node)."""
+    reason = webworld.browser_unavailable()
+    if reason and not REQUIRE_SERVICES:
+        for item in items:
+            if "browser" in getattr(item, "fixturenames", ()):
+                item.add_marker(pytest.mark.skip(reason=reason))
+
+
 @pytest.fixture(scope="session")
 def web_node(tmp_path_factory):
     node = webworld.build_demo(tmp_path_factory.mktemp("web-demo"))
@@ -62,21 +71,14 @@ def new_page(browser):
         context = browser.new_context(locale=locale)
         contexts.append(context)
         page = context.new_page()
-        page.on("pageerror", lambda exc: problems.append(f"{page.url}: uncaught {exc}"))
-        page.on(
-            "console",
-            lambda msg: (
-                problems.append(f"{page.url}: {msg.text}")
-                if msg.type == "error" and "Content Security Policy" in msg.text
-                else None
-            ),
-        )
+        problems.append(webworld.watch(page))
         return page
 
     yield make
     for context in contexts:
         context.close()
-    assert not problems, "the browser reported:\n" + "\n".join(problems)
+    reported = [line for lines in problems for line in lines]
+    assert not reported, "the browser reported:\n" + "\n".join(reported)
 
 
 @pytest.fixture

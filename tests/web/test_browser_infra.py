@@ -43,3 +43,30 @@ def test_a_screenshot_is_written(web_node, page, shot):
     path = shot(page, "api-docs")
     assert path == webworld.SCREENS / "api-docs.png"
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_page_watch_catches_inline_scripts_under_a_strict_csp(web_node, browser):
+    """What the page fixture fails a test on: an inline script the CSP
+    refuses, an uncaught script error."""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        problems = webworld.watch(page)
+        probe = f"{web_node.url}/csp-probe"
+        page.route(
+            probe,
+            lambda route: route.fulfill(
+                content_type="text/html",
+                headers={"Content-Security-Policy": "script-src 'self'"},
+                body="<html><body><script>document.title = 'ran'</script></body></html>",
+            ),
+        )
+        with page.expect_console_message(lambda msg: msg.type == "error"):
+            page.goto(probe)
+        with page.expect_event("pageerror"):
+            page.evaluate("setTimeout(() => { throw new Error('boom') }, 0)")
+        assert page.title() != "ran"
+        assert any("Content Security Policy" in line for line in problems), problems
+        assert any("boom" in line for line in problems), problems
+    finally:
+        context.close()
