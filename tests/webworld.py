@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import signal
 import socket
 import sqlite3
@@ -20,6 +21,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +40,10 @@ SCREENS = ROOT / "test-output" / "screens"
 # axe-core impacts that fail a page (WCAG 2.2 AA: the issue's bar).
 FAILING_IMPACTS = ("serious", "critical")
 SESSION_COOKIE = "gugus_session"
+# Every browser test logs in from 127.0.0.1, many times a minute: the limits
+# per client address and per node would refuse them (429).  The per-user limit
+# (failed attempts only) stays.
+SERVE_ENV = {"GUGUS_LOGIN_LIMIT_ADDRESS": "off", "GUGUS_LOGIN_LIMIT_NODE": "off"}
 
 
 def browser_unavailable() -> str | None:
@@ -111,7 +117,7 @@ class WebNode:
                     stdin=subprocess.DEVNULL,
                     stdout=log,
                     stderr=subprocess.STDOUT,
-                    env={**_env(), **(env or {})},
+                    env={**_env(), **SERVE_ENV, **(env or {})},
                 )
             self.url = f"http://127.0.0.1:{chosen}"
             if self._wait_healthy():
@@ -170,6 +176,12 @@ def build_demo(directory: Path, people: int = DEMO_PEOPLE) -> WebNode:
 def login(page, node: WebNode, username: str) -> None:
     """Log in through the form at /login and wait for the page it leads to."""
     page.goto(f"{node.url}/login")
+    submit_login(page, node, username)
+
+
+def submit_login(page, node: WebNode, username: str) -> None:
+    """Fill and send the login form the page shows (after a redirect to
+    /login?next=…, it leads back to the page first asked for)."""
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", node.logins[username]["password"])
     with page.expect_navigation():
@@ -177,6 +189,36 @@ def login(page, node: WebNode, username: str) -> None:
     page.wait_for_load_state()
     path = page.url.removeprefix(node.url)
     assert not path.startswith("/login"), f"login as {username} stayed on {path}"
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token a page carries (``<meta name="csrf-token">``)."""
+    found = re.search(r'<meta name="csrf-token" content="([^"]+)"', html)
+    assert found, "the page carries no csrf-token meta tag"
+    return found.group(1)
+
+
+@contextmanager
+def http_session(node: WebNode, username: str):
+    """An httpx client logged in through the form, for plain-HTTP page tests
+    (the HTML a user receives); redirects are not followed."""
+    import httpx
+
+    with httpx.Client(base_url=node.url, follow_redirects=False, timeout=60) as client:
+        form = client.get("/login")
+        answer = client.post(
+            "/login",
+            data={
+                "username": username,
+                "password": node.logins[username]["password"],
+                "csrf": csrf_of(form.text),
+                "next": "/",
+            },
+        )
+        assert answer.status_code == 303 and SESSION_COOKIE in client.cookies, (
+            f"login as {username} answered {answer.status_code}"
+        )
+        yield client
 
 
 def session_token(page) -> str:
