@@ -173,6 +173,13 @@ def build_demo(directory: Path, people: int = DEMO_PEOPLE) -> WebNode:
     return WebNode(dir=directory, db=result["db"], logins=logins)
 
 
+def served_demo(directory: Path) -> WebNode:
+    """A demo world, built and served (stop it after)."""
+    node = build_demo(directory)
+    node.start()
+    return node
+
+
 def login(page, node: WebNode, username: str) -> None:
     """Log in through the form at /login and wait for the page it leads to."""
     page.goto(f"{node.url}/login")

@@ -13,6 +13,12 @@ world, and Debian's Chromium driven by Playwright.
     shot       shot(page, name): full-page screenshot, test-output/screens/<name>.png
     axe        axe(page): axe-core; fails on serious or critical violations
 
+The node is built and served in the background from the end of collection
+(it is ready by the time tests/web runs in `make test`), with the login
+limits per address and per node lifted (every test logs in from 127.0.0.1).
+Plain-HTTP page tests: ``with webworld.http_session(web_node, username) as
+client`` (httpx, logged in through the form; ``webworld.csrf_of(html)``).
+
 A page fails its test when the browser reports a Content-Security-Policy
 violation or an uncaught JavaScript error.  Without Chromium or Playwright
 the browser tests skip, except under GUGUS_REQUIRE_SERVICES=1 (CI), where
@@ -21,7 +27,12 @@ they fail.  ``web_node`` alone needs neither (plain HTTP tests may use it).
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 import webworld
@@ -38,10 +49,39 @@ def pytest_collection_modifyitems(items):
                 item.add_marker(pytest.mark.skip(reason=reason))
 
 
+# The demo node is built and served in the background from the end of
+# collection, while the tests before tests/web run: `make test` waits for it
+# only if it is not ready by then.
+_early: dict = {}
+
+
+def pytest_collection_finish(session):
+    wanted = any(
+        "web_node" in getattr(item, "fixturenames", ()) and not item.get_closest_marker("skip")
+        for item in session.items
+    )
+    if wanted and not session.config.option.collectonly:
+        _early["dir"] = Path(tempfile.mkdtemp(prefix="gugus-web-"))
+        _early["pool"] = ThreadPoolExecutor(1, thread_name_prefix="web-node")
+        _early["node"] = _early["pool"].submit(webworld.served_demo, _early["dir"])
+
+
+def pytest_sessionfinish(session):
+    if "node" in _early:
+        with contextlib.suppress(Exception):  # a failed start is reported by web_node
+            _early["node"].result().stop()
+        _early["pool"].shutdown()
+        shutil.rmtree(_early["dir"], ignore_errors=True)
+        _early.clear()
+
+
 @pytest.fixture(scope="session")
 def web_node(tmp_path_factory):
-    node = webworld.build_demo(tmp_path_factory.mktemp("web-demo"))
-    node.start()
+    early = _early.get("node")
+    if early is not None:
+        yield early.result()  # stopped by pytest_sessionfinish
+        return
+    node = webworld.served_demo(tmp_path_factory.mktemp("web-demo"))  # asked for late
     yield node
     node.stop()
 
