@@ -26,7 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 CHROMIUM = os.environ.get("GUGUS_CHROMIUM", "/usr/bin/chromium")  # .ci/run installs Debian's
-CHROMIUM_ARGS = ["--no-sandbox"]  # CI runs as root, where Chromium's sandbox refuses to start
+# CI runs as root, where Chromium's sandbox refuses to start; containers often
+# have a small /dev/shm, too small for Chromium's shared memory.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-dev-shm-usage"]
 GUGUS = [sys.executable, "-m", "gugus.cli"]
 # Big enough for every screen to have something (xref pairs, hit notices,
 # all seven collections), small enough to build in seconds.
