@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import signal
 import socket
 import sqlite3
@@ -24,6 +23,8 @@ import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from pageworld import csrf_of
 
 CHROMIUM = os.environ.get("GUGUS_CHROMIUM", "/usr/bin/chromium")  # .ci/run installs Debian's
 # CI runs as root, where Chromium's sandbox refuses to start; containers often
@@ -198,13 +199,6 @@ def submit_login(page, node: WebNode, username: str) -> None:
     page.wait_for_load_state()
     path = page.url.removeprefix(node.url)
     assert not path.startswith("/login"), f"login as {username} stayed on {path}"
-
-
-def csrf_of(html: str) -> str:
-    """The CSRF token a page carries (``<meta name="csrf-token">``)."""
-    found = re.search(r'<meta name="csrf-token" content="([^"]+)"', html)
-    assert found, "the page carries no csrf-token meta tag"
-    return found.group(1)
 
 
 @contextmanager

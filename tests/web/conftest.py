@@ -17,7 +17,7 @@ The node is built and served in the background from the end of collection
 (it is ready by the time tests/web runs in `make test`), with the login
 limits per address and per node lifted (every test logs in from 127.0.0.1).
 Plain-HTTP page tests: ``with webworld.http_session(web_node, username) as
-client`` (httpx, logged in through the form; ``webworld.csrf_of(html)``).
+client`` (httpx, logged in through the form; ``pageworld.csrf_of(html)``).
 
 A page fails its test when the browser reports a Content-Security-Policy
 violation or an uncaught JavaScript error.  Without Chromium or Playwright
