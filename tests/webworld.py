@@ -247,6 +247,51 @@ def watch(page) -> list[str]:
     return problems
 
 
+_FOCUSED = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  const r = el.getBoundingClientRect();
+  const style = getComputedStyle(el);
+  const x = r.left + r.width / 2, y = r.top + r.height / 2;
+  const hit = document.elementFromPoint(x, y);
+  const label = (el.getAttribute("aria-label") || el.innerText || el.value || el.name || "");
+  return {
+    what: el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + " " + label.trim().slice(0, 40),
+    key: el.outerHTML.slice(0, 200) + "@" + Math.round(r.left) + "," + Math.round(r.top + scrollY),
+    shown: r.width > 0 && r.height > 0 && y >= 0 && y <= innerHeight && x >= 0 && x <= innerWidth,
+    covered: !hit || !(hit === el || el.contains(hit) || hit.contains(el)),
+    ring: (style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0)
+          || style.boxShadow !== "none",
+  };
+}"""
+
+
+def tab_through(page, limit: int = 150) -> list[str]:
+    """Walk the page with the Tab key from the top (WCAG 2.2: 2.1.1 keyboard,
+    2.4.7 focus visible, 2.4.11 focus not obscured): every stop must be on
+    screen, not covered (by a banner, say) and drawn with a focus ring.
+    Returns the stops, in order; stops at the first one seen again."""
+    page.evaluate("window.scrollTo(0, 0); document.activeElement && document.activeElement.blur()")
+    stops, seen, problems = [], set(), []
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(_FOCUSED)
+        if focused is None or focused["key"] in seen:
+            break
+        seen.add(focused["key"])
+        stops.append(focused["what"])
+        for check, message in (
+            ("shown", "is not on screen when focused"),
+            ("ring", "has no visible focus indicator"),
+        ):
+            if not focused[check]:
+                problems.append(f"{focused['what']!r} {message}")
+        if focused["covered"]:
+            problems.append(f"{focused['what']!r} is covered by another element when focused")
+    assert not problems, f"keyboard walk of {page.url}:\n" + "\n".join(problems)
+    return stops
+
+
 def shot(page, name: str) -> Path:
     """A full-page screenshot at test-output/screens/<name>.png."""
     SCREENS.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,8 @@ world, and Debian's Chromium driven by Playwright.
     login      login(page, username): the form at /login, waits for the next page
     shot       shot(page, name): full-page screenshot, test-output/screens/<name>.png
     axe        axe(page): axe-core; fails on serious or critical violations
+    tab_through tab_through(page): walks the page with Tab; fails on a stop that
+               is off screen, covered or without a focus ring; returns the stops
 
 The node is built and served in the background from the end of collection
 (it is ready by the time tests/web runs in `make test`), with the login
@@ -139,3 +141,8 @@ def shot():
 @pytest.fixture
 def axe():
     return webworld.axe
+
+
+@pytest.fixture
+def tab_through():
+    return webworld.tab_through

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import webworld
 
 
@@ -70,3 +71,22 @@ def test_the_page_watch_catches_inline_scripts_under_a_strict_csp(web_node, brow
         assert any("boom" in line for line in problems), problems
     finally:
         context.close()
+
+
+def test_the_keyboard_walk_finds_hidden_focus(page):
+    page.set_content(
+        "<html lang=en><body>"
+        "<div style='position:fixed;top:0;left:0;right:0;height:60px;background:#000'></div>"
+        "<a href='#a' style='display:block;margin-top:20px'>under the banner</a>"
+        "<button style='margin-top:100px;outline:none'>no ring</button>"
+        "<a href='#b' style='display:block;margin-top:100px'>fine</a>"
+        "</body></html>"
+    )
+    with pytest.raises(AssertionError) as caught:
+        webworld.tab_through(page)
+    message = str(caught.value)
+    assert "'a under the banner' is covered" in message
+    assert "'button no ring' has no visible focus indicator" in message
+    assert "fine" not in message
+    page.set_content("<html lang=en><body><a href='#a'>one</a> <button>two</button></body></html>")
+    assert webworld.tab_through(page) == ["a one", "button two"]
