@@ -34,8 +34,8 @@ def test_log_in_switch_language_log_out(web_node, page, login):
     assert _lang(page) == "en-US"
     assert page.get_by_role("button", name="Log out").is_visible()
 
-    page.get_by_role("link", name="Español").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Español").click()
     assert _lang(page) == "es-MX"
     assert _path(page, web_node) == "/"
     log_out = ES.gettext("Log out")
@@ -49,8 +49,8 @@ def test_log_in_switch_language_log_out(web_node, page, login):
     page.goto(f"{web_node.url}/")  # remembered, whatever the browser asks for
     assert _lang(page) == "es-MX"
 
-    page.get_by_role("link", name="English").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("link", name="English").click()
     assert _lang(page) == "en-US"
 
     token = webworld.session_token(page)
@@ -73,8 +73,8 @@ def test_the_language_comes_from_the_browser_until_chosen(web_node, new_page):
     page.goto(f"{web_node.url}/login")
     assert _lang(page) == "es-MX"
     assert page.get_by_role("heading", level=1).inner_text() == ES.gettext("Log in")
-    page.get_by_role("link", name="English").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("link", name="English").click()
     assert _lang(page) == "en-US"
     assert page.get_by_role("heading", level=1).inner_text() == "Log in"
 
