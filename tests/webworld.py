@@ -38,6 +38,7 @@ DEMO_PEOPLE = 60
 BUILD_TIMEOUT = 300
 START_TIMEOUT = 60
 STOP_TIMEOUT = 20
+ACTION_TIMEOUT_MS = 60_000  # a browser action or navigation (Playwright's default: 30 s)
 ROOT = Path(__file__).resolve().parents[1]
 SCREENS = ROOT / "test-output" / "screens"
 # axe-core impacts that fail a page (WCAG 2.2 AA: the bar).

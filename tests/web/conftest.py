@@ -111,6 +111,7 @@ def new_page(browser):
 
     def make(locale: str = "en-US"):
         context = browser.new_context(locale=locale)
+        context.set_default_timeout(webworld.ACTION_TIMEOUT_MS)
         contexts.append(context)
         page = context.new_page()
         problems.append(webworld.watch(page))
