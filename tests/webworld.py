@@ -271,7 +271,8 @@ def tab_through(page, limit: int = 150) -> list[str]:
     """Walk the page with the Tab key from the top (WCAG 2.2: 2.1.1 keyboard,
     2.4.7 focus visible, 2.4.11 focus not obscured): every stop must be on
     screen, not covered (by a banner, say) and drawn with a focus ring.
-    Returns the stops, in order; stops at the first one seen again."""
+    Returns the stops, in order; stops at the first one seen again, and
+    leaves the page unfocused, at the top."""
     page.evaluate("window.scrollTo(0, 0); document.activeElement && document.activeElement.blur()")
     stops, seen, problems = [], set(), []
     for _ in range(limit):
@@ -289,6 +290,7 @@ def tab_through(page, limit: int = 150) -> list[str]:
                 problems.append(f"{focused['what']!r} {message}")
         if focused["covered"]:
             problems.append(f"{focused['what']!r} is covered by another element when focused")
+    page.evaluate("document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0)")
     assert not problems, f"keyboard walk of {page.url}:\n" + "\n".join(problems)
     return stops
 
