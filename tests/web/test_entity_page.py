@@ -128,3 +128,17 @@ def test_same_as_and_notices(node, world):
         notice["reference"] in get(node, "lia", fgr("p3")).text
     )  # the mirror, for the holder's liaison
     assert notice["reference"] not in get(node, "luis", fgr("p3")).text
+
+
+def test_the_page_reads_are_audited(node, world):
+    from sqlalchemy import select
+
+    from gugus.store.tables import audit_log
+
+    get(node, "ana", fgr("p1"))
+    with node.db.audit_reader.connect() as conn:
+        actions = [
+            r.action
+            for r in conn.execute(select(audit_log).where(audit_log.c.username == "ana")).all()
+        ]
+    assert "entity.read" in actions and "entity.relationships" in actions

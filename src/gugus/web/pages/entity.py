@@ -110,9 +110,10 @@ def entity_page(
 ):
     node = request.app.state.node
     labels = _Labels(request.state.lang)
-    entity = reads.get_entity(node, reader, entity_id, with_statements=True)
-    rels = relations.relationships(node, reader, entity_id, limit=PAGE, offset=offset)
-    same = same_as.same_as(node, reader, entity_id)
+    with node.audit.deferred():  # the three reads' records in one commit, before rendering
+        entity = reads.get_entity(node, reader, entity_id, with_statements=True)
+        rels = relations.relationships(node, reader, entity_id, limit=PAGE, offset=offset)
+        same = same_as.same_as(node, reader, entity_id)
     values = _values(entity, labels)
     shown = [s["marking"] for s in entity["statements"] if s["prop"] == ID_PROP]
     shown += [s["marking"] for s in values]
