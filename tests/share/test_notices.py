@@ -68,6 +68,12 @@ def test_contact_point_and_options(node, world):
                        holder_collection_id=cid, holder_entity_id=world["hidden"],
                        marking_id=mid, source="xref")  # fmt: skip
     assert notice["contact"] == "HSI liaison desk"
+    # the holder's mirror names the requester's contact point (its default, then as set)
+    [mirror] = list_notices(node, node.reader("us_s"), direction="in")["in"]
+    assert mirror["requester"] == "MX" and mirror["contact"] == "the liaison officers of MX"
+    set_contact(node, "MX", "FGR enlace internacional")
+    [mirror] = list_notices(node, node.reader("us_s"), direction="in")["in"]
+    assert mirror["contact"] == "FGR enlace internacional"
     with pytest.raises(NotFound):
         set_contact(node, "XX", "nobody")
     with pytest.raises(InvalidInput):

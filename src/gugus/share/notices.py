@@ -252,9 +252,10 @@ def raise_hit(
 def list_notices(node: Node, reader: Reader, *, direction: str = "all", limit: int = 100) -> dict:
     """The notices the reader may list: ``out`` — hits on the reader's (or,
     for liaison officers and supervisors, its organisation's) queries and
-    records; ``in`` — mirror notices about the organisation's own records
-    (liaison officers and supervisors only), each naming the records the
-    reader may see.  Audited when a mirror names records."""
+    records, with the holder's contact point; ``in`` — mirror notices about
+    the organisation's own records (liaison officers and supervisors only),
+    each naming the records the reader may see, with the requester's contact
+    point.  Audited when a mirror names records."""
     if direction not in DIRECTIONS:
         raise InvalidInput(f"direction: {direction!r} (allowed: {', '.join(DIRECTIONS)})")
     limit = max(1, min(int(limit), 1000))
@@ -286,6 +287,7 @@ def list_notices(node: Node, reader: Reader, *, direction: str = "all", limit: i
                 match_sql.notices_for(conn, holder_org=reader.org, limit=limit) if org_wide else []
             )
             records = match_sql.visible_records(conn, scope, [r.id for r in rows])
+            asked = match_sql.contacts(conn, {r.recipient_org for r in rows})
             by_notice: dict[int, list] = {}
             for rec in records:
                 by_notice.setdefault(rec.notice_id, []).append(rec)
@@ -295,6 +297,7 @@ def list_notices(node: Node, reader: Reader, *, direction: str = "all", limit: i
                     "kind": r.kind,
                     "what": KIND_LABELS.get(r.kind, r.kind),
                     "requester": r.recipient_org,
+                    "contact": _contact(r.recipient_org, asked.get(r.recipient_org)),
                     "time": r.created_at,
                     "last": r.last_at,
                     "count": r.count,
