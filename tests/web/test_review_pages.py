@@ -10,14 +10,14 @@ import re
 import pytest
 from judgeworld import build
 from leakpages import session_client
-from matchworld import HIDDEN_VALUES
+from matchworld import HIDDEN_VALUES, holder
 from matchworld import build as build_match
 from pageworld import csrf_of
 from reviewworld import store_run
 from sqlalchemy import select
 
 from gugus.share.notices import raise_hit, set_contact
-from gugus.store.tables import audit_log, match_keys
+from gugus.store.tables import audit_log
 from gugus.xref.judgements import list_judgements
 
 NO_INLINE = re.compile(r"<script(?![^>]*\bsrc=)|\sstyle=|\son[a-z]+=")
@@ -144,16 +144,10 @@ def mw(node):
 
 
 def hit(node, world):
-    with node.db.reader.connect() as conn:
-        row = conn.execute(
-            select(match_keys.c.collection_id, match_keys.c.marking_id).where(
-                match_keys.c.entity_id == world["hidden"], match_keys.c.kind == "name"
-            )
-        ).first()
+    cid, mid = holder(node, world["hidden"])
     return raise_hit(
         node, node.reader("mx_a"), own_entity_id=None, kind="passport",
-        holder_collection_id=row.collection_id, holder_entity_id=world["hidden"],
-        marking_id=row.marking_id, source="xref",
+        holder_collection_id=cid, holder_entity_id=world["hidden"], marking_id=mid, source="xref",
     )  # fmt: skip
 
 
