@@ -287,7 +287,6 @@ def list_notices(node: Node, reader: Reader, *, direction: str = "all", limit: i
                 match_sql.notices_for(conn, holder_org=reader.org, limit=limit) if org_wide else []
             )
             records = match_sql.visible_records(conn, scope, [r.id for r in rows])
-            asked = match_sql.contacts(conn, {r.recipient_org for r in rows})
             by_notice: dict[int, list] = {}
             for rec in records:
                 by_notice.setdefault(rec.notice_id, []).append(rec)
@@ -297,7 +296,6 @@ def list_notices(node: Node, reader: Reader, *, direction: str = "all", limit: i
                     "kind": r.kind,
                     "what": KIND_LABELS.get(r.kind, r.kind),
                     "requester": r.recipient_org,
-                    "contact": _contact(r.recipient_org, asked.get(r.recipient_org)),
                     "time": r.created_at,
                     "last": r.last_at,
                     "count": r.count,
@@ -312,6 +310,9 @@ def list_notices(node: Node, reader: Reader, *, direction: str = "all", limit: i
                 }
                 for r in rows
             ]
+            asked = match_sql.contacts(conn, {n["requester"] for n in result["in"]})
+            for n in result["in"]:  # whom to answer: the requester's contact point
+                n["contact"] = _contact(n["requester"], asked.get(n["requester"]))
     shown = sorted({x["entity_id"] for n in result.get("in", []) for x in n["records"]})
     if shown:
         node.audit.append(
