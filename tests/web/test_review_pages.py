@@ -176,3 +176,6 @@ def test_notices_page_in_spanish_and_empty(node, mw):
     html = c.get("/notices").text
     assert "Avisos de coincidencia" in html
     assert "No hay avisos de coincidencia sobre sus consultas y registros." in html
+    hit(node, mw)
+    html = c.get("/notices").text
+    assert "los oficiales de enlace de US" in html and "passport number" not in html

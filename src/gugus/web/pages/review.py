@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
+from followthemoney import model
 
 from gugus.web.ftm_labels import prop_label, schema_label
 from gugus.web.render import fragment, page
@@ -35,6 +36,15 @@ def shown(view: dict) -> list[dict]:
     return out
 
 
+def _holding(sides: dict, prop: str) -> str:
+    """The schema of the side whose schema has the property (the left's first)."""
+    for side in ("left", "right"):
+        schema = model.get(sides[side]["schema"])
+        if schema is not None and schema.get(prop) is not None:
+            return sides[side]["schema"]
+    return sides["left"]["schema"]
+
+
 def _render(request: Request, reader, position: int, done: str | None):
     node = request.app.state.node
     view = queue.review_pair(node, reader, position=position)
@@ -45,7 +55,7 @@ def _render(request: Request, reader, position: int, done: str | None):
         ctx["labels"] = {
             "schema": {k: schema_label(s["schema"], lang) for k, s in sides.items()},
             "props": {
-                f["prop"]: prop_label(sides["left"]["schema"], f["prop"], lang)
+                f["prop"]: prop_label(_holding(sides, f["prop"]), f["prop"], lang)
                 for f in view["pair"]["fields"]
             },
         }
