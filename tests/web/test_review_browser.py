@@ -23,6 +23,9 @@ from gugus.node import Node
 from gugus.store.tables import collections, statements
 from gugus.web.i18n import translations
 
+# The browser fixtures (tests/web/conftest.py, tests/webworld.py) come with the
+# web tests' branch; until it is merged there is nothing to run these with.
+pytest.importorskip("webworld", reason="the browser-test fixtures are not merged yet")
 ES = translations("es_MX")
 PAIR = re.compile(r"Pair (\d+) of (\d+)")
 NOTICE_FIELDS = {"reference", "kind", "what", "holder", "contact", "time", "message"}
