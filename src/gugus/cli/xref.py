@@ -215,7 +215,8 @@ def pair(
     )
     if p["judgement"]:
         out.print(f"  judged {p['judgement']} before", markup=False, highlight=False)
-    table = SafeTable("field", left["entity_id"], right["entity_id"])
+    table = SafeTable("field", "left", "right")
+    table.add_row("id", left["entity_id"], right["entity_id"])
     table.add_row("caption", left["caption"], right["caption"])
     table.add_row("schema", left["schema"], right["schema"])
     table.add_row("collections", ", ".join(left["collections"]), ", ".join(right["collections"]))
