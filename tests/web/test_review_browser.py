@@ -69,6 +69,16 @@ def test_review_queue_by_keyboard_resumes_and_is_recorded(
     page.get_by_label("Reason (optional)").press_sequentially("dudas: se parece, sin fecha")
     assert _pair(page) == first and PAIR.search(_heading(page)).group(1) == "1"
 
+    # a refused judgement (the left record swapped for one that exists nowhere)
+    # says why and moves nothing
+    bogus = first[0][:-4] + "beef"
+    page.evaluate(f"document.querySelector('form.review-form input[name=a]').value = '{bogus}'")
+    page.get_by_role("button", name="Same").click()
+    page.locator("#review-error").wait_for()
+    assert "not found" in page.locator("#review-error").inner_text()
+    assert PAIR.search(_heading(page)).group(1) == "1"
+    page.evaluate(f"document.querySelector('form.review-form input[name=a]').value = '{first[0]}'")
+
     # leave the field (Tab to the first button), then "u": unsure, with the reason
     page.get_by_label("Reason (optional)").press("Tab")
     page.keyboard.press("u")

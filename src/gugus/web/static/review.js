@@ -14,6 +14,23 @@
     event.preventDefault();
     control.click();
   });
+  // A refused judgement (an expired form, a pair no longer visible): say why
+  // above the pair, from the error page the server answered; nothing moves.
+  document.addEventListener("htmx:responseError", function (event) {
+    var region = document.getElementById("pair-region");
+    if (!region || !event.detail || event.detail.target !== region) return;
+    var answer = new DOMParser().parseFromString(event.detail.xhr.responseText, "text/html");
+    var reason = answer.querySelector("p.error");
+    var note = document.getElementById("review-error");
+    if (!note) {
+      note = document.createElement("p");
+      note.id = "review-error";
+      note.className = "error";
+      note.setAttribute("role", "alert");
+      region.insertBefore(note, region.firstChild);
+    }
+    note.textContent = reason ? reason.textContent : event.detail.xhr.statusText;
+  });
   // After htmx swapped in the next pair, put focus on its heading.
   document.addEventListener("htmx:afterSwap", function (event) {
     if (event.detail && event.detail.target && event.detail.target.id === "pair-region") {
