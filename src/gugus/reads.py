@@ -14,7 +14,8 @@ from followthemoney.proxy import EntityProxy
 
 from gugus.access import Reader, ReadScope, audit_orgs
 from gugus.audit import AuditEvent
-from gugus.errors import Forbidden, NotFound
+from gugus.clock import parse_moment
+from gugus.errors import Forbidden, InvalidInput, NotFound
 from gugus.ingest.parse import valid_entity_id
 from gugus.model.markings import TLP, Marking
 from gugus.model.statements import Statement, assemble
@@ -279,8 +280,18 @@ def list_audit(
     limit: int = 100,
     before: int | None = None,
     action: str | None = None,
+    user: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
 ) -> list[dict]:
     """The audit records of the supervisor's organisation(s), newest first.
+
+    Filters: ``before`` a sequence number (paging), one ``action``, one
+    ``user`` (user name), ``since`` / ``until`` (ISO 8601 dates or times; a
+    time without offset is UTC; ``since`` inclusive, ``until`` exclusive, a
+    bare ``until`` date includes that day).  They select only on what every
+    record shows, redacted or not (who, what kind, when), so a filter never
+    tells more than the unfiltered listing does.
 
     A record shows its objects, purpose and details only if the supervisor
     may see every object it names and every stored marking of the data it
@@ -294,10 +305,21 @@ def list_audit(
     decision, orgs = audit_orgs(reader)
     if not decision.allowed:
         raise Forbidden(decision.reason)
+    start = parse_moment(since, "since") if since else None
+    end = parse_moment(until, "until", end_of_day=True) if until else None
+    if start is not None and end is not None and end <= start:
+        raise InvalidInput("until: must be later than since")
     scope = node.scope(reader)
     with node.db.audit_reader.connect() as aconn:
         rows = audit_sql.list_for_orgs(
-            aconn, sorted(orgs), limit=max(1, min(limit, 1000)), before=before, action=action
+            aconn,
+            sorted(orgs),
+            limit=max(1, min(limit, 1000)),
+            before=before,
+            action=action or None,
+            username=user or None,
+            since=start,
+            until=end,
         )
     items = []
     for r in rows:

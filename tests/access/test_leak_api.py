@@ -24,6 +24,7 @@ from leakworld import (
     worlds,
 )
 
+from gugus import reads
 from gugus.api import create_app
 from gugus.auth import issue_token
 
@@ -53,7 +54,21 @@ def check_world_http(node, client, world) -> None:
         r = client.get("/api/v1/audit", params={"limit": 1000}, headers=headers)
         if user["role"] == "supervisor":
             assert r.status_code == 200
-            assert {x["org"] for x in r.json()["records"]} <= {user["org"]}
+            records = r.json()["records"]
+            assert {x["org"] for x in records} <= {user["org"]}
+            assert records == reads.list_audit(node, node.reader(user["name"]), limit=1000)
+            # The filters answer a subset of that, redacted the same way.
+            for record in [x for x in records if x["username"]][:2]:
+                params = {"user": record["username"], "action": record["action"]}
+                params |= {"since": record["ts"], "limit": 1000}
+                r = client.get("/api/v1/audit", params=params, headers=headers)
+                assert r.json()["records"] == [
+                    x
+                    for x in records
+                    if x["username"] == record["username"]
+                    and x["action"] == record["action"]
+                    and x["ts"] >= record["ts"]
+                ]
         else:
             assert r.status_code == 403
 
