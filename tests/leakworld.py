@@ -370,6 +370,12 @@ def check_audit_listing(node, world, user) -> None:
         # No chain hash in any listing: a visible record's hash or prev_hash
         # would let a supervisor test guesses of the record before it.
         assert "hash" not in r and "prev_hash" not in r
+        if shown and used:
+            # The banner of a page showing it: the strictest of what it touched.
+            top = max((TLP(marks[m][0]["tlp"]) for m in used), key=lambda t: t.rank)
+            assert r["marking"]["tlp"] == top.value, (user, stored)
+        else:
+            assert r["marking"] is None
         if shown:
             assert r["object_ids"] == objects
             assert r["detail"] == json.loads(stored.detail)

@@ -17,7 +17,7 @@ from gugus.audit import AuditEvent
 from gugus.clock import parse_moment
 from gugus.errors import Forbidden, InvalidInput, NotFound
 from gugus.ingest.parse import valid_entity_id
-from gugus.model.markings import TLP, Marking
+from gugus.model.markings import TLP, Marking, combine
 from gugus.model.statements import Statement, assemble
 from gugus.node import Node
 from gugus.store import audit as audit_sql
@@ -297,7 +297,10 @@ def list_audit(
     may see every object it names and every stored marking of the data it
     touched; otherwise only who, which organisation, what kind of action and
     when (oversight still learns *that* a colleague read something), and the
-    rest is replaced by :data:`REDACTED`.  No record shows its chain hashes:
+    rest is replaced by :data:`REDACTED`.  A record shown in full carries
+    ``marking``: the most restrictive marking of the data it touched (what a
+    page showing it puts in its banner); None when redacted or touching
+    none.  No record shows its chain hashes:
     a record's hash, or the next record's ``prev_hash``, lets anyone test
     guesses of a redacted record's query (a short passport number) offline —
     an outside review did exactly that.  ``gugus audit verify`` checks the
@@ -330,19 +333,23 @@ def list_audit(
         items.append(item)
     with node.db.reader.connect() as conn:
         visible = _visible_objects(conn, scope, {o for i in items for o in i["object_ids"]})
-    for item in items:
-        marks = item.pop("markings")
-        del item["hash"], item["prev_hash"]
-        shown = all(scope.allows(m) for m in marks) and all(
-            o in visible for o in item["object_ids"]
-        )
-        if not shown:
-            item.update(
-                object_ids=[REDACTED],
-                purpose=REDACTED if item["purpose"] is not None else None,
-                detail={"redacted": True},
+        for item in items:
+            marks = item.pop("markings")
+            del item["hash"], item["prev_hash"]
+            shown = all(scope.allows(m) for m in marks) and all(
+                o in visible for o in item["object_ids"]
             )
-        item["redacted"] = not shown
+            if not shown:
+                item.update(
+                    object_ids=[REDACTED],
+                    purpose=REDACTED if item["purpose"] is not None else None,
+                    detail={"redacted": True},
+                )
+            # What a record shown in full carries (its query, its objects):
+            # the most restrictive marking of the data it touched.
+            marking = combine(node.catalogue.get(conn, m) for m in marks) if shown else None
+            item["marking"] = marking.to_dict() if marking is not None else None
+            item["redacted"] = not shown
     return items
 
 

@@ -139,9 +139,7 @@ def test_another_organisations_collection_is_403_and_an_invisible_one_404(world,
 
 
 @pytest.mark.parametrize("chunked", [False, True], ids=["declared", "chunked"])
-def test_body_over_the_limit_is_400(
-    module_world, module_client, monkeypatch, private_tmp, chunked
-):
+def test_body_over_the_limit_is_400(module_world, module_client, monkeypatch, private_tmp, chunked):
     monkeypatch.setattr(uploads, "MAX_UPLOAD", 10_000)
     body = b"--b\r\n" + (
         b'Content-Disposition: form-data; name="file"; filename="big.jsonl"\r\n\r\n'

@@ -155,3 +155,17 @@ def test_bad_time_filter_is_one_line_naming_the_field(world, filters, field):
         reads.list_audit(world, world.reader("sue"), **filters)
     message = caught.value.message
     assert message.startswith(f"{field}: ") and "\n" not in message
+
+
+def test_a_record_shown_in_full_carries_the_marking_of_what_it_touched(world):
+    """What the audit page's banner shows: the strictest marking of the
+    records shown in full; nothing for a redacted one."""
+    reads.get_entity(world, world.reader("bob"), P17)  # touched the RED passport
+    reads.get_entity(world, world.reader("sue"), P17)  # AMBER only
+    records = reads.list_audit(world, world.reader("sue"), action="entity.read")
+    by_user = {r["username"]: r for r in records}
+    assert by_user["bob"]["redacted"] and by_user["bob"]["marking"] is None
+    assert by_user["sue"]["marking"]["tlp"] == "amber"
+    assert by_user["sue"]["marking"]["handling"] == ["H1"]
+    full = reads.list_audit(world, world.reader("sam"), action="load")
+    assert all(r["marking"] is None for r in full)  # a load touches no marked data
