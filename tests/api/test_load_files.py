@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -176,3 +177,21 @@ def test_path_in_the_file_name_is_dropped(module_world, module_client):
     r = post(module_client, module_world, {"file": ("../../etc/people.jsonl", jsonl(PEOPLE[0]))})
     assert r.status_code == 200, r.text
     assert r.json()["source"] == "people.jsonl"
+
+
+def test_a_document_loads_by_its_extension(module_world, module_client):
+    text = "Informe 12/2024. Se entrevistó a Marisol Vega en Tapachula el 3 de marzo de 2024.\n"
+    r = post(module_client, module_world, {"file": ("informe.txt", text.encode())})
+    assert r.status_code == 200, r.text
+    summary = r.json()
+    assert summary["source"] == "informe.txt" and summary["entities"] >= 1
+
+
+def test_an_htcds_case_file_with_a_bad_row_names_it(module_world, module_client):
+    before = statements(module_world.node)
+    bad = (
+        Path(__file__).parents[1] / "ingest" / "fixtures" / "htcds" / "bad_rows.csv"
+    ).read_bytes()
+    message = error(post(module_client, module_world, {"file": ("cases.csv", bad)}), 400)
+    assert message.startswith("cases.csv: row 3") and message.endswith("nothing was loaded")
+    assert statements(module_world.node) == before

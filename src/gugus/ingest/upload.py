@@ -74,6 +74,7 @@ def load_upload(
             actor=reader,
             on_error="abort",
             purpose=purpose,
+            parallel=False,  # in the server's threads: no forked workers
         )
     except GugusError as exc:
         raise type(exc)(_named(exc.message, hide), details=_named(exc.details, hide)) from None
