@@ -6,8 +6,8 @@ real ``gugus serve`` on a demo node, driven by Chromium."""
 from __future__ import annotations
 
 import json
-import urllib.parse
-import urllib.request
+
+import httpx
 
 from gugus.web.i18n import translations
 
@@ -28,11 +28,15 @@ def lines(*names: str, broken_at: int | None = None) -> str:
 
 
 def api_search(web_node, username: str, query: str) -> list:
-    url = f"{web_node.url}/api/v1/search?" + urllib.parse.urlencode({"q": query})
     token = web_node.logins[username]["token"]
-    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
-    with urllib.request.urlopen(request, timeout=60) as answer:  # noqa: S310 - our own server
-        return json.loads(answer.read())["results"]
+    answer = httpx.get(
+        f"{web_node.url}/api/v1/search",
+        params={"q": query},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=60,
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.json()["results"]
 
 
 def submit(page, path) -> None:
@@ -40,9 +44,7 @@ def submit(page, path) -> None:
     page.get_by_role("button", name="Load", exact=True).click()
 
 
-def test_a_bad_row_names_the_row_and_nothing_is_loaded(
-    web_node, page, login, shot, axe, tmp_path
-):
+def test_a_bad_row_names_the_row_and_nothing_is_loaded(web_node, page, login, shot, axe, tmp_path):
     user = web_node.user(role="analyst")
     login(page, user)
     page.goto(f"{web_node.url}/load")
