@@ -8,8 +8,13 @@ from __future__ import annotations
 import json
 
 import httpx
+import pytest
 
 from gugus.web.i18n import translations
+
+# The browser fixtures (tests/web/conftest.py, tests/webworld.py) come with
+# helper "webtests"'s branch: without them this module has nothing to run on.
+pytest.importorskip("webworld")
 
 ES = translations("es_MX")
 # Names no demo world holds: what the loads below write, or must not.

@@ -41,9 +41,10 @@
     event.target.dataset.phase = "";
     parts().box.hidden = true;
   });
-  // A refused load answers 400/403/404 with the page's explanation: show it.
+  // A refused load answers 400/403/404 with the page's explanation: show it
+  // (htmx fires beforeSwap on the target, the result region).
   document.addEventListener("htmx:beforeSwap", function (event) {
-    if (!isLoadForm(event)) return;
+    if (!event.target || event.target.id !== "load-result") return;
     var status = event.detail.xhr.status;
     var body = String(event.detail.serverResponse || "").trimStart().slice(0, 9).toLowerCase();
     if (status >= 400 && status < 500 && body !== "<!doctype") {
