@@ -30,6 +30,7 @@ from gugus.auth import issue_token
 
 
 def check_world_http(node, client, world) -> None:
+    owner = {c["name"]: c["org"] for c in world["collections"]}
     for user in world["users"]:
         token, _ = issue_token(node, node.reader(user["name"]), days=1)
         headers = {"Authorization": f"Bearer {token}"}
@@ -51,6 +52,10 @@ def check_world_http(node, client, world) -> None:
         r = client.get("/api/v1/collections", headers=headers)
         want_colls = {c["name"] for c in world["collections"] if sees(user, c["marking"], c["org"])}
         assert {c["name"] for c in r.json()["collections"]} == want_colls
+        r = client.get("/api/v1/collections", params={"loadable": "true"}, headers=headers)
+        may_load = user["role"] in ("analyst", "liaison")
+        want_load = {n for n in want_colls if may_load and owner[n] == user["org"]}
+        assert {c["name"] for c in r.json()["collections"]} == want_load
         r = client.get("/api/v1/audit", params={"limit": 1000}, headers=headers)
         if user["role"] == "supervisor":
             assert r.status_code == 200

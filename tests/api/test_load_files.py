@@ -195,3 +195,18 @@ def test_an_htcds_case_file_with_a_bad_row_names_it(module_world, module_client)
     message = error(post(module_client, module_world, {"file": ("cases.csv", bad)}), 400)
     assert message.startswith("cases.csv: row 3") and message.endswith("nothing was loaded")
     assert statements(module_world.node) == before
+
+
+@pytest.mark.parametrize(
+    ("user", "expected"),
+    [
+        ("mx_analyst", ["mx-cases", "mx-internal"]),
+        ("us_analyst", ["us-public"]),
+        ("mx_super", []),
+    ],
+)
+def test_collections_one_may_load_into(module_world, module_client, user, expected):
+    r = module_client.get(
+        f"{API}/collections", params={"loadable": "true"}, headers=module_world.headers(user)
+    )
+    assert sorted(c["name"] for c in r.json()["collections"]) == expected

@@ -99,7 +99,11 @@ def search(
 
 
 @router.get("/collections", responses=errors(401))
-def collections(node: NodeDep, reader: ReaderDep) -> dict:
+def collections(node: NodeDep, reader: ReaderDep, loadable: bool = False) -> dict:
+    """The collections you may read, each with its default marking;
+    ``loadable``: only those you may load into (the load page's choice)."""
+    if loadable:
+        return {"collections": upload.loadable_collections(node, reader)}
     return {"collections": reads.visible_collections(node, reader)}
 
 
