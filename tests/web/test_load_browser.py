@@ -70,6 +70,8 @@ def test_a_bad_row_names_the_row_and_nothing_is_loaded(web_node, page, login, sh
     text = alert.inner_text()
     assert "Nothing was loaded" in text
     assert "Line or row 2" in text and "people.jsonl: line 2" in text
+    # The message may quote the file: the banners carry the collection's marking.
+    assert page.locator("#banner-top").inner_text().startswith(label.split()[0])
     axe(page)
     shot(page, "load-error")
     assert api_search(web_node, user, BAD_NAME) == []  # nothing of the file is stored

@@ -81,7 +81,10 @@ def test_a_bad_row_names_the_row_and_nothing_is_loaded(world):
     assert "Nothing was loaded" in r.text and "Line or row 2" in r.text
     assert "people.jsonl: line 2" in r.text
     assert "gugus-upload" not in r.text
+    assert 'class="banner tlp-amber"' in r.text  # the message may quote the file's values
     assert statements(world.node) == before
+    r = post(c, {"file": ("people.jsonl", body)}, collection="mx-internal")
+    assert re.search(r'value="mx-internal" required checked', r.text)  # the choice is kept
 
 
 def test_a_table_with_its_mapping_reports_dropped_values(world):

@@ -43,13 +43,15 @@ async def load_post(request: Request, reader: PageReader):
     header = request.headers.get("x-csrf-token")
     if header is not None:
         check_csrf(request, header)
-    chosen, summary, error = None, None, None
+    form: dict = {}  # what the form said, kept for the answer even when the load fails
+    summary, error = None, None
     try:
-        chosen, summary = await _receive_and_load(request, node, reader, header is None)
+        summary = await _receive_and_load(request, node, reader, header is None, form)
     except _CsrfRefused as refused:
         raise refused.error from None
     except GugusError as exc:
         error = exc
+    chosen = form.get("collection")
     collections = upload.loadable_collections(node, reader)
     # The summary shows values of the file (dropped ones, errors): they are
     # the collection's data, so the banner carries its marking.
@@ -70,7 +72,7 @@ async def load_post(request: Request, reader: PageReader):
     )
 
 
-async def _receive_and_load(request: Request, node, reader, form_csrf: bool):
+async def _receive_and_load(request: Request, node, reader, form_csrf: bool, form: dict):
     gettext = translator(request).gettext
     async with received_upload(request) as got:
         if form_csrf:
@@ -78,7 +80,7 @@ async def _receive_and_load(request: Request, node, reader, form_csrf: bool):
                 check_csrf(request, got.fields.get("csrf"))
             except GugusError as exc:
                 raise _CsrfRefused(exc) from None
-        chosen = got.fields.get("collection", "").strip()
+        chosen = form["collection"] = got.fields.get("collection", "").strip()
         if not chosen:
             raise InvalidInput(gettext("Choose a collection to load into."))
         if "file" not in got.files:
@@ -93,7 +95,7 @@ async def _receive_and_load(request: Request, node, reader, form_csrf: bool):
             fmt=got.fields.get("format") or None,
             purpose=got.fields.get("purpose", "").strip()[:500] or None,
         )
-    return chosen, summary
+    return summary
 
 
 def _result(summary: dict | None, error: GugusError | None) -> dict:
