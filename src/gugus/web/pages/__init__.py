@@ -9,6 +9,8 @@ from gugus.web.pages import account
 from gugus.web.pages import home
 from gugus.web.pages import notices
 from gugus.web.pages import review
+from gugus.web.pages import load
+from gugus.web.pages import audit
 # pages: end
 # isort: on
 
@@ -20,6 +22,8 @@ ROUTERS = [
         home,
         review,
         notices,
+        load,
+        audit,
         # routers: end
     )
 ]
