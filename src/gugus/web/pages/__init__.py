@@ -7,6 +7,10 @@ from __future__ import annotations
 # pages: start
 from gugus.web.pages import account
 from gugus.web.pages import home
+from gugus.web.pages import notices
+from gugus.web.pages import review
+from gugus.web.pages import load
+from gugus.web.pages import audit
 from gugus.web.pages import entity
 # pages: end
 # isort: on
@@ -17,6 +21,10 @@ ROUTERS = [
         # routers: start
         account,
         home,
+        review,
+        notices,
+        load,
+        audit,
         entity,
         # routers: end
     )
