@@ -1,5 +1,5 @@
 """The leak property through HTTP: the API's read routes return exactly what
-the rules allow (entity, search, collection listing, audit listing).
+the rules allow (entity, search with its total and facets, collection listing, audit listing).
 
 The services behind them are covered in depth by ``test_leak.py``; this test
 guards the routes themselves (a route that read the store directly, or
@@ -15,7 +15,9 @@ from hypothesis import given, settings
 from leakworld import (
     SLOW_EXAMPLES,
     WORDS,
+    expected_search,
     expected_statements,
+    got_search,
     probe_ids,
     read_id,
     rebuild,
@@ -46,7 +48,9 @@ def check_world_http(node, client, world) -> None:
             assert got == want, (user, eid)
         for word in WORDS[:4]:
             r = client.get("/api/v1/search", params={"q": word, "limit": 100}, headers=headers)
-            assert {x["id"] for x in r.json()["results"]} == search_hits(allowed, word)
+            hits = search_hits(allowed, word)
+            assert {x["id"] for x in r.json()["results"]} == hits
+            assert got_search(r.json()) == expected_search(world, allowed, hits), (user, word)
         r = client.get("/api/v1/collections", headers=headers)
         want_colls = {c["name"] for c in world["collections"] if sees(user, c["marking"], c["org"])}
         assert {c["name"] for c in r.json()["collections"]} == want_colls
