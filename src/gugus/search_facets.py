@@ -14,6 +14,9 @@ once, under its canonical id) and pages them newest first.
   country).  An entity counts under a value when one of its matching records
   has a visible statement with it; counts are over the filtered results (a
   value of another dimension counts what adding it as a filter keeps).
+* ``facets_marking``: the most restrictive marking of the statements the
+  facets were counted from (counts are derived from them; a page showing
+  them carries it in its banner).
 * Facets are counted over the newest :data:`FACET_CAP` results: past them,
   ``facets_capped`` is true and the counts are over those only (the total
   stays exact).  The cap depends only on the reader's visible matches, so
@@ -34,6 +37,7 @@ from followthemoney import model
 from gugus import reads
 from gugus.access import Reader
 from gugus.errors import InvalidInput
+from gugus.model.markings import combine
 from gugus.model.search_words import country_code
 from gugus.model.statements import assemble
 from gugus.node import Node
@@ -140,6 +144,7 @@ def search(
         sample = set(order[:FACET_CAP])
         matched = [i for i in ids if found.canonical(i) in sample]
         rows = facet_sql.facet_rows(conn, scope, matched)
+        facets_marking = combine(node.catalogue.get(conn, m) for m in {r.marking_id for r in rows})
     by_id = {
         proxy.id: (proxy, marking, used)
         for proxy, marking, used in assemble(stmts, found.canonical)
@@ -166,6 +171,7 @@ def search(
         "total": len(order),
         "facets": _count(rows, found.canonical, colls),
         "facets_capped": len(order) > FACET_CAP,
+        "facets_marking": facets_marking.to_dict() if facets_marking else None,
         "filters": filters,
     }
 

@@ -81,15 +81,15 @@ def filter_entities(
 
 
 def facet_rows(conn: Connection, scope: ReadScope, entity_ids: Sequence[str]) -> list:
-    """Distinct (entity_id, schema, collection_id, country) of the entities'
-    visible statements; ``country`` is the value of a country-typed
-    statement, else None."""
+    """Distinct (entity_id, schema, collection_id, country, marking_id) of
+    the entities' visible statements; ``country`` is the value of a
+    country-typed statement, else None."""
     s = statements.c
     country = case((s.prop_type == COUNTRY_TYPE, s.value), else_=literal(None))
     rows: list = []
     for chunk in _chunks(entity_ids):
         query = (
-            select(s.entity_id, s.schema, s.collection_id, country.label("country"))
+            select(s.entity_id, s.schema, s.collection_id, country.label("country"), s.marking_id)
             .where(s.entity_id.in_(chunk), grants.visible(scope, s.marking_id))
             .distinct()
         )

@@ -7,6 +7,7 @@ from __future__ import annotations
 # pages: start
 from gugus.web.pages import account
 from gugus.web.pages import home
+from gugus.web.pages import search
 # pages: end
 # isort: on
 
@@ -16,6 +17,7 @@ ROUTERS = [
         # routers: start
         account,
         home,
+        search,
         # routers: end
     )
 ]
