@@ -1,4 +1,5 @@
-"""The leak property through the web pages of the skeleton (home): a page
+"""The leak property through the web pages of the skeleton (home, and its API
+twin /api/v1/loads): a page
 shows exactly what the services allow the logged-in user, nothing more.
 Other screens add their own page-leak tests beside this one."""
 
@@ -9,6 +10,8 @@ from hypothesis import given, settings
 from leakpages import cells, session_client
 from leakworld import SLOW_EXAMPLES, rebuild, sees, worlds
 
+from gugus.auth import issue_token
+
 
 def check_home(node, world) -> None:
     names = {c["name"] for c in world["collections"]}
@@ -18,6 +21,18 @@ def check_home(node, world) -> None:
         assert r.status_code == 200, (user, r.status_code)
         want = {c_["name"] for c_ in world["collections"] if sees(user, c_["marking"], c_["org"])}
         assert cells(r.text) & names == want, user
+        token, _ = issue_token(node, node.reader(user["name"]), days=1)
+        r = c.get(
+            "/api/v1/loads", params={"limit": 50}, headers={"Authorization": f"Bearer {token}"}
+        )
+        own = {
+            n
+            for n in want
+            if any(x["name"] == n and x["org"] == user["org"] for x in world["collections"])
+        }
+        got = {x["collection"] for x in r.json()["loads"]}
+        loaded = {coll["name"] for coll, _line in world["lines"] if coll["name"] in own}
+        assert loaded <= got <= own, user
 
 
 @pytest.mark.slow

@@ -175,3 +175,16 @@ def test_login_is_rate_limited(world, monkeypatch):
     ]
     assert codes[-1] == 429, codes
     assert login(client(world.node), "mx_analyst")
+
+
+def test_the_api_twin_of_recent_loads(world):
+    from pageworld import client as page_client
+
+    c = page_client(world.node)
+    mx = c.get("/api/v1/loads", headers=world.headers("mx_analyst")).json()["loads"]
+    us = c.get("/api/v1/loads", headers=world.headers("us_analyst")).json()["loads"]
+    assert {x["collection"] for x in mx} == {"mx-cases", "mx-internal"}
+    assert {x["collection"] for x in us} == {"us-public"}
+    assert all(set(x) == {"time", "user", "collection", "marking"} for x in mx + us)
+    gt = c.get("/api/v1/loads", headers=world.headers("gt_analyst")).json()["loads"]
+    assert {x["collection"] for x in gt} == {"gt-red"}
