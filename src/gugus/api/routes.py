@@ -107,7 +107,7 @@ def search(
     ``results`` (one page), the exact ``total``, ``facets`` (``schema``,
     ``collection``, ``org``, ``country``: ``[{"value", "count"}]``, counted
     over what you may see; ``facets_capped`` when counted over the newest
-    1,000 results only; ``facets_marking``, the strictest marking of the
+    500 results only; ``facets_marking``, the strictest marking of the
     statements counted) and the ``filters`` applied.  Filters are repeatable:
     any of a filter's values, and every filter given."""
     reader = auth.reader_for_token(node, token)

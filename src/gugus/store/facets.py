@@ -14,7 +14,7 @@ from sqlalchemy import Connection, and_, case, intersect, literal, or_, select
 
 from gugus.access import ReadScope
 from gugus.store import grants
-from gugus.store.tables import statements
+from gugus.store.tables import collections, statements
 
 _CHUNK = 1000
 COUNTRY_TYPE = "country"
@@ -95,3 +95,11 @@ def facet_rows(conn: Connection, scope: ReadScope, entity_ids: Sequence[str]) ->
         )
         rows.extend(conn.execute(query).all())
     return rows
+
+
+def visible_collections(conn: Connection, scope: ReadScope) -> list:
+    """The collections whose default marking the reader is granted (every
+    statement of a collection is at least as restricted as its default)."""
+    return conn.execute(
+        select(collections).where(grants.visible(scope, collections.c.marking_id))
+    ).all()
