@@ -8,6 +8,8 @@ from __future__ import annotations
 from gugus.web.pages import account
 from gugus.web.pages import home
 from gugus.web.pages import search
+from gugus.web.pages import load
+from gugus.web.pages import audit
 # pages: end
 # isort: on
 
@@ -18,6 +20,8 @@ ROUTERS = [
         account,
         home,
         search,
+        load,
+        audit,
         # routers: end
     )
 ]
