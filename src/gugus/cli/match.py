@@ -110,10 +110,12 @@ def notices(
             )
         out.print(table)
     if "in" in result:
-        table = SafeTable("reference", "kind", "requester", "your records", "first", title="in")
+        table = SafeTable(
+            "reference", "kind", "requester", "contact", "your records", "first", title="in"
+        )
         for n in result["in"]:
             recs = ", ".join(f"{r['entity_id']} ({r['collection']})" for r in n["records"])
-            table.add_row(n["reference"], n["what"], n["requester"], recs, n["time"])
+            table.add_row(n["reference"], n["what"], n["requester"], n["contact"], recs, n["time"])
         out.print(table)
 
 

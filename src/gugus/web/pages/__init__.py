@@ -8,6 +8,8 @@ from __future__ import annotations
 from gugus.web.pages import account
 from gugus.web.pages import home
 from gugus.web.pages import search
+from gugus.web.pages import notices
+from gugus.web.pages import review
 from gugus.web.pages import load
 from gugus.web.pages import audit
 # pages: end
@@ -20,6 +22,8 @@ ROUTERS = [
         account,
         home,
         search,
+        review,
+        notices,
         load,
         audit,
         # routers: end
