@@ -41,6 +41,9 @@ from gugus.store.tables import markings as markings_table
 LEVELS = [t.value for t in TLP]
 ROLES = ["analyst", "liaison", "supervisor"]
 WORDS = ["ana", "jose", "maria", "perez", "lopez", "garcia", "cruz", "reyes"]
+# Nationalities and collection countries: the search's country facet and
+# filter, and a country's Spanish name finding its nationals.
+COUNTRIES = {"hn": "Honduras", "gt": "Guatemala", "sv": "El Salvador", "mx": "México"}
 SHOWN = {
     "ana": "Ana",
     "jose": "José",
@@ -104,7 +107,8 @@ def worlds(draw, links: bool = False):
     colls = []
     for i in range(draw(st.integers(1, 4))):
         owner = draw(st.sampled_from(orgs))
-        colls.append({"name": f"c{i}", "org": owner, "marking": marking(owner)})
+        country = draw(st.sampled_from([None, *sorted(COUNTRIES)]))
+        colls.append({"name": f"c{i}", "org": owner, "marking": marking(owner), "country": country})
     lines = []  # (collection, entity json)
     for _ in range(draw(st.integers(1, 7))):
         coll = draw(st.sampled_from(colls))
@@ -117,6 +121,8 @@ def worlds(draw, links: bool = False):
         props = {"name": [f"{SHOWN[a]} {SHOWN[b]}" for a, b in names]}
         if draw(st.booleans()):
             props["notes"] = [f"seen with {SHOWN[draw(st.sampled_from(WORDS))]}"]
+        if draw(st.booleans()):
+            props["nationality"] = [draw(st.sampled_from(sorted(COUNTRIES)))]
         line = {"id": entity_id, "schema": "Person", "properties": props}
         if draw(st.booleans()):
             line["marking"] = marking(coll["org"], coll["marking"])
@@ -324,6 +330,7 @@ def build(node, world) -> None:
             m["handling"],
             release_to=m["release_to"],
             recipients=m["recipients"],
+            country=c.get("country"),
         )
     for coll in world["collections"]:
         mine = [line for c, line in world["lines"] if c is coll]
@@ -352,6 +359,46 @@ def search_hits(allowed: set, word: str) -> set:
     """Entities a search for ``word`` must return: those with a visible text
     statement containing the word (accents folded)."""
     return {s[0] for s in allowed if s[1] in ("name", "notes") and word in fold_words(s[2])}
+
+
+def expected_search(world, allowed: set, hits: set) -> dict:
+    """The total and facets a search with these (unresolved) hits must
+    answer, recounted from the reader's visible statements: an entity counts
+    under the schema (Person), every collection of a visible statement, the
+    organisations of those collections and the countries of its visible
+    nationalities and of those collections."""
+    colls = {c["name"]: c for c in world["collections"]}
+    facets: dict[str, dict[str, int]] = {"schema": {}, "collection": {}, "org": {}, "country": {}}
+    for e in hits:
+        mine = [s for s in allowed if s[0] == e]
+        values = {
+            "schema": {"Person"},
+            "collection": {s[3] for s in mine},
+            "org": {colls[s[3]]["org"] for s in mine},
+            "country": {s[2] for s in mine if s[1] == "nationality"}
+            | {colls[s[3]]["country"] for s in mine if colls[s[3]].get("country")},
+        }
+        for facet, found in values.items():
+            for value in found:
+                facets[facet][value] = facets[facet].get(value, 0) + 1
+    return {"total": len(hits), "facets": facets}
+
+
+def got_search(result: dict) -> dict:
+    """A search answer's total and facets, as :func:`expected_search` has them."""
+    return {
+        "total": result["total"],
+        "facets": {
+            name: {f["value"].lower() if name == "country" else f["value"]: f["count"] for f in vs}
+            for name, vs in result["facets"].items()
+        },
+    }
+
+
+def country_hits(allowed: set, code: str) -> set:
+    """Entities a search for a country's name must return: those with a
+    visible nationality of that country."""
+    return {s[0] for s in allowed if s[1] == "nationality" and s[2] == code}
 
 
 # Each example rebuilds a whole world on the test's own database.

@@ -23,11 +23,12 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.exc import DBAPIError
 
+from gugus.model.search_words import index_text
 from gugus.model.statements import statement_id
 from gugus.node import Node
 from gugus.store import integrity
 from gugus.store.faults import translate
-from gugus.store.statements import SEARCH_TYPES, fold, search_terms
+from gugus.store.statements import search_terms
 
 LIMIT = 100  # damaged rows listed (all are counted)
 _HEX40 = re.compile(r"[0-9a-f]{40}")
@@ -117,11 +118,13 @@ def _text(raw) -> tuple[str | None, bool]:
 
 
 def _expected_search(prop_type: str | None, value: str, audience: int | None) -> str | None:
-    """The search text the store writes (ingest folds searchable values, the
-    Upserter prefixes their words with the marking's audience)."""
-    if prop_type not in SEARCH_TYPES or audience is None:
+    """The search text the store writes (ingest indexes searchable values,
+    :func:`index_text`; the Upserter prefixes their words with the marking's
+    audience)."""
+    text = index_text(prop_type, value)
+    if text is None or audience is None:
         return None
-    return search_terms(audience, fold(value))
+    return search_terms(audience, text)
 
 
 def _check_row(

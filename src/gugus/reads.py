@@ -160,53 +160,12 @@ def _to(canonical: str | None):
     return None if canonical is None else (lambda _entity_id: canonical)
 
 
-def search(
-    node: Node,
-    reader: Reader,
-    query: str,
-    *,
-    limit: int = 20,
-    offset: int = 0,
-    purpose: str | None = None,
-) -> dict:
-    """Entities with a visible statement matching the query, newest first;
-    a resolved entity once (under its canonical id, with every visible
-    statement of its members), paged over resolved entities."""
-    limit = max(1, min(int(limit), MAX_LIMIT))
-    offset = max(0, int(offset))
-    scope = node.scope(reader)
-    graphs = resolver.graphs_of(node)
-    wanted = offset + limit
-    with node.db.reader.connect() as conn:
-        fetch = wanted
-        while True:
-            ids = stmt_sql.search_entities(conn, node.db.dialect, scope, query, fetch, 0)
-            found = resolver.resolve(conn, scope, ids, graphs)
-            order = list(dict.fromkeys(found.canonical(i) for i in ids))
-            if len(order) >= wanted or len(ids) < fetch:
-                break
-            fetch *= 2  # members of one resolved entity took several places
-        page = order[offset:wanted]
-        members = {found.canonical(i): found.connected(i) for i in ids}
-        wanted_ids = sorted({m for c in page for m in members[c]})
-        stmts = _statements(node, conn, stmt_sql.for_entities(conn, scope, wanted_ids))
-    by_id = {
-        proxy.id: (proxy, marking, used)
-        for proxy, marking, used in assemble(stmts, found.canonical)
-    }
-    results = []
-    for cid in page:
-        if cid not in by_id:
-            continue
-        view = entity_view(*by_id[cid])
-        if len(members[cid]) > 1:
-            view["members"] = sorted(members[cid])
-        results.append(view)
-    used_all = [s for c in page if c in by_id for s in by_id[c][2]]
-    _audit_read(
-        node, reader, "search", used_all, purpose, {"query": query, "results": len(results)}
-    )
-    return {"query": query, "limit": limit, "offset": offset, "results": results}
+def search(node: Node, reader: Reader, query: str, **options) -> dict:
+    """Entities with a visible statement matching the query, newest first,
+    with an exact total, facets and filters: :func:`gugus.search_facets.search`."""
+    from gugus import search_facets  # it reads through this module
+
+    return search_facets.search(node, reader, query, **options)
 
 
 def visible_collections(node: Node, reader: Reader) -> list[dict]:

@@ -3,7 +3,7 @@
 Random organisations, users, collections, markings and statements; for every
 user, every read path (entity, search, export — FtM and HTCDS —, collection
 listing, audit listing, PPRL encode and resolve, an entity's relationships on
-worlds with links) must return exactly what the
+worlds with links; search totals, facets and filters) must return exactly what the
 rules allow — not one statement more, not one less.  The oracle below restates the rules independently of
 ``gugus.access`` so a wrong policy fails here too.  Ids are chosen as a
 hostile organisation would (the same ids in every organisation, ids with dots,
@@ -25,11 +25,15 @@ from hypothesis import example, given, settings
 from leakpprl import check_pprl
 from leakrelations import EXAMPLE, check_relationships
 from leakworld import (
+    COUNTRIES,
     SLOW_EXAMPLES,
     WORDS,
     check_audit_listing,
+    country_hits,
+    expected_search,
     expected_statements,
     fold_words,
+    got_search,
     probe_ids,
     read_id,
     rebuild,
@@ -38,7 +42,7 @@ from leakworld import (
     worlds,
 )
 
-from gugus import reads, relations
+from gugus import reads, relations, search_facets
 from gugus.errors import Forbidden, NotFound
 from gugus.htcds_export import export_htcds
 
@@ -75,6 +79,43 @@ def check_htcds_export(node, reader, collection: str, want: set, tmp: Path) -> N
                     assert word in words.get(eid, set()), (reader.username, collection, eid, code)
 
 
+def check_search_filters(node, world, user, allowed: set) -> None:
+    """A country's name finds its visible nationals only; the filters keep
+    exactly the hits with a visible statement of the collection, of a
+    collection of the organisation, or of the country (a nationality or a
+    collection's country); a collection the reader may not see filters like
+    a missing one."""
+    reader = node.reader(user["name"])
+    colls = {c["name"]: c for c in world["collections"]}
+    for code, name in COUNTRIES.items():
+        hits = country_hits(allowed, code)
+        result = search_facets.search(node, reader, name, limit=100)
+        assert {r["id"] for r in result["results"]} == hits, (user, name)
+        assert got_search(result) == expected_search(world, allowed, hits), (user, name)
+    word = WORDS[0]
+    hits = search_hits(allowed, word)
+
+    def having(test) -> set:
+        return {e for e in hits if any(s[0] == e and test(s) for s in allowed)}
+
+    def filtered(**filters) -> set:
+        result = search_facets.search(node, reader, word, limit=100, **filters)
+        assert result["total"] == len(result["results"])
+        return {r["id"] for r in result["results"]}
+
+    for c in [*world["collections"], {"name": "c-missing"}]:
+        assert filtered(collection=[c["name"]]) == having(lambda s, c=c: s[3] == c["name"])
+    for org in world["orgs"]:
+        assert filtered(org=[org]) == having(lambda s, org=org: colls[s[3]]["org"] == org)
+    for code in COUNTRIES:
+        want = having(
+            lambda s, code=code: (
+                (s[1] == "nationality" and s[2] == code) or colls[s[3]].get("country") == code
+            )
+        )
+        assert filtered(country=[code]) == want, (user, code)
+
+
 def check_world(node, world, tmp: Path) -> None:
     for user in world["users"]:
         reader = node.reader(user["name"])
@@ -94,14 +135,19 @@ def check_world(node, world, tmp: Path) -> None:
                 (s[1], s[2]) for s in want if s[1] != "id"
             }
 
-        # search: every word; hits only through visible text, entities shown only as visible
+        # search: every word; hits only through visible text, entities shown
+        # only as visible; the total and every facet count recounted from the
+        # reader's visible statements (a hidden nationality, collection or
+        # organisation is never counted, nor named)
         for word in WORDS:
             hits = search_hits(allowed, word)
             result = reads.search(node, reader, word, limit=100)
             assert {r["id"] for r in result["results"]} == hits, (user, word)
+            assert got_search(result) == expected_search(world, allowed, hits), (user, word)
             for r in result["results"]:
                 want = {(s[1], s[2]) for s in allowed if s[0] == r["id"] and s[1] != "id"}
                 assert {(p, v) for p, vs in r["properties"].items() for v in vs} == want
+        check_search_filters(node, world, user, allowed)
 
         # collections listing and export
         visible_colls = {

@@ -1,6 +1,7 @@
 """The leak property through HTTP: the API's read routes return exactly what
-the rules allow (entity, search, collection listing, audit listing, an
-entity's relationships and "possibly the same as"), on worlds with links.
+the rules allow (entity, search with its total and facets, collection listing,
+audit listing, an entity's relationships and "possibly the same as"), on worlds
+with links.
 
 The services behind them are covered in depth by ``test_leak.py``; this test
 guards the routes themselves (a route that read the store directly, or
@@ -17,7 +18,9 @@ from leakrelations import check_relationships, stored_ids
 from leakworld import (
     SLOW_EXAMPLES,
     WORDS,
+    expected_search,
     expected_statements,
+    got_search,
     probe_ids,
     read_id,
     rebuild,
@@ -50,7 +53,9 @@ def check_world_http(node, client, world) -> None:
             assert got == want, (user, eid)
         for word in WORDS[:4]:
             r = client.get("/api/v1/search", params={"q": word, "limit": 100}, headers=headers)
-            assert {x["id"] for x in r.json()["results"]} == search_hits(allowed, word)
+            hits = search_hits(allowed, word)
+            assert {x["id"] for x in r.json()["results"]} == hits
+            assert got_search(r.json()) == expected_search(world, allowed, hits), (user, word)
         check_relationships(
             lambda eid, h=headers: ok(client.get(RELS.format(eid), headers=h)),
             world,

@@ -219,9 +219,12 @@ def check_user(node, world, user, done, marking_of, all_canonicals) -> None:
         want = {
             canonical(cluster(e)) if len(cluster(e)) > 1 else e for e in search_hits(allowed, word)
         }
-        results = reads.search(node, reader, word, limit=100)["results"]
+        found = reads.search(node, reader, word, limit=100)
+        results = found["results"]
         ids = [r["id"] for r in results]
         assert len(ids) == len(set(ids)) and set(ids) == want, (user, word)
+        assert found["total"] == len(want)  # a resolved entity counts once
+        assert sum(f["count"] for f in found["facets"]["schema"]) == len(want)
         for r in results:
             members = frozenset(r.get("members", [r["id"]]))
             assert {(p, v) for p, vs in r["properties"].items() for v in vs} == {

@@ -624,7 +624,7 @@ def test_audit_supervisor_sees_own_organisation_only(world, client):
     by_action = {rec["action"]: rec for rec in us_records if rec["username"] == "us_analyst"}
     assert by_action["entity.read"]["purpose"] == us_purpose
     assert by_action["search"]["purpose"] == search_purpose
-    assert by_action["search"]["detail"] == {"query": "jose", "results": 1}
+    assert by_action["search"]["detail"] == {"query": "jose", "results": 1, "total": 1}
     assert mx_purpose not in us.text
 
     r = client.get(

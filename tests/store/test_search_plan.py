@@ -103,3 +103,44 @@ def test_a_common_word_still_pages_newest_first(node, monkeypatch):
     assert first + second == newest
     assert (both, none) == (first, [])
     assert sorted(needles) == ["n0", "n1"]
+
+
+def _all_matches_plans(node, scope, word: str) -> list[dict]:
+    """PostgreSQL: EXPLAIN (ANALYZE) of the full-text queries ``all_matches``
+    runs, replayed with the planner settings it sets around them."""
+    from sqlalchemy import event
+
+    with node.db.reader.connect() as conn:
+        seen: list = []
+
+        def capture(_conn, _cursor, statement, parameters, _context, _many) -> None:
+            seen.append((statement, parameters))
+
+        event.listen(conn, "before_cursor_execute", capture)
+        stmt_sql.all_matches(conn, node.db.dialect, scope, word)
+        event.remove(conn, "before_cursor_execute", capture)
+        plans = []
+        for statement, parameters in seen:
+            if "tsquery" in statement:
+                explain = "EXPLAIN (ANALYZE, FORMAT JSON) " + statement
+                plans.append(conn.exec_driver_sql(explain, parameters).scalar()[0])
+            else:
+                conn.exec_driver_sql(statement, parameters)
+        return plans
+
+
+def test_every_match_for_a_total_is_read_through_the_index(node):
+    """The exact total reads every visible match (all_matches): through the
+    full-text index on both backends, never a walk of the table."""
+    scope = _world(node)
+    with node.db.reader.connect() as conn:
+        found = stmt_sql.all_matches(conn, node.db.dialect, scope, "needle")
+        words = stmt_sql.all_matches(conn, node.db.dialect, scope, "word")
+    assert sorted(found) == ["n0", "n1"]
+    assert words == [f"v{i}" for i in range(VISIBLE_FILLER - 1, -1, -1)]  # newest first
+    if node.db.dialect.is_sqlite:
+        return
+    plans = _all_matches_plans(node, scope, "needle")
+    scans = [s for plan in plans for s in _scans(plan["Plan"])]
+    assert ("Bitmap Index Scan", None, "ix_statements_fts") in scans, json.dumps(plans)
+    assert {kind for kind, table, _ in scans if table == "statements"} == {"Bitmap Heap Scan"}

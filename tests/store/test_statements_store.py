@@ -80,7 +80,7 @@ def row(coll, mid, entity_id, prop, value, *, seen=T1, origin="import:a", prop_t
         "prop": prop,
         "prop_type": prop_type,
         "value": value,
-        "search_text": stmt_sql.fold(value) if prop_type in stmt_sql.SEARCH_TYPES else None,
+        "search_text": stmt_sql.index_text(prop_type, value),
         "collection_id": coll.id,
         "marking_id": mid,
         "origin": origin,

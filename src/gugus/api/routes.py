@@ -9,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 import gugus
-from gugus import auth, reads
+from gugus import auth, reads, search_facets
 from gugus.access import Reader
 from gugus.api.deps import get_node, get_purpose, get_reader, get_token
 from gugus.api.responses import JSONBody, TokenResponse, errors
@@ -26,6 +26,11 @@ ReaderDep = Annotated[Reader, Depends(get_reader)]
 TokenDep = Annotated[str, Depends(get_token)]
 PurposeDep = Annotated[str | None, Depends(get_purpose)]
 MAX_BODY = 256 * 1024 * 1024
+# A repeatable search filter (?country=hn&country=gt).
+FilterParam = Annotated[
+    list[Annotated[str, Query(min_length=1, max_length=128)]] | None,
+    Query(max_length=search_facets.MAX_FILTER_VALUES),
+]
 
 
 @router.get("/health")
@@ -93,9 +98,34 @@ def search(
     q: Annotated[str, Query(min_length=1, max_length=500)],
     limit: Annotated[int, Query(ge=1, le=reads.MAX_LIMIT)] = 20,
     offset: Annotated[int, Query(ge=0, le=10000)] = 0,
+    schema: FilterParam = None,
+    collection: FilterParam = None,
+    org: FilterParam = None,
+    country: FilterParam = None,
 ) -> JSONBody:
+    """Entities with a statement you may see matching ``q`` (words, a phone
+    in any common form, a country's code or name), newest first.  Answers
+    ``results`` (one page), the exact ``total``, ``facets`` (``schema``,
+    ``collection``, ``org``, ``country``: ``[{"value", "count"}]``, counted
+    over what you may see; ``facets_capped`` when counted over the newest
+    500 results only; ``facets_marking``, the strictest marking of the
+    statements counted) and the ``filters`` applied.  Filters are repeatable:
+    any of a filter's values, and every filter given."""
     reader = auth.reader_for_token(node, token)
-    return JSONBody(reads.search(node, reader, q, limit=limit, offset=offset, purpose=purpose))
+    return JSONBody(
+        search_facets.search(
+            node,
+            reader,
+            q,
+            schema=schema,
+            collection=collection,
+            org=org,
+            country=country,
+            limit=limit,
+            offset=offset,
+            purpose=purpose,
+        )
+    )
 
 
 @router.get("/collections", responses=errors(401))

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from gugus import admin, reads
+from gugus import admin, reads, search_facets
 from gugus.cli import entity_parts
 from gugus.cli.common import (
     AsOpt,
@@ -85,21 +85,50 @@ def export(
         tmp.unlink(missing_ok=True)
 
 
+def _filter_opt(flag: str, what: str):
+    return typer.Option(flag, help=f"Only entities with {what} (repeatable: any of them).")
+
+
 @app.command()
 @handled
 def search(
     query: str,
     username: AsOpt,
-    limit: Annotated[int, typer.Option("--limit")] = 20,
+    limit: Annotated[int, typer.Option("--limit", help="Results per page (1-100).")] = 20,
+    offset: Annotated[int, typer.Option("--offset", help="Results to skip (paging).")] = 0,
+    schema: Annotated[list[str] | None, _filter_opt("--schema", "this schema (Person)")] = None,
+    collection: Annotated[
+        list[str] | None, _filter_opt("--collection", "a record in this collection")
+    ] = None,
+    org: Annotated[list[str] | None, _filter_opt("--org", "a record of this organisation")] = None,
+    country: Annotated[
+        list[str] | None,
+        _filter_opt("--country", "this country (ISO code or name; its collection's too)"),
+    ] = None,
     purpose: PurposeOpt = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Full-text search over what a user may see."""
+    """Full-text search over what a user may see, with the exact total and
+    facets (words; a phone in any common form; a country's code or name)."""
     node = open_node(db)
-    result = reads.search(node, admin.act_as(node, username), query, limit=limit, purpose=purpose)
+    result = search_facets.search(
+        node,
+        admin.act_as(node, username),
+        query,
+        schema=schema,
+        collection=collection,
+        org=org,
+        country=country,
+        limit=limit,
+        offset=offset,
+        purpose=purpose,
+    )
     if as_json:
         return print_json(result)
+    if not result["results"]:
+        out.print("no results" if not result["total"] else f"no results past {result['total']}")
+        return
     table = SafeTable("id", "schema", "caption", "marking", "collections")
     for r in result["results"]:
         table.add_row(
@@ -110,6 +139,18 @@ def search(
             ",".join(r["collections"]),
         )
     out.print(table)
+    first = result["offset"] + 1
+    shown = f"{first}-{first + len(result['results']) - 1} of {result['total']}"
+    out.print(f"results {shown}", highlight=False, markup=False)
+    for name, values in result["facets"].items():
+        counts = ", ".join(f"{v['value']} ({v['count']})" for v in values)
+        out.print(f"{name}: {counts}", highlight=False, markup=False)
+    if result["facets_capped"]:
+        out.print(
+            f"facets counted over the newest {search_facets.FACET_CAP} results",
+            highlight=False,
+            markup=False,
+        )
 
 
 @app.command()

@@ -15,6 +15,7 @@ from gugus.admin import check_marking
 from gugus.clock import now_iso
 from gugus.errors import InvalidInput
 from gugus.model.markings import Marking, combine
+from gugus.model.search_words import index_text
 from gugus.model.statements import statement_id
 from gugus.store import match as match_sql
 from gugus.store import statements as stmt_sql
@@ -154,7 +155,7 @@ class StatementWriter:
             prop,
             prop_type,
             value,
-            stmt_sql.fold(value) if prop_type in stmt_sql.SEARCH_TYPES else None,
+            index_text(prop_type, value),
             self.collection.id,
             mid,
             origin,

@@ -9,8 +9,6 @@ prefixed with its statement's audience, so hidden statements cost nothing.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
@@ -24,6 +22,7 @@ from sqlalchemy import (
     cast,
     column,
     func,
+    or_,
     select,
     table,
 )
@@ -31,27 +30,18 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from gugus.access import ReadScope
+from gugus.model.search_words import (  # fold, index_text, query_words: for the store's callers
+    WORD,
+    fold,
+    index_text,
+    query_alternatives,
+    query_words,
+)
 from gugus.store import grants
 from gugus.store.db import Dialect
 from gugus.store.tables import markings, statements
 
-# Value types folded into ``search_text`` for full-text search.
-SEARCH_TYPES = frozenset({"name", "text", "string", "address", "email", "phone", "identifier"})
-# Letters and digits, as SQLite's unicode61 tokenizer splits ("_" separates).
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
-
-
-def fold(value: str) -> str:
-    """Lower-case, accents removed: "José PÉREZ" → "jose perez"."""
-    value = value.casefold()
-    if value.isascii():
-        return value
-    decomposed = unicodedata.normalize("NFKD", value)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-def query_words(query: str) -> list[str]:
-    return _WORD.findall(fold(query))[:16]
+__all__ = ["fold", "index_text", "query_words"]  # re-exported
 
 
 def _term(audience: int, word: str) -> str:
@@ -61,7 +51,7 @@ def _term(audience: int, word: str) -> str:
 def search_terms(audience: int, folded: str | None) -> str | None:
     """The indexed text of a folded value: each word prefixed with the
     audience of the statement's marking (None: nothing to index)."""
-    words = _WORD.findall(folded or "")
+    words = WORD.findall(folded or "")
     return " ".join(_term(audience, w) for w in words) or None
 
 
@@ -287,7 +277,9 @@ def search_entities(
     conn: Connection, dialect: Dialect, scope: ReadScope, query: str, limit: int, offset: int = 0
 ) -> list[str]:
     """Ids of entities with a *visible* statement matching every word of
-    ``query``, most recently loaded first.
+    ``query`` (or another of its word groups: its digits when it looks like
+    a phone, the country it names — :func:`query_alternatives`), most
+    recently loaded first.
 
     The index is probed only for the words of the audiences the reader may
     see ("a12xjose"), so the cost follows the visible matches, never the
@@ -305,18 +297,14 @@ def search_entities(
     matches are walked newest first.  The choice depends only on the
     reader's own matches: the terms are those of the reader's audiences.
     """
-    words = query_words(query)
-    if not words:
+    groups = query_alternatives(query)
+    if not groups:
         return []
-    audiences = grants.visible_audiences(conn, scope)
-    chunks = [
-        audiences[i : i + _AUDIENCES_PER_QUERY]
-        for i in range(0, len(audiences), _AUDIENCES_PER_QUERY)
-    ]
+    chunks = _audience_chunks(conn, scope)
     if dialect.is_sqlite:
-        runs = [_Walk(_fts_query(scope, words, c), None) for c in chunks]
+        runs = [_Walk(_fts_query(scope, groups, c), None) for c in chunks]
     else:
-        runs = [_PgMatch(scope, words, c) for c in chunks]
+        runs = [_PgMatch(scope, groups, c) for c in chunks]
     wanted = offset + limit
     fetch = max(4 * wanted, 50)
     while True:
@@ -331,6 +319,47 @@ def search_entities(
         if len(ids) >= wanted or complete:
             return ids[offset:wanted]
         fetch *= 4
+
+
+def _audience_chunks(conn: Connection, scope: ReadScope) -> list[list[int]]:
+    audiences = grants.visible_audiences(conn, scope)
+    return [
+        audiences[i : i + _AUDIENCES_PER_QUERY]
+        for i in range(0, len(audiences), _AUDIENCES_PER_QUERY)
+    ]
+
+
+def all_matches(conn: Connection, dialect: Dialect, scope: ReadScope, query: str) -> list[str]:
+    """Ids of *every* entity with a visible statement matching ``query``
+    (as :func:`search_entities`), most recently loaded first: what an exact
+    total and the facets count.
+
+    The cost follows the reader's visible matches only: the index is probed
+    for the words of the reader's audiences, and each match's grants are
+    checked.  On PostgreSQL every match is read through the GIN index (a
+    bitmap scan, the only scan :data:`_PG_GIN_ONLY` leaves), never by a
+    walk of the table; the matches are sorted newest first here."""
+    groups = query_alternatives(query)
+    if not groups:
+        return []
+    found: list = []
+    for chunk in _audience_chunks(conn, scope):
+        if dialect.is_sqlite:
+            found.extend(conn.execute(_fts_query(scope, groups, chunk)).all())
+            continue
+        matches = (
+            select(statements.c.pk, statements.c.entity_id, statements.c.marking_id)
+            .where(_pg_match(groups, chunk))
+            .cte("matches")
+            .prefix_with("MATERIALIZED")
+        )
+        shown = select(matches.c.pk, matches.c.entity_id).where(
+            grants.visible(scope, matches.c.marking_id)
+        )
+        with pg_settings(conn, _PG_GIN_ONLY):
+            found.extend(conn.execute(shown).all())
+    found.sort(key=lambda row: row.pk, reverse=True)
+    return list(dict.fromkeys(row.entity_id for row in found))
 
 
 class _Walk:
@@ -352,11 +381,11 @@ class _PgMatch:
     matches are few (:func:`_bounded`), walked newest first once they are
     known to be more than GIN_CAP."""
 
-    def __init__(self, scope: ReadScope, words: list[str], audiences: list[int]) -> None:
+    def __init__(self, scope: ReadScope, groups: list[list[str]], audiences: list[int]) -> None:
         self.scope = scope
-        self.words = words
+        self.groups = groups
         self.audiences = audiences
-        self.match = _pg_match(words, audiences)
+        self.match = _pg_match(groups, audiences)
         self.walk: _Walk | None = None
 
     def newest(self, conn: Connection, fetch: int) -> tuple[list, bool]:
@@ -366,7 +395,7 @@ class _PgMatch:
             candidates = rows[0].candidates if rows else 0
             if candidates <= GIN_CAP:
                 return [r for r in rows if r.shown], candidates <= fetch
-            query = _walk_query(self.scope, self.match, self.words, self.audiences)
+            query = _walk_query(self.scope, self.match, self.groups, self.audiences)
             self.walk = _Walk(query, _PG_SEARCH)
         return self.walk.newest(conn, fetch)
 
@@ -389,31 +418,46 @@ def pg_settings(conn: Connection, settings: dict[str, str] | None) -> Iterator[N
     conn.execute(select(*(func.set_config(n, v, True) for n, v in zip(names, before, strict=True))))
 
 
-def _pg_match(words: list[str], audiences: list[int]):
-    """The full-text condition of one PostgreSQL query: every word within
-    one of the ``audiences`` (one bound tsquery text)."""
+def _pg_match(groups: list[list[str]], audiences: list[int]):
+    """The full-text condition of one PostgreSQL query: every word of one
+    group within one of the ``audiences`` (one bound tsquery text)."""
     config = cast("simple", postgresql.REGCONFIG)
     vector = func.to_tsvector(config, statements.c.search_text)
-    text = " | ".join("(" + " & ".join(_term(a, w) for w in words) + ")" for a in audiences)
+    text = " | ".join(
+        "(" + " & ".join(_term(a, w) for w in words) + ")" for a in audiences for words in groups
+    )
     tsquery = func.to_tsquery(config, bindparam("match", text))
     return and_(statements.c.search_text.is_not(None), vector.op("@@")(tsquery))
 
 
-def _walk_query(scope: ReadScope, match, words: list[str], audiences: list[int]):
+def _walk_query(scope: ReadScope, match, groups: list[list[str]], audiences: list[int]):
     """``match`` walked newest first.  Each row first passes a plain
-    substring test per word (``LIKE ANY`` of the word's terms, a necessary
-    condition) so the text is parsed only where a term may be: the walk
-    costs about half as much per row (819 → 369 ms for a word the reader
-    sees 38,000 times at 3.15 M statements)."""
-    maybe = [
-        statements.c.search_text.like(
-            any_(bindparam(f"w{i}", [f"%{_term(a, w)}%" for a in audiences], type_=ARRAY(Text)))
+    substring test per word of a group (``LIKE ANY`` of the word's terms, a
+    necessary condition) so the text is parsed only where a term may be: the
+    walk costs about half as much per row (819 → 369 ms for a word the
+    reader sees 38,000 times at 3.15 M statements)."""
+    maybe = or_(
+        *(
+            and_(
+                *(
+                    statements.c.search_text.like(
+                        any_(
+                            bindparam(
+                                f"w{g}_{i}",
+                                [f"%{_term(a, w)}%" for a in audiences],
+                                type_=ARRAY(Text),
+                            )
+                        )
+                    )
+                    for i, w in enumerate(words)
+                )
+            )
+            for g, words in enumerate(groups)
         )
-        for i, w in enumerate(words)
-    ]
+    )
     return (
         select(statements.c.pk, statements.c.entity_id)
-        .where(*maybe, match, _visible(scope))
+        .where(maybe, match, _visible(scope))
         .order_by(statements.c.pk.desc())
         .limit(bindparam("n", type_=Integer))
     )
@@ -455,12 +499,20 @@ def _bounded(scope: ReadScope, match, fetch: int):
     )
 
 
-def _fts_query(scope: ReadScope, words: list[str], audiences: list[int]):
-    """SQLite: statements (pk, entity id) matching every word within one of
-    the ``audiences``, newest first (the FTS5 match is one bound text)."""
-    match = " OR ".join(
-        "(" + " AND ".join('"' + _term(a, w) + '"' for w in words) + ")" for a in audiences
+def _fts_match(groups: list[list[str]], audiences: list[int]) -> str:
+    """SQLite: the FTS5 match text of every word of one group within one of
+    the ``audiences``."""
+    return " OR ".join(
+        "(" + " AND ".join('"' + _term(a, w) + '"' for w in words) + ")"
+        for a in audiences
+        for words in groups
     )
+
+
+def _fts_query(scope: ReadScope, groups: list[list[str]], audiences: list[int]):
+    """SQLite: statements (pk, entity id) matching every word of one group
+    within one of the ``audiences``, newest first (one bound match text)."""
+    match = _fts_match(groups, audiences)
     return (
         select(statements.c.pk, statements.c.entity_id)
         .select_from(_fts.join(statements, statements.c.pk == _fts.c.rowid))

@@ -7,6 +7,7 @@ from __future__ import annotations
 # pages: start
 from gugus.web.pages import account
 from gugus.web.pages import home
+from gugus.web.pages import search
 from gugus.web.pages import notices
 from gugus.web.pages import review
 from gugus.web.pages import load
@@ -21,6 +22,7 @@ ROUTERS = [
         # routers: start
         account,
         home,
+        search,
         review,
         notices,
         load,

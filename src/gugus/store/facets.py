@@ -1,0 +1,105 @@
+"""Search filters and facet rows over matched entities, visible statements only.
+
+Both read the statements of given entities (by the entity index) and keep
+only the rows whose marking the reader is granted (:func:`grants.visible`):
+a filter or a facet never sees a value the reader may not see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, and_, case, intersect, literal, or_, select
+
+from gugus.access import ReadScope
+from gugus.store import grants
+from gugus.store.tables import collections, statements
+
+_CHUNK = 1000
+COUNTRY_TYPE = "country"
+
+
+@dataclass(frozen=True)
+class EntityFilter:
+    """What a matched entity must have among its visible statements: for
+    each dimension given, one of its values (OR within a dimension, AND
+    across them).  Organisations and countries of collections are given as
+    collection ids (resolved by the service among visible collections)."""
+
+    schemata: tuple[str, ...] | None = None
+    collection_ids: tuple[int, ...] | None = None
+    org_collection_ids: tuple[int, ...] | None = None
+    countries: tuple[str, ...] | None = None
+    country_collection_ids: tuple[int, ...] = ()
+
+    def conditions(self) -> list:
+        s = statements.c
+        out = []
+        if self.schemata is not None:
+            out.append(s.schema.in_(self.schemata))
+        if self.collection_ids is not None:
+            out.append(s.collection_id.in_(self.collection_ids))
+        if self.org_collection_ids is not None:
+            out.append(s.collection_id.in_(self.org_collection_ids))
+        if self.countries is not None:
+            out.append(
+                or_(
+                    and_(s.prop_type == COUNTRY_TYPE, s.value.in_(self.countries)),
+                    s.collection_id.in_(self.country_collection_ids),
+                )
+            )
+        return out
+
+
+def _chunks(ids: Sequence[str]):
+    for start in range(0, len(ids), _CHUNK):
+        yield list(ids[start : start + _CHUNK])
+
+
+def filter_entities(
+    conn: Connection, scope: ReadScope, entity_ids: Sequence[str], wanted: EntityFilter
+) -> set[str]:
+    """The entities that have, for every dimension of ``wanted``, a visible
+    statement with one of its values (an INTERSECT of one query per
+    dimension)."""
+    conditions = wanted.conditions()
+    if not conditions:
+        return set(entity_ids)
+    s = statements.c
+    out: set[str] = set()
+    for chunk in _chunks(entity_ids):
+        parts = [
+            select(s.entity_id).where(
+                s.entity_id.in_(chunk), grants.visible(scope, s.marking_id), cond
+            )
+            for cond in conditions
+        ]
+        query = parts[0].distinct() if len(parts) == 1 else intersect(*parts)
+        out.update(conn.execute(query).scalars())
+    return out
+
+
+def facet_rows(conn: Connection, scope: ReadScope, entity_ids: Sequence[str]) -> list:
+    """Distinct (entity_id, schema, collection_id, country, marking_id) of
+    the entities' visible statements; ``country`` is the value of a
+    country-typed statement, else None."""
+    s = statements.c
+    country = case((s.prop_type == COUNTRY_TYPE, s.value), else_=literal(None))
+    rows: list = []
+    for chunk in _chunks(entity_ids):
+        query = (
+            select(s.entity_id, s.schema, s.collection_id, country.label("country"), s.marking_id)
+            .where(s.entity_id.in_(chunk), grants.visible(scope, s.marking_id))
+            .distinct()
+        )
+        rows.extend(conn.execute(query).all())
+    return rows
+
+
+def visible_collections(conn: Connection, scope: ReadScope) -> list:
+    """The collections whose default marking the reader is granted (every
+    statement of a collection is at least as restricted as its default)."""
+    return conn.execute(
+        select(collections).where(grants.visible(scope, collections.c.marking_id))
+    ).all()

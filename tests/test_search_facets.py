@@ -1,0 +1,183 @@
+"""Search with exact totals, facets and filters (gugus.search_facets), on
+SQLite and PostgreSQL: counts are exact and count only what the reader may
+see; phones match in any common form; a country's name in Spanish or
+English, or its code, finds its nationals."""
+
+from __future__ import annotations
+
+import pytest
+import searchworld as sw
+from sqlalchemy import update
+
+from gugus import search_facets
+from gugus.errors import InvalidInput
+from gugus.store.tables import statements
+from gugus.xref import judgements
+
+
+@pytest.fixture
+def world(node):
+    sw.build(node)
+    return node
+
+
+def ids(result) -> set[str]:
+    return {r["id"] for r in result["results"]}
+
+
+def facet(result, name) -> dict[str, int]:
+    return {f["value"]: f["count"] for f in result["facets"][name]}
+
+
+def test_total_and_facets_are_exact_and_visible_only(world):
+    bob = world.reader("bob")
+    found = search_facets.search(world, bob, "perez")
+    assert ids(found) == {sw.P1, sw.P2, sw.C1, sw.H1}
+    assert found["total"] == 4 and found["facets_capped"] is False
+    assert facet(found, "schema") == {"Person": 3, "Company": 1}
+    assert facet(found, "collection") == {"fgr-casos": 3, "hsi-leads": 1}
+    assert facet(found, "org") == {"MX-FGR": 3, "US-HSI": 1}
+    # nationality hn (p-1, h-1), gt (p-2); jurisdiction mx and the
+    # collections' countries; never the RED nationality sv of p-2.
+    assert facet(found, "country") == {"mx": 3, "hn": 2, "gt": 1, "us": 1}
+    assert found["facets"]["schema"][0] == {"value": "Person", "count": 3}
+
+    ana = world.reader("ana")
+    mine = search_facets.search(world, ana, "perez")
+    assert mine["total"] == 5
+    assert facet(mine, "country") == {"mx": 3, "gt": 2, "hn": 2, "us": 1, "sv": 1}
+    assert facet(mine, "org") == {"MX-FGR": 3, "US-HSI": 1, "GT-MP": 1}
+
+
+def test_a_red_value_is_neither_found_nor_counted(world):
+    bob = world.reader("bob")
+    for query in (sw.RED_WORD, "El Salvador", "sv"):
+        found = search_facets.search(world, bob, query)
+        assert found["total"] == 0 and found["results"] == [], query
+        assert all(values == [] for values in found["facets"].values())
+    assert sw.RED_WORD not in str(search_facets.search(world, bob, "perez"))
+    ana = world.reader("ana")
+    assert ids(search_facets.search(world, ana, sw.RED_WORD)) == {sw.P2, sw.P3}
+    assert search_facets.search(world, ana, "El Salvador")["total"] == 2
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["2221859062", "222 185 9062", "+52 222 185 9062", "52 222 185 9062", "(222) 185-9062"],
+)
+def test_phones_match_in_any_common_form(world, query):
+    found = search_facets.search(world, world.reader("bob"), query)
+    assert ids(found) == {sw.P1} and found["total"] == 1
+
+
+@pytest.mark.parametrize("query", ["(713) 224-0142", "713.224.0142", "+1 713 224 0142"])
+def test_us_phone_layouts(world, query):
+    assert ids(search_facets.search(world, world.reader("bob"), query)) == {sw.H1}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("Honduras", {sw.P1, sw.H1}),
+        ("hn", {sw.P1, sw.H1}),
+        ("HN", {sw.P1, sw.H1}),
+        ("Guatemala", {sw.P2}),
+        ("Estados Unidos", {sw.H2}),
+        ("United States", {sw.H2}),
+        ("México", {sw.C1}),
+    ],
+)
+def test_country_names_in_spanish_and_english_find_nationals(world, query, expected):
+    assert ids(search_facets.search(world, world.reader("bob"), query)) == expected
+
+
+def test_filters_apply_within_the_reader_view(world):
+    bob = world.reader("bob")
+
+    def run(**filters):
+        found = search_facets.search(world, bob, "perez", **filters)
+        assert found["total"] == len(found["results"])
+        return ids(found)
+
+    assert run(schema=["Company"]) == {sw.C1}
+    assert run(schema=["Company", "Person"]) == {sw.P1, sw.P2, sw.C1, sw.H1}
+    assert run(collection=["hsi-leads"]) == {sw.H1}
+    assert run(org=["MX-FGR"]) == {sw.P1, sw.P2, sw.C1}
+    assert run(country=["hn"]) == {sw.P1, sw.H1}
+    assert run(country=["Honduras"]) == {sw.P1, sw.H1}
+    assert run(country=["mx"]) == {sw.P1, sw.P2, sw.C1}  # the collection's country
+    assert run(country=["gt"], org=["MX-FGR"]) == {sw.P2}
+    assert run(country=["sv"]) == set()  # only through a RED value bob may not see
+    # A collection bob may not see filters like one that does not exist.
+    assert run(collection=["mp-gt"]) == run(collection=["nope"]) == set()
+    filtered = search_facets.search(world, bob, "perez", org=["MX-FGR"])
+    assert filtered["filters"] == {"org": ["MX-FGR"]}
+    assert facet(filtered, "org") == {"MX-FGR": 3}
+    assert facet(filtered, "schema") == {"Person": 2, "Company": 1}
+
+
+def test_bad_filters_are_invalid_input(world):
+    bob = world.reader("bob")
+    with pytest.raises(InvalidInput, match="schema"):
+        search_facets.search(world, bob, "perez", schema=["Nope"])
+    with pytest.raises(InvalidInput, match="country"):
+        search_facets.search(world, bob, "perez", country=["Atlantis"])
+
+
+def test_paging_keeps_the_total(world):
+    bob = world.reader("bob")
+    first = search_facets.search(world, bob, "perez", limit=3)
+    second = search_facets.search(world, bob, "perez", limit=3, offset=3)
+    assert first["total"] == second["total"] == 4
+    assert len(first["results"]) == 3 and len(second["results"]) == 1
+    assert ids(first) | ids(second) == {sw.P1, sw.P2, sw.C1, sw.H1}
+    assert first["facets"] == second["facets"]
+
+
+def test_a_resolved_entity_counts_once(world):
+    bob = world.reader("bob")
+    judgements.judge(world, bob, sw.P1, sw.H1, "same", "same phone owner")
+    found = search_facets.search(world, bob, "jose perez")
+    assert found["total"] == 1 and len(found["results"]) == 1
+    assert sorted(found["results"][0]["members"]) == sorted([sw.P1, sw.H1])
+    assert facet(found, "org") == {"MX-FGR": 1, "US-HSI": 1}
+    assert facet(found, "country") == {"hn": 1, "mx": 1, "us": 1}
+
+
+def test_facets_over_many_results_are_capped_honestly(world, monkeypatch):
+    monkeypatch.setattr(search_facets, "FACET_CAP", 2)
+    found = search_facets.search(world, world.reader("bob"), "perez")
+    assert found["total"] == 4 and found["facets_capped"] is True
+    assert sum(f["count"] for f in found["facets"]["schema"]) == 2
+
+
+def test_phone_and_country_words_of_data_stored_before_0008(node):
+    """Migration 0008 indexes stored phones by their national number and
+    countries by their code: data loaded before it is found too."""
+    from alembic import command
+
+    sw.build(node)
+    bob = node.reader("bob")
+    with node.db.writer.begin() as conn:
+        command.downgrade(node.db._alembic(conn), "0007_relations")
+    with node.db.reader.connect() as conn:
+        rows = conn.execute(
+            statements.select().where(statements.c.prop_type.in_(["country", "phone"]))
+        ).all()
+    assert all(r.search_text is None for r in rows if r.prop_type == "country")
+    assert search_facets.search(node, bob, "2221859062")["total"] == 0
+    assert search_facets.search(node, bob, "Honduras")["total"] == 0
+    node.db.migrate()
+    assert ids(search_facets.search(node, bob, "2221859062")) == {sw.P1}
+    assert ids(search_facets.search(node, bob, "Honduras")) == {sw.P1, sw.H1}
+
+
+def test_check_accepts_the_new_search_words(world):
+    from gugus.check import check
+
+    assert check(world).ok
+    with world.db.writer.begin() as conn:
+        conn.execute(
+            update(statements).where(statements.c.prop_type == "country").values(search_text=None)
+        )
+    assert check(world).damaged_count == 8  # every country statement
