@@ -128,7 +128,7 @@ def search(
     )
 
 
-@router.get("/collections", responses=errors(401))
+@router.get("/collections", responses=errors(400, 401))
 def collections(node: NodeDep, reader: ReaderDep, loadable: bool = False) -> dict:
     """The collections you may read, each with its default marking;
     ``loadable``: only those you may load into (the load page's choice)."""
