@@ -29,7 +29,11 @@ app.add_typer(org_app, name="org")
 def init(db: DbOpt = None, key: KeyOpt = None) -> None:
     """Create the database (or upgrade its schema), its audit log and the node key."""
     node = Node(db, key)
+    folder = node.db.path.parent if node.db.path is not None else None
+    new_folder = folder is not None and not folder.exists()
     node.db.migrate()
+    if new_folder:
+        out.print(f"created the folder {folder}", highlight=False, markup=False, soft_wrap=True)
     out.print(f"initialised {node.db!r} at schema {node.db.head()}; node key {node.db.key_path}")
 
 
