@@ -11,7 +11,9 @@ from pydantic import BaseModel, Field
 import gugus
 from gugus import auth, reads
 from gugus.access import Reader
+from gugus.api import models as m
 from gugus.api.deps import get_node, get_purpose, get_reader, get_token
+from gugus.api.models import ok
 from gugus.api.responses import JSONBody, TokenResponse, errors
 from gugus.errors import InvalidInput, StoreUnavailable
 from gugus.ingest import ftm
@@ -27,8 +29,12 @@ PurposeDep = Annotated[str | None, Depends(get_purpose)]
 MAX_BODY = 256 * 1024 * 1024
 
 
-@router.get("/health")
+@router.get(
+    "/health", response_model=None, responses=ok(m.Health, "The node is up and can take writes.")
+)
 def health(node: NodeDep) -> dict:
+    """Whether the node answers and its database can take writes (503 in the
+    error envelope when it cannot: for monitors).  No token needed."""
     node.db.ensure_ready()
     body = {"status": "ok", "version": gugus.__version__, "database": node.db.dialect.name}
     problem = node.db.write_problem()
@@ -40,7 +46,13 @@ def health(node: NodeDep) -> dict:
     return {**body, "writable": True}
 
 
-@router.post("/token", responses=errors(400, 401, 429))
+@router.post(
+    "/token",
+    responses={
+        **ok(TokenResponse, "A bearer token for the Authorization header."),
+        **errors(400, 401, 429),
+    },
+)
 def token(
     request: Request,
     node: NodeDep,
@@ -64,7 +76,11 @@ def token(
 # the thread pool per request instead of two.
 
 
-@router.get("/entities/{entity_id}", response_model=dict, responses=errors(400, 401, 404))
+@router.get(
+    "/entities/{entity_id}",
+    response_model=None,
+    responses={**ok(m.Entity, "The entity as you may see it."), **errors(400, 401, 404)},
+)
 def entity(
     node: NodeDep,
     token: TokenDep,
@@ -84,7 +100,14 @@ def entity(
     )
 
 
-@router.get("/search", response_model=dict, responses=errors(400, 401))
+@router.get(
+    "/search",
+    response_model=None,
+    responses={
+        **ok(m.SearchResults, "A page of the entities you may see that match."),
+        **errors(400, 401),
+    },
+)
 def search(
     node: NodeDep,
     token: TokenDep,
@@ -93,18 +116,31 @@ def search(
     limit: Annotated[int, Query(ge=1, le=reads.MAX_LIMIT)] = 20,
     offset: Annotated[int, Query(ge=0, le=10000)] = 0,
 ) -> JSONBody:
+    """Full-text search over what you may see: entities with a visible
+    statement matching every word of ``q`` (accents and case folded), most
+    recently loaded first; a resolved entity shows once.  Hits are never
+    counted or ranked with what you may not see."""
     reader = auth.reader_for_token(node, token)
     return JSONBody(reads.search(node, reader, q, limit=limit, offset=offset, purpose=purpose))
 
 
-@router.get("/collections", responses=errors(401))
+@router.get(
+    "/collections",
+    response_model=None,
+    responses={**ok(m.Collections, "The collections you may read."), **errors(401)},
+)
 def collections(node: NodeDep, reader: ReaderDep) -> dict:
+    """The collections you may read, each with its default marking."""
     return {"collections": reads.visible_collections(node, reader)}
 
 
 @router.post(
     "/collections/{name}/entities",
-    responses=errors(400, 401, 403, 404),
+    response_model=None,
+    responses={
+        **ok(m.LoadSummary, "What was loaded, skipped and dropped."),
+        **errors(400, 401, 403, 404),
+    },
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -121,7 +157,11 @@ async def load_entities(
     name: str,
     on_error: Annotated[str, Query(pattern="^(abort|skip)$")] = "abort",
 ) -> dict:
-    """Load FollowTheMoney entity JSON lines (one transaction: all or nothing)."""
+    """Load FollowTheMoney entity JSON lines into a collection of your
+    organisation, in one transaction: with ``on_error=abort`` (the default)
+    a bad line loads nothing (400 naming the line); with ``skip`` the bad
+    lines are listed in ``errors``.  Values FollowTheMoney rejects are counted
+    in ``dropped_values``, never dropped silently."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > MAX_BODY:
         raise InvalidInput("body: larger than 256 MiB; split the upload")
@@ -149,7 +189,14 @@ async def load_entities(
     return summary.to_dict()
 
 
-@router.get("/audit", responses=errors(400, 401, 403))
+@router.get(
+    "/audit",
+    response_model=None,
+    responses={
+        **ok(m.AuditRecords, "A page of your organisation's audit trail."),
+        **errors(400, 401, 403),
+    },
+)
 def audit(
     node: NodeDep,
     reader: ReaderDep,
@@ -157,6 +204,9 @@ def audit(
     before: Annotated[int | None, Query(ge=1, le=2**62)] = None,
     action: Annotated[str | None, Query(max_length=64)] = None,
 ) -> dict:
+    """Supervisors: their organisation's audit trail, newest first (``before``
+    a sequence number pages back, ``action`` filters).  A read of what the
+    supervisor may not see shows who read and when, redacted."""
     return {"records": reads.list_audit(node, reader, limit=limit, before=before, action=action)}
 
 
@@ -170,7 +220,14 @@ class JudgementRequest(BaseModel):
     reason: str | None = Field(default=None, max_length=judgements.MAX_REASON)
 
 
-@router.post("/judgements", responses=errors(400, 401, 404))
+@router.post(
+    "/judgements",
+    response_model=None,
+    responses={
+        **ok(m.JudgementMade, "The judgement and the resolved entity it makes."),
+        **errors(400, 401, 404),
+    },
+)
 def judge(node: NodeDep, reader: ReaderDep, purpose: PurposeDep, body: JudgementRequest) -> dict:
     """Record a judgement (never replaces one: judging the pair again adds to
     its history).  An entity the reader may not see answers 404, like a
@@ -180,7 +237,11 @@ def judge(node: NodeDep, reader: ReaderDep, purpose: PurposeDep, body: Judgement
     )
 
 
-@router.get("/judgements", responses=errors(400, 401, 404))
+@router.get(
+    "/judgements",
+    response_model=None,
+    responses={**ok(m.Judgements, "The judgements you may see."), **errors(400, 401, 404)},
+)
 def judgement_list(
     node: NodeDep,
     reader: ReaderDep,

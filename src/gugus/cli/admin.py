@@ -11,12 +11,14 @@ from gugus.cli.common import (
     DbOpt,
     JsonOpt,
     KeyOpt,
+    OrgArg,
     SafeTable,
     app,
     handled,
     open_node,
     out,
     print_json,
+    show,
 )
 from gugus.node import Node
 
@@ -40,7 +42,7 @@ def init(db: DbOpt = None, key: KeyOpt = None) -> None:
 @org_app.command("add")
 @handled
 def org_add(
-    code: str,
+    code: OrgArg,
     name: Annotated[str, typer.Option("--name", help="Full name of the organisation.")],
     country: Annotated[
         str, typer.Option("--country", help="ISO 3166 country code, e.g. MX or US.")
@@ -55,6 +57,7 @@ def org_add(
 @org_app.command("list")
 @handled
 def org_list(db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """The organisations of this node, with their country."""
     from gugus.store import directory
 
     node = open_node(db)
@@ -65,4 +68,4 @@ def org_list(db: DbOpt = None, as_json: JsonOpt = False) -> None:
     table = SafeTable("code", "name", "country")
     for r in rows:
         table.add_row(r["code"], r["name"], r["country"])
-    out.print(table)
+    show(table, empty="no organisations yet (gugus org add)")

@@ -15,11 +15,13 @@ from gugus.cli.common import (
     KeyOpt,
     SafeTable,
     app,
+    default_db,
     err,
     handled,
     open_node,
     out,
     print_json,
+    show,
 )
 from gugus.errors import GugusError
 from gugus.node import Node
@@ -32,7 +34,7 @@ app.add_typer(audit_app, name="audit")
 @handled
 def audit_verify_cmd(db: DbOpt = None, key: KeyOpt = None, as_json: JsonOpt = False) -> None:
     """Check the chain, its signatures and anchor; exit 1 naming the first bad record."""
-    node = Node(db, key)
+    node = Node(default_db(db), key)
     node.db.ensure_ready()
     try:
         result = node.audit.verify()
@@ -63,8 +65,10 @@ def audit_verify_cmd(db: DbOpt = None, key: KeyOpt = None, as_json: JsonOpt = Fa
 @handled
 def audit_list(
     username: AsOpt,
-    limit: Annotated[int, typer.Option("--limit")] = 50,
-    action: Annotated[str | None, typer.Option("--action")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="Newest records to show.")] = 50,
+    action: Annotated[
+        str | None, typer.Option("--action", help="Only this action, e.g. read, load, export.")
+    ] = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -83,4 +87,4 @@ def audit_list(
             ", ".join(r["object_ids"][:3]),
             r["purpose"] or "",
         )
-    out.print(table)
+    show(table, empty="no audit records")

@@ -10,6 +10,7 @@ from gugus.cli.common import (
     DbOpt,
     JsonOpt,
     app,
+    default_db,
     err,
     handled,
     out,
@@ -32,7 +33,7 @@ def check_cmd(
     exit 1 naming what is damaged (never the stored values)."""
     from gugus.check import check
 
-    node = Node(db)
+    node = Node(default_db(db))
     try:
         if node.db.path is not None and not node.db.path.exists():
             raise GugusError(f"no database at {node.db.path}")

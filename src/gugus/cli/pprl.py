@@ -12,6 +12,7 @@ import typer
 from gugus import admin
 from gugus.cli.common import (
     AsOpt,
+    CollectionArg,
     DbOpt,
     JsonOpt,
     PurposeOpt,
@@ -21,6 +22,7 @@ from gugus.cli.common import (
     open_node,
     out,
     print_json,
+    show,
 )
 from gugus.errors import InvalidInput
 from gugus.model.markings import Marking
@@ -59,7 +61,7 @@ def _write(path: Path, lines) -> None:
 @pprl_app.command("encode")
 @handled
 def encode(
-    collection: str,
+    collection: CollectionArg,
     username: AsOpt,
     secret_file: SecretOpt,
     output: Annotated[Path, typer.Option("--output", "-o", help="The CLK file to write.")],
@@ -110,8 +112,8 @@ def encode(
 @pprl_app.command("match")
 @handled
 def match(
-    left: Path,
-    right: Path,
+    left: Annotated[Path, typer.Argument(help="The first CLK file.")],
+    right: Annotated[Path, typer.Argument(help="The second CLK file.")],
     threshold: Annotated[
         float,
         typer.Option(
@@ -142,13 +144,13 @@ def match(
         table = SafeTable(f"{a['org']} reference", f"{b['org']} reference", "similarity")
         for p in result["pairs"]:
             table.add_row(p["left"], p["right"], f"{p['similarity']:.3f}")
-        out.print(table)
+        show(table, empty="no likely pairs")
 
 
 @pprl_app.command("resolve")
 @handled
 def resolve(
-    collection: str,
+    collection: CollectionArg,
     refs: Annotated[list[str], typer.Argument(help="References from a match, r + 32 hex.")],
     username: AsOpt,
     secret_file: SecretOpt,
@@ -167,4 +169,4 @@ def resolve(
     table = SafeTable("reference", "entity")
     for ref in refs:
         table.add_row(ref, found.get(ref, "(not yours, or not visible to you)"))
-    out.print(table)
+    show(table, empty="no references resolved to your records")
