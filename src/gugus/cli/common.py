@@ -25,7 +25,7 @@ from rich.measure import Measurement
 from rich.table import Table
 
 import gugus
-from gugus.errors import GugusError
+from gugus.errors import GugusError, InvalidInput
 from gugus.node import Node
 from gugus.store.db import DEFAULT_DB
 from gugus.store.faults import translate
@@ -108,17 +108,21 @@ def marking_label(m: dict | None) -> str:
 def show(table: Table, empty: str = "no results", *, whole: bool = False) -> None:
     """Print a listing, or say that it is empty (never an empty table).
 
-    A table with whole columns (ids), or ``whole``, that does not fit the terminal is
-    printed at its natural width, one line per row, rather than squeezed
-    until an id or a name is cut: the terminal wraps the long lines, the ids
-    stay whole for pasting and grep."""
+    A table whose whole columns (ids) do not fit the terminal is printed
+    wider rather than squeezed until an id is cut (the terminal wraps the
+    long lines; the ids stay whole for pasting and grep); ``whole`` prints
+    it at its natural width, one line per row."""
     if not table.row_count:
         out.print(empty, highlight=False, markup=False)
         return
-    natural = Measurement.get(out, out.options.update(width=100_000), table).maximum
-    if natural > out.width and (whole or any(c.no_wrap for c in table.columns)):
-        wide = Console(file=out.file, width=natural, force_terminal=out.is_terminal)
-        wide.print(table, crop=False)
+    size = Measurement.get(out, out.options.update(width=100_000), table)
+    width = out.width
+    if whole:
+        width = max(width, size.maximum)
+    elif size.minimum > width:  # whole ids do not fit: room for them, and some for the rest
+        width = min(size.maximum, size.minimum + width // 2)
+    if width > out.width:
+        Console(file=out.file, width=width, force_terminal=out.is_terminal).print(table, crop=False)
     else:
         out.print(table)
 
@@ -242,6 +246,21 @@ def default_db(db: str | None) -> str | None:
 
 def open_node(db: str | None) -> Node:
     return Node.open(default_db(db))
+
+
+def write_whole(path: Path, lines, *, mode: int = 0o666) -> None:
+    """Written to a side file and renamed: a failure leaves no partial file
+    (``mode`` before the umask; 0o600 for files only their owner may read)."""
+    tmp = path.with_name(path.name + ".part")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.writelines(lines)
+        tmp.replace(path)
+    except OSError as exc:
+        raise InvalidInput(f"--output: {exc.strerror}: {path}") from None
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def print_json(data) -> None:

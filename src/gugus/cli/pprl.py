@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -23,8 +22,8 @@ from gugus.cli.common import (
     out,
     print_json,
     show,
+    write_whole,
 )
-from gugus.errors import InvalidInput
 from gugus.model.markings import Marking
 from gugus.xref import pprl
 from gugus.xref.pprl_encoding import read_secret
@@ -45,17 +44,7 @@ SecretOpt = Annotated[
 
 
 def _write(path: Path, lines) -> None:
-    """Written to a side file (mode 0600) and renamed: a failure leaves no partial file."""
-    tmp = path.with_name(path.name + ".part")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.writelines(lines)
-        tmp.replace(path)
-    except OSError as exc:
-        raise InvalidInput(f"--output: {exc.strerror}: {path}") from None
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_whole(path, lines, mode=0o600)
 
 
 @pprl_app.command("encode")

@@ -25,6 +25,7 @@ from gugus.cli.common import (
     out,
     print_json,
     show,
+    write_whole,
 )
 from gugus.errors import InvalidInput
 from gugus.model.markings import Marking, combine
@@ -79,16 +80,7 @@ def export(
         for line in tally:
             sys.stdout.write(line)
     else:
-        # Written to a side file and renamed: a failed export leaves no partial file.
-        tmp = output.with_name(output.name + ".part")
-        try:
-            with open(tmp, "w", encoding="utf-8") as handle:
-                handle.writelines(tally)
-            tmp.replace(output)
-        except OSError as exc:
-            raise InvalidInput(f"--output: {exc.strerror}: {output}") from None
-        finally:
-            tmp.unlink(missing_ok=True)
+        write_whole(output, tally)
     # On stderr: stdout may be the export itself.
     err.print(tally.summary(collection, output), highlight=False, markup=False, soft_wrap=True)
 
@@ -146,9 +138,13 @@ def entity(
     )
     if as_json:
         return print_json(data)
-    table = SafeTable(
-        "property", "values", title=f"{data['schema']} {data['id']} — {data['caption']}"
+    out.print(
+        f"{data['schema']} {data['id']} — {data['caption']}",
+        highlight=False,
+        markup=False,
+        soft_wrap=True,  # the id whole, for pasting
     )
+    table = SafeTable("property", "values")
     for prop, values in sorted(data["properties"].items()):
         table.add_row(prop, "\n".join(values))
     out.print(table)
