@@ -115,6 +115,17 @@ def revoke_token(node: Node, actor: Reader, token_id: int) -> None:
         )
 
 
+def end_session(node: Node, token: str) -> None:
+    """Log out: revoke the token a web session holds (an unknown, expired or
+    revoked one is already of no use: nothing to do)."""
+    with node.db.reader.connect() as conn:
+        row = directory.find_token(conn, _token_hash(token))
+    if row is None or row.revoked_at is not None:
+        return
+    reader = Reader(row.username, row.org, Role(row.role), row.user_id)
+    revoke_token(node, reader, row.id)
+
+
 def list_tokens(node: Node, reader: Reader) -> list[dict]:
     with node.db.reader.connect() as conn:
         return [

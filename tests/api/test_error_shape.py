@@ -125,7 +125,7 @@ CASES = [
     case("load-other-org", "POST", "", 403, user="us_analyst", **load(GOOD_LINE)),
     # 404: unknown routes and objects (invisible ones look the same)
     case("unknown-api-route", "GET", "/nope", 404),
-    case("unknown-root-route", "GET", "", 404, url="/nope"),
+    # (unknown paths outside /api answer an HTML page: tests/web/test_pages_core.py)
     case("entity-missing", "GET", "/entities/p-nothing", 404),
     case("entity-invisible", "GET", "/entities/p-secret", 404, user="us_analyst"),
     case("entity-no-id", "GET", "/entities/", 404),

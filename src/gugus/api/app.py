@@ -7,19 +7,20 @@ import traceback
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import gugus
 from gugus import auth
 from gugus.api import match as match_routes
-from gugus.api import routes, xref_routes
+from gugus.api import overview_routes, routes, xref_routes
 from gugus.api.responses import drop_validation_422
 from gugus.errors import GugusError
 from gugus.node import Node
 from gugus.ratelimit import LoginLimiter
 from gugus.store.faults import translate
+from gugus.web import app as web
 
 log = logging.getLogger("gugus.api")
 
@@ -93,22 +94,28 @@ def create_app(node: Node) -> FastAPIOffline:
     auth.warm_up()
 
     @app.exception_handler(GugusError)
-    async def _gugus_error(_request: Request, exc: GugusError) -> JSONResponse:
+    async def _gugus_error(request: Request, exc: GugusError) -> Response:
+        if web.is_page(request):
+            return web.error_page(request, exc.status, exc.message)
         return gugus_error_response(exc)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
         details = [
             {"field": ".".join(str(p) for p in err.get("loc", ())), "message": err.get("msg", "")}
             for err in exc.errors()
         ]
         first = details[0] if details else {"field": "?", "message": "invalid request"}
+        if web.is_page(request):
+            return web.error_page(request, 400, f"{first['field']}: {first['message']}")
         return error_response(
             400, "invalid_input", f"{first['field']}: {first['message']}", details
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if web.is_page(request):
+            return web.error_page(request, exc.status_code, str(exc.detail))
         code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}.get(
             exc.status_code, "error"
         )
@@ -123,6 +130,8 @@ def create_app(node: Node) -> FastAPIOffline:
     app.include_router(routes.router)
     app.include_router(match_routes.router)
     app.include_router(xref_routes.router)
+    app.include_router(overview_routes.router)
+    web.mount(app)  # pages under /, after the API: /api/v1 answers first
     openapi = app.openapi  # builds the schema once and caches it in app.openapi_schema
     app.openapi = lambda: app.openapi_schema or drop_validation_422(openapi())
     return app

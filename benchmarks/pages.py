@@ -1,0 +1,159 @@
+"""Web pages over HTTP as a user of another organisation: the search page and
+the entity page, p95 at 1 and 10 concurrent logged-in sessions.
+
+    python benchmarks/pages.py [--dir benchmarks/out/ingest] [--requests 1000]
+                               [--workers 1] [--sessions 1,10]
+
+Needs the node built by ``benchmarks/ingest.py`` (``--dir``: its ``gugus.db``
+and ``logins.json``; the README's figures are for ``--people 100000``).  A
+real ``gugus serve`` on 127.0.0.1; each session logs in through the login
+form (its own cookie and CSRF token, argon2 check not timed) and then reads
+its share of random search pages (``/search?q=<a name word>``) and entity
+pages (``/entities/<id>``).  Reported per kind and session count: p50/p95 of
+the answered pages (200 or 404), pages/s, failures (any other status, a
+redirect to the login page, a dropped connection), and how many pages carried
+a marking banner (the page showed non-CLEAR data).  Target: p95 ≤ 150 ms at
+10 sessions.  JSON to stdout and ``--dir``/pages-result-w<N>.json, a table
+to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import quote
+
+import httpx
+from read import sample
+from readkit import RunResult, gugus_server
+
+CSRF = re.compile(r'name="csrf" value="([0-9a-f]{64})"')
+KINDS = ("search", "entity")
+TARGET_MS = 150.0
+
+
+def page_paths(ids: list[str], words: list[str]) -> dict[str, list[str]]:
+    return {
+        "search": [f"/search?q={quote(w)}" for w in words],
+        "entity": [f"/entities/{quote(i, safe='')}" for i in ids],
+    }
+
+
+def session(url: str, username: str, password: str) -> httpx.Client:
+    client = httpx.Client(base_url=url, timeout=120, follow_redirects=False)
+    form = client.get("/login")
+    token = CSRF.search(form.text)
+    if token is None:
+        raise SystemExit("the login page has no CSRF field")
+    r = client.post(
+        "/login", data={"username": username, "password": password, "csrf": token.group(1)}
+    )
+    if r.status_code != 303:
+        raise SystemExit(f"login as {username} failed: HTTP {r.status_code}")
+    return client
+
+
+def run_sessions(clients: list[httpx.Client], paths: list[str]) -> RunResult:
+    def worker(args) -> RunResult:
+        client, chunk = args
+        res = RunResult()
+        for path in chunk:
+            t0 = time.perf_counter()
+            try:
+                r = client.get(path)
+            except httpx.HTTPError as exc:
+                res.failures[type(exc).__name__] += 1
+                res.unanswered += 1
+                continue
+            elapsed = time.perf_counter() - t0
+            if r.status_code not in (200, 404):
+                res.failures[str(r.status_code)] += 1
+                continue
+            res.times.append(elapsed)
+            res.non_clear += 'class="banner tlp-' in r.text
+        return res
+
+    n = len(clients)
+    total = RunResult()
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(n) as pool:
+        for part in pool.map(worker, [(clients[i], paths[i::n]) for i in range(n)]):
+            total.times += part.times
+            total.failures += part.failures
+            total.non_clear += part.non_clear
+            total.unanswered += part.unanswered
+    total.wall = time.perf_counter() - t0
+    return total
+
+
+def table(report: dict) -> str:
+    lines = [f"{'run':<12}{'p50 ms':>9}{'p95 ms':>9}{'pages/s':>9}{'banner':>8}{'failed':>8}"]
+    for name, r in report["runs"].items():
+        lines.append(
+            f"{name:<12}{r['p50_ms']:>9.1f}{r['p95_ms']:>9.1f}{r['requests_per_s']:>9.1f}"
+            f"{r['with_banner']:>8}{r['failures']:>8}"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--dir", type=Path, default=Path("benchmarks/out/ingest"))
+    parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--sessions", default="1,10")
+    parser.add_argument("--as-org", default="US-HSI")
+    args = parser.parse_args()
+    db_url = str(args.dir / "gugus.db")
+    logins = json.loads((args.dir / "logins.json").read_text())
+    login = next(x for x in logins if x["org"] == args.as_org and x["role"] == "analyst")
+    ids, words = sample(db_url, args.requests)
+    work = page_paths(ids, words)
+    counts = [int(x) for x in args.sessions.split(",")]
+    report: dict = {
+        "benchmark": "pages",
+        "db": db_url,
+        "as": login["username"],
+        "requests": args.requests,
+        "workers": args.workers,
+        "target_p95_ms_at_10": TARGET_MS,
+        "runs": {},
+    }
+    with tempfile.TemporaryDirectory(prefix="gugus-pages-") as tmp:
+        server = gugus_server(db_url, args.workers, Path(tmp) / "serve.log")
+        try:
+            server.wait_ready()
+            for n in counts:
+                clients = [
+                    session(server.url, login["username"], login["password"]) for _ in range(n)
+                ]
+                for kind in KINDS:
+                    res = run_sessions(clients, work[kind])
+                    summary = res.summary()
+                    summary["with_banner"] = res.non_clear
+                    report["runs"][f"{kind}_{n}s"] = summary
+                for c in clients:
+                    c.close()
+        finally:
+            report["server"] = server.stop()
+    ten = report["runs"].get("search_10s"), report["runs"].get("entity_10s")
+    if all(ten):
+        worst = max(r["p95_ms"] for r in ten)
+        report["p95_ms_at_10_worst"] = worst
+        report["meets_target"] = worst <= TARGET_MS
+    out = args.dir / f"pages-result-w{args.workers}.json"
+    out.write_text(json.dumps(report, indent=2))
+    print(json.dumps(report, indent=2))
+    print(table(report), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,93 @@
+"""Mount the web UI on the FastAPI application: pages, static files, the
+language of each request, security headers, HTML error pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from gugus.web import i18n
+from gugus.web.pages import ROUTERS
+from gugus.web.render import page
+from gugus.web.session import LoginRequired, login_redirect, session_minutes
+
+STATIC = Path(__file__).with_name("static")
+API_PREFIXES = ("/api/", "/docs", "/redoc", "/openapi.json")
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+PAGE_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+def is_page(request: Request) -> bool:
+    return not request.url.path.startswith(API_PREFIXES)
+
+
+def error_page(request: Request, status: int, message: str) -> Response:
+    """An error on a page route, as a page (the API keeps its JSON envelope)."""
+    gettext = i18n.translator(request).gettext
+    headings = {
+        400: gettext("This request cannot be answered"),
+        403: gettext("Not allowed"),
+        404: gettext("Not found"),
+        429: gettext("Too many requests"),
+    }
+    heading = headings.get(status, gettext("Something went wrong"))
+    return page(request, "error.html", status=status, heading=heading, message=message)
+
+
+class PageRequests:
+    """Pure ASGI (the API's hot routes pay almost nothing): the request's
+    language for pages, and the security headers on every page answer."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or path.startswith(API_PREFIXES):
+            return await self.app(scope, receive, send)
+        request = Request(scope)
+        lang = i18n.choose(request.cookies.get(i18n.COOKIE), request.headers.get("accept-language"))
+        scope.setdefault("state", {})["lang"] = lang
+        extra = [(k.lower().encode(), v.encode()) for k, v in PAGE_HEADERS.items()]
+        if path.startswith("/static/"):
+            extra = [h for h in extra if h[0] != b"cache-control"]
+        extra.append((b"content-language", i18n.html_lang(lang).encode()))
+
+        async def with_headers(message) -> None:
+            if message["type"] == "http.response.start":
+                present = {k.lower() for k, _ in message.get("headers", [])}
+                message["headers"] = list(message.get("headers", [])) + [
+                    h for h in extra if h[0] not in present
+                ]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+def mount(app: FastAPI) -> None:
+    session_minutes()  # a bad GUGUS_WEB_SESSION_MINUTES fails at start, not at login
+
+    app.add_middleware(PageRequests)
+
+    @app.exception_handler(LoginRequired)
+    async def _login_required(request: Request, exc: LoginRequired) -> Response:
+        target = login_redirect(exc.next_path)
+        if request.headers.get("hx-request"):
+            return Response(status_code=204, headers={"HX-Redirect": target})
+        return RedirectResponse(target, status_code=303)
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for router in ROUTERS:
+        app.include_router(router)

@@ -1,0 +1,21 @@
+"""One module per screen, each with its ``router``; registered here in the
+order of the navigation."""
+
+from __future__ import annotations
+
+# isort: off
+# pages: start
+from gugus.web.pages import account
+from gugus.web.pages import home
+# pages: end
+# isort: on
+
+ROUTERS = [
+    module.router
+    for module in (
+        # routers: start
+        account,
+        home,
+        # routers: end
+    )
+]

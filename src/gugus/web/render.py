@@ -1,0 +1,122 @@
+"""Rendering pages: one Jinja2 environment, the request's language, the
+marking banner (the strictest marking of what the page shows)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from babel.dates import format_datetime as babel_datetime
+from babel.numbers import format_decimal
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+
+from gugus.model.markings import TLP
+from gugus.web import i18n
+from gugus.web.session import LOGIN_COOKIE, SESSION_COOKIE, csrf_for, login_secret
+
+TEMPLATES = Path(__file__).with_name("templates")
+
+
+@pass_context
+def _gettext(ctx, message: str) -> str:
+    return ctx["translations"].gettext(message)
+
+
+@pass_context
+def _ngettext(ctx, singular: str, plural: str, n: int) -> str:
+    return ctx["translations"].ngettext(singular, plural, n)
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"], default=True),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(_gettext, _ngettext, newstyle=True)
+    return env
+
+
+ENV = _environment()
+
+
+def strictest(markings) -> dict | None:
+    """The most restrictive of the marking dicts shown (TLP rank, then every
+    handling code of any of them): what the banners say.  None when nothing
+    restricted is shown."""
+    shown = [m for m in markings if m]
+    if not shown:
+        return None
+    top = max(shown, key=lambda m: TLP(m["tlp"]).rank)
+    handling = sorted({h for m in shown for h in m.get("handling") or ()})
+    if TLP(top["tlp"]) is TLP.CLEAR and not handling:
+        return None
+    return {"tlp": top["tlp"], "handling": handling}
+
+
+def _context(request: Request, ctx: dict) -> dict:
+    lang = request.state.lang
+    csrf = getattr(request.state, "csrf", None)
+    if csrf is None:
+        csrf = csrf_for(request.cookies.get(SESSION_COOKIE) or login_secret(request))
+
+    def format_number(n) -> str:
+        return format_decimal(n, locale=lang)
+
+    def format_datetime(iso: str | None) -> str:
+        if not iso:
+            return ""
+        try:
+            return babel_datetime(datetime.fromisoformat(iso), "medium", locale=lang)
+        except ValueError:
+            return iso
+
+    return {
+        "request": request,
+        "translations": i18n.translations(lang),
+        "lang": lang,
+        "html_lang": i18n.html_lang(lang),
+        "csrf_token": csrf,
+        "user": getattr(request.state, "user", None),
+        "format_number": format_number,
+        "format_datetime": format_datetime,
+        **ctx,
+    }
+
+
+def _respond(request: Request, body: str, status: int) -> HTMLResponse:
+    response = HTMLResponse(body, status_code=status)
+    fresh = getattr(request.state, "new_login_cookie", None)
+    if fresh:
+        response.set_cookie(
+            LOGIN_COOKIE, fresh, httponly=True, samesite="strict",
+            secure=request.url.scheme == "https", path="/",
+        )
+    return response
+
+
+def page(request: Request, template: str, *, shown=(), status: int = 200, **ctx) -> HTMLResponse:
+    """A full page; ``shown``: the marking dicts of everything rendered (the
+    banner at top and bottom shows their strictest)."""
+    ctx = _context(request, ctx)
+    ctx["banner"] = strictest(shown)
+    return _respond(request, ENV.get_template(template).render(ctx), status)
+
+
+def fragment(
+    request: Request, template: str, *, shown=None, status: int = 200, **ctx
+) -> HTMLResponse:
+    """Part of a page, for an htmx swap.  ``shown`` (the marking dicts of what
+    the whole page shows after the swap) also replaces both banners
+    out of band, so they never understate what is on screen."""
+    ctx = _context(request, ctx)
+    body = ENV.get_template(template).render(ctx)
+    if shown is not None:
+        ctx["banner"] = strictest(shown)
+        banners = ENV.get_template("_banner.html")
+        body += "".join(banners.render({**ctx, "where": w, "oob": True}) for w in ("top", "bottom"))
+    return _respond(request, body, status)

@@ -1,0 +1,30 @@
+"""The leak property through the web pages: a logged-in session per user of a
+leak world (tests/leakworld.py).  Each screen's page-leak test uses it."""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+from gugus.api import create_app
+from gugus.auth import issue_token
+from gugus.web.session import SESSION_COOKIE
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # see tests/api/conftest.py
+    from fastapi.testclient import TestClient
+
+CELL = re.compile(r"<td>([^<]*)</td>")
+
+
+def session_client(node, username: str) -> TestClient:
+    """A client holding a web session of ``username`` (a real session token,
+    as the login form issues)."""
+    token, _ = issue_token(node, node.reader(username), days=1, label="web")
+    c = TestClient(create_app(node), base_url="https://testserver")
+    c.cookies.set(SESSION_COOKIE, token)
+    return c
+
+
+def cells(html: str) -> set[str]:
+    return set(CELL.findall(html))
