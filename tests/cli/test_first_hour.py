@@ -134,6 +134,15 @@ def test_export_says_what_it_wrote_and_how_to_handle_it(cli, tmp_path):
     assert result.stdout == ""
 
 
+def test_an_htcds_export_says_it_too(cli, tmp_path):
+    target = tmp_path / "cases.csv"
+    result = cli.ok(
+        "export", "mx-cases", "--as", "us_analyst", "--format", "htcds", "-o", str(target)
+    )
+    assert target.exists() and result.stdout == ""
+    assert "of mx-cases to" in result.stderr and "handle as TLP:AMBER" in result.stderr
+
+
 def test_export_to_stdout_keeps_stdout_clean(cli):
     result = cli.ok("export", "mx-cases", "--as", "mx_analyst")
     assert all(json.loads(line) for line in result.stdout.splitlines())
@@ -175,3 +184,12 @@ def test_a_taken_port_fails_before_anything_is_built(command, tmp_path, monkeypa
     assert f"port {port} on 127.0.0.1 is taken" in result.stderr
     assert len(result.output.strip().splitlines()) == 1
     assert not (tmp_path / "demo").exists()
+
+
+def test_a_new_nodes_listings_say_what_to_do(empty_cli):
+    empty_cli.ok("init")
+    for group, said in (("org", "gugus org add"), ("collection", "gugus collection add")):
+        result = empty_cli.ok(group, "list")
+        assert said in result.stdout and "━" not in result.stdout
+    assert "gugus user add" in empty_cli.ok("user", "list").stdout
+

@@ -67,11 +67,12 @@ def export(
         )
         if as_json:
             return print_json(summary)
-        out.print(
-            f"{summary['rows']} rows ({summary['persons']} persons) → {output}; "
-            f"handle as {summary.get('marking_label') or 'the collection marking'}",
+        err.print(
+            f"exported {summary['rows']} rows ({summary['persons']} persons) of {collection} "
+            f"to {output}; handle as {summary.get('marking_label') or 'the collection marking'}",
             highlight=False,
             markup=False,
+            soft_wrap=True,
         )
         return
     lines = reads.export_collection(node, admin.act_as(node, username), collection, purpose=purpose)
