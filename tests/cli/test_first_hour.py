@@ -192,4 +192,3 @@ def test_a_new_nodes_listings_say_what_to_do(empty_cli):
         result = empty_cli.ok(group, "list")
         assert said in result.stdout and "━" not in result.stdout
     assert "gugus user add" in empty_cli.ok("user", "list").stdout
-
