@@ -67,7 +67,8 @@ def test_commands_are_listed_in_workflow_order():
     for line in lines:
         if line.startswith("  ") and not line.startswith("   "):
             listed.append(line.split()[0])
-    assert listed == WORKFLOW
+    assert [name for name in listed if name in WORKFLOW] == WORKFLOW
+    assert set(listed) >= set(WORKFLOW)
     assert listed[:3] == ["init", "demo", "serve"] and listed[-1] == "check"
 
 
