@@ -40,13 +40,13 @@ def test_a_text_file_is_not_a_database(tmp_path, command):
     assert text.read_text(encoding="utf-8") == "not a database\n"
 
 
-@pytest.mark.parametrize("command", [*READS, ["init"]], ids=" ".join)
+@pytest.mark.parametrize("command", [*READS, ["init"], ["check"]], ids=" ".join)
 def test_a_directory_is_named_as_one(tmp_path, command):
     line = one_line(run(*command, "--db", str(tmp_path)))
     assert "is a directory" in line and str(tmp_path / "gugus.db") in line
 
 
-@pytest.mark.parametrize("command", READS, ids=" ".join)
+@pytest.mark.parametrize("command", [*READS, ["check"]], ids=" ".join)
 def test_a_read_never_creates_a_missing_folder(tmp_path, command):
     db = tmp_path / "nowhere" / "gugus.db"
     line = one_line(run(*command, "--db", str(db)))

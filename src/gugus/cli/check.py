@@ -16,7 +16,6 @@ from gugus.cli.common import (
     out,
     print_json,
 )
-from gugus.errors import GugusError
 from gugus.node import Node
 
 
@@ -35,8 +34,11 @@ def check_cmd(
 
     node = Node(default_db(db))
     try:
-        if node.db.path is not None and not node.db.path.exists():
-            raise GugusError(f"no database at {node.db.path}")
+        # A directory or a missing file is named; a file that is not SQLite
+        # is reported by the check itself (a damaged header looks the same).
+        problem = node.db.location_problem()
+        if problem is not None and node.db.path is not None and not node.db.path.is_file():
+            raise problem
         result = check(node, quick=quick)
     finally:
         node.close()
