@@ -193,3 +193,10 @@ def test_a_new_nodes_listings_say_what_to_do(empty_cli):
         result = empty_cli.ok(group, "list")
         assert said in result.stdout and "━" not in result.stdout
     assert "gugus user add" in empty_cli.ok("user", "list").stdout
+
+
+def test_audit_list_shows_the_ids_read_whole(cli):
+    jose = nsid("MXFGR", "p-jose")
+    cli.ok("entity", jose, "--as", "mx_analyst")
+    listed = cli.ok("audit", "list", "--as", "mx_super").stdout
+    assert jose in listed

@@ -84,7 +84,7 @@ def audit_list(
             r["ts"],
             r["username"] or "",
             r["action"],
-            ", ".join(r["object_ids"][:3]),
+            "\n".join(r["object_ids"][:3]),
             r["purpose"] or "",
         )
     show(table, empty="no audit records")

@@ -78,7 +78,8 @@ def _main(
 
 # Columns that hold ids, references or file names: shown whole so that they can
 # be pasted into the next command (rich would cut them to "080b79e9f44a8a3…").
-WHOLE = {"id", "left", "right", "reference", "entity", "username"}
+# A cell may hold several, one a line.
+WHOLE = {"id", "left", "right", "reference", "entity", "username", "objects", "your records"}
 
 
 class SafeTable(Table):
@@ -93,7 +94,8 @@ class SafeTable(Table):
             if isinstance(cell, str) and (header in WHOLE or header.endswith("reference")):
                 column.no_wrap = True
                 column.overflow = "ignore"
-                column.min_width = max(column.min_width or 0, len(cell))
+                widest = max((len(line) for line in cell.splitlines()), default=0)
+                column.min_width = max(column.min_width or 0, widest)
 
 
 def marking_label(m: dict | None) -> str:

@@ -116,7 +116,7 @@ def notices(
     if "in" in result:
         table = SafeTable("reference", "kind", "requester", "your records", "first", title="in")
         for n in result["in"]:
-            recs = ", ".join(f"{r['entity_id']} ({r['collection']})" for r in n["records"])
+            recs = "\n".join(f"{r['entity_id']} ({r['collection']})" for r in n["records"])
             table.add_row(n["reference"], n["what"], n["requester"], recs, n["time"])
         show(table, empty="in: no hit notices")
 
