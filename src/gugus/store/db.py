@@ -362,7 +362,7 @@ class Database:
             if not path.parent.is_dir():
                 return GugusError(f"--db {path}: the folder {path.parent} does not exist")
             return GugusError(
-                f"no database at {path} (to make a new, empty node there: `gugus init --db {path}`)"
+                f"no database at {path}: run `gugus init --db {path}` to make a new, empty node there"
             )
         try:
             with open(path, "rb") as handle:
