@@ -14,9 +14,10 @@ from followthemoney.proxy import EntityProxy
 
 from gugus.access import Reader, ReadScope, audit_orgs
 from gugus.audit import AuditEvent
-from gugus.errors import Forbidden, NotFound
+from gugus.clock import parse_moment
+from gugus.errors import Forbidden, InvalidInput, NotFound
 from gugus.ingest.parse import valid_entity_id
-from gugus.model.markings import TLP, Marking
+from gugus.model.markings import TLP, Marking, combine
 from gugus.model.statements import Statement, assemble
 from gugus.node import Node
 from gugus.store import audit as audit_sql
@@ -279,14 +280,27 @@ def list_audit(
     limit: int = 100,
     before: int | None = None,
     action: str | None = None,
+    user: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
 ) -> list[dict]:
     """The audit records of the supervisor's organisation(s), newest first.
+
+    Filters: ``before`` a sequence number (paging), one ``action``, one
+    ``user`` (user name), ``since`` / ``until`` (ISO 8601 dates or times; a
+    time without offset is UTC; ``since`` inclusive, ``until`` exclusive, a
+    bare ``until`` date includes that day).  They select only on what every
+    record shows, redacted or not (who, what kind, when), so a filter never
+    tells more than the unfiltered listing does.
 
     A record shows its objects, purpose and details only if the supervisor
     may see every object it names and every stored marking of the data it
     touched; otherwise only who, which organisation, what kind of action and
     when (oversight still learns *that* a colleague read something), and the
-    rest is replaced by :data:`REDACTED`.  No record shows its chain hashes:
+    rest is replaced by :data:`REDACTED`.  A record shown in full carries
+    ``marking``: the most restrictive marking of the data it touched (what a
+    page showing it puts in its banner); None when redacted or touching
+    none.  No record shows its chain hashes:
     a record's hash, or the next record's ``prev_hash``, lets anyone test
     guesses of a redacted record's query (a short passport number) offline —
     an outside review did exactly that.  ``gugus audit verify`` checks the
@@ -294,10 +308,21 @@ def list_audit(
     decision, orgs = audit_orgs(reader)
     if not decision.allowed:
         raise Forbidden(decision.reason)
+    start = parse_moment(since, "since") if since else None
+    end = parse_moment(until, "until", end_of_day=True) if until else None
+    if start is not None and end is not None and end <= start:
+        raise InvalidInput("until: must be later than since")
     scope = node.scope(reader)
     with node.db.audit_reader.connect() as aconn:
         rows = audit_sql.list_for_orgs(
-            aconn, sorted(orgs), limit=max(1, min(limit, 1000)), before=before, action=action
+            aconn,
+            sorted(orgs),
+            limit=max(1, min(limit, 1000)),
+            before=before,
+            action=action or None,
+            username=user or None,
+            since=start,
+            until=end,
         )
     items = []
     for r in rows:
@@ -308,19 +333,23 @@ def list_audit(
         items.append(item)
     with node.db.reader.connect() as conn:
         visible = _visible_objects(conn, scope, {o for i in items for o in i["object_ids"]})
-    for item in items:
-        marks = item.pop("markings")
-        del item["hash"], item["prev_hash"]
-        shown = all(scope.allows(m) for m in marks) and all(
-            o in visible for o in item["object_ids"]
-        )
-        if not shown:
-            item.update(
-                object_ids=[REDACTED],
-                purpose=REDACTED if item["purpose"] is not None else None,
-                detail={"redacted": True},
+        for item in items:
+            marks = item.pop("markings")
+            del item["hash"], item["prev_hash"]
+            shown = all(scope.allows(m) for m in marks) and all(
+                o in visible for o in item["object_ids"]
             )
-        item["redacted"] = not shown
+            if not shown:
+                item.update(
+                    object_ids=[REDACTED],
+                    purpose=REDACTED if item["purpose"] is not None else None,
+                    detail={"redacted": True},
+                )
+            # What a record shown in full carries (its query, its objects):
+            # the most restrictive marking of the data it touched.
+            marking = combine(node.catalogue.get(conn, m) for m in marks) if shown else None
+            item["marking"] = marking.to_dict() if marking is not None else None
+            item["redacted"] = not shown
     return items
 
 

@@ -24,11 +24,13 @@ from leakworld import (
     worlds,
 )
 
+from gugus import reads
 from gugus.api import create_app
 from gugus.auth import issue_token
 
 
 def check_world_http(node, client, world) -> None:
+    owner = {c["name"]: c["org"] for c in world["collections"]}
     for user in world["users"]:
         token, _ = issue_token(node, node.reader(user["name"]), days=1)
         headers = {"Authorization": f"Bearer {token}"}
@@ -50,10 +52,28 @@ def check_world_http(node, client, world) -> None:
         r = client.get("/api/v1/collections", headers=headers)
         want_colls = {c["name"] for c in world["collections"] if sees(user, c["marking"], c["org"])}
         assert {c["name"] for c in r.json()["collections"]} == want_colls
+        r = client.get("/api/v1/collections", params={"loadable": "true"}, headers=headers)
+        may_load = user["role"] in ("analyst", "liaison")
+        want_load = {n for n in want_colls if may_load and owner[n] == user["org"]}
+        assert {c["name"] for c in r.json()["collections"]} == want_load
         r = client.get("/api/v1/audit", params={"limit": 1000}, headers=headers)
         if user["role"] == "supervisor":
             assert r.status_code == 200
-            assert {x["org"] for x in r.json()["records"]} <= {user["org"]}
+            records = r.json()["records"]
+            assert {x["org"] for x in records} <= {user["org"]}
+            assert records == reads.list_audit(node, node.reader(user["name"]), limit=1000)
+            # The filters answer a subset of that, redacted the same way.
+            for record in [x for x in records if x["username"]][:2]:
+                params = {"user": record["username"], "action": record["action"]}
+                params |= {"since": record["ts"], "limit": 1000}
+                r = client.get("/api/v1/audit", params=params, headers=headers)
+                assert r.json()["records"] == [
+                    x
+                    for x in records
+                    if x["username"] == record["username"]
+                    and x["action"] == record["action"]
+                    and x["ts"] >= record["ts"]
+                ]
         else:
             assert r.status_code == 403
 

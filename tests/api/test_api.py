@@ -633,6 +633,39 @@ def test_audit_supervisor_sees_own_organisation_only(world, client):
     assert [rec["action"] for rec in r.json()["records"]] == ["search"]
 
 
+def test_audit_filters_by_user_action_and_time(world, client):
+    for user in ("us_analyst", "us_super"):
+        r = client.get(f"{API}/search", params={"q": "jose"}, headers=world.headers(user, "look"))
+        assert r.status_code == 200
+    headers = world.headers("us_super")
+    everything = client.get(f"{API}/audit", params={"limit": 1000}, headers=headers).json()
+    everything = everything["records"]
+
+    def listed(**params):
+        r = client.get(f"{API}/audit", params={"limit": 1000, **params}, headers=headers)
+        assert r.status_code == 200, r.text
+        return r.json()["records"]
+
+    assert listed(user="us_analyst") == [x for x in everything if x["username"] == "us_analyst"]
+    searches = listed(user="us_analyst", action="search")
+    assert [x["action"] for x in searches] == ["search"]
+    cut = sorted({x["ts"] for x in everything})[-1]
+    assert listed(since=cut) == [x for x in everything if x["ts"] >= cut]
+    assert listed(until=cut) == [x for x in everything if x["ts"] < cut]
+    assert listed(since=cut[:10], until=cut[:10]) == everything
+    assert listed(user="mx_analyst") == []  # another organisation's user: nothing
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [({"since": "last week"}, "since"), ({"until": "2026-13-01"}, "until")],
+    ids=["since", "until"],
+)
+def test_audit_bad_time_filter_is_400_naming_the_field(module_world, module_client, params, field):
+    r = module_client.get(f"{API}/audit", params=params, headers=module_world.headers("mx_super"))
+    assert error_of(r, 400, "invalid_input").startswith(f"{field}: ")
+
+
 def test_audit_clear_reads_are_not_recorded(sqlite_world, sqlite_client):
     r = sqlite_client.get(
         f"{API}/entities/c-acme", headers=sqlite_world.headers("us_analyst", "look")

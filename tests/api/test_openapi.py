@@ -132,6 +132,11 @@ def test_the_documented_models_are_what_the_endpoints_answer(openapi, module_cli
             content=upload,
             headers=mx,
         ),
+        "POST /api/v1/collections/{name}/files": lambda: module_client.post(
+            f"{API}/collections/mx-cases/files",
+            files={"file": ("people.jsonl", upload.splitlines()[0] + b"\n")},
+            headers=mx,
+        ),
         "GET /api/v1/audit": lambda: module_client.get(f"{API}/audit", headers=sup),
         "POST /api/v1/judgements": lambda: module_client.post(
             f"{API}/judgements",

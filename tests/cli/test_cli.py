@@ -615,6 +615,26 @@ def test_audit_list_supervisor(cli):
     assert "entity.read" in cli.ok("audit", "list", "--as", "mx_super").stdout
 
 
+def test_audit_list_filters_by_user_action_and_time(cli):
+    cli.ok("entity", "p-jose", "--as", "mx_analyst", "--purpose", "case FGR/42")
+    rows = cli.json("audit", "list", "--as", "mx_super", "--limit", "1000")
+    mine = cli.json("audit", "list", "--as", "mx_super", "--user", "mx_analyst", "--limit", "1000")
+    assert mine == [r for r in rows if r["username"] == "mx_analyst"]
+    cut = sorted({r["ts"] for r in rows})[-1]
+    later = cli.json("audit", "list", "--as", "mx_super", "--since", cut, "--limit", "1000")
+    assert later == [r for r in rows if r["ts"] >= cut]
+    first = cli.json("audit", "list", "--as", "mx_super", "--user", "mx_analyst", "--limit", "1")
+    rest = cli.json(
+        "audit", "list", "--as", "mx_super", "--user", "mx_analyst", "--before",
+        str(first[0]["seq"]), "--limit", "1000",
+    )  # fmt: skip
+    assert first + rest == mine
+    none = cli.ok("audit", "list", "--as", "mx_super", "--user", "nobody")
+    assert "no audit records match" in none.stdout
+    message = error_line(cli("audit", "list", "--as", "mx_super", "--since", "yesterday"))
+    assert "since" in message and "ISO 8601" in message
+
+
 def test_audit_list_refused_to_analysts(cli):
     message = error_line(cli("audit", "list", "--as", "mx_analyst"))
     assert "analyst" in message and "audit" in message

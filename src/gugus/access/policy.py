@@ -94,6 +94,19 @@ def audit_orgs(reader: Reader) -> tuple[Decision, frozenset[str]]:
     return Decision(False, f"role {reader.role.value} may not read the audit trail"), frozenset()
 
 
+def load_decision(reader: Reader, collection: str, org: str) -> Decision:
+    """Whether a reader may load into ``collection`` of organisation ``org``
+    (a collection it may not see is refused before, as missing): analysts
+    and liaison officers, into their own organisation's collections."""
+    if reader.org != org:
+        return Decision(
+            False, f"{reader.username} ({reader.org}) may not load into {collection!r} of {org}"
+        )
+    if not reader.role.may_load:
+        return Decision(False, f"role {reader.role.value} may not load data")
+    return Decision(True, f"{reader.role.value} of {org}")
+
+
 def notice_reach(reader: Reader) -> Decision:
     """Which hit notices a reader may list: those addressed to the reader
     always; allowed here, also every notice addressed to its organisation and

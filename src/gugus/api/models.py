@@ -148,6 +148,9 @@ class AuditRecord(Doc):
     purpose: str | None
     detail: dict[str, Any] | None
     redacted: bool = Field(description="A read of what you may not see: who, when, what kind.")
+    marking: Marking | None = Field(
+        description="Shown in full: the most restrictive marking of the data it touched."
+    )
 
 
 class AuditRecords(Doc):

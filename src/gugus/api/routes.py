@@ -15,8 +15,9 @@ from gugus.api import models as m
 from gugus.api.deps import get_node, get_purpose, get_reader, get_token
 from gugus.api.models import ok
 from gugus.api.responses import JSONBody, TokenResponse, errors
+from gugus.api.uploads import received_upload
 from gugus.errors import InvalidInput, StoreUnavailable
-from gugus.ingest import ftm
+from gugus.ingest import dispatch, ftm, upload
 from gugus.node import Node
 from gugus.xref import judgements
 
@@ -129,8 +130,11 @@ def search(
     response_model=None,
     responses={**ok(m.Collections, "The collections you may read."), **errors(401)},
 )
-def collections(node: NodeDep, reader: ReaderDep) -> dict:
-    """The collections you may read, each with its default marking."""
+def collections(node: NodeDep, reader: ReaderDep, loadable: bool = False) -> dict:
+    """The collections you may read, each with its default marking;
+    ``loadable``: only those you may load into (the load page's choice)."""
+    if loadable:
+        return {"collections": upload.loadable_collections(node, reader)}
     return {"collections": reads.visible_collections(node, reader)}
 
 
@@ -189,6 +193,68 @@ async def load_entities(
     return summary.to_dict()
 
 
+@router.post(
+    "/collections/{name}/files",
+    response_model=None,
+    responses={
+        **ok(m.LoadSummary, "What was loaded, dropped and possibly matched."),
+        **errors(400, 401, 403, 404),
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["file"],
+                        "properties": {
+                            "file": {
+                                "type": "string",
+                                "format": "binary",
+                                "description": "FtM JSON lines (.jsonl), a CSV / XLSX table "
+                                "(with mapping, or an HTCDS case file), or a document "
+                                "(.txt .html .pdf .docx .eml); the extension decides.",
+                            },
+                            "mapping": {
+                                "type": "string",
+                                "format": "binary",
+                                "description": "YAML mapping for a table (docs/mapping.md).",
+                            },
+                            "format": {
+                                "type": "string",
+                                "enum": list(dispatch.FORMATS),
+                                "description": "Override the format the extension implies.",
+                            },
+                        },
+                    }
+                }
+            },
+        }
+    },
+)
+async def load_file(
+    request: Request, node: NodeDep, reader: ReaderDep, purpose: PurposeDep, name: str
+) -> dict:
+    """Load one uploaded file (multipart, up to 256 MiB) as ``gugus load``
+    would, all or nothing: the first bad line or row answers 400 naming it,
+    and nothing is loaded.  Answers the load summary (counts, dropped
+    values, possible matches)."""
+    async with received_upload(request) as got:
+        if "file" not in got.files:
+            raise InvalidInput("file: no file part named 'file' (the file to load)")
+        return await run_in_threadpool(
+            upload.load_upload,
+            node,
+            reader,
+            name,
+            got.files["file"],
+            mapping=got.files.get("mapping"),
+            fmt=got.fields.get("format") or None,
+            purpose=purpose,
+        )
+
+
 @router.get(
     "/audit",
     response_model=None,
@@ -203,11 +269,28 @@ def audit(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     before: Annotated[int | None, Query(ge=1, le=2**62)] = None,
     action: Annotated[str | None, Query(max_length=64)] = None,
+    user: Annotated[str | None, Query(max_length=128)] = None,
+    since: Annotated[str | None, Query(max_length=64)] = None,
+    until: Annotated[str | None, Query(max_length=64)] = None,
 ) -> dict:
-    """Supervisors: their organisation's audit trail, newest first (``before``
-    a sequence number pages back, ``action`` filters).  A read of what the
-    supervisor may not see shows who read and when, redacted."""
-    return {"records": reads.list_audit(node, reader, limit=limit, before=before, action=action)}
+    """The audit records of the supervisor's organisation, newest first
+    (supervisors only).  Filters: ``action``, ``user``, ``since`` (inclusive)
+    and ``until`` (exclusive; a bare date includes that day) as ISO 8601
+    dates or times (UTC without an offset); page with ``before`` = the last
+    ``seq`` shown.  A record whose data the supervisor may not see keeps
+    who, what kind and when; the rest reads ``[not visible to you]``."""
+    return {
+        "records": reads.list_audit(
+            node,
+            reader,
+            limit=limit,
+            before=before,
+            action=action,
+            user=user,
+            since=since,
+            until=until,
+        )
+    }
 
 
 class JudgementRequest(BaseModel):

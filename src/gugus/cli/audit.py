@@ -65,16 +65,37 @@ def audit_verify_cmd(db: DbOpt = None, key: KeyOpt = None, as_json: JsonOpt = Fa
 @handled
 def audit_list(
     username: AsOpt,
-    limit: Annotated[int, typer.Option("--limit", help="Newest records to show.")] = 50,
+    limit: Annotated[int, typer.Option("--limit", help="At most this many records.")] = 50,
     action: Annotated[
-        str | None, typer.Option("--action", help="Only this action, e.g. read, load, export.")
+        str | None, typer.Option("--action", help="Only this action (entity.read, load …).")
+    ] = None,
+    user: Annotated[str | None, typer.Option("--user", help="Only this user's records.")] = None,
+    since: Annotated[
+        str | None,
+        typer.Option("--since", help="From this ISO 8601 date or time (UTC without offset)."),
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option("--until", help="Before this time; a bare date includes that day."),
+    ] = None,
+    before: Annotated[
+        int | None, typer.Option("--before", help="Records before this seq (paging).", min=1)
     ] = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """The audit records a supervisor may read (their organisation's)."""
+    """The audit records a supervisor may read (their organisation's), newest first."""
     node = open_node(db)
-    rows = reads.list_audit(node, admin.act_as(node, username), limit=limit, action=action)
+    rows = reads.list_audit(
+        node,
+        admin.act_as(node, username),
+        limit=limit,
+        action=action,
+        user=user,
+        since=since,
+        until=until,
+        before=before,
+    )
     if as_json:
         return print_json(rows)
     table = SafeTable("seq", "time", "user", "action", "objects", "purpose")
@@ -87,4 +108,4 @@ def audit_list(
             "\n".join(r["object_ids"][:3]),
             r["purpose"] or "",
         )
-    show(table, empty="no audit records")
+    show(table, empty="no audit records match")

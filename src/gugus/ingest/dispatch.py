@@ -115,14 +115,18 @@ def load_paths(
     on_error: str = "abort",
     purpose: str | None = None,
     progress: Callable | None = None,
+    parallel: bool | None = None,
 ) -> Summary:
-    """Load ``paths`` into ``collection`` with the importer their format needs."""
+    """Load ``paths`` into ``collection`` with the importer their format needs.
+
+    ``parallel``: parse in worker processes (default: when the input is
+    large); a server passes False, so nothing forks from its threads."""
     fmt = detect_format(paths, mapping, fmt)
     common = {"actor": actor, "on_error": on_error, "purpose": purpose, "progress": progress}
     if fmt == "table":
         from gugus.ingest.mapped import load_mapped
 
-        return load_mapped(node, collection, paths[0], mapping, **common)
+        return load_mapped(node, collection, paths[0], mapping, parallel=parallel, **common)
     if fmt == "htcds":
         from gugus.ingest.htcds import load_htcds
 
@@ -130,9 +134,18 @@ def load_paths(
     if fmt == "ftm":
         from gugus.ingest import ftm
 
+        if parallel is not None:
+            common["parallel"] = parallel
         return ftm.load_file(node, collection, paths[0], **common)
     from gugus.ingest.documents import load_documents
 
     return load_documents(
-        node, collection, paths, published=published, language=language, names=names, **common
+        node,
+        collection,
+        paths,
+        published=published,
+        language=language,
+        names=names,
+        parallel=parallel,
+        **common,
     )

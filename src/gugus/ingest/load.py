@@ -18,7 +18,7 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from gugus.access import Reader
+from gugus.access import Reader, load_decision
 from gugus.audit import AuditEvent
 from gugus.errors import Forbidden, GugusError, InvalidInput, NotFound
 from gugus.ingest.namespace import sign_record, signer_for
@@ -128,12 +128,9 @@ def load_records(
                 raise NotFound(
                     f"collection {collection_name!r} does not exist (see `gugus collection list`)"
                 )
-            if actor.org != collection.org:
-                raise Forbidden(
-                    f"{actor.username} ({actor.org}) may not load into {collection_name!r} of {collection.org}"
-                )
-            if not actor.role.may_load:
-                raise Forbidden(f"role {actor.role.value} may not load data")
+            decision = load_decision(actor, collection_name, collection.org)
+            if not decision:
+                raise Forbidden(decision.reason)
         username = actor.username if actor else "local-operator"
         # On the record before anything is written; the summary follows the commit.
         node.audit.append(

@@ -122,7 +122,13 @@ def list_for_orgs(
     limit: int,
     before: int | None = None,
     action: str | None = None,
+    username: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
 ) -> list:
+    """Records of ``orgs``, newest first: ``before`` a sequence number, of one
+    ``action`` and ``username``, at or after ``since`` and before ``until``
+    (stored-form times, compared as text: they sort as time)."""
     if not orgs:
         return []
     query = select(audit_log).where(audit_log.c.org.in_(list(orgs)))
@@ -130,6 +136,12 @@ def list_for_orgs(
         query = query.where(audit_log.c.seq < before)
     if action:
         query = query.where(audit_log.c.action == action)
+    if username:
+        query = query.where(audit_log.c.username == username)
+    if since is not None:
+        query = query.where(audit_log.c.ts >= since)
+    if until is not None:
+        query = query.where(audit_log.c.ts < until)
     return conn.execute(query.order_by(audit_log.c.seq.desc()).limit(limit)).all()
 
 

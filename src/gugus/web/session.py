@@ -85,12 +85,18 @@ def page_reader(request: Request) -> Reader:
 
 async def csrf_checked(request: Request) -> None:
     """Refuse a state-changing request without this session's CSRF token."""
-    secret = request.cookies.get(SESSION_COOKIE) or request.cookies.get(LOGIN_COOKIE)
     sent = request.headers.get("x-csrf-token")
     if sent is None and request.method == "POST":
         content_type = request.headers.get("content-type", "")
         if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
             sent = (await request.form()).get("csrf")
+    check_csrf(request, sent)
+
+
+def check_csrf(request: Request, sent) -> None:
+    """Refuse ``sent`` unless it is this session's CSRF token (for a route
+    that reads its own body, as the load page's bounded upload does)."""
+    secret = request.cookies.get(SESSION_COOKIE) or request.cookies.get(LOGIN_COOKIE)
     if not secret or not isinstance(sent, str) or not hmac.compare_digest(sent, csrf_for(secret)):
         raise Forbidden(
             "this form has expired or did not come from this site: reload the page and try again"

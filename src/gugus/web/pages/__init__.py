@@ -7,6 +7,8 @@ from __future__ import annotations
 # pages: start
 from gugus.web.pages import account
 from gugus.web.pages import home
+from gugus.web.pages import load
+from gugus.web.pages import audit
 # pages: end
 # isort: on
 
@@ -16,6 +18,8 @@ ROUTERS = [
         # routers: start
         account,
         home,
+        load,
+        audit,
         # routers: end
     )
 ]
