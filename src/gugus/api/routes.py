@@ -128,7 +128,7 @@ def search(
 @router.get(
     "/collections",
     response_model=None,
-    responses={**ok(m.Collections, "The collections you may read."), **errors(401)},
+    responses={**ok(m.Collections, "The collections you may read."), **errors(400, 401)},
 )
 def collections(node: NodeDep, reader: ReaderDep, loadable: bool = False) -> dict:
     """The collections you may read, each with its default marking;
