@@ -70,3 +70,19 @@ def build(node) -> dict:
 
 def person(**props) -> dict:
     return {"schema": "Person", "properties": props}
+
+
+def holder(node, entity_id):
+    """(collection id, marking id) of an entity's name statement, from the
+    match index: what raise_hit needs to notify about it."""
+    from sqlalchemy import select
+
+    from gugus.store.tables import match_keys
+
+    with node.db.reader.connect() as conn:
+        row = conn.execute(
+            select(match_keys.c.collection_id, match_keys.c.marking_id).where(
+                match_keys.c.entity_id == entity_id, match_keys.c.kind == "name"
+            )
+        ).first()
+    return row.collection_id, row.marking_id

@@ -299,7 +299,9 @@ def shot(page, name: str) -> Path:
     """A full-page screenshot at test-output/screens/<name>.png."""
     SCREENS.mkdir(parents=True, exist_ok=True)
     path = SCREENS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    # caret="initial": Playwright's default hides the caret with a style
+    # attribute, which htmx then copies into its next swap (a CSP violation)
+    page.screenshot(path=str(path), full_page=True, caret="initial")
     return path
 
 

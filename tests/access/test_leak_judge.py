@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from itertools import combinations
 
 import pytest
 from hypothesis import event, given, settings
@@ -34,12 +35,14 @@ from leakworld import (
     worlds,
 )
 from nsids import nsid
+from reviewworld import store_run
 from sqlalchemy import select
 
 from gugus import reads
 from gugus.errors import InvalidInput, NotFound
 from gugus.ingest import ftm
-from gugus.store.tables import judgements
+from gugus.store.tables import judgements, statements, xref_pairs
+from gugus.xref import queue
 from gugus.xref.judgements import judge, list_judgements
 
 VERDICTS = ["same", "same", "same", "different", "unsure"]
@@ -240,6 +243,49 @@ def check_user(node, world, user, done, marking_of, all_canonicals) -> None:
         ]
         assert [j["id"] for j in list_judgements(node, reader, e)] == want, (user, e)
 
+    # the review queue: exactly the visible pairs between visible entities
+    # that the user's visible judgements leave open, counted exactly
+    negative = {frozenset((a, b)) for _, a, b, v in edges if v == "different"}
+    want = set()
+    for left, right, mid in world["pairs"]:
+        if not sees(user, *marks[mid]) or left not in visible or right not in visible:
+            continue
+        verdict = current.get((left, right))
+        if verdict is not None and verdict[3] in ("same", "different"):
+            continue
+        cl, cr = cluster(left), cluster(right)
+        if cl == cr or any(frozenset((x, y)) in negative for x in cl for y in cr):
+            continue
+        want.add((left, right))
+    assert queue.review_count(node, reader) == len(want), user
+    first = queue.review_pair(node, reader)
+    assert first["total"] == len(want)
+    for position in range(min(len(want), 3)):
+        pair = queue.review_pair(node, reader, position=position)["pair"]
+        assert (pair["left"], pair["right"]) in want, (user, pair["left"], pair["right"])
+        for side in ("left", "right"):
+            members = cluster(pair[side])
+            values = {
+                (f["prop"], v["value"], v["collection"]) for f in pair["fields"] for v in f[side]
+            }
+            assert values == {(c[1], c[2], c[3]) for c in content(members) if c[1] != "id"}, user
+
+
+def store_pairs(node, world) -> None:
+    """A finished run pairing the first entities loaded (each pair marked
+    with everything of both, as a run by someone who sees it all stores)."""
+    with node.db.reader.connect() as conn:
+        ids = sorted(set(conn.execute(select(statements.c.entity_id)).scalars()))[:7]
+    pairs = [(a, b, 1 - i / 100, "model") for i, (a, b) in enumerate(combinations(ids, 2))]
+    store_run(node, lambda x: x, pairs)
+    with node.db.reader.connect() as conn:
+        world["pairs"] = [
+            (r.left_id, r.right_id, r.marking_id)
+            for r in conn.execute(
+                select(xref_pairs.c.left_id, xref_pairs.c.right_id, xref_pairs.c.marking_id)
+            )
+        ]
+
 
 def all_clusters(node, world, done) -> set[str]:
     """Every canonical id any reader could form (the ids a prober would try)."""
@@ -267,6 +313,7 @@ def test_no_judgement_path_leaks(node):
     @given(world=judged_worlds())
     def run(world):
         rebuild(node, world)
+        store_pairs(node, world)
         done = apply_judgements(node, world)
         marking_of = check_judgement_markings(node, world, done)
         tighten(node, world)

@@ -33,6 +33,18 @@ from gugus.xref.match_keys import query_keys
 PHONES = ["+525512345678", "+12025550123"]
 DATES = ["1980-03-04", "1980-04-03", "1991-12-30"]
 NOTICE_FIELDS = {"reference", "kind", "what", "holder", "contact", "time", "message"}
+IN_FIELDS = {
+    "reference",
+    "kind",
+    "what",
+    "requester",
+    "contact",
+    "time",
+    "last",
+    "count",
+    "records",
+}
+IN_FIELDS |= {"message"}
 TYPES = {"name": "name", "phone": "phone", "birthDate": "date", "notes": "text"}
 
 
@@ -158,6 +170,7 @@ def check_listings(node, world, user) -> None:
         assert n["recipient"] in ({user["org"], *colleagues} if org_wide else {user["name"]})
     for n in listed["in"]:
         assert org_wide
+        assert set(n) == IN_FIELDS  # the requester's contact point, nothing of its query
         for rec in n["records"]:
             assert rec["entity_id"] in visible_entities
     if not org_wide:

@@ -23,7 +23,7 @@ from leakworld import (
 
 from gugus.errors import NotFound
 from gugus.model.markings import TLP
-from gugus.xref import runs
+from gugus.xref import queue, runs
 from gugus.xref.records import PERSON_PROPS
 
 
@@ -78,6 +78,33 @@ def check_run(node, world, runner) -> None:
         for p in review["pairs"]:
             assert (p["left"], p["right"], p["kind"]) in seen, (user, p)
             assert {p["left"], p["right"]} <= own, (user, p)
+        check_queue(node, world, user, {(p["left"], p["right"]) for p in review["pairs"]})
+
+
+def check_queue(node, world, user, undecided: set) -> None:
+    """The review screen's queue: exactly the undecided pairs, counted
+    exactly; each pair shown side by side with only the values the user may
+    see (each with the collection it came from)."""
+    reader = node.reader(user["name"])
+    allowed = expected_statements(world, user)
+    assert queue.review_count(node, reader) == len(undecided), user
+    first = queue.review_pair(node, reader)
+    assert first["total"] == len(undecided)
+    walked = set()
+    for position in range(min(first["total"], 6)):
+        pair = queue.review_pair(node, reader, position=position)["pair"]
+        walked.add((pair["left"], pair["right"]))
+        for side in ("left", "right"):
+            eid = pair[side]
+            assert pair["sides"][side]["entity_id"] == eid
+            shown = {
+                (eid, f["prop"], v["value"], v["collection"])
+                for f in pair["fields"]
+                for v in f[side]
+            }
+            assert shown <= allowed, (user, eid)  # a leak
+            assert shown == {s for s in allowed if s[0] == eid and s[1] != "id"}, (user, eid)
+    assert walked <= undecided
 
 
 def narrowed(world, names: list[str], copies: list[int]) -> dict:

@@ -211,3 +211,26 @@ def test_match_notices_are_the_documented_models(openapi, node, make_client):
         answer = client.get(f"{API}/notices", headers={"Authorization": f"Bearer {tokens[user]}"})
         assert answer.json()[direction], (user, answer.text)
         notices.model_validate(answer.json())
+
+
+def test_the_review_queue_answers_are_the_documented_models(openapi, node, make_client):
+    """A stored run's pair, side by side, and the count."""
+    from judgeworld import build
+    from reviewworld import store_run
+
+    from gugus import auth
+
+    jw = build(node)
+    store_run(node, jw.id)
+    client = make_client(node)
+    token = auth.issue_token(node, jw.readers["mx"], days=1)[0]
+    mx = {"Authorization": f"Bearer {token}"}
+    for label, path in (
+        ("GET /api/v1/xref/review/pair", "/xref/review/pair?position=1"),
+        ("GET /api/v1/xref/review/count", "/xref/review/count"),
+        ("GET /api/v1/xref/review", "/xref/review"),
+    ):
+        answer = client.get(API + path, headers=mx)
+        assert answer.status_code == 200, answer.text
+        documented(openapi, label).model_validate(answer.json())
+    assert client.get(f"{API}/xref/review/pair", headers=mx).json()["pair"]["fields"]

@@ -4,29 +4,18 @@ option, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import pytest
-from matchworld import build
+from matchworld import build, holder
 from sqlalchemy import select
 
 from gugus.errors import InvalidInput, NotFound
 from gugus.share.notices import list_notices, raise_hit, set_contact, set_red_hits
 from gugus.store import directory
-from gugus.store.tables import audit_log, collections, match_keys
+from gugus.store.tables import audit_log, collections
 
 
 @pytest.fixture
 def world(node):
     return build(node)
-
-
-def holder(node, entity_id):
-    """(collection id, marking id) of an entity's name statement, from the index."""
-    with node.db.reader.connect() as conn:
-        row = conn.execute(
-            select(match_keys.c.collection_id, match_keys.c.marking_id).where(
-                match_keys.c.entity_id == entity_id, match_keys.c.kind == "name"
-            )
-        ).first()
-    return row.collection_id, row.marking_id
 
 
 def test_raise_hit_notifies_and_mirrors(node, world):
@@ -68,6 +57,12 @@ def test_contact_point_and_options(node, world):
                        holder_collection_id=cid, holder_entity_id=world["hidden"],
                        marking_id=mid, source="xref")  # fmt: skip
     assert notice["contact"] == "HSI liaison desk"
+    # the holder's mirror names the requester's contact point (its default, then as set)
+    [mirror] = list_notices(node, node.reader("us_s"), direction="in")["in"]
+    assert mirror["requester"] == "MX" and mirror["contact"] == "the liaison officers of MX"
+    set_contact(node, "MX", "FGR enlace internacional")
+    [mirror] = list_notices(node, node.reader("us_s"), direction="in")["in"]
+    assert mirror["contact"] == "FGR enlace internacional"
     with pytest.raises(NotFound):
         set_contact(node, "XX", "nobody")
     with pytest.raises(InvalidInput):

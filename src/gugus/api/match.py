@@ -66,6 +66,7 @@ def list_notices(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict:
     """Hit notices: ``out`` — hits on your (your organisation's, for liaison
-    officers and supervisors) queries and records; ``in`` — mirror notices
-    about your organisation's records (liaison officers and supervisors)."""
+    officers and supervisors) queries and records, with the holder's contact
+    point; ``in`` — mirror notices about your organisation's records
+    (liaison officers and supervisors), with the requester's contact point."""
     return notices.list_notices(node, reader, direction=direction, limit=limit)

@@ -250,6 +250,7 @@ class NoticeIn(Doc):
     kind: str
     what: str
     requester: str
+    contact: str = Field(description="The requester's contact point.")
     time: str
     last: str
     count: int
@@ -291,11 +292,66 @@ class XrefStatus(XrefRun):
     pairs: list[Pair] = Field(description="Most probable first.")
 
 
+class PairToReview(Pair):
+    judgement: Any = Field(None, description="Your latest verdict on it, if any (unsure).")
+
+
 class XrefReview(Doc):
     run: int | None
-    pairs: list[Pair]
+    pairs: list[PairToReview]
     limit: int
     offset: int
+
+
+class ReviewCount(Doc):
+    count: int = Field(description="Pairs waiting for your judgement (only pairs you may see).")
+
+
+class ReviewValue(Doc):
+    value: str
+    marking: Marking
+    collection: str
+    origin: str | None
+
+
+class ReviewField(Doc):
+    """One property, both sides' values with their own markings."""
+
+    prop: str
+    label: str
+    left: list[ReviewValue]
+    right: list[ReviewValue]
+    compared: list[str] = Field(description="The explanation's fields that read it.")
+
+
+class ReviewSide(Doc):
+    entity_id: str
+    id: str
+    caption: str
+    schema_: str = Field(alias="schema")
+    collections: list[str]
+    marking: Marking | None
+    members: list[str] | None = None
+
+
+class ReviewPairDetail(Doc):
+    left: str
+    right: str
+    schema_: str = Field(alias="schema")
+    probability: float
+    kind: str
+    marking: Marking
+    judgement: Any = Field(description="Your latest verdict on it, if any.")
+    explanation: list[dict[str, Any]] = Field(description="Per field, in words.")
+    sides: dict[str, ReviewSide] = Field(description="left and right, as you may see them.")
+    fields: list[ReviewField]
+
+
+class ReviewPair(Doc):
+    run: int | None
+    total: int = Field(description="The pairs waiting.")
+    position: int
+    pair: ReviewPairDetail | None = Field(description="null when nothing waits.")
 
 
 def ok(model: type[BaseModel], description: str, status: int = 200) -> dict:

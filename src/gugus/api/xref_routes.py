@@ -14,7 +14,7 @@ from gugus.api.deps import get_node, get_purpose, get_reader
 from gugus.api.models import ok
 from gugus.api.responses import errors
 from gugus.node import Node
-from gugus.xref import runs
+from gugus.xref import queue, runs
 from gugus.xref.selectors import DEFAULT_CAP
 
 router = APIRouter(prefix="/api/v1", responses=errors(503, 507))
@@ -72,6 +72,36 @@ def xref_review(
     """Pairs of the latest finished run that you may see and still have to
     judge, most probable first."""
     return runs.review(node, reader, limit=limit, offset=offset, purpose=purpose)
+
+
+@router.get(
+    "/xref/review/pair",
+    response_model=None,
+    responses={**ok(m.ReviewPair, "The pair at that position, side by side."), **errors(400, 401)},
+)
+def xref_review_pair(
+    node: NodeDep,
+    reader: ReaderDep,
+    purpose: PurposeDep,
+    position: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> dict:
+    """The review screen's pair: the one at ``position`` of your queue (0:
+    the first still to decide; past the end it wraps), with both entities
+    side by side as you may see them (each value with its collection,
+    origin and marking) and the explanation per field in words.  ``total``:
+    the pairs waiting; ``pair`` is null when none does.  Judge it with
+    ``POST /api/v1/judgements``."""
+    return queue.review_pair(node, reader, position=position, purpose=purpose)
+
+
+@router.get(
+    "/xref/review/count",
+    response_model=None,
+    responses={**ok(m.ReviewCount, "How many pairs wait for you."), **errors(401)},
+)
+def xref_review_count(node: NodeDep, reader: ReaderDep) -> dict:
+    """How many pairs wait for your judgement (only pairs you may see)."""
+    return {"count": queue.review_count(node, reader)}
 
 
 @router.get(

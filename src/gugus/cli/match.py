@@ -114,10 +114,12 @@ def notices(
             )
         show(table, empty="out: no hit notices")
     if "in" in result:
-        table = SafeTable("reference", "kind", "requester", "your records", "first", title="in")
+        table = SafeTable(
+            "reference", "kind", "requester", "contact", "your records", "first", title="in"
+        )
         for n in result["in"]:
             recs = "\n".join(f"{r['entity_id']} ({r['collection']})" for r in n["records"])
-            table.add_row(n["reference"], n["what"], n["requester"], recs, n["time"])
+            table.add_row(n["reference"], n["what"], n["requester"], n["contact"], recs, n["time"])
         show(table, empty="in: no hit notices")
 
 

@@ -3,6 +3,7 @@
     gugus xref [COLLECTION…] --as USER [--json]     run (default sub-command)
     gugus xref status RUN --as USER [--json]        a run's status and pairs
     gugus xref review --as USER [--json]            pairs waiting for a judgement
+    gugus xref pair --as USER [--position N]        one of them, side by side
 
 ``xref`` is a group whose default sub-command is ``run``: anything that is
 not a sub-command's name (``status``, and those other parts add, e.g.
@@ -30,7 +31,8 @@ from gugus.cli.common import (
     print_json,
     show,
 )
-from gugus.xref import runs
+from gugus.model.markings import Marking
+from gugus.xref import queue, runs
 from gugus.xref.selectors import DEFAULT_CAP
 
 
@@ -148,6 +150,7 @@ def review(
     username: AsOpt,
     limit: Annotated[int, typer.Option("--limit", help="Pairs to show.")] = 50,
     offset: Annotated[int, typer.Option("--offset", help="Pairs to skip (the next page).")] = 0,
+    count: Annotated[bool, typer.Option("--count", help="Only say how many pairs wait.")] = False,
     purpose: PurposeOpt = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
@@ -155,6 +158,13 @@ def review(
     """Pairs still waiting for your judgement, most probable first (judge
     them with `gugus judge A B same|different|unsure`)."""
     node = open_node(db)
+    if count:
+        n = queue.review_count(node, admin.act_as(node, username))
+        if as_json:
+            print_json({"count": n})
+        else:
+            out.print(f"{n} pair(s) waiting for your judgement", markup=False, highlight=False)
+        return
     view = runs.review(
         node, admin.act_as(node, username), limit=limit, offset=offset, purpose=purpose
     )
@@ -168,3 +178,62 @@ def review(
         out.print(f"xref run {view['run']}: no pairs waiting for a judgement", markup=False)
         return
     _print_run({"run": view["run"], "status": "review", "pairs": view["pairs"]}, False)
+
+
+def _label(marking: dict) -> str:
+    return Marking.from_dict(marking, None).label()
+
+
+@xref_app.command("pair")
+@handled
+def pair(
+    username: AsOpt,
+    position: Annotated[
+        int, typer.Option("--position", help="Skip this many pairs of your queue.")
+    ] = 0,
+    purpose: PurposeOpt = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The first pair still waiting for your judgement (or the one at
+    --position), both entities side by side with each value's marking, and
+    why they were paired."""
+    node = open_node(db)
+    view = queue.review_pair(node, admin.act_as(node, username), position=position, purpose=purpose)
+    if as_json:
+        print_json(view)
+        return
+    p = view["pair"]
+    if p is None:
+        out.print("no pairs to review", markup=False)
+        return
+    left, right = p["sides"]["left"], p["sides"]["right"]
+    out.print(
+        f"pair {view['position'] + 1} of {view['total']} (xref run {view['run']}): "
+        f"{p['kind']}, probability {p['probability']:.3f}; handle as {_label(p['marking'])}",
+        markup=False,
+        highlight=False,
+    )
+    if p["judgement"]:
+        out.print(f"  judged {p['judgement']} before", markup=False, highlight=False)
+    table = SafeTable("field", "left", "right")
+    table.add_row("id", left["entity_id"], right["entity_id"])
+    table.add_row("caption", left["caption"], right["caption"])
+    table.add_row("schema", left["schema"], right["schema"])
+    table.add_row("collections", ", ".join(left["collections"]), ", ".join(right["collections"]))
+    table.add_row("marking", _label(left["marking"]), _label(right["marking"]))
+    for f in p["fields"]:
+        cells = [
+            "\n".join(f"{v['value']} [{_label(v['marking'])}]" for v in f[side])
+            for side in ("left", "right")
+        ]
+        table.add_row(f["label"], *cells)
+    out.print(table)
+    for item in p["explanation"]:
+        out.print(f"  {item['words']}", markup=False, highlight=False)
+    out.print(
+        f"  judge: gugus judge {left['entity_id']} {right['entity_id']} same|different|unsure "
+        f"--as {username}",
+        markup=False,
+        highlight=False,
+    )

@@ -252,9 +252,10 @@ def raise_hit(
 def list_notices(node: Node, reader: Reader, *, direction: str = "all", limit: int = 100) -> dict:
     """The notices the reader may list: ``out`` — hits on the reader's (or,
     for liaison officers and supervisors, its organisation's) queries and
-    records; ``in`` — mirror notices about the organisation's own records
-    (liaison officers and supervisors only), each naming the records the
-    reader may see.  Audited when a mirror names records."""
+    records, with the holder's contact point; ``in`` — mirror notices about
+    the organisation's own records (liaison officers and supervisors only),
+    each naming the records the reader may see, with the requester's contact
+    point.  Audited when a mirror names records."""
     if direction not in DIRECTIONS:
         raise InvalidInput(f"direction: {direction!r} (allowed: {', '.join(DIRECTIONS)})")
     limit = max(1, min(int(limit), 1000))
@@ -309,6 +310,9 @@ def list_notices(node: Node, reader: Reader, *, direction: str = "all", limit: i
                 }
                 for r in rows
             ]
+            asked = match_sql.contacts(conn, {n["requester"] for n in result["in"]})
+            for n in result["in"]:  # whom to answer: the requester's contact point
+                n["contact"] = _contact(n["requester"], asked.get(n["requester"]))
     shown = sorted({x["entity_id"] for n in result.get("in", []) for x in n["records"]})
     if shown:
         node.audit.append(

@@ -131,6 +131,25 @@ def list_pairs(
     ).all()
 
 
+def pair_keys(conn: Connection, scope: ReadScope, run_id: int) -> list:
+    """(id, left_id, right_id) of every pair of the run the reader may see,
+    most probable first: the review queue's input, without the explanations."""
+    return conn.execute(
+        select(xref_pairs.c.id, xref_pairs.c.left_id, xref_pairs.c.right_id)
+        .where(_visible_pairs(scope, run_id, None))
+        .order_by(xref_pairs.c.probability.desc(), xref_pairs.c.id)
+    ).all()
+
+
+def get_pair(conn: Connection, scope: ReadScope, pair_id: int):
+    """One pair, if the reader may see it."""
+    return conn.execute(
+        select(xref_pairs).where(
+            xref_pairs.c.id == pair_id, grants.visible(scope, xref_pairs.c.marking_id)
+        )
+    ).first()
+
+
 def count_pairs(
     conn: Connection, scope: ReadScope, run_id: int, min_probability: float | None = None
 ) -> int:

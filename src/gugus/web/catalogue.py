@@ -47,9 +47,7 @@ def problems(found: Catalog, catalogue: Catalog) -> list[str]:
             out.append(f"missing: {key!r} ({where})")
         elif have.fuzzy:
             out.append(f"fuzzy: {key!r} ({where})")
-        elif not have.string or (
-            isinstance(have.string, tuple) and not all(have.string)
-        ):
+        elif not have.string or (isinstance(have.string, tuple) and not all(have.string)):
             out.append(f"empty: {key!r} ({where})")
     return out
 

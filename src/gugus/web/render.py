@@ -93,8 +93,12 @@ def _respond(request: Request, body: str, status: int) -> HTMLResponse:
     fresh = getattr(request.state, "new_login_cookie", None)
     if fresh:
         response.set_cookie(
-            LOGIN_COOKIE, fresh, httponly=True, samesite="strict",
-            secure=request.url.scheme == "https", path="/",
+            LOGIN_COOKIE,
+            fresh,
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+            path="/",
         )
     return response
 

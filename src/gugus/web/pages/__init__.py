@@ -7,6 +7,8 @@ from __future__ import annotations
 # pages: start
 from gugus.web.pages import account
 from gugus.web.pages import home
+from gugus.web.pages import notices
+from gugus.web.pages import review
 from gugus.web.pages import load
 from gugus.web.pages import audit
 # pages: end
@@ -18,6 +20,8 @@ ROUTERS = [
         # routers: start
         account,
         home,
+        review,
+        notices,
         load,
         audit,
         # routers: end

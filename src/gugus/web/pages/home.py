@@ -8,6 +8,7 @@ from gugus import overview, reads
 from gugus.share import notices
 from gugus.web.render import page
 from gugus.web.session import PageReader
+from gugus.xref import queue
 
 router = APIRouter(include_in_schema=False)
 
@@ -27,4 +28,5 @@ def home(request: Request, reader: PageReader):
         notices_out=len(found.get("out", [])),
         notices_in=len(found.get("in", [])),
         loads=loads,
+        review_count=queue.review_count(node, reader),
     )
