@@ -53,8 +53,15 @@ SHOWN = {
 }
 
 
+# Link entities of the worlds drawn with ``links=True`` (the entity page's
+# relationships): the schema follows the id, so one id is always one schema.
+LINKS = [("Family", "person", "relative"), ("Payment", "payer", "beneficiary"),
+         ("UnknownLink", "subject", "object")]  # fmt: skip
+ENTITY_PROPS = frozenset(p for _, a, b in LINKS for p in (a, b))
+
+
 @st.composite
-def worlds(draw):
+def worlds(draw, links: bool = False):
     n_orgs = draw(st.integers(2, 4))
     orgs = [f"O{i}" for i in range(n_orgs)]
     users_ = []
@@ -118,7 +125,38 @@ def worlds(draw):
                 "name": marking(coll["org"], line.get("marking", coll["marking"]))
             }
         lines.append((coll, line))
+    for _ in range(draw(st.integers(1, 6)) if links else 0):
+        lines.append(link_line(draw, orgs, colls, marking, [x for _, x in lines]))
     return {"orgs": orgs, "users": users_, "collections": colls, "lines": lines}
+
+
+def link_line(draw, orgs, colls, marking, persons) -> tuple:
+    """A Family, Payment or UnknownLink naming one or two persons — mostly
+    ids of persons drawn before, else any chosen id (one that names nothing,
+    or a hostile one, which refuses the line) —, its ends marked apart at
+    times, so a reader may see a link and not one of its ends."""
+    coll = draw(st.sampled_from(colls))
+    n = draw(st.integers(0, 3))
+    schema, first, second = LINKS[n % len(LINKS)]
+    known = [p["id"] for p in persons if p["schema"] == "Person"]
+
+    def end():
+        if known and draw(st.integers(0, 3)):
+            return draw(st.sampled_from(known))
+        return chosen_id(draw, orgs, coll["org"])
+
+    props = {first: [end()]}
+    if draw(st.booleans()):
+        props[second] = [end()]
+    line = {"id": f"l{n}", "schema": schema, "properties": props}
+    if draw(st.booleans()):
+        line["marking"] = marking(coll["org"], coll["marking"])
+    if draw(st.booleans()):
+        prop = draw(st.sampled_from(sorted(props)))
+        line["property_markings"] = {
+            prop: marking(coll["org"], line.get("marking", coll["marking"]))
+        }
+    return coll, line
 
 
 def chosen_id(draw, orgs, owner) -> str:
@@ -148,11 +186,18 @@ def signer(world, entity_id: str) -> str | None:
 
 def stored_id(world, coll, line) -> str | None:
     """The id a line is stored under: in its collection organisation's
-    namespace; None when another organisation's signature refuses it."""
-    owner = signer(world, line["id"])
-    if owner is not None and owner != coll["org"]:
-        return None
+    namespace; None when another organisation's signature (on its id or on an
+    entity it names) refuses it."""
+    for given in [line["id"], *ref_values(line)]:
+        owner = signer(world, given)
+        if owner is not None and owner != coll["org"]:
+            return None
     return nsid(coll["org"], line["id"])
+
+
+def ref_values(line) -> list[str]:
+    """The entity ids a line's entity-typed properties name."""
+    return [v for p, vs in line["properties"].items() if p in ENTITY_PROPS for v in vs]
 
 
 def read_id(world, user, entity_id: str) -> str:
@@ -224,6 +269,8 @@ def final_markings(world) -> dict:
         for prop, values in line["properties"].items():
             m = line.get("property_markings", {}).get(prop, line_marking)
             for v in values:
+                if prop in ENTITY_PROPS:  # a reference: stored in the loader's namespace
+                    v = nsid(coll["org"], v)
                 assign((eid, prop, v, coll["name"]), m, coll["org"])
     return final
 

@@ -118,14 +118,7 @@ def get_entity(
     scope = node.scope(reader)
     graphs = resolver.graphs_of(node)
     with node.db.reader.connect() as conn:
-        members = None
-        if resolver.is_canonical(entity_id):
-            members = judgements.members_of(conn, scope, entity_id, graphs)
-        if members is None:
-            if not valid_entity_id(entity_id):
-                raise NotFound(f"entity {entity_id[:80]!r} not found")
-            stored = judgements.stored_id(node, reader, entity_id)
-            members = resolver.resolve(conn, scope, [stored], graphs).connected(stored)
+        members = entity_members(node, conn, scope, entity_id, graphs)
         rows = stmt_sql.for_entities(conn, scope, sorted(members))
         stmts = _statements(node, conn, rows)
     canonical = resolver.canonical_id(members) if len(members) > 1 else None
@@ -144,6 +137,23 @@ def get_entity(
         return view
     # Same answer whether it does not exist or is invisible.
     raise NotFound(f"entity {entity_id!r} not found")
+
+
+def entity_members(
+    node: Node, conn, scope: ReadScope, entity_id: str, graphs: resolver.Graphs
+) -> frozenset[str]:
+    """The stored ids an entity id given by the reader stands for: a
+    canonical id's cluster, else the stored id and the entities the reader's
+    visible judgements join with it (NotFound for an id that cannot exist;
+    whether any of them is visible is for the caller to find)."""
+    if resolver.is_canonical(entity_id):
+        members = judgements.members_of(conn, scope, entity_id, graphs)
+        if members is not None:
+            return members
+    if not valid_entity_id(entity_id):
+        raise NotFound(f"entity {entity_id[:80]!r} not found")
+    stored = judgements.stored_id(node, scope.reader, entity_id)
+    return resolver.resolve(conn, scope, [stored], graphs).connected(stored)
 
 
 def _to(canonical: str | None):
@@ -376,6 +386,7 @@ def _visible_objects(conn, scope: ReadScope, objects: set[str]) -> set[str]:
 __all__ = [
     "REDACTED",
     "collection_view",
+    "entity_members",
     "export_collection",
     "get_entity",
     "list_audit",

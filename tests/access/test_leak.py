@@ -2,7 +2,8 @@
 
 Random organisations, users, collections, markings and statements; for every
 user, every read path (entity, search, export — FtM and HTCDS —, collection
-listing, audit listing, PPRL encode and resolve) must return exactly what the
+listing, audit listing, PPRL encode and resolve, an entity's relationships on
+worlds with links) must return exactly what the
 rules allow — not one statement more, not one less.  The oracle below restates the rules independently of
 ``gugus.access`` so a wrong policy fails here too.  Ids are chosen as a
 hostile organisation would (the same ids in every organisation, ids with dots,
@@ -14,13 +15,15 @@ Runs 500 examples per backend in CI (hypothesis profile "ci").
 
 from __future__ import annotations
 
+import copy
 import csv
 import json
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from leakpprl import check_pprl
+from leakrelations import EXAMPLE, check_relationships
 from leakworld import (
     SLOW_EXAMPLES,
     WORDS,
@@ -35,7 +38,7 @@ from leakworld import (
     worlds,
 )
 
-from gugus import reads
+from gugus import reads, relations
 from gugus.errors import Forbidden, NotFound
 from gugus.htcds_export import export_htcds
 
@@ -145,5 +148,32 @@ def test_no_read_path_leaks(node, tmp_path):
     def run(world):
         rebuild(node, world)
         check_world(node, world, tmp_path)
+
+    run()
+
+
+def test_no_relationship_leaks(node):
+    """The entity page's relationships, on worlds with links between the
+    persons (families, payments, unknown links; ends marked apart)."""
+    examples = max(20, settings().max_examples // 2)
+
+    @settings(max_examples=examples, suppress_health_check=SLOW_EXAMPLES)
+    @given(world=worlds(links=True))
+    @example(world=copy.deepcopy(EXAMPLE))
+    def run(world):
+        rebuild(node, world)
+        for user in world["users"]:
+            reader = node.reader(user["name"])
+
+            def missing(entity_id, reader=reader):
+                with pytest.raises(NotFound):
+                    relations.relationships(node, reader, entity_id)
+
+            check_relationships(
+                lambda eid, reader=reader: relations.relationships(node, reader, eid, limit=200),
+                world,
+                user,
+                missing,
+            )
 
     run()

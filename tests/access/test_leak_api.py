@@ -1,5 +1,6 @@
 """The leak property through HTTP: the API's read routes return exactly what
-the rules allow (entity, search, collection listing, audit listing).
+the rules allow (entity, search, collection listing, audit listing, an
+entity's relationships and "possibly the same as"), on worlds with links.
 
 The services behind them are covered in depth by ``test_leak.py``; this test
 guards the routes themselves (a route that read the store directly, or
@@ -12,6 +13,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 from hypothesis import given, settings
+from leakrelations import check_relationships, stored_ids
 from leakworld import (
     SLOW_EXAMPLES,
     WORDS,
@@ -24,7 +26,7 @@ from leakworld import (
     worlds,
 )
 
-from gugus import reads
+from gugus import reads, relations
 from gugus.api import create_app
 from gugus.auth import issue_token
 
@@ -49,6 +51,19 @@ def check_world_http(node, client, world) -> None:
         for word in WORDS[:4]:
             r = client.get("/api/v1/search", params={"q": word, "limit": 100}, headers=headers)
             assert {x["id"] for x in r.json()["results"]} == search_hits(allowed, word)
+        check_relationships(
+            lambda eid, h=headers: ok(client.get(RELS.format(eid), headers=h)),
+            world,
+            user,
+            lambda eid, h=headers: missing(client.get(RELS.format(eid), headers=h)),
+        )
+        visible = {s[0] for s in allowed}
+        for eid in sorted(stored_ids(world)):
+            r = client.get(f"/api/v1/entities/{eid}/same-as", headers=headers)
+            if eid not in visible:
+                missing(r)
+            else:
+                assert ok(r)["pairs"] == []  # no xref run in these worlds
         r = client.get("/api/v1/collections", headers=headers)
         want_colls = {c["name"] for c in world["collections"] if sees(user, c["marking"], c["org"])}
         assert {c["name"] for c in r.json()["collections"]} == want_colls
@@ -78,13 +93,26 @@ def check_world_http(node, client, world) -> None:
             assert r.status_code == 403
 
 
+RELS = f"/api/v1/entities/{{}}/relationships?limit={relations.MAX_LIMIT}"
+
+
+def ok(response) -> dict:
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def missing(response) -> None:
+    assert response.status_code == 404, response.text
+    assert response.json()["error"]["code"] == "not_found"
+
+
 @pytest.mark.slow
 def test_no_route_leaks(node):
     client = TestClient(create_app(node))
     examples = max(20, settings().max_examples // 3)
 
     @settings(max_examples=examples, suppress_health_check=SLOW_EXAMPLES)
-    @given(world=worlds())
+    @given(world=worlds(links=True))
     def run(world):
         rebuild(node, world)
         check_world_http(node, client, world)

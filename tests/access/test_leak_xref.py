@@ -4,14 +4,18 @@ A run made as a user reads only what that user may see: its records are the
 entities with a name the user may see, and no pair involves anything else.
 Every reader of the run's results gets exactly the pairs whose inputs (the
 statements that fed both sides) they may see — and nothing of the others,
-not even their count.  Unknown and unreadable collections answer alike.
+not even their count; an entity page's "possibly the same as" lists exactly
+the visible pairs naming the entity.  Unknown and unreadable collections answer alike.
 """
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from leakrelations import stored_ids
 from leakworld import (
     SLOW_EXAMPLES,
     expected_statements,
@@ -23,7 +27,7 @@ from leakworld import (
 
 from gugus.errors import NotFound
 from gugus.model.markings import TLP
-from gugus.xref import queue, runs
+from gugus.xref import queue, runs, same_as
 from gugus.xref.records import PERSON_PROPS
 
 
@@ -79,6 +83,7 @@ def check_run(node, world, runner) -> None:
             assert (p["left"], p["right"], p["kind"]) in seen, (user, p)
             assert {p["left"], p["right"]} <= own, (user, p)
         check_queue(node, world, user, {(p["left"], p["right"]) for p in review["pairs"]})
+        check_same_as(node, user, seen, own, stored_ids(world))
 
 
 def check_queue(node, world, user, undecided: set) -> None:
@@ -105,6 +110,25 @@ def check_queue(node, world, user, undecided: set) -> None:
             assert shown <= allowed, (user, eid)  # a leak
             assert shown == {s for s in allowed if s[0] == eid and s[1] != "id"}, (user, eid)
     assert walked <= undecided
+
+
+def check_same_as(node, user, seen: set, own: set, everyone: set) -> None:
+    """The entity page's "possibly the same as": for every entity, exactly
+    the pairs the user may see that name it, between entities the user may
+    see; an entity the user may not see answers like a missing one."""
+    reader = node.reader(user["name"])
+    for entity in sorted(everyone | {"e-missing"}):
+        if entity not in own:
+            with pytest.raises(NotFound):
+                same_as.same_as(node, reader, entity)
+            continue
+        got = same_as.same_as(node, reader, entity, limit=same_as.MAX_PAIRS)
+        keys = [(p["left"], p["right"], p["kind"]) for p in got["pairs"]]
+        assert len(keys) == len(set(keys))
+        want = {k for k in seen if entity in k[:2] and {k[0], k[1]} <= own}
+        assert set(keys) == want, (user, entity)
+        hidden = everyone - own
+        assert not any(h in json.dumps(got) for h in hidden), (user, entity)
 
 
 def narrowed(world, names: list[str], copies: list[int]) -> dict:

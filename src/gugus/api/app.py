@@ -13,8 +13,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import gugus
 from gugus import auth
+from gugus.api import entity_routes, overview_routes, routes, xref_routes
 from gugus.api import match as match_routes
-from gugus.api import overview_routes, routes, xref_routes
 from gugus.api.responses import drop_validation_422
 from gugus.errors import GugusError
 from gugus.node import Node
@@ -131,6 +131,7 @@ def create_app(node: Node) -> FastAPIOffline:
     app.include_router(match_routes.router)
     app.include_router(xref_routes.router)
     app.include_router(overview_routes.router)
+    app.include_router(entity_routes.router)
     web.mount(app)  # pages under /, after the API: /api/v1 answers first
     openapi = app.openapi  # builds the schema once and caches it in app.openapi_schema
     app.openapi = lambda: app.openapi_schema or drop_validation_422(openapi())

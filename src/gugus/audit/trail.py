@@ -75,6 +75,7 @@ class AuditTrail:
         self.batches = 0  # committed batches (for tests and benchmarks)
         self._head: tuple[int, str] | None = None  # last committed, not yet anchored
         self._anchor_lock = threading.Lock()
+        self._deferring = threading.local()
 
     @property
     def key(self) -> NodeKey:
@@ -82,8 +83,30 @@ class AuditTrail:
             self._key = NodeKey.load(self.node.db.key_path)
         return self._key
 
+    @contextlib.contextmanager
+    def deferred(self):
+        """Reads audited inside the block by this thread are appended together
+        when it ends: one commit wait instead of one per read (a page that
+        calls several read services).  For reads only, and nothing may be
+        released before the block ends — a change must append inside its own
+        transaction, before its commit.  What was deferred is appended even
+        when the block fails (the reads happened)."""
+        if getattr(self._deferring, "events", None) is not None:  # the outer block appends
+            yield
+            return
+        self._deferring.events = []
+        try:
+            yield
+        finally:
+            events, self._deferring.events = self._deferring.events, None
+            self.append(*events)
+
     def append(self, *events: AuditEvent) -> None:
         if not events:
+            return
+        deferred = getattr(self._deferring, "events", None)
+        if deferred is not None:
+            deferred.extend(events)
             return
         pending = _Pending(events)
         with self._cond:

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from gugus import admin, reads
+from gugus.cli import entity_parts
 from gugus.cli.common import (
     AsOpt,
     CollectionArg,
@@ -124,21 +125,40 @@ def entity(
     statements: Annotated[
         bool, typer.Option("--statements", help="Include each statement with its provenance.")
     ] = False,
+    relationships: Annotated[
+        bool,
+        typer.Option(
+            "--relationships",
+            help="Also the relationships you may see (payments, family, documents …).",
+        ),
+    ] = False,
+    same_as: Annotated[
+        bool,
+        typer.Option(
+            "--same-as",
+            help="Also the cross-reference pairs and hit notices that concern it.",
+        ),
+    ] = False,
+    offset: Annotated[
+        int, typer.Option("--offset", help="First relationship to show (paging).", min=0)
+    ] = 0,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Show one entity as a user may see it."""
     node = open_node(db)
+    reader = admin.act_as(node, username)
     data = reads.get_entity(
         node,
-        admin.act_as(node, username),
+        reader,
         entity_id,
         purpose=purpose,
         with_statements=statements,
         known=True,  # one read: the online match's cost does not matter here
     )
+    parts = entity_parts.read(node, reader, entity_id, purpose, relationships, same_as, offset)
     if as_json:
-        return print_json(data)
+        return print_json({**data, **parts})
     out.print(
         f"{data['schema']} {data['id']} — {data['caption']}",
         highlight=False,
@@ -161,6 +181,7 @@ def entity(
             markup=False,
             highlight=False,
         )
+    entity_parts.show(parts)
 
 
 def print_statements(rows: list[dict]) -> None:

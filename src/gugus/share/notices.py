@@ -90,6 +90,26 @@ def render(row, contact: str | None) -> dict:
     }
 
 
+def render_mirror(row, records: list[tuple[str, str]]) -> dict:
+    """A mirror notice as the holder's liaison officers and supervisors see
+    it, with the (entity id, collection name) of its records they may see."""
+    what = KIND_LABELS.get(row.kind, row.kind)
+    return {
+        "reference": row.reference,
+        "kind": row.kind,
+        "what": what,
+        "requester": row.recipient_org,
+        "time": row.created_at,
+        "last": row.last_at,
+        "count": row.count,
+        "records": [{"entity_id": e, "collection": c} for e, c in records],
+        "message": (
+            f"{row.recipient_org}, to which you have not released it, has a record "
+            f"matching your restricted record(s) ({what})"
+        ),
+    }
+
+
 @dataclass
 class HitGroup:
     """The hits of one query or one own record."""
@@ -291,23 +311,7 @@ def list_notices(node: Node, reader: Reader, *, direction: str = "all", limit: i
             for rec in records:
                 by_notice.setdefault(rec.notice_id, []).append(rec)
             result["in"] = [
-                {
-                    "reference": r.reference,
-                    "kind": r.kind,
-                    "what": KIND_LABELS.get(r.kind, r.kind),
-                    "requester": r.recipient_org,
-                    "time": r.created_at,
-                    "last": r.last_at,
-                    "count": r.count,
-                    "records": [
-                        {"entity_id": x.entity_id, "collection": x.collection}
-                        for x in by_notice.get(r.id, [])
-                    ],
-                    "message": (
-                        f"{r.recipient_org}, to which you have not released it, has a record "
-                        f"matching your restricted record(s) ({KIND_LABELS.get(r.kind, r.kind)})"
-                    ),
-                }
+                render_mirror(r, [(x.entity_id, x.collection) for x in by_notice.get(r.id, [])])
                 for r in rows
             ]
             asked = match_sql.contacts(conn, {n["requester"] for n in result["in"]})
@@ -374,6 +378,7 @@ __all__ = [
     "record_hits",
     "reference",
     "render",
+    "render_mirror",
     "set_contact",
     "set_red_hits",
 ]

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     false,
+    text,
 )
 
 metadata = MetaData()
@@ -132,6 +133,16 @@ statements = Table(
     # and reads by entity (fewer random-order indexes make bulk loads faster).
     Index("uq_statements_entity_id", "entity_id", "id", unique=True),
     Index("ix_statements_collection", "collection_id", "entity_id"),
+    # Who references an entity (Payment.payer, Mention.resolved …): the
+    # entity page's relationships (store/relations.py).  Partial: only
+    # entity-typed values, which are stored entity ids.
+    Index(
+        "ix_statements_ref",
+        "value",
+        "pk",
+        sqlite_where=text("prop_type = 'entity'"),
+        postgresql_where=text("prop_type = 'entity'"),
+    ),
 )
 
 # -- online match and hit notices (store/match.py) ---------------------------
@@ -171,6 +182,7 @@ hit_notices = Table(
     Column("count", Integer, nullable=False),
     Index("ix_hit_notices_recipient", "recipient_org", "id"),
     Index("ix_hit_notices_holder", "holder_org", "id"),
+    Index("ix_hit_notices_own", "own_entity_id"),
 )
 
 # The holder's records behind a notice: shown only in the mirror notice to the
@@ -182,6 +194,7 @@ hit_records = Table(
     Column("entity_id", String(255), primary_key=True),
     Column("collection_id", Integer, ForeignKey("collections.id"), primary_key=True),
     Column("marking_id", Integer, ForeignKey("markings.id"), nullable=False),
+    Index("ix_hit_records_entity", "entity_id"),
 )
 
 # -- cross-referencing (gugus.xref) --------------------------------------------
@@ -220,6 +233,8 @@ xref_pairs = Table(
     Column("explanation", Text, nullable=False),
     Column("marking_id", Integer, ForeignKey("markings.id"), nullable=False),
     Index("ix_xref_pairs_run", "run_id", "probability"),
+    Index("ix_xref_pairs_left", "left_id"),
+    Index("ix_xref_pairs_right", "right_id"),
 )
 
 # The node's trained model per schema and engine (Splink settings JSON), so

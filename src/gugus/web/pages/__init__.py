@@ -11,6 +11,7 @@ from gugus.web.pages import notices
 from gugus.web.pages import review
 from gugus.web.pages import load
 from gugus.web.pages import audit
+from gugus.web.pages import entity
 # pages: end
 # isort: on
 
@@ -24,6 +25,7 @@ ROUTERS = [
         notices,
         load,
         audit,
+        entity,
         # routers: end
     )
 ]
