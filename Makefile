@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # clkhash is installed without its dependency pins: see pyproject.toml and docs/pprl.md
 CLKHASH := clkhash==0.18.3
 
-.PHONY: demo test lint format bench clean
+.PHONY: demo cli test lint format bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/gugus demo
+
+# the CLI of the venv, e.g. make cli ARGS="search garcia --as emily.hsi" (uses demo-node/gugus.db)
+cli: $(STAMP)
+	@$(BIN)/gugus $(ARGS)
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

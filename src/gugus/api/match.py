@@ -8,7 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Query
 
 from gugus.access import Reader
+from gugus.api import models as m
 from gugus.api.deps import get_node, get_purpose, get_reader
+from gugus.api.models import ok
 from gugus.api.responses import errors
 from gugus.node import Node
 from gugus.share import notices
@@ -29,7 +31,14 @@ _EXAMPLE = {
 }
 
 
-@router.post("/match", responses=errors(400, 401, 429))
+@router.post(
+    "/match",
+    response_model=None,
+    responses={
+        **ok(m.MatchAnswer, "Scored results and hit notices, by query key."),
+        **errors(400, 401, 429),
+    },
+)
 def match(
     node: NodeDep,
     reader: ReaderDep,
@@ -45,7 +54,11 @@ def match(
     return match_service.match(node, reader, body, limit=limit, purpose=purpose)
 
 
-@router.get("/notices", responses=errors(400, 401))
+@router.get(
+    "/notices",
+    response_model=None,
+    responses={**ok(m.Notices, "Hit notices out and in."), **errors(400, 401)},
+)
 def list_notices(
     node: NodeDep,
     reader: ReaderDep,

@@ -11,7 +11,9 @@ from pydantic import BaseModel, Field
 import gugus
 from gugus import auth, reads, search_facets
 from gugus.access import Reader
+from gugus.api import models as m
 from gugus.api.deps import get_node, get_purpose, get_reader, get_token
+from gugus.api.models import ok
 from gugus.api.responses import JSONBody, TokenResponse, errors
 from gugus.api.uploads import received_upload
 from gugus.errors import InvalidInput, StoreUnavailable
@@ -33,8 +35,12 @@ FilterParam = Annotated[
 ]
 
 
-@router.get("/health")
+@router.get(
+    "/health", response_model=None, responses=ok(m.Health, "The node is up and can take writes.")
+)
 def health(node: NodeDep) -> dict:
+    """Whether the node answers and its database can take writes (503 in the
+    error envelope when it cannot: for monitors).  No token needed."""
     node.db.ensure_ready()
     body = {"status": "ok", "version": gugus.__version__, "database": node.db.dialect.name}
     problem = node.db.write_problem()
@@ -46,7 +52,13 @@ def health(node: NodeDep) -> dict:
     return {**body, "writable": True}
 
 
-@router.post("/token", responses=errors(400, 401, 429))
+@router.post(
+    "/token",
+    responses={
+        **ok(TokenResponse, "A bearer token for the Authorization header."),
+        **errors(400, 401, 429),
+    },
+)
 def token(
     request: Request,
     node: NodeDep,
@@ -70,7 +82,11 @@ def token(
 # the thread pool per request instead of two.
 
 
-@router.get("/entities/{entity_id}", response_model=dict, responses=errors(400, 401, 404))
+@router.get(
+    "/entities/{entity_id}",
+    response_model=None,
+    responses={**ok(m.Entity, "The entity as you may see it."), **errors(400, 401, 404)},
+)
 def entity(
     node: NodeDep,
     token: TokenDep,
@@ -90,7 +106,14 @@ def entity(
     )
 
 
-@router.get("/search", response_model=dict, responses=errors(400, 401))
+@router.get(
+    "/search",
+    response_model=None,
+    responses={
+        **ok(m.SearchResults, "A page of the entities you may see that match."),
+        **errors(400, 401),
+    },
+)
 def search(
     node: NodeDep,
     token: TokenDep,
@@ -128,7 +151,11 @@ def search(
     )
 
 
-@router.get("/collections", responses=errors(400, 401))
+@router.get(
+    "/collections",
+    response_model=None,
+    responses={**ok(m.Collections, "The collections you may read."), **errors(400, 401)},
+)
 def collections(node: NodeDep, reader: ReaderDep, loadable: bool = False) -> dict:
     """The collections you may read, each with its default marking;
     ``loadable``: only those you may load into (the load page's choice)."""
@@ -139,7 +166,11 @@ def collections(node: NodeDep, reader: ReaderDep, loadable: bool = False) -> dic
 
 @router.post(
     "/collections/{name}/entities",
-    responses=errors(400, 401, 403, 404),
+    response_model=None,
+    responses={
+        **ok(m.LoadSummary, "What was loaded, skipped and dropped."),
+        **errors(400, 401, 403, 404),
+    },
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -156,7 +187,11 @@ async def load_entities(
     name: str,
     on_error: Annotated[str, Query(pattern="^(abort|skip)$")] = "abort",
 ) -> dict:
-    """Load FollowTheMoney entity JSON lines (one transaction: all or nothing)."""
+    """Load FollowTheMoney entity JSON lines into a collection of your
+    organisation, in one transaction: with ``on_error=abort`` (the default)
+    a bad line loads nothing (400 naming the line); with ``skip`` the bad
+    lines are listed in ``errors``.  Values FollowTheMoney rejects are counted
+    in ``dropped_values``, never dropped silently."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > MAX_BODY:
         raise InvalidInput("body: larger than 256 MiB; split the upload")
@@ -186,7 +221,11 @@ async def load_entities(
 
 @router.post(
     "/collections/{name}/files",
-    responses=errors(400, 401, 403, 404),
+    response_model=None,
+    responses={
+        **ok(m.LoadSummary, "What was loaded, dropped and possibly matched."),
+        **errors(400, 401, 403, 404),
+    },
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -242,7 +281,14 @@ async def load_file(
         )
 
 
-@router.get("/audit", responses=errors(400, 401, 403))
+@router.get(
+    "/audit",
+    response_model=None,
+    responses={
+        **ok(m.AuditRecords, "A page of your organisation's audit trail."),
+        **errors(400, 401, 403),
+    },
+)
 def audit(
     node: NodeDep,
     reader: ReaderDep,
@@ -283,7 +329,14 @@ class JudgementRequest(BaseModel):
     reason: str | None = Field(default=None, max_length=judgements.MAX_REASON)
 
 
-@router.post("/judgements", responses=errors(400, 401, 404))
+@router.post(
+    "/judgements",
+    response_model=None,
+    responses={
+        **ok(m.JudgementMade, "The judgement and the resolved entity it makes."),
+        **errors(400, 401, 404),
+    },
+)
 def judge(node: NodeDep, reader: ReaderDep, purpose: PurposeDep, body: JudgementRequest) -> dict:
     """Record a judgement (never replaces one: judging the pair again adds to
     its history).  An entity the reader may not see answers 404, like a
@@ -293,7 +346,11 @@ def judge(node: NodeDep, reader: ReaderDep, purpose: PurposeDep, body: Judgement
     )
 
 
-@router.get("/judgements", responses=errors(400, 401, 404))
+@router.get(
+    "/judgements",
+    response_model=None,
+    responses={**ok(m.Judgements, "The judgements you may see."), **errors(400, 401, 404)},
+)
 def judgement_list(
     node: NodeDep,
     reader: ReaderDep,

@@ -10,18 +10,44 @@ lock); a single process ends itself the same way.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
+import socket
 import threading
 import time
 
 import uvicorn
 from uvicorn.supervisors.multiprocess import Multiprocess
 
+from gugus.errors import GugusError, InvalidInput
+
 GRACE = 10  # seconds for requests in flight once a shutdown starts
 SLACK = 5  # seconds more for a process to exit before it is killed
 
 log = logging.getLogger("gugus.api")
+
+
+def check_port(host: str, port: int) -> None:
+    """Fail in one line, before anything is built, when ``host:port`` cannot
+    be listened on (another `gugus demo` or `gugus serve` holds it)."""
+    if not 0 < port < 65536:
+        raise InvalidInput(f"--port: {port} (allowed: 1 to 65535)")
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror:
+        raise InvalidInput(f"--host: {host!r} is not an address of this machine") from None
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise GugusError(
+                    f"port {port} on {host} is taken (another `gugus demo` or `gugus serve`?): "
+                    f"stop it, or choose another with --port"
+                ) from None
+            raise GugusError(f"cannot listen on {host}:{port} ({exc.strerror})") from None
 
 
 class BoundedMultiprocess(Multiprocess):

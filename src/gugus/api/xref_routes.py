@@ -9,7 +9,9 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from gugus.access import Reader
+from gugus.api import models as m
 from gugus.api.deps import get_node, get_purpose, get_reader
+from gugus.api.models import ok
 from gugus.api.responses import errors
 from gugus.node import Node
 from gugus.xref import queue, runs
@@ -30,7 +32,12 @@ class XrefRequest(BaseModel):
     cap: int = Field(default=DEFAULT_CAP, ge=2, le=10_000)
 
 
-@router.post("/xref", status_code=202, responses=errors(400, 401, 404))
+@router.post(
+    "/xref",
+    status_code=202,
+    response_model=None,
+    responses={**ok(m.XrefRun, "The run, queued.", 202), **errors(400, 401, 404)},
+)
 def start_xref(
     node: NodeDep, reader: ReaderDep, purpose: PurposeDep, body: XrefRequest | None = None
 ) -> dict:
@@ -50,7 +57,11 @@ def start_xref(
     )
 
 
-@router.get("/xref/review", responses=errors(400, 401))
+@router.get(
+    "/xref/review",
+    response_model=None,
+    responses={**ok(m.XrefReview, "Pairs waiting for your judgement."), **errors(400, 401)},
+)
 def xref_review(
     node: NodeDep,
     reader: ReaderDep,
@@ -63,7 +74,11 @@ def xref_review(
     return runs.review(node, reader, limit=limit, offset=offset, purpose=purpose)
 
 
-@router.get("/xref/review/pair", responses=errors(400, 401))
+@router.get(
+    "/xref/review/pair",
+    response_model=None,
+    responses={**ok(m.ReviewPair, "The pair at that position, side by side."), **errors(400, 401)},
+)
 def xref_review_pair(
     node: NodeDep,
     reader: ReaderDep,
@@ -79,13 +94,21 @@ def xref_review_pair(
     return queue.review_pair(node, reader, position=position, purpose=purpose)
 
 
-@router.get("/xref/review/count", responses=errors(401))
+@router.get(
+    "/xref/review/count",
+    response_model=None,
+    responses={**ok(m.ReviewCount, "How many pairs wait for you."), **errors(401)},
+)
 def xref_review_count(node: NodeDep, reader: ReaderDep) -> dict:
     """How many pairs wait for your judgement (only pairs you may see)."""
     return {"count": queue.review_count(node, reader)}
 
 
-@router.get("/xref/{run_id}", responses=errors(400, 401, 404))
+@router.get(
+    "/xref/{run_id}",
+    response_model=None,
+    responses={**ok(m.XrefStatus, "The run and a page of its pairs."), **errors(400, 401, 404)},
+)
 def xref_status(
     node: NodeDep,
     reader: ReaderDep,

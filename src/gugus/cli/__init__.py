@@ -10,8 +10,9 @@ and ``handled``, the one-line error handling).  To add a command group:
    ``@handled``; a sub-command group is ``x_app = typer.Typer(
    no_args_is_help=True, help=...)`` plus ``app.add_typer(x_app, name="x")``
    in that module, its commands ``@x_app.command("verb")`` over ``@handled``.
-2. Import the module in the ordered block below: import order is the order
-   of ``gugus --help`` (top-level commands first, then groups).
+2. Import the module in the block below, and put the command's name at its
+   place in ``common.WORKFLOW``: the order of ``gugus --help`` (a name not
+   there is listed last).
 3. Keep each module well under 400 lines; what two groups share goes in
    ``common``.
 """
@@ -21,8 +22,8 @@ from __future__ import annotations
 import logging
 import signal
 
-# Each module registers its commands on `app` when imported; this order is
-# the order of `gugus --help`.  Add a new group's module at its place here.
+# Each module registers its commands on `app` when imported (`gugus --help`
+# lists them in the order of common.WORKFLOW).
 # isort: off
 from gugus.cli import admin, user, collection  # noqa: F401
 from gugus.cli import load, reads, judge, audit, check, serve  # noqa: F401

@@ -11,12 +11,14 @@ from gugus.cli.common import (
     DbOpt,
     JsonOpt,
     KeyOpt,
+    OrgArg,
     SafeTable,
     app,
     handled,
     open_node,
     out,
     print_json,
+    show,
 )
 from gugus.node import Node
 
@@ -29,14 +31,18 @@ app.add_typer(org_app, name="org")
 def init(db: DbOpt = None, key: KeyOpt = None) -> None:
     """Create the database (or upgrade its schema), its audit log and the node key."""
     node = Node(db, key)
+    folder = node.db.path.parent if node.db.path is not None else None
+    new_folder = folder is not None and not folder.exists()
     node.db.migrate()
+    if new_folder:
+        out.print(f"created the folder {folder}", highlight=False, markup=False, soft_wrap=True)
     out.print(f"initialised {node.db!r} at schema {node.db.head()}; node key {node.db.key_path}")
 
 
 @org_app.command("add")
 @handled
 def org_add(
-    code: str,
+    code: OrgArg,
     name: Annotated[str, typer.Option("--name", help="Full name of the organisation.")],
     country: Annotated[
         str, typer.Option("--country", help="ISO 3166 country code, e.g. MX or US.")
@@ -51,6 +57,7 @@ def org_add(
 @org_app.command("list")
 @handled
 def org_list(db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """The organisations of this node, with their country."""
     from gugus.store import directory
 
     node = open_node(db)
@@ -61,4 +68,4 @@ def org_list(db: DbOpt = None, as_json: JsonOpt = False) -> None:
     table = SafeTable("code", "name", "country")
     for r in rows:
         table.add_row(r["code"], r["name"], r["country"])
-    out.print(table)
+    show(table, empty="no organisations yet (gugus org add)")

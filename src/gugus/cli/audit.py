@@ -15,11 +15,13 @@ from gugus.cli.common import (
     KeyOpt,
     SafeTable,
     app,
+    default_db,
     err,
     handled,
     open_node,
     out,
     print_json,
+    show,
 )
 from gugus.errors import GugusError
 from gugus.node import Node
@@ -32,7 +34,7 @@ app.add_typer(audit_app, name="audit")
 @handled
 def audit_verify_cmd(db: DbOpt = None, key: KeyOpt = None, as_json: JsonOpt = False) -> None:
     """Check the chain, its signatures and anchor; exit 1 naming the first bad record."""
-    node = Node(db, key)
+    node = Node(default_db(db), key)
     node.db.ensure_ready()
     try:
         result = node.audit.verify()
@@ -96,9 +98,6 @@ def audit_list(
     )
     if as_json:
         return print_json(rows)
-    if not rows:
-        out.print("no audit records match")
-        return None
     table = SafeTable("seq", "time", "user", "action", "objects", "purpose")
     for r in rows:
         table.add_row(
@@ -106,7 +105,7 @@ def audit_list(
             r["ts"],
             r["username"] or "",
             r["action"],
-            ", ".join(r["object_ids"][:3]),
+            "\n".join(r["object_ids"][:3]),
             r["purpose"] or "",
         )
-    out.print(table)
+    show(table, empty="no audit records match")

@@ -10,12 +10,12 @@ from gugus.cli.common import (
     DbOpt,
     JsonOpt,
     app,
+    default_db,
     err,
     handled,
     out,
     print_json,
 )
-from gugus.errors import GugusError
 from gugus.node import Node
 
 
@@ -32,10 +32,13 @@ def check_cmd(
     exit 1 naming what is damaged (never the stored values)."""
     from gugus.check import check
 
-    node = Node(db)
+    node = Node(default_db(db))
     try:
-        if node.db.path is not None and not node.db.path.exists():
-            raise GugusError(f"no database at {node.db.path}")
+        # A directory or a missing file is named; a file that is not SQLite
+        # is reported by the check itself (a damaged header looks the same).
+        problem = node.db.location_problem()
+        if problem is not None and node.db.path is not None and not node.db.path.is_file():
+            raise problem
         result = check(node, quick=quick)
     finally:
         node.close()

@@ -8,6 +8,7 @@ import typer
 
 from gugus import admin
 from gugus.cli.common import (
+    CollectionArg,
     DbOpt,
     JsonOpt,
     SafeTable,
@@ -16,6 +17,7 @@ from gugus.cli.common import (
     open_node,
     out,
     print_json,
+    show,
 )
 
 coll_app = typer.Typer(no_args_is_help=True, help="Collections and their default markings.")
@@ -25,8 +27,8 @@ app.add_typer(coll_app, name="collection")
 @coll_app.command("add")
 @handled
 def collection_add(
-    name: str,
-    org: Annotated[str, typer.Option("--org")],
+    name: CollectionArg,
+    org: Annotated[str, typer.Option("--org", help="The owning organisation's code.")],
     tlp: Annotated[str, typer.Option("--tlp", help="clear, green, amber, amber+strict or red.")],
     handling: Annotated[
         str, typer.Option("--handling", help="H0..H3, comma-separated for several.")
@@ -41,7 +43,9 @@ def collection_add(
         str | None, typer.Option("--recipients", help="Named users (TLP:RED), comma-separated.")
     ] = None,
     purpose: Annotated[str | None, typer.Option("--purpose", help="Purpose / legal basis.")] = None,
-    label: Annotated[str | None, typer.Option("--label")] = None,
+    label: Annotated[
+        str | None, typer.Option("--label", help="A human name for the collection.")
+    ] = None,
     country: Annotated[
         str | None,
         typer.Option(
@@ -76,6 +80,7 @@ def collection_add(
 @coll_app.command("list")
 @handled
 def collection_list(db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """Every collection of this node with its default marking."""
     rows = admin.list_collections(open_node(db))
     if as_json:
         return print_json(rows)
@@ -89,4 +94,4 @@ def collection_list(db: DbOpt = None, as_json: JsonOpt = False) -> None:
             f"TLP:{m['tlp'].upper()} {' '.join(m['handling'])}",
             ",".join(m["release_to"]),
         )
-    out.print(table)
+    show(table, empty="no collections yet (gugus collection add)")

@@ -18,6 +18,7 @@ from gugus.cli.common import (
     open_node,
     out,
     print_json,
+    show,
 )
 from gugus.xref import judgements
 
@@ -86,4 +87,4 @@ def list_judgements(
             j["created_at"],
             j["reason"] or "",
         )
-    out.print(table)
+    show(table, empty="no judgements you may see on this entity")

@@ -9,6 +9,7 @@ import typer
 
 from gugus import admin
 from gugus.cli.common import (
+    CollectionArg,
     DbOpt,
     JsonOpt,
     PurposeOpt,
@@ -26,7 +27,7 @@ from gugus.errors import InvalidInput
 @app.command()
 @handled
 def load(
-    collection: str,
+    collection: CollectionArg,
     paths: Annotated[
         list[Path],
         typer.Argument(

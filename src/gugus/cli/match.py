@@ -14,8 +14,10 @@ from gugus.cli.admin import org_app
 from gugus.cli.collection import coll_app
 from gugus.cli.common import (
     AsOpt,
+    CollectionArg,
     DbOpt,
     JsonOpt,
+    OrgArg,
     PurposeOpt,
     SafeTable,
     app,
@@ -23,6 +25,7 @@ from gugus.cli.common import (
     open_node,
     out,
     print_json,
+    show,
 )
 from gugus.errors import InvalidInput
 from gugus.ingest.parsed import checked_json, json_error
@@ -82,7 +85,8 @@ def match(
         for r in res["results"]:
             feats = ", ".join(f"{k} {v:+.2f}" for k, v in r["features"].items())
             table.add_row(r["id"], r["caption"], f"{r['score']:.2f}", str(r["match"]), feats)
-        out.print(table)
+        if table.row_count or not res["notices"]:
+            show(table, empty=f"query {key}: no results")
         print_notices(res["notices"])
 
 
@@ -108,21 +112,21 @@ def notices(
             table.add_row(
                 n["reference"], n["what"], n["holder"], n["contact"], n["time"], str(n["count"])
             )
-        out.print(table)
+        show(table, empty="out: no hit notices")
     if "in" in result:
         table = SafeTable(
             "reference", "kind", "requester", "contact", "your records", "first", title="in"
         )
         for n in result["in"]:
-            recs = ", ".join(f"{r['entity_id']} ({r['collection']})" for r in n["records"])
+            recs = "\n".join(f"{r['entity_id']} ({r['collection']})" for r in n["records"])
             table.add_row(n["reference"], n["what"], n["requester"], n["contact"], recs, n["time"])
-        out.print(table)
+        show(table, empty="in: no hit notices")
 
 
 @org_app.command("contact")
 @handled
 def org_contact(
-    code: str,
+    code: OrgArg,
     contact: Annotated[str, typer.Option(help="Contact point named in hit notices.")],
     db: DbOpt = None,
 ) -> None:
@@ -134,7 +138,7 @@ def org_contact(
 @coll_app.command("red-hits")
 @handled
 def collection_red_hits(
-    name: str,
+    name: CollectionArg,
     on: Annotated[bool, typer.Option("--on/--off", help="Let TLP:RED records raise hits.")],
     db: DbOpt = None,
 ) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +11,7 @@ import typer
 from gugus import admin
 from gugus.cli.common import (
     AsOpt,
+    CollectionArg,
     DbOpt,
     JsonOpt,
     PurposeOpt,
@@ -21,8 +21,9 @@ from gugus.cli.common import (
     open_node,
     out,
     print_json,
+    show,
+    write_whole,
 )
-from gugus.errors import InvalidInput
 from gugus.model.markings import Marking
 from gugus.xref import pprl
 from gugus.xref.pprl_encoding import read_secret
@@ -43,23 +44,13 @@ SecretOpt = Annotated[
 
 
 def _write(path: Path, lines) -> None:
-    """Written to a side file (mode 0600) and renamed: a failure leaves no partial file."""
-    tmp = path.with_name(path.name + ".part")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.writelines(lines)
-        tmp.replace(path)
-    except OSError as exc:
-        raise InvalidInput(f"--output: {exc.strerror}: {path}") from None
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_whole(path, lines, mode=0o600)
 
 
 @pprl_app.command("encode")
 @handled
 def encode(
-    collection: str,
+    collection: CollectionArg,
     username: AsOpt,
     secret_file: SecretOpt,
     output: Annotated[Path, typer.Option("--output", "-o", help="The CLK file to write.")],
@@ -110,8 +101,8 @@ def encode(
 @pprl_app.command("match")
 @handled
 def match(
-    left: Path,
-    right: Path,
+    left: Annotated[Path, typer.Argument(help="The first CLK file.")],
+    right: Annotated[Path, typer.Argument(help="The second CLK file.")],
     threshold: Annotated[
         float,
         typer.Option(
@@ -142,13 +133,13 @@ def match(
         table = SafeTable(f"{a['org']} reference", f"{b['org']} reference", "similarity")
         for p in result["pairs"]:
             table.add_row(p["left"], p["right"], f"{p['similarity']:.3f}")
-        out.print(table)
+        show(table, empty="no likely pairs")
 
 
 @pprl_app.command("resolve")
 @handled
 def resolve(
-    collection: str,
+    collection: CollectionArg,
     refs: Annotated[list[str], typer.Argument(help="References from a match, r + 32 hex.")],
     username: AsOpt,
     secret_file: SecretOpt,
@@ -167,4 +158,4 @@ def resolve(
     table = SafeTable("reference", "entity")
     for ref in refs:
         table.add_row(ref, found.get(ref, "(not yours, or not visible to you)"))
-    out.print(table)
+    show(table, empty="no references resolved to your records")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -12,23 +13,29 @@ from gugus import admin, reads, search_facets
 from gugus.cli import entity_parts
 from gugus.cli.common import (
     AsOpt,
+    CollectionArg,
     DbOpt,
     JsonOpt,
     PurposeOpt,
     SafeTable,
     app,
+    err,
     handled,
+    marking_label,
     open_node,
     out,
     print_json,
+    show,
+    write_whole,
 )
 from gugus.errors import InvalidInput
+from gugus.model.markings import Marking, combine
 
 
 @app.command()
 @handled
 def export(
-    collection: str,
+    collection: CollectionArg,
     username: AsOpt,
     fmt: Annotated[
         str,
@@ -61,28 +68,23 @@ def export(
         )
         if as_json:
             return print_json(summary)
-        out.print(
-            f"{summary['rows']} rows ({summary['persons']} persons) → {output}; "
-            f"handle as {summary.get('marking_label') or 'the collection marking'}",
+        err.print(
+            f"exported {summary['rows']} rows ({summary['persons']} persons) of {collection} "
+            f"to {output}; handle as {summary.get('marking_label') or 'the collection marking'}",
             highlight=False,
             markup=False,
+            soft_wrap=True,
         )
         return
     lines = reads.export_collection(node, admin.act_as(node, username), collection, purpose=purpose)
+    tally = ExportTally(lines)
     if output is None:
-        for line in lines:
+        for line in tally:
             sys.stdout.write(line)
-        return
-    # Written to a side file and renamed: a failed export leaves no partial file.
-    tmp = output.with_name(output.name + ".part")
-    try:
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.writelines(lines)
-        tmp.replace(output)
-    except OSError as exc:
-        raise InvalidInput(f"--output: {exc.strerror}: {output}") from None
-    finally:
-        tmp.unlink(missing_ok=True)
+    else:
+        write_whole(output, tally)
+    # On stderr: stdout may be the export itself.
+    err.print(tally.summary(collection, output), highlight=False, markup=False, soft_wrap=True)
 
 
 def _filter_opt(flag: str, what: str):
@@ -92,7 +94,7 @@ def _filter_opt(flag: str, what: str):
 @app.command()
 @handled
 def search(
-    query: str,
+    query: Annotated[str, typer.Argument(help="Words to find (accents and case folded).")],
     username: AsOpt,
     limit: Annotated[int, typer.Option("--limit", help="Results per page (1-100).")] = 20,
     offset: Annotated[int, typer.Option("--offset", help="Results to skip (paging).")] = 0,
@@ -127,7 +129,13 @@ def search(
     if as_json:
         return print_json(result)
     if not result["results"]:
-        out.print("no results" if not result["total"] else f"no results past {result['total']}")
+        out.print(
+            f"no results for {query!r}"
+            if not result["total"]
+            else f"no results past {result['total']}",
+            highlight=False,
+            markup=False,
+        )
         return
     table = SafeTable("id", "schema", "caption", "marking", "collections")
     for r in result["results"]:
@@ -135,10 +143,10 @@ def search(
             r["id"],
             r["schema"],
             r["caption"],
-            r["marking"]["tlp"] if r["marking"] else "",
+            marking_label(r["marking"]),
             ",".join(r["collections"]),
         )
-    out.print(table)
+    show(table)
     first = result["offset"] + 1
     shown = f"{first}-{first + len(result['results']) - 1} of {result['total']}"
     out.print(f"results {shown}", highlight=False, markup=False)
@@ -156,7 +164,9 @@ def search(
 @app.command()
 @handled
 def entity(
-    entity_id: str,
+    entity_id: Annotated[
+        str, typer.Argument(help="The id as search shows it (a bare id: your organisation's).")
+    ],
     username: AsOpt,
     purpose: PurposeOpt = None,
     statements: Annotated[
@@ -196,19 +206,79 @@ def entity(
     parts = entity_parts.read(node, reader, entity_id, purpose, relationships, same_as, offset)
     if as_json:
         return print_json({**data, **parts})
-    table = SafeTable(
-        "property", "values", title=f"{data['schema']} {data['id']} — {data['caption']}"
+    out.print(
+        f"{data['schema']} {data['id']} — {data['caption']}",
+        highlight=False,
+        markup=False,
+        soft_wrap=True,  # the id whole, for pasting
     )
+    table = SafeTable("property", "values")
     for prop, values in sorted(data["properties"].items()):
         table.add_row(prop, "\n".join(values))
     out.print(table)
+    if statements:
+        print_statements(data.get("statements") or [])
     if data.get("possibly_known_to"):
         known = ", ".join(f"{k['org']} ({k['records']})" for k in data["possibly_known_to"])
         out.print(f"possibly known to: {known}", highlight=False, markup=False)
     m = data["marking"]
     if m:
         out.print(
-            f"marking: TLP:{m['tlp'].upper()} {' '.join(m['handling'])} originator {m['originator']}",
+            f"marking: {marking_label(m)} originator {m['originator']}",
             markup=False,
+            highlight=False,
         )
     entity_parts.show(parts)
+
+
+def print_statements(rows: list[dict]) -> None:
+    """Each value with its provenance and its own marking."""
+    table = SafeTable(
+        "property", "value", "marking", "collection", "origin", "first seen", "last seen",
+        title="statements (each value's provenance and marking)",
+    )  # fmt: skip
+    for st in rows:
+        if st["prop"] == "id":
+            continue
+        table.add_row(
+            st["prop"],
+            st["value"],
+            marking_label(st["marking"]),
+            st["collection"],
+            st["origin"],
+            st["first_seen"],
+            st["last_seen"],
+        )
+    show(table, empty="no statements", whole=True)
+
+
+class ExportTally:
+    """Counts what an export writes as it passes: lines, entities and the
+    strictest marking among them (for the handling reminder)."""
+
+    def __init__(self, lines) -> None:
+        self.lines = lines
+        self.count = 0
+        self.entities: set[str] = set()
+        self.markings: dict[str, Marking] = {}
+
+    def __iter__(self):
+        for line in self.lines:
+            data = json.loads(line)
+            self.count += 1
+            self.entities.add(data.get("id"))
+            if data.get("marking"):
+                m = Marking.from_dict(data["marking"], None)
+                self.markings.setdefault(m.key, m)
+            yield line
+
+    def summary(self, collection: str, output: Path | None) -> str:
+        where = output or "stdout"
+        if not self.count:
+            return f"exported nothing of {collection} to {where} (nothing you may see)"
+        strictest = combine(self.markings.values())
+        handle = strictest.label() if strictest else "the collection's marking"
+        return (
+            f"exported {len(self.entities)} entities ({self.count} lines) of {collection} "
+            f"to {where}; handle as {handle} (each line carries its own marking)"
+        )

@@ -10,7 +10,9 @@ import typer
 
 from gugus.cli.common import (
     DbOpt,
+    HostOpt,
     JsonOpt,
+    PortOpt,
     SafeTable,
     app,
     handled,
@@ -23,8 +25,8 @@ from gugus.cli.common import (
 @app.command()
 @handled
 def serve(
-    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port")] = 8000,
+    host: HostOpt = "127.0.0.1",
+    port: PortOpt = 8000,
     workers: Annotated[int, typer.Option("--workers", help="Server processes (one per core).")] = 1,
     db: DbOpt = None,
 ) -> None:
@@ -32,6 +34,7 @@ def serve(
     within a bounded time (requests in flight get 10 s)."""
     from gugus.api import create_app, serving
 
+    serving.check_port(host, port)
     node = open_node(db)  # fails early, with the usual message, on a bad database
     out.print(f"gugus API on http://{host}:{port}/  (docs: http://{host}:{port}/docs)")
     if workers > 1:
@@ -48,16 +51,21 @@ def demo(
     directory: Annotated[
         Path, typer.Option("--dir", help="Where to write the demo world and its database.")
     ] = Path("demo-node"),
-    seed: Annotated[int, typer.Option("--seed")] = 1,
-    people: Annotated[int, typer.Option("--people")] = 300,
-    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port")] = 8000,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Seed of the synthetic world (same seed, same world).")
+    ] = 1,
+    people: Annotated[int, typer.Option("--people", help="Persons in the synthetic world.")] = 300,
+    host: HostOpt = "127.0.0.1",
+    port: PortOpt = 8000,
     no_serve: Annotated[bool, typer.Option("--no-serve", help="Build the node and stop.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Build a fresh demo node (synthetic task-force world) and serve it."""
+    from gugus.api.serving import check_port
     from gugus.demo.node import build_demo
 
+    if not no_serve:  # before the minute of building, not after it
+        check_port(host, port)
     result = build_demo(directory, seed=seed, people=people)
     if as_json:
         print_json(result)

@@ -13,11 +13,13 @@ from gugus.cli.common import (
     DbOpt,
     JsonOpt,
     SafeTable,
+    UserArg,
     app,
     handled,
     open_node,
     out,
     print_json,
+    show,
 )
 from gugus.errors import InvalidInput
 
@@ -28,7 +30,7 @@ app.add_typer(user_app, name="user")
 @user_app.command("add")
 @handled
 def user_add(
-    username: str,
+    username: UserArg,
     org: Annotated[str, typer.Option("--org", help="Organisation code.")],
     role: Annotated[str, typer.Option("--role", help="analyst, liaison, supervisor or admin.")],
     password_stdin: Annotated[
@@ -81,10 +83,13 @@ def _stdin_password() -> str:
 @user_app.command("list")
 @handled
 def user_list(
-    org: Annotated[str | None, typer.Option("--org")] = None,
+    org: Annotated[
+        str | None, typer.Option("--org", help="Only this organisation's users.")
+    ] = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
+    """The users of this node (or of one organisation), with role and state."""
     from gugus.store import directory
 
     node = open_node(db)
@@ -98,19 +103,19 @@ def user_list(
     table = SafeTable("username", "org", "role", "disabled")
     for r in rows:
         table.add_row(r["username"], r["org"], r["role"], "yes" if r["disabled"] else "")
-    out.print(table)
+    show(table, empty="no users yet (gugus user add)")
 
 
 @user_app.command("disable")
 @handled
-def user_disable(username: str, db: DbOpt = None, as_json: JsonOpt = False) -> None:
+def user_disable(username: UserArg, db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """Disable a user: their tokens are revoked at once and password logins fail."""
     _set_disabled(username, True, db, as_json)
 
 
 @user_app.command("enable")
 @handled
-def user_enable(username: str, db: DbOpt = None, as_json: JsonOpt = False) -> None:
+def user_enable(username: UserArg, db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """Enable a disabled user (same password; revoked tokens stay revoked)."""
     _set_disabled(username, False, db, as_json)
 
@@ -129,7 +134,7 @@ def _set_disabled(username: str, disabled: bool, db: str | None, as_json: bool) 
 @user_app.command("password")
 @handled
 def user_password(
-    username: str,
+    username: UserArg,
     password_stdin: PasswordStdinOpt = False,
     db: DbOpt = None,
     as_json: JsonOpt = False,
@@ -144,7 +149,7 @@ def user_password(
 @user_app.command("revoke-tokens")
 @handled
 def user_revoke_tokens(
-    username: str,
+    username: UserArg,
     password_stdin: PasswordStdinOpt = False,
     disable: Annotated[
         bool, typer.Option("--disable", help="Also disable the user until `gugus user enable`.")
@@ -175,8 +180,10 @@ def _print_credentials(result: dict, as_json: bool) -> None:
 @user_app.command("token")
 @handled
 def user_token(
-    username: str,
-    days: Annotated[float, typer.Option("--days")] = auth.DEFAULT_TOKEN_DAYS,
+    username: UserArg,
+    days: Annotated[
+        float, typer.Option("--days", help="Lifetime of the token in days.")
+    ] = auth.DEFAULT_TOKEN_DAYS,
     db: DbOpt = None,
 ) -> None:
     """Issue a new API token for a user (shown once)."""
@@ -187,7 +194,7 @@ def user_token(
 
 @user_app.command("tokens")
 @handled
-def user_tokens(username: str, db: DbOpt = None, as_json: JsonOpt = False) -> None:
+def user_tokens(username: UserArg, db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """A user's API tokens (ids, expiry, revoked) — never the tokens themselves."""
     node = open_node(db)
     rows = auth.list_tokens(node, admin.act_as(node, username))
@@ -198,12 +205,18 @@ def user_tokens(username: str, db: DbOpt = None, as_json: JsonOpt = False) -> No
         table.add_row(
             str(r["id"]), r["label"] or "", r["created_at"], r["expires_at"], r["revoked_at"] or ""
         )
-    out.print(table)
+    show(table, empty="no tokens")
 
 
 @user_app.command("revoke-token")
 @handled
-def user_revoke_token(token_id: int, username: AsOpt, db: DbOpt = None) -> None:
+def user_revoke_token(
+    token_id: Annotated[
+        int, typer.Argument(help="The token's id, as `gugus user tokens` shows it.")
+    ],
+    username: AsOpt,
+    db: DbOpt = None,
+) -> None:
     """Revoke one API token (by its id, as its owner or an admin).  To shut a
     user out, use `revoke-tokens`: it also replaces the password."""
     node = open_node(db)

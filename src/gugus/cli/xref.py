@@ -29,6 +29,7 @@ from gugus.cli.common import (
     open_node,
     out,
     print_json,
+    show,
 )
 from gugus.model.markings import Marking
 from gugus.xref import queue, runs
@@ -64,13 +65,13 @@ def _print_run(view: dict, as_json: bool) -> None:
             out.print(f"  {key}: {value}", markup=False)
     for note in view.get("notes") or []:
         out.print(f"  note: {note}", markup=False)
-    pairs = view.get("pairs") or []
-    if pairs:
+    pairs = view.get("pairs")
+    if pairs is not None:
         table = SafeTable("left", "right", "kind", "probability", "why", title="pairs")
         for p in pairs:
             why = "; ".join(_why(k, v) for k, v in p["explanation"].items())
             table.add_row(p["left"], p["right"], p["kind"], f"{p['probability']:.3f}", why)
-        out.print(table)
+        show(table, empty="no pairs")
         if view.get("total", 0) > len(pairs):
             out.print(f"  … {view['total'] - len(pairs)} more (--offset)", markup=False)
 
@@ -124,8 +125,8 @@ def run(
 def status(
     run_id: Annotated[int, typer.Argument(help="The run's number.")],
     username: AsOpt,
-    limit: Annotated[int, typer.Option("--limit")] = 50,
-    offset: Annotated[int, typer.Option("--offset")] = 0,
+    limit: Annotated[int, typer.Option("--limit", help="Pairs to show.")] = 50,
+    offset: Annotated[int, typer.Option("--offset", help="Pairs to skip (the next page).")] = 0,
     purpose: PurposeOpt = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
@@ -147,8 +148,8 @@ def status(
 @handled
 def review(
     username: AsOpt,
-    limit: Annotated[int, typer.Option("--limit")] = 50,
-    offset: Annotated[int, typer.Option("--offset")] = 0,
+    limit: Annotated[int, typer.Option("--limit", help="Pairs to show.")] = 50,
+    offset: Annotated[int, typer.Option("--offset", help="Pairs to skip (the next page).")] = 0,
     count: Annotated[bool, typer.Option("--count", help="Only say how many pairs wait.")] = False,
     purpose: PurposeOpt = None,
     db: DbOpt = None,

@@ -30,6 +30,7 @@ from gugus.errors import GugusError, InvalidInput, StorageFull, StoreUnavailable
 from gugus.store.faults import translate
 
 DEFAULT_DB = "gugus.db"
+SQLITE_HEADER = b"SQLite format 3\x00"
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -43,6 +44,15 @@ def normalise_url(url: str | None) -> str:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     return url
+
+
+def _shown(url: str) -> str:
+    """A URL for a message: its password hidden."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        scheme, _, rest = url.partition("://")
+        return f"{scheme}://…@{rest.rsplit('@', 1)[1]}" if "@" in rest else url
 
 
 @dataclass(frozen=True)
@@ -244,9 +254,12 @@ class Database:
         self.url = normalise_url(url)
         try:
             parsed = make_url(self.url)
-        except ArgumentError as exc:
-            raise InvalidInput(f"--db: not a database URL: {self.url!r}") from exc
+            parsed.port  # noqa: B018 - a port that is not a number fails here, not on connect
+        except (ArgumentError, ValueError) as exc:
+            raise InvalidInput(f"--db: not a database URL: {_shown(self.url)!r}") from exc
         self.dialect = Dialect(parsed.get_backend_name())
+        if self.dialect.is_sqlite and parsed.database in (None, "", ":memory:"):
+            raise InvalidInput("--db: an in-memory SQLite database cannot hold a node; name a file")
         self.path = Path(parsed.database) if self.dialect.is_sqlite and parsed.database else None
         if self.dialect.is_sqlite:
             # Writes are serialised anyway: few writer connections, each with a
@@ -302,6 +315,9 @@ class Database:
         """Create or upgrade the schema and the audit store (idempotent)."""
         from gugus.store import audit as audit_sql
 
+        problem = self.location_problem(creating=True)
+        if problem is not None:
+            raise problem
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -329,9 +345,38 @@ class Database:
     def head(self) -> str | None:
         return _code_head()
 
+    def location_problem(self, *, creating: bool = False) -> GugusError | None:
+        """Why the SQLite file named cannot be this node's database, in one
+        line, before SQLite is asked (it would create a missing file, say
+        "damaged" of a text file, or "cannot open" of a directory)."""
+        path = self.path
+        if path is None:
+            return None
+        if path.is_dir():
+            return GugusError(
+                f"--db {path} is a directory, not a database file (e.g. --db {path / DEFAULT_DB})"
+            )
+        if not path.exists():
+            if creating:  # migrate makes the missing folders (gugus init says so)
+                return None
+            if not path.parent.is_dir():
+                return GugusError(f"--db {path}: the folder {path.parent} does not exist")
+            return GugusError(
+                f"no database at {path}: run `gugus init --db {path}` to make a new, empty node there"
+            )
+        try:
+            with open(path, "rb") as handle:
+                header = handle.read(len(SQLITE_HEADER))
+        except OSError as exc:
+            return translate(exc, f"cannot open database {path}")
+        if header and header != SQLITE_HEADER:
+            return GugusError(f"--db {path} is not a database file (not SQLite)")
+        return None
+
     def ensure_ready(self) -> None:
-        if self.path is not None and not self.path.exists():
-            raise GugusError(f"no database at {self.path}: run `gugus init --db {self.path}`")
+        problem = self.location_problem()
+        if problem is not None:
+            raise problem
         try:
             current = self.revision()
         except OperationalError as exc:

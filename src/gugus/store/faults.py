@@ -107,8 +107,21 @@ def _sqlite(orig: sqlite3.Error) -> GugusError:
     return GugusError(f"database error ({name or type(orig).__name__})")
 
 
+# What libpq says when the server answered but refused the connection (no
+# SQLSTATE reaches psycopg then): fixed wording, answered without the names.
+_PG_REFUSED = (
+    (re.compile(r'FATAL:  database "[^"]*" does not exist'), "the database named in the URL does not exist on the server (create it, then `gugus init`)"),
+    (re.compile(r'FATAL:  role "[^"]*" does not exist'), "the user named in the URL does not exist on the database server"),
+    (re.compile(r"FATAL:  (password|Ident|Peer) authentication failed"), "the database server refused the user or password in the URL"),
+)  # fmt: skip
+
+
 def _postgres(orig: BaseException, invalidated: bool) -> GugusError:
     state = getattr(orig, "sqlstate", None) or ""
+    if not state:
+        for pattern, message in _PG_REFUSED:
+            if pattern.search(str(orig)):
+                return GugusError(message)
     if state in _PG_FULL:
         return StorageFull("the database server's disk is full: nothing was written")
     if state in _PG_RETRY:
