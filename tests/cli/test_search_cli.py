@@ -42,7 +42,7 @@ def test_search_human_view_prints_facets_and_no_results(run):
     assert "country: hn (1), mx (1)" in result.stdout
     page = run("perez", "--limit", "2", "--offset", "2").stdout
     assert "results 3-4 of 4" in page and "schema: Person (3), Company (1)" in page
-    assert run("nadie").stdout.strip() == "no results"
+    assert run("nadie").stdout.strip() == "no results for 'nadie'"
     assert sw.RED_WORD not in run("perez").stdout
 
 
