@@ -95,5 +95,18 @@ def demo(
                 f"  gugus notices --as {user} --db {db}",
                 markup=False,
             )
+        if not no_serve:
+            first = next(
+                (x for x in result["logins"] if x["username"] == linked.get("user")),
+                result["logins"][0] if result["logins"] else None,
+            )
+            where = f"http://{host}:{port}/"
+            if first is not None:
+                out.print(
+                    f"web UI: open {where} and log in as {first['username']} "
+                    f"(password {first['password']}); Español / English at the top right",
+                    markup=False,
+                    highlight=False,
+                )
     if not no_serve:
         serve(host=host, port=port, db=result["db"])
