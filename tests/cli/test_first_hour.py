@@ -20,7 +20,7 @@ from gugus.cli import app
 
 # The order a newcomer meets the commands in: set up, load, read, link, account.
 WORKFLOW = [
-    "init", "demo", "serve", "org", "user", "collection", "load", "search", "entity",
+    "init", "demo", "serve", "org", "user", "collection", "load", "loads", "search", "entity",
     "export", "xref", "judge", "judgements", "match", "notices", "pprl", "audit", "check",
 ]  # fmt: skip
 

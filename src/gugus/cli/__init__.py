@@ -30,6 +30,7 @@ from gugus.cli import load, reads, judge, audit, check, serve  # noqa: F401
 from gugus.cli import pprl  # noqa: F401
 from gugus.cli import match  # noqa: F401
 from gugus.cli import xref  # noqa: F401
+from gugus.cli import overview  # noqa: F401
 
 # isort: on
 from gugus.cli.common import app, err, handled, on_signal, out

@@ -33,7 +33,7 @@ from gugus.store.faults import translate
 # `gugus --help` lists commands in the order a newcomer uses them, groups
 # among them (typer would list every group after every command).
 WORKFLOW = [
-    "init", "demo", "serve", "org", "user", "collection", "load", "search", "entity",
+    "init", "demo", "serve", "org", "user", "collection", "load", "loads", "search", "entity",
     "export", "xref", "judge", "judgements", "match", "notices", "pprl", "audit", "check",
 ]  # fmt: skip
 
