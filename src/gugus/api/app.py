@@ -79,6 +79,15 @@ class StorageFaults:
                 response = gugus_error_response(error)
             if started:  # a streamed answer was cut short: only closing can say so
                 raise
+            request = Request(scope)
+            if web.is_page(request):  # a page answers a page, with the same status
+                status = response.status_code
+                message = error.message if status != 500 else "internal error"
+                page = web.error_page(request, status, message)
+                page.headers.update(
+                    {k: v for k, v in response.headers.items() if k == "retry-after"}
+                )
+                response = page
             await response(scope, receive, send)
 
 
