@@ -79,3 +79,56 @@ def test_a_busy_database_answers_a_503_page(tmp_path, monkeypatch):
     finally:
         holder.close()
         node.close()
+
+
+def test_a_client_that_hangs_up_mid_upload_is_not_an_internal_error(world, caplog):
+    """A browser closing the tab during an upload: nothing to answer, and
+    not logged as a bug with a traceback."""
+    import asyncio
+
+    c = logged_in(world.node, "mx_analyst")
+    token = c.cookies.get(SESSION_COOKIE)
+    csrf = csrf_of(c.get("/load").text)
+    app = c.app
+    head = (
+        b'--B\r\nContent-Disposition: form-data; name="collection"\r\n\r\nmx-cases\r\n'
+        b'--B\r\nContent-Disposition: form-data; name="file"; filename="a.jsonl"\r\n\r\n'
+    )
+    messages = iter(
+        [
+            {"type": "http.request", "body": head, "more_body": True},
+            {"type": "http.disconnect"},
+        ]
+    )
+    sent = []
+
+    async def receive():
+        return next(messages, {"type": "http.disconnect"})
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "https",
+        "path": "/load",
+        "raw_path": b"/load",
+        "root_path": "",
+        "query_string": b"",
+        "server": ("testserver", 443),
+        "client": ("127.0.0.1", 5000),
+        "headers": [
+            (b"host", b"testserver"),
+            (b"cookie", f"{SESSION_COOKIE}={token}".encode()),
+            (b"x-csrf-token", csrf.encode()),
+            (b"content-type", b"multipart/form-data; boundary=B"),
+            (b"content-length", b"100000"),
+        ],
+    }
+    caplog.set_level("INFO", logger="gugus.api")
+    asyncio.run(app(scope, receive, send))
+    assert not [r for r in caplog.records if r.levelname == "ERROR"], caplog.text
+    assert not any(m.get("status") == 500 for m in sent)

@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 import gugus
 from gugus import auth
@@ -66,6 +67,9 @@ class StorageFaults:
 
         try:
             await self.app(scope, receive, watch)
+        except ClientDisconnect:  # the client hung up (mid-upload): nobody to answer
+            log.info("%s %s: the client disconnected", scope.get("method"), scope.get("path"))
+            return
         except Exception as exc:
             error = translate(exc)
             if type(error) is GugusError:  # not a known storage state: a bug
