@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 import gugus
 from gugus import auth
@@ -66,6 +67,9 @@ class StorageFaults:
 
         try:
             await self.app(scope, receive, watch)
+        except ClientDisconnect:  # the client hung up (mid-upload): nobody to answer
+            log.info("%s %s: the client disconnected", scope.get("method"), scope.get("path"))
+            return
         except Exception as exc:
             error = translate(exc)
             if type(error) is GugusError:  # not a known storage state: a bug
@@ -79,6 +83,15 @@ class StorageFaults:
                 response = gugus_error_response(error)
             if started:  # a streamed answer was cut short: only closing can say so
                 raise
+            request = Request(scope)
+            if web.is_page(request):  # a page answers a page, with the same status
+                status = response.status_code
+                message = error.message if status != 500 else "internal error"
+                page = web.error_page(request, status, message)
+                page.headers.update(
+                    {k: v for k, v in response.headers.items() if k == "retry-after"}
+                )
+                response = page
             await response(scope, receive, send)
 
 

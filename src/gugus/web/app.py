@@ -41,6 +41,7 @@ def error_page(request: Request, status: int, message: str) -> Response:
         403: gettext("Not allowed"),
         404: gettext("Not found"),
         429: gettext("Too many requests"),
+        503: gettext("Busy: try again in a moment"),
     }
     heading = headings.get(status, gettext("Something went wrong"))
     return page(request, "error.html", status=status, heading=heading, message=message)
@@ -61,15 +62,19 @@ class PageRequests:
         lang = i18n.choose(request.cookies.get(i18n.COOKIE), request.headers.get("accept-language"))
         scope.setdefault("state", {})["lang"] = lang
         extra = [(k.lower().encode(), v.encode()) for k, v in PAGE_HEADERS.items()]
-        if path.startswith("/static/"):
-            extra = [h for h in extra if h[0] != b"cache-control"]
+        static = path.startswith("/static/")
         extra.append((b"content-language", i18n.html_lang(lang).encode()))
 
         async def with_headers(message) -> None:
             if message["type"] == "http.response.start":
                 present = {k.lower() for k, _ in message.get("headers", [])}
+                # Static files may be cached; an error page under /static
+                # (it carries the session's CSRF token) may not.
+                cacheable = static and message["status"] < 400
                 message["headers"] = list(message.get("headers", [])) + [
-                    h for h in extra if h[0] not in present
+                    h
+                    for h in extra
+                    if h[0] not in present and not (cacheable and h[0] == b"cache-control")
                 ]
             await send(message)
 

@@ -53,6 +53,9 @@ async def login(
             token, _expires = await run_in_threadpool(
                 auth.issue_token, node, reader, days=minutes / 1440, label="web"
             )
+            replaced = request.cookies.get(SESSION_COOKIE)
+            if replaced:  # a shared browser: the session this login replaces ends
+                await run_in_threadpool(auth.end_session, node, replaced)
         except AuthError:
             error, status = gettext("Wrong user name or password."), 401
         except RateLimited as exc:
