@@ -83,10 +83,16 @@ def issue_token(
     return token, expires
 
 
-def reader_for_token(node: Node, token: str) -> Reader:
+WEB_SESSION = "web"  # the label of the tokens the login form issues
+
+
+def reader_for_token(node: Node, token: str, *, label: str | None = None) -> Reader:
+    """The token's user; ``label``: only a token issued with that label (a
+    web session accepts only the login form's tokens, not an API token
+    pasted into its cookie)."""
     with node.db.reader.connect() as conn:
         row = directory.find_token(conn, _token_hash(token))
-    if row is None:
+    if row is None or (label is not None and row.label != label):
         raise AuthError("invalid token")
     if row.revoked_at is not None:
         raise AuthError("token revoked")

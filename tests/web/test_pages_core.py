@@ -188,3 +188,26 @@ def test_the_api_twin_of_recent_loads(world):
     assert all(set(x) == {"time", "user", "collection", "marking"} for x in mx + us)
     gt = c.get("/api/v1/loads", headers=world.headers("gt_analyst")).json()["loads"]
     assert {x["collection"] for x in gt} == {"gt-red"}
+
+
+def test_an_api_token_is_not_a_web_session(world):
+    c = client(world.node)
+    c.cookies.set(SESSION_COOKIE, world.tokens["us_analyst"])  # an API token in the cookie
+    r = c.get("/", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/login")
+    assert c.get("/api/v1/collections", headers=world.headers("us_analyst")).status_code == 200
+
+
+def test_a_post_after_the_session_ended_returns_to_its_page_after_login(world):
+    c = logged_in(world.node, "us_analyst")
+    token = csrf_of(c.get("/").text)
+    with world.node.db.writer.begin() as conn:
+        conn.execute(update(tokens).values(expires_at="2000-01-01T00:00:00+00:00"))
+    r = c.post(
+        "/review/judge",
+        data={"csrf": token, "a": "x", "b": "y", "verdict": "same"},
+        headers={"Referer": "https://testserver/review?position=2"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303  # not back to a POST-only address (a 405 after login)
+    assert r.headers["location"] == "/login?next=/review"

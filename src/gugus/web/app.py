@@ -24,7 +24,7 @@ PAGE_HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",  # no address ever leaves the node; a form post may return to its page after login
     "Cache-Control": "no-store",
 }
 

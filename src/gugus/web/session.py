@@ -17,7 +17,7 @@ import hmac
 import os
 import secrets
 from typing import Annotated
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, Request
 
@@ -72,10 +72,12 @@ def page_reader(request: Request) -> Reader:
     """The logged-in reader, checked against the database on every page."""
     token = request.cookies.get(SESSION_COOKIE)
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if request.method != "GET":  # after login, back to the page the form was on, not to a POST
+        target = local_path(urlsplit(request.headers.get("referer", "")).path or "/")
     if not token:
         raise LoginRequired(target)
     try:
-        reader = auth.reader_for_token(request.app.state.node, token)
+        reader = auth.reader_for_token(request.app.state.node, token, label=auth.WEB_SESSION)
     except AuthError:
         raise LoginRequired(target) from None
     request.state.user = reader

@@ -51,7 +51,7 @@ async def login(
             attempt.succeeded()
             minutes = session_minutes()
             token, _expires = await run_in_threadpool(
-                auth.issue_token, node, reader, days=minutes / 1440, label="web"
+                auth.issue_token, node, reader, days=minutes / 1440, label=auth.WEB_SESSION
             )
             replaced = request.cookies.get(SESSION_COOKIE)
             if replaced:  # a shared browser: the session this login replaces ends
