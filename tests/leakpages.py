@@ -14,6 +14,13 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # see tests/api/conftest.py
     from fastapi.testclient import TestClient
 
+# A page-leak test runs this share of the profile's examples (CI: 500 // 25 =
+# 20 worlds per backend, dev: at least 10): the service-level leak tests carry
+# the depth (every rule, every read path); the page tests guard that a route
+# renders no more than its service returned, which each world checks for
+# every user, entity and word.  Measured: ~1-3 s a world per page test.
+PAGE_SHARE = 25
+
 CELL = re.compile(r"<td>([^<]*)</td>")
 
 

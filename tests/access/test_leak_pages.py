@@ -11,7 +11,7 @@ import re
 
 import pytest
 from hypothesis import example, given, settings
-from leakpages import cells, session_client
+from leakpages import PAGE_SHARE, cells, session_client
 from leakrelations import EXAMPLE, expected_relationships, stored_ids
 from leakworld import ENTITY_PROPS, SLOW_EXAMPLES, expected_statements, rebuild, sees, worlds
 
@@ -42,7 +42,7 @@ def check_home(node, world) -> None:
 
 @pytest.mark.slow
 def test_home_page_shows_only_visible_collections(node):
-    examples = max(10, settings().max_examples // 6)
+    examples = max(10, settings().max_examples // PAGE_SHARE)
 
     @settings(max_examples=examples, suppress_health_check=SLOW_EXAMPLES)
     @given(world=worlds())
@@ -90,7 +90,7 @@ def check_entity_pages(node, world) -> None:
 
 @pytest.mark.slow
 def test_entity_pages_show_only_what_the_user_may_see(node):
-    examples = max(10, settings().max_examples // 6)
+    examples = max(10, settings().max_examples // PAGE_SHARE)
 
     @settings(max_examples=examples, suppress_health_check=SLOW_EXAMPLES)
     @given(world=worlds(links=True))

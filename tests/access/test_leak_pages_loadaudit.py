@@ -15,7 +15,7 @@ import re
 
 import pytest
 from hypothesis import given, settings
-from leakpages import session_client
+from leakpages import PAGE_SHARE, session_client
 from leakworld import SLOW_EXAMPLES, WORDS, probe_ids, rebuild, sees, worlds
 from sqlalchemy import select
 
@@ -104,7 +104,7 @@ def check_pages(node, world) -> None:
 
 @pytest.mark.slow
 def test_load_and_audit_pages_show_only_what_the_services_allow(node):
-    examples = max(10, settings().max_examples // 6)
+    examples = max(10, settings().max_examples // PAGE_SHARE)
 
     @settings(max_examples=examples, suppress_health_check=SLOW_EXAMPLES)
     @given(world=worlds())

@@ -17,7 +17,7 @@ from itertools import combinations
 
 import pytest
 from hypothesis import given, settings
-from leakpages import cells, session_client
+from leakpages import PAGE_SHARE, cells, session_client
 from leakworld import (
     SHOWN,
     SLOW_EXAMPLES,
@@ -103,7 +103,7 @@ def check_notices(node, world) -> None:
 @pytest.mark.slow
 def test_review_and_notices_pages_leak_nothing(node, monkeypatch):
     monkeypatch.setenv("GUGUS_MATCH_LIMIT_USER", "off")
-    examples = max(10, settings().max_examples // 6)
+    examples = max(10, settings().max_examples // PAGE_SHARE)
 
     @settings(max_examples=examples, suppress_health_check=SLOW_EXAMPLES)
     @given(world=worlds())

@@ -11,7 +11,7 @@ import re
 import pytest
 from babel import Locale
 from hypothesis import given, settings
-from leakpages import session_client
+from leakpages import PAGE_SHARE, session_client
 from leakworld import (
     SLOW_EXAMPLES,
     WORDS,
@@ -66,7 +66,7 @@ def check_search_page(node, world) -> None:
 
 @pytest.mark.slow
 def test_search_page_shows_and_counts_only_what_is_visible(node):
-    examples = max(10, settings().max_examples // 6)
+    examples = max(10, settings().max_examples // PAGE_SHARE)
 
     @settings(max_examples=examples, suppress_health_check=SLOW_EXAMPLES)
     @given(world=worlds())
