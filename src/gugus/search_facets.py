@@ -1,10 +1,14 @@
 """Search with an exact total, facets and filters, over what the reader may see.
 
 ``search`` finds every entity with a visible statement matching the query
-(:func:`gugus.store.statements.all_matches`: the index is probed only for the
-reader's audiences), keeps those passing the filters (in SQL, over visible
-statements: :mod:`gugus.store.facets`), resolves them (a resolved entity
-once, under its canonical id) and pages them newest first.
+(the index is probed only for the reader's audiences), keeps those passing
+the filters (in SQL, over visible statements: :mod:`gugus.store.facets`),
+resolves them (a resolved entity once, under its canonical id) and pages
+them newest first.  Without filters, only the distinct matched ids are read
+for the total (:func:`gugus.store.statements.matched_entities`), only the
+judged ones among them are resolved, and the page and the facets' sample are
+walked newest first (:func:`_newest`); with filters, every match is read in
+order (:func:`gugus.store.statements.all_matches`) and filtered.
 
 * ``total`` is exact: every resolved entity with a matching record the
   reader may see and that passes the filters.
@@ -130,13 +134,19 @@ def search(
             if countries
             else (),
         )
-        ids = stmt_sql.all_matches(conn, node.db.dialect, scope, query)
-        if wanted.conditions() and ids:
-            keep = facet_sql.filter_entities(conn, scope, ids, wanted)
-            ids = [i for i in ids if i in keep]
-        found = resolver.resolve(conn, scope, ids, graphs)
-        canonical = {i: found.canonical(i) for i in ids}
-        order = list(dict.fromkeys(canonical.values()))
+        if wanted.conditions():
+            ids = stmt_sql.all_matches(conn, node.db.dialect, scope, query)
+            if ids:
+                keep = facet_sql.filter_entities(conn, scope, ids, wanted)
+                ids = [i for i in ids if i in keep]
+            found = resolver.resolve(conn, scope, ids, graphs)
+            canonical = {i: found.canonical(i) for i in ids}
+            order = list(dict.fromkeys(canonical.values()))
+            total = len(order)
+        else:
+            found, canonical, order, total = _newest(
+                conn, node, scope, query, graphs, max(offset + limit, FACET_CAP)
+            )
         page = order[offset : offset + limit]
         shown = set(page)
         members = {c: found.connected(i) for i, c in canonical.items() if c in shown}
@@ -159,7 +169,7 @@ def search(
             view["members"] = sorted(members[cid])
         results.append(view)
     filters = {k: v for k, v in given.items() if v}
-    detail = {"query": query, "results": len(results), "total": len(order)}
+    detail = {"query": query, "results": len(results), "total": total}
     if filters:
         detail["filters"] = filters
     used_all = [s for c in page if c in by_id for s in by_id[c][2]]
@@ -169,12 +179,45 @@ def search(
         "limit": limit,
         "offset": offset,
         "results": results,
-        "total": len(order),
+        "total": total,
         "facets": _count(rows, canonical.__getitem__, colls),
-        "facets_capped": len(order) > FACET_CAP,
+        "facets_capped": total > FACET_CAP,
         "facets_marking": facets_marking.to_dict() if facets_marking else None,
         "filters": filters,
     }
+
+
+def _newest(conn, node: Node, scope, query: str, graphs, wanted: int):
+    """Without filters: the newest ``wanted`` resolved entities walked newest
+    first, and the exact total counted from the distinct matched ids.
+
+    Every visible match is still read (in SQL, distinct entity ids only),
+    but only the matches with a judgement of the reader's graph are
+    resolved: a resolved entity counts once, so the total is the distinct
+    matched ids less, per cluster, its matched members but one.  Those
+    judged matches also join the walked ones in ``canonical``, so the
+    facets of a sampled cluster count every matched member, as the full
+    resolution did.  Returns (resolver, matched id → canonical id, resolved
+    ids newest first, exact total)."""
+    everything = stmt_sql.matched_entities(conn, node.db.dialect, scope, query)
+    if not everything:
+        return resolver.Resolver(()), {}, [], 0
+    judged_ids = graphs.graph(conn, scope).adjacent.keys() & everything
+    fetch = wanted
+    while True:
+        walked = stmt_sql.search_entities(conn, node.db.dialect, scope, query, fetch)
+        found = resolver.resolve(conn, scope, {*walked, *judged_ids}, graphs)
+        order = list(dict.fromkeys(found.canonical(i) for i in walked))
+        if len(order) >= wanted or len(walked) < fetch:
+            break
+        fetch *= 2
+    canonical = {i: found.canonical(i) for i in walked}
+    clusters: dict[str, int] = {}
+    for i in judged_ids:
+        c = canonical.setdefault(i, found.canonical(i))
+        clusters[c] = clusters.get(c, 0) + 1
+    total = len(everything) - sum(n - 1 for n in clusters.values())
+    return found, canonical, order[:wanted], total
 
 
 def _count(rows, canonical, colls: dict) -> dict[str, list[dict]]:

@@ -362,6 +362,37 @@ def all_matches(conn: Connection, dialect: Dialect, scope: ReadScope, query: str
     return list(dict.fromkeys(row.entity_id for row in found))
 
 
+def matched_entities(conn: Connection, dialect: Dialect, scope: ReadScope, query: str) -> set[str]:
+    """Ids of every entity with a visible statement matching ``query``, in no
+    order: what an exact total counts.  The same index probes and per-row
+    grant checks as :func:`all_matches`, but the database keeps only the
+    distinct entity ids (no statement rows to read, sort and deduplicate in
+    Python: a third of a common word's total at 100,000 people)."""
+    groups = query_alternatives(query)
+    if not groups:
+        return set()
+    found: set[str] = set()
+    for chunk in _audience_chunks(conn, scope):
+        if dialect.is_sqlite:
+            sub = _fts_query(scope, groups, chunk).order_by(None).subquery()
+            found.update(conn.execute(select(sub.c.entity_id).distinct()).scalars())
+            continue
+        matches = (
+            select(statements.c.entity_id, statements.c.marking_id)
+            .where(_pg_match(groups, chunk))
+            .cte("matches")
+            .prefix_with("MATERIALIZED")
+        )
+        shown = (
+            select(matches.c.entity_id)
+            .where(grants.visible(scope, matches.c.marking_id))
+            .distinct()
+        )
+        with pg_settings(conn, _PG_GIN_ONLY):
+            found.update(conn.execute(shown).scalars())
+    return found
+
+
 class _Walk:
     """A match query walked newest first: (the newest ``fetch`` visible
     matches, whether they are all)."""
