@@ -22,11 +22,11 @@ def test_unexpected_error_is_answered_not_reraised_and_logged_without_message(sq
     def boom() -> dict:
         raise ValueError(f"bad value {SECRET}")
 
-    app.add_api_route("/boom", boom)
+    app.add_api_route("/api/v1/boom", boom)  # an API path: pages answer an HTML page
     # raise_server_exceptions=True: an exception that reaches the server fails here.
     client = TestClient(app)
     with caplog.at_level(logging.WARNING, logger="gugus.api"):
-        r = client.get("/boom")
+        r = client.get("/api/v1/boom")
     assert r.status_code == 500
     assert r.json() == {
         "error": {"code": "internal_error", "message": "internal error (logged on the server)"}
