@@ -34,7 +34,7 @@ from followthemoney import model
 from followthemoney.exc import InvalidData
 
 from gugus.access import Reader
-from gugus.errors import NotFound
+from gugus.errors import Msg, NotFound
 from gugus.model.markings import combine
 from gugus.model.statements import Statement, assemble
 from gugus.node import Node
@@ -158,7 +158,7 @@ def relationships(
     with node.db.reader.connect() as conn:
         members = entity_members(node, conn, scope, entity_id, graphs)
         if not stmt_sql.visible_entities(conn, scope, sorted(members)):
-            raise NotFound(f"entity {entity_id!r} not found")
+            raise NotFound(Msg("entity %(id)r not found", id=entity_id))
         own = rel_sql.outgoing(conn, scope, sorted(members), wanted)
         fetch = wanted
         while True:

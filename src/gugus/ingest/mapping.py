@@ -43,7 +43,7 @@ from followthemoney.property import Property
 from followthemoney.types import registry
 from phonenumbers import SUPPORTED_REGIONS
 
-from gugus.errors import InvalidInput, NotFound
+from gugus.errors import InvalidInput, Msg, NotFound, alternatives, joined
 from gugus.ingest.clean import clean_value
 from gugus.ingest.parse import MAX_ID, valid_entity_id
 from gugus.ingest.parsed import MAX_DEPTH, MAX_NODES, ParsedEntity, dropped_value
@@ -446,11 +446,9 @@ class PropertySpec:
 
     @property
     def label(self) -> str:
-        if self.kind == "template":
-            return "columns " + ", ".join(repr(c) for c in self.columns)
-        if len(self.columns) == 1:
-            return f"column {self.columns[0]!r}"
-        return "columns " + ", ".join(repr(c) for c in self.columns)
+        if len(self.columns) == 1 and self.kind != "template":
+            return Msg("column %(column)r", column=self.columns[0])
+        return Msg("columns %(columns)s", columns=", ".join(repr(c) for c in self.columns))
 
     def raw(self, row: dict, where: str) -> list[tuple[str, str | None]]:
         """``(text, column)`` of each value the row gives this property."""
@@ -527,7 +525,12 @@ class PropertySpec:
         if not raws:
             if self.required:
                 raise InvalidInput(
-                    f"{where}: {self.label}: {self.entity}.{prop.name} is required but empty"
+                    Msg(
+                        "%(where)s: %(at)s: %(prop)s is required but empty",
+                        where=where,
+                        at=self.label,
+                        prop=".".join((self.entity, prop.name)),
+                    )
                 )
             return
         type_name = prop.type.name
@@ -547,7 +550,9 @@ class PropertySpec:
                 continue
             dropped.append(
                 dropped_value(
-                    f"{where}: column {column!r}" if column else where,
+                    Msg("%(where)s: column %(column)r", where=where, column=column)
+                    if column
+                    else where,
                     prop.name,
                     text,
                     type_name,
@@ -557,8 +562,15 @@ class PropertySpec:
             )
         if self.required and len(values) == before:
             raise InvalidInput(
-                f"{where}: {self.label}: {self.entity}.{prop.name} is required but no value "
-                f"is a valid {type_name} ({raws[0][0][:80]!r})"
+                Msg(
+                    "%(where)s: %(at)s: %(prop)s is required but no value is a valid %(type)s"
+                    " (%(value)r)",
+                    where=where,
+                    at=self.label,
+                    prop=".".join((self.entity, prop.name)),
+                    type=type_name,
+                    value=raws[0][0][:80],
+                )
             )
 
     def clean(
@@ -573,10 +585,14 @@ class PropertySpec:
                     if self.two_digit_year and "%y" in fmt:
                         value = fix_century(value, self.life_event)
                     return value, None
-            at = f"column {column!r}" if column else self.label
             raise InvalidInput(
-                f"{where}: {at}: {text[:80]!r} does not match the date format "
-                + " or ".join(repr(f) for f in self.formats)
+                Msg(
+                    "%(where)s: %(at)s: %(value)r does not match the date format %(formats)s",
+                    where=where,
+                    at=Msg("column %(column)r", column=column) if column else self.label,
+                    value=text[:80],
+                    formats=alternatives(repr(f) for f in self.formats),
+                )
             )
         type_name = prop.type.name
         if type_name == "phone":
@@ -584,19 +600,19 @@ class PropertySpec:
         if type_name == "number":
             amount = parse_amount(text, self.decimal)
             if amount is None:
-                return None, "not a number"
+                return None, Msg("not a number")
             text = amount
         value = clean_value(prop, text)
         if value is None and type_name == "country":
             value = country_word(text)
-        return value, None if value is not None else f"not a valid {type_name}"
+        return value, None if value is not None else Msg("not a valid %(type)s", type=type_name)
 
 
 def _clean_phone(prop: Property, text: str, countries: tuple[str, ...]):
     """A phone read in the first of ``countries`` where it is valid."""
     if not countries:
         value = clean_value(prop, text)
-        return value, None if value else (
+        return value, None if value else Msg(
             "no +country prefix and no country to read it in "
             "(set `country:` / `country_column:` in the mapping or a collection country)"
         )
@@ -609,7 +625,7 @@ def _clean_phone(prop: Property, text: str, countries: tuple[str, ...]):
             if value:
                 return value, None
     tried = ", ".join(c.upper() for c in countries)
-    return None, f"not a valid phone number in {tried}"
+    return None, Msg("not a valid phone number in %(countries)s", countries=tried)
 
 
 @dataclass(frozen=True, slots=True)
@@ -807,9 +823,14 @@ class Mapping:
         if missing:
             shown = ", ".join(present[:40]) + (" …" if len(present) > 40 else "")
             raise InvalidInput(
-                f"{where}: column(s) named in {self.name} missing from the header: "
-                + "; ".join(_suggest(repr(c), c, present) for c in missing)
-                + f" (the header has: {shown})"
+                Msg(
+                    "%(where)s: column(s) named in %(mapping)s missing from the header: "
+                    "%(missing)s (the header has: %(header)s)",
+                    where=where,
+                    mapping=self.name,
+                    missing=joined(_suggest(repr(c), c, present) for c in missing),
+                    header=shown,
+                )
             )
         twice = sorted(c for c, n in Counter(present).items() if n > 1 and c in self.columns)
         if twice:
@@ -823,8 +844,12 @@ class Mapping:
         missing = sorted(self.columns - seen)
         if missing:
             raise InvalidInput(
-                f"{where}: column(s) named in {self.name} appear in no line: "
-                + "; ".join(_suggest(repr(c), c, keys) for c in missing)
+                Msg(
+                    "%(where)s: column(s) named in %(mapping)s appear in no line: %(missing)s",
+                    where=where,
+                    mapping=self.name,
+                    missing=joined(_suggest(repr(c), c, keys) for c in missing),
+                )
             )
 
     def markings(self) -> list[tuple[str, dict]]:
@@ -1246,4 +1271,4 @@ def _suggest(text: str, name: str, options: list[str]) -> str:
     lowered = {o.lower(): o for o in options}
     close = [lowered[name.lower()]] if name.lower() in lowered else []
     close = close or difflib.get_close_matches(name, options, n=1, cutoff=0.6)
-    return text + (f" (did you mean {close[0]}?)" if close else "")
+    return Msg("%(text)s (did you mean %(close)s?)", text=text, close=close[0]) if close else text

@@ -25,7 +25,7 @@ import json
 
 from gugus.access import Reader, notice_reach
 from gugus.audit import AuditEvent
-from gugus.errors import NotFound
+from gugus.errors import Msg, NotFound
 from gugus.model.markings import TLP, combine
 from gugus.node import Node
 from gugus.reads import entity_members
@@ -59,7 +59,7 @@ def same_as(
     with node.db.reader.connect() as conn:
         members = entity_members(node, conn, scope, entity_id, graphs)
         if not stmt_sql.visible_entities(conn, scope, sorted(members)):
-            raise NotFound(f"entity {entity_id!r} not found")
+            raise NotFound(Msg("entity %(id)r not found", id=entity_id))
         rows, seen = [], set()
         for row in rel_sql.pairs_touching(conn, scope, sorted(members), 4 * limit):
             if (row.left_id, row.right_id, row.kind) not in seen:  # the latest run's

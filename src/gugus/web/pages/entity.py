@@ -17,6 +17,7 @@ from gugus.web import ftm_labels
 from gugus.web.render import page
 from gugus.web.session import PageReader
 from gugus.xref import same_as
+from gugus.xref.explain import explain
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50  # relationships per page
@@ -130,7 +131,10 @@ def entity_page(
         rels=rels,
         relationships=[_relationship(r, entity, labels) for r in rels["relationships"]],
         page_size=PAGE,
-        pairs=[{**p, "other_caption": labels.caption(p["other"])} for p in same["pairs"]],
+        pairs=[
+            {**p, "other_caption": labels.caption(p["other"]), "why": explain(p["explanation"])}
+            for p in same["pairs"]
+        ],
         notices=same["notices"],
         kinds=KINDS,
         verdicts=VERDICTS,
