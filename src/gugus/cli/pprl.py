@@ -39,6 +39,7 @@ SecretOpt = Annotated[
     typer.Option(
         "--secret-file",
         help="File holding the secret shared with the partner (at least 32 bytes; never printed).",
+        metavar="FILE",
     ),
 ]
 
@@ -53,10 +54,14 @@ def encode(
     collection: CollectionArg,
     username: AsOpt,
     secret_file: SecretOpt,
-    output: Annotated[Path, typer.Option("--output", "-o", help="The CLK file to write.")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="The CLK file to write.", metavar="FILE")
+    ],
     for_org: Annotated[
         str | None,
-        typer.Option("--for", help="Encode only values released to this partner organisation."),
+        typer.Option(
+            "--for", help="Encode only values released to this partner organisation.", metavar="ORG"
+        ),
     ] = None,
     include_red: Annotated[
         bool,
@@ -101,16 +106,19 @@ def encode(
 @pprl_app.command("match")
 @handled
 def match(
-    left: Annotated[Path, typer.Argument(help="The first CLK file.")],
-    right: Annotated[Path, typer.Argument(help="The second CLK file.")],
+    left: Annotated[Path, typer.Argument(help="The first CLK file.", metavar="LEFT")],
+    right: Annotated[Path, typer.Argument(help="The second CLK file.", metavar="RIGHT")],
     threshold: Annotated[
         float,
         typer.Option(
-            "--threshold", help="Least Sørensen–Dice similarity of a likely pair (0.5–1)."
+            "--threshold",
+            help="Least Sørensen–Dice similarity of a likely pair (0.5–1).",
+            metavar="SCORE",
         ),
     ] = pprl.DEFAULT_THRESHOLD,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Also write the result as JSON here.")
+        Path | None,
+        typer.Option("--output", "-o", help="Also write the result as JSON here.", metavar="FILE"),
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -140,7 +148,9 @@ def match(
 @handled
 def resolve(
     collection: CollectionArg,
-    refs: Annotated[list[str], typer.Argument(help="References from a match, r + 32 hex.")],
+    refs: Annotated[
+        list[str], typer.Argument(help="References from a match, r + 32 hex.", metavar="REF")
+    ],
     username: AsOpt,
     secret_file: SecretOpt,
     purpose: PurposeOpt = None,

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from gugus.access import Reader, load_decision
 from gugus.audit import AuditEvent
-from gugus.errors import Forbidden, GugusError, InvalidInput, NotFound
+from gugus.errors import Forbidden, GugusError, InvalidInput, Msg, NotFound
 from gugus.ingest.namespace import sign_record, signer_for
 from gugus.ingest.parsed import ParsedEntity, Record
 from gugus.ingest.writer import StatementWriter, Summary
@@ -126,7 +126,10 @@ def load_records(
             # A collection the actor may not see answers exactly like a missing one.
             if not node.scope(actor).allows(collection.marking_id):
                 raise NotFound(
-                    f"collection {collection_name!r} does not exist (see `gugus collection list`)"
+                    Msg(
+                        "collection %(name)r does not exist (see `gugus collection list`)",
+                        name=collection_name,
+                    )
                 )
             decision = load_decision(actor, collection_name, collection.org)
             if not decision:
