@@ -22,7 +22,7 @@ from gugus.access import Reader, load_decision
 from gugus.audit import AuditEvent
 from gugus.errors import Forbidden, GugusError, InvalidInput, Msg, NotFound
 from gugus.ingest.namespace import sign_record, signer_for
-from gugus.ingest.parsed import ParsedEntity, Record
+from gugus.ingest.parsed import ParsedEntity, Record, aborted
 from gugus.ingest.writer import StatementWriter, Summary
 from gugus.model.markings import Marking
 from gugus.model.statements import ID_PROP
@@ -180,7 +180,7 @@ def load_records(
             except InvalidInput as exc:
                 if on_error == "abort":
                     raise InvalidInput(
-                        f"{exc.message} — nothing was loaded",
+                        aborted(exc.message),
                         details=[{"line": rec.number, "where": rec.where, "source": source}],
                     ) from None
                 summary.skipped += 1

@@ -20,7 +20,7 @@ from gugus.admin import check_marking
 from gugus.errors import InvalidInput, Msg
 from gugus.ingest.load import check_on_error, load_records
 from gugus.ingest.mapping import Mapping, load_mapping
-from gugus.ingest.parsed import Record, chunked, ordered_map
+from gugus.ingest.parsed import Record, aborted, chunked, ordered_map
 from gugus.ingest.tabular import ABORTED, Row, Table, detect_format, open_table
 from gugus.ingest.writer import Summary
 from gugus.model.markings import Marking
@@ -100,9 +100,7 @@ def _records(table: Table, mapping: Mapping, collection_row, *, parallel: bool) 
         try:
             mapping.check_seen(table.seen, table.first_keys, table.display)
         except InvalidInput as exc:
-            raise InvalidInput(
-                Msg("%(error)s — %(aborted)s", error=exc.message, aborted=ABORTED)
-            ) from None
+            raise InvalidInput(aborted(exc.message)) from None
 
 
 def map_rows(
