@@ -184,6 +184,16 @@ def test_a_busy_database_is_said_in_spanish(world, monkeypatch):
     )
 
 
+def test_an_unexpected_fault_is_said_in_spanish_without_its_text(world, monkeypatch):
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("zq9z internal detail")
+
+    monkeypatch.setattr(gugus.reads, "get_entity", broken)
+    r = as_user(world, "mx_analyst", "es_MX").get("/entities/x")
+    assert r.status_code == 500 and "zq9z" not in r.text and "internal error" not in r.text
+    assert error_text(r.text).startswith("El servidor no pudo responder")
+
+
 # -- the cross-reference explanation ----------------------------------------------------------
 def test_the_entity_pages_explanation_is_in_the_pages_language(node):
     world = build_rel(node)

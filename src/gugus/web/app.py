@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from gugus.errors import translated
+from gugus.errors import Msg, translated
 from gugus.web import i18n
 from gugus.web.messages import http_message, validation_message
 from gugus.web.pages import ROUTERS
@@ -52,6 +52,8 @@ def error_page(request: Request, status: int, message: str) -> Response:
         503: gettext("Busy: try again in a moment"),
     }
     heading = headings.get(status, gettext("Something went wrong"))
+    if status >= 500 and not isinstance(message, Msg):  # an operator's matter, in English
+        message = gettext("The server could not answer; the fault is logged. Try again later.")
     message = translated(message, gettext)
     return page(request, "error.html", status=status, heading=heading, message=message)
 
