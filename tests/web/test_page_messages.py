@@ -45,9 +45,10 @@ def as_user(world, username: str, lang: str):
     return c
 
 
-def load(c, files, collection="mx-cases"):
+def load(c, files, collection="mx-cases", **fields):
     token = csrf_of(c.get("/load").text)
-    return c.post("/load", data={"collection": collection, "csrf": token}, files=files)
+    data = {"collection": collection, "csrf": token, **fields}
+    return c.post("/load", data=data, files=files)
 
 
 def error_text(html: str) -> str:
@@ -93,6 +94,17 @@ def test_an_unknown_file_type_and_a_missing_column_in_spanish(world):
     )
     assert "(el encabezado tiene: id, nombre, born)" in said
     assert "cannot tell" not in r.text and "missing from the header" not in r.text
+
+
+def test_an_htcds_file_with_an_unknown_column_in_spanish(world):
+    c = as_user(world, "mx_analyst", "es_MX")
+    r = load(c, {"file": ("casos.csv", b"prs_FirstName,prs_LastNme\nAna,Ruiz\n")}, format="htcds")
+    assert r.status_code == 400
+    said = error_text(r.text)
+    assert said.startswith(
+        "casos.csv: columnas desconocidas en la fila 1: B &#39;prs_LastNme&#39; (¿quiso decir"
+    )
+    assert "unknown column" not in said and "did you mean" not in said
 
 
 def test_dropped_values_say_where_and_why_in_spanish(world):
