@@ -94,6 +94,11 @@ def test_an_unknown_file_type_and_a_missing_column_in_spanish(world):
     )
     assert "(el encabezado tiene: id, nombre, born)" in said
     assert "cannot tell" not in r.text and "missing from the header" not in r.text
+    typo = MAPPING.replace("name: name", "nmae: name").encode()
+    r = load(c, {"file": ("t.csv", b"id,name,born\n"), "mapping": ("m.yml", typo)})
+    assert error_text(r.text) == (
+        "m.yml: entities.p.properties.nmae: propiedad desconocida de Person (¿quiso decir name?)"
+    )
 
 
 def test_an_htcds_file_with_an_unknown_column_in_spanish(world):

@@ -868,8 +868,10 @@ class Mapping:
 
     # -- validation ---------------------------------------------------------------------
     def _error(self, path: str, message: str) -> InvalidInput:
+        if not path:
+            return InvalidInput(Msg("%(mapping)s: %(problem)s", mapping=self.name, problem=message))
         return InvalidInput(
-            f"{self.name}: {path}: {message}" if path else f"{self.name}: {message}"
+            Msg("%(mapping)s: %(path)s: %(problem)s", mapping=self.name, path=path, problem=message)
         )
 
     def _compile(self, data) -> None:
@@ -908,7 +910,7 @@ class Mapping:
         entities = data.get("entities")
         if not isinstance(entities, dict) or not entities:
             raise self._error(
-                "entities", "give at least one entity (local name: {schema, keys, …})"
+                "entities", Msg("give at least one entity (local name: {schema, keys, …})")
             )
         for name, spec in entities.items():
             if not isinstance(name, str) or not name.strip():
@@ -933,16 +935,25 @@ class Mapping:
         self._unknown_keys(spec, ENTITY_KEYS, path)
         schema_name = spec.get("schema")
         if schema_name is None:
-            raise self._error(f"{path}.schema", "missing (an FtM schema such as Person, Payment)")
+            raise self._error(
+                f"{path}.schema", Msg("missing (an FtM schema such as Person, Payment)")
+            )
         schema_name = self._text(schema_name, f"{path}.schema")
         schema = model.get(schema_name)
         if schema is None:
             raise self._error(
                 f"{path}.schema",
-                _suggest(f"unknown schema {schema_name!r}", schema_name, list(model.schemata)),
+                _suggest(
+                    Msg("unknown schema %(schema)r", schema=schema_name),
+                    schema_name,
+                    list(model.schemata),
+                ),
             )
         if schema.abstract:
-            raise self._error(f"{path}.schema", f"{schema.name} is abstract; use a concrete schema")
+            raise self._error(
+                f"{path}.schema",
+                Msg("%(schema)s is abstract; use a concrete schema", schema=schema.name),
+            )
         if "keys" in spec and "key" in spec:
             raise self._error(path, "give `keys` or `key`, not both")
         keys = self._columns(spec.get("keys", spec.get("key")), f"{path}.keys")
@@ -1005,7 +1016,8 @@ class Mapping:
         prop = schema.get(name)
         if prop is None:
             names = [n for n, p in schema.properties.items() if not p.stub]
-            raise self._error(path, _suggest(f"unknown property of {schema.name}", name, names))
+            unknown = Msg("unknown property of %(schema)s", schema=schema.name)
+            raise self._error(path, _suggest(unknown, name, names))
         if prop.stub:
             other = prop.reverse
             raise self._error(
@@ -1014,7 +1026,7 @@ class Mapping:
                 f"on the {other.schema.name} entity instead",
             )
         if spec is None:
-            raise self._error(path, "no column given")
+            raise self._error(path, Msg("no column given"))
         if not isinstance(spec, dict):
             spec = {"column": spec}
         self._unknown_keys(spec, PROPERTY_KEYS, path)
@@ -1253,8 +1265,13 @@ class Mapping:
                 where = f"{path}.{key}" if path else str(key)
                 raise self._error(
                     where,
-                    _suggest(f"unknown key {key!r}", str(key), list(allowed))
-                    + f" (allowed: {', '.join(allowed)})",
+                    Msg(
+                        "%(problem)s (allowed: %(allowed)s)",
+                        problem=_suggest(
+                            Msg("unknown key %(key)r", key=key), str(key), list(allowed)
+                        ),
+                        allowed=", ".join(allowed),
+                    ),
                 )
 
 
