@@ -112,6 +112,22 @@ def test_an_htcds_file_with_an_unknown_column_in_spanish(world):
     assert "unknown column" not in said and "did you mean" not in said
 
 
+def test_a_looser_or_unknown_marking_in_spanish(world):
+    c = as_user(world, "mx_analyst", "es_MX")
+    r = load(c, {"file": ("people.jsonl", jsonl({**GOOD, "marking": {"tlp": "green"}}))})
+    said = error_text(r.text)
+    assert said.startswith(
+        "people.jsonl: línea 1: campo &#39;marking&#39;: menos restrictivo que "
+        "el marcado de la colección &#39;mx-cases&#39; (TLP:AMBER"
+    )
+    assert "TLP:GREEN es menos restrictivo que TLP:AMBER" in said
+    assert said.endswith(" — no se cargó nada")
+    r = load(c, {"file": ("people.jsonl", jsonl({**GOOD, "marking": {"tlp": "purple"}}))})
+    assert error_text(r.text).startswith(
+        "people.jsonl: línea 1: campo &#39;marking&#39;.tlp: nivel TLP desconocido &#39;purple&#39;"
+    )
+
+
 def test_dropped_values_say_where_and_why_in_spanish(world):
     c = as_user(world, "mx_analyst", "es_MX")
     csv = b"id,name,born\nr1,Ana Ruiz,1990-01-02\nr2,Luis Paz,not a date\n"

@@ -235,10 +235,14 @@ def _acting(actor: Reader | None, detail: dict) -> dict:
 def _check_markings(writer: StatementWriter, parsed: ParsedEntity, where: str):
     line_mid = writer.base_id
     if parsed.marking is not None:
-        line_mid = writer.marking_for(parsed.marking, f"{where}: field 'marking'")
+        line_mid = writer.marking_for(
+            parsed.marking, Msg("%(where)s: field 'marking'", where=where)
+        )
     prop_mids = {
         name: writer.marking_for(
-            marking, f"{where}: field 'property_markings.{name}'", floor=line_mid
+            marking,
+            Msg("%(where)s: field 'property_markings.%(prop)s'", where=where, prop=name),
+            floor=line_mid,
         )
         for name, marking in parsed.property_markings.items()
     }
