@@ -102,7 +102,7 @@ TEMPLATE_FIELD = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
 DIGIT_TYPES = frozenset({"identifier", "phone"})
 EXACT_FLOAT = 2**53
 SCIENTIFIC = re.compile(r"[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+")
-DIGITS_LOST = "stored as a number, digits lost — format the column as text in Excel"
+DIGITS_LOST = Msg("stored as a number, digits lost — format the column as text in Excel")
 
 
 # -- YAML --------------------------------------------------------------------------------
@@ -229,7 +229,15 @@ def cell_texts(value, where: str, column: str, type_name: str | None = None) -> 
         if value != value:  # NaN: empty
             return []
         if type_name in DIGIT_TYPES and (abs(value) >= EXACT_FLOAT or not value.is_integer()):
-            raise InvalidInput(f"{where}: column {column!r}: {value!r} {DIGITS_LOST}")
+            raise InvalidInput(
+                Msg(
+                    "%(where)s: %(at)s: %(value)r %(problem)s",
+                    where=where,
+                    at=Msg("column %(column)r", column=column),
+                    value=value,
+                    problem=DIGITS_LOST,
+                )
+            )
         return [_number(value)]
     if isinstance(value, datetime | date):
         if isinstance(value, datetime):
@@ -242,9 +250,15 @@ def cell_texts(value, where: str, column: str, type_name: str | None = None) -> 
             iso = value.isoformat()
         if type_name is not None and type_name not in DATE_CELL_TYPES:
             raise InvalidInput(
-                f"{where}: column {column!r}: a date cell ({iso}) where a {type_name} is "
-                "expected — the spreadsheet may have turned the value into a date; "
-                "format that column as text"
+                Msg(
+                    "%(where)s: column %(column)r: a date cell (%(iso)s) where a %(type)s is "
+                    "expected — the spreadsheet may have turned the value into a date; "
+                    "format that column as text",
+                    where=where,
+                    column=column,
+                    iso=iso,
+                    type=type_name,
+                )
             )
         return [_Typed(iso)]
     if isinstance(value, time | timedelta):
@@ -542,8 +556,15 @@ class PropertySpec:
                 and ("E" in text or "e" in text)
                 and SCIENTIFIC.fullmatch(text)
             ):
-                at = f"column {column!r}" if column else self.label
-                raise InvalidInput(f"{where}: {at}: {text[:80]!r} {DIGITS_LOST}")
+                raise InvalidInput(
+                    Msg(
+                        "%(where)s: %(at)s: %(value)r %(problem)s",
+                        where=where,
+                        at=Msg("column %(column)r", column=column) if column else self.label,
+                        value=text[:80],
+                        problem=DIGITS_LOST,
+                    )
+                )
             value, reason = self.clean(text, where, column, hint)
             if value is not None:
                 values.append((prop.name, type_name, value))

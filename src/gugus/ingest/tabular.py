@@ -223,7 +223,9 @@ class CsvTable(Table):
         self.header = header_names(cells)
         self.header_where = Msg("%(source)s: line %(line)s", source=str(path), line=line)
 
-    def _next(self, error_suffix: str = f" — {ABORTED}") -> tuple[list[str] | None, int]:
+    def _next(
+        self, error_suffix: str = Msg(" — %(aborted)s", aborted=ABORTED)
+    ) -> tuple[list[str] | None, int]:
         """The next non-blank record and the physical line it starts on."""
         while True:
             start = self._reader.line_num + 1
@@ -233,8 +235,12 @@ class CsvTable(Table):
                 return None, start
             except csv.Error as exc:
                 raise InvalidInput(
-                    f"{self.display}: line {start}: malformed CSV ({exc}); "
-                    f"check the quoting{error_suffix}"
+                    Msg(
+                        "%(where)s: malformed CSV (%(problem)s); check the quoting%(suffix)s",
+                        where=Msg("%(source)s: line %(line)s", source=self.display, line=start),
+                        problem=str(exc),
+                        suffix=error_suffix,
+                    )
                 ) from None
             except UnicodeDecodeError as exc:
                 raise InvalidInput(
