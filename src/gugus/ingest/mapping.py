@@ -464,6 +464,10 @@ class PropertySpec:
             return Msg("column %(column)r", column=self.columns[0])
         return Msg("columns %(columns)s", columns=", ".join(repr(c) for c in self.columns))
 
+    def at(self, column: str | None) -> Msg:
+        """Where in the row a value came from: its column, else this property's."""
+        return Msg("column %(column)r", column=column) if column else self.label
+
     def raw(self, row: dict, where: str) -> list[tuple[str, str | None]]:
         """``(text, column)`` of each value the row gives this property."""
         if self.kind == "column" and len(self.columns) == 1 and self.join is self.split is None:
@@ -560,7 +564,7 @@ class PropertySpec:
                     Msg(
                         "%(where)s: %(at)s: %(value)r %(problem)s",
                         where=where,
-                        at=Msg("column %(column)r", column=column) if column else self.label,
+                        at=self.at(column),
                         value=text[:80],
                         problem=DIGITS_LOST,
                     )
@@ -610,7 +614,7 @@ class PropertySpec:
                 Msg(
                     "%(where)s: %(at)s: %(value)r does not match the date format %(formats)s",
                     where=where,
-                    at=Msg("column %(column)r", column=column) if column else self.label,
+                    at=self.at(column),
                     value=text[:80],
                     formats=alternatives(repr(f) for f in self.formats),
                 )
