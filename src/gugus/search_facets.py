@@ -34,6 +34,7 @@ organisation the reader may not see filters like one that does not exist
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -262,29 +263,36 @@ def _newest(conn, node: Node, scope, query: str, graphs, wanted: int):
 
 
 def _count(rows, canonical, colls: dict) -> dict[str, list[dict]]:
-    """Facet values → the number of resolved entities having each."""
-    seen: dict[str, dict[str, set[str]]] = {name: {} for name in FACETS}
-
-    def add(facet: str, value: str | None, entity: str) -> None:
-        if value:
-            seen[facet].setdefault(value, set()).add(entity)
-
+    """Facet values → the number of resolved entities having each.  Each
+    (facet, value, entity) is kept once, then counted per (facet, value)."""
+    # Per collection: its (facet, value) pairs, looked up once.
+    of_collection = {
+        cid: [
+            (f, v)
+            for f, v in (
+                ("collection", c.name),
+                ("org", c.org),
+                ("country", (c.country or "").lower()),
+            )
+            if v
+        ]
+        for cid, c in colls.items()
+    }
+    seen: set[tuple[str, str, str]] = set()
+    add = seen.add
     for row in rows:
         entity = canonical(row.entity_id)
-        add("schema", row.schema, entity)
-        add("country", row.country.lower() if row.country else None, entity)
-        coll = colls.get(row.collection_id)
-        if coll is not None:  # a visible statement's collection is visible
-            add("collection", coll.name, entity)
-            add("org", coll.org, entity)
-            add("country", (coll.country or "").lower() or None, entity)
-    return {
-        name: [
-            {"value": value, "count": len(entities)}
-            for value, entities in sorted(values.items(), key=lambda kv: (-len(kv[1]), kv[0]))
-        ]
-        for name, values in seen.items()
-    }
+        add(("schema", row.schema, entity))
+        if row.country:
+            add(("country", row.country.lower(), entity))
+        # a visible statement's collection is visible (else not in colls)
+        for facet, value in of_collection.get(row.collection_id, ()):
+            add((facet, value, entity))
+    counts = Counter((facet, value) for facet, value, _ in seen)
+    out: dict[str, list[dict]] = {name: [] for name in FACETS}
+    for (facet, value), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0][1])):
+        out[facet].append({"value": value, "count": n})
+    return out
 
 
 __all__ = ["FACETS", "FACET_CAP", "search"]
