@@ -316,23 +316,11 @@ def resolve(
     simply not found).  Audited when anything was found."""
     scope = node.scope(reader)
     check = fingerprint(secret, schema_hash(schema_dict()))
-    key = reference_key(node)
-    wanted = set(refs)
-    found: dict[str, str] = {}
-    used: set[int] = set()
     with node.db.reader.connect() as conn:
         coll = directory.get_collection(conn, collection)
         if coll is None or not scope.allows(coll.marking_id):
             raise NotFound(f"collection {collection!r} not found")
-        last, ref = None, ""
-        for row in stmt_sql.for_collection(conn, scope, coll.id):  # ordered by entity
-            if row.schema != "Person":
-                continue
-            if row.entity_id != last:
-                last, ref = row.entity_id, reference(key, check, row.entity_id)
-            if ref in wanted:
-                found[ref] = row.entity_id
-                used.add(row.marking_id)
+        found, used = find_refs(conn, scope, [coll.id], reference_key(node), check, set(refs))
     if found:
         node.audit.append(
             AuditEvent(
@@ -341,11 +329,31 @@ def resolve(
                 reader.org,
                 sorted(set(found.values())),
                 purpose,
-                reader.audit_detail({"asked": len(wanted), "found": len(found)}),
+                reader.audit_detail({"asked": len(set(refs)), "found": len(found)}),
                 used,
             )
         )
     return found
+
+
+def find_refs(
+    conn, scope, collection_ids, key: bytes, check: str, wanted: set[str]
+) -> tuple[dict[str, str], set[int]]:
+    """({reference: entity id}, marking ids read) of the persons the scope
+    may see in the collections whose reference (under ``check``) is wanted."""
+    found: dict[str, str] = {}
+    used: set[int] = set()
+    for cid in collection_ids:
+        last, ref = None, ""
+        for row in stmt_sql.for_collection(conn, scope, cid):  # ordered by entity
+            if row.schema != "Person":
+                continue
+            if row.entity_id != last:
+                last, ref = row.entity_id, reference(key, check, row.entity_id)
+            if ref in wanted:
+                found[ref] = row.entity_id
+                used.add(row.marking_id)
+    return found, used
 
 
 # -- the seam to hit notices -----------------------------------------------------
@@ -353,10 +361,8 @@ def hit_candidates(result: dict, own_org: str) -> list[dict]:
     """The matches of :func:`match` as the hit notices they become, seen
     from ``own_org``'s side: what matched (a person), the holding
     organisation, the holder's reference, our reference, the similarity, and
-    the marking the notice carries.  SEAM: the hit-notice helper's
-    ``gugus.share.notices.raise_hit(...)`` is to take these (one call per
-    candidate, after our own reference is resolved with :func:`resolve`);
-    until it is merged this returns the candidates and raises nothing."""
+    the marking the notice carries.  :func:`gugus.xref.pprl_notify.notify`
+    turns them into stored hit notices."""
     if result["left"]["org"] == own_org:
         mine, theirs = "left", "right"
     elif result["right"]["org"] == own_org:
@@ -381,6 +387,7 @@ __all__ = [
     "DEFAULT_THRESHOLD",
     "Encoded",
     "encode",
+    "find_refs",
     "hit_candidates",
     "match",
     "reference",
