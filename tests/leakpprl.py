@@ -12,7 +12,7 @@ import pytest
 from leakworld import final_markings, stored_id
 
 from gugus.errors import NotFound
-from gugus.xref import clkfile, pprl, pprl_notify
+from gugus.xref import clkfile, pprl, pprl_blocking, pprl_notify
 from gugus.xref.pprl_encoding import MAX_NAME_VARIANTS, Secret, encode_rows, name_key, person_rows
 
 SECRET = Secret(b"leak-test secret shared by partners (32+ bytes)")
@@ -63,6 +63,24 @@ def check_pprl(node, world, user, allowed: set, visible_colls: set, tmp) -> None
         assert set(found.values()) == {s[0] for s in allowed if s[3] == name}, (user, name)
         assert all(asked[r] == e for r, e in found.items())
         check_notify(node, world, reader, path, name, set(names))
+        check_blocking_keys(node, reader, name, names, check, key)
+
+
+def check_blocking_keys(node, reader, collection, names: dict, check, key) -> None:
+    """Blocking keys come from the visible names (and dates) alone: every
+    person's keys are among those its visible names can give."""
+    encoded = pprl.encode(node, reader, collection, SECRET, blocking=True)
+    bkey = pprl_blocking.blocking_key(SECRET)
+    by_ref = {pprl.reference(key, check, eid): values for eid, values in names.items()}
+    assert set(encoded.refs) == set(by_ref)
+    for ref, keys in zip(encoded.refs, encoded.blocks, strict=True):
+        possible = {
+            k
+            for v in by_ref[ref]
+            for row in person_rows([v])
+            for k in pprl_blocking.row_keys(bkey, row)
+        }
+        assert {k for k in keys if k[0] == "n"} <= possible, (reader.username, collection)
 
 
 NOTICE_KEYS = {"reference", "kind", "what", "holder", "contact", "time", "message"}

@@ -63,6 +63,14 @@ def encode(
         bool,
         typer.Option("--include-red", help="Also encode TLP:RED values (left out by default)."),
     ] = False,
+    blocking: Annotated[
+        bool,
+        typer.Option(
+            "--blocking",
+            help="Add blocking keys (keyed year of birth, name-token prefixes) so a match compares "
+            "fewer pairs; they reveal which records share them (docs/pprl.md).",
+        ),
+    ] = False,
     purpose: PurposeOpt = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
@@ -77,6 +85,7 @@ def encode(
         secret,
         include_red=include_red,
         for_org=for_org,
+        blocking=blocking,
         purpose=purpose,
     )
     _write(output, encoded.lines())
@@ -113,6 +122,10 @@ def match(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Also write the result as JSON here.")
     ] = None,
+    no_blocking: Annotated[
+        bool,
+        typer.Option("--no-blocking", help="Compare every pair even when both files have keys."),
+    ] = False,
     notify: Annotated[
         bool,
         typer.Option(
@@ -143,7 +156,7 @@ def match(
         raise InvalidInput("--notify needs --as USER (whose hit notices they are)")
     if not notify and (username or collections):
         raise InvalidInput("--as and --collection go with --notify")
-    result = pprl.match(left, right, threshold)
+    result = pprl.match(left, right, threshold, blocking=not no_blocking)
     if notify:
         node = open_node(db)
         notified = pprl_notify.notify(
@@ -163,7 +176,7 @@ def match(
     out.print(
         f"{len(result['pairs'])} likely pairs at similarity ≥ {threshold} between "
         f"{a['file']} ({a['org']}, {a['persons']} persons) and {b['file']} ({b['org']}, "
-        f"{b['persons']} persons); handle as {label}",
+        f"{b['persons']} persons), {result['blocking']}; handle as {label}",
         highlight=False,
         markup=False,
     )

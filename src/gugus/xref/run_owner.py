@@ -10,11 +10,11 @@ schema change):
     {"owner": {"host": …, "boot": …, "pid": …, "start": …}, "heartbeat": "<ISO time>"}
 
 ``start`` is the process's start time in clock ticks since boot
-(``/proc/<pid>/stat``) and ``boot`` the kernel's boot id, so a pid reused
-by another process, or the same pid after a reboot, is not taken for the
-owner.  Whether the owner is gone (:func:`gone`):
+(``/proc/<pid>/stat``) and ``boot`` the kernel's boot id with the pid
+namespace, so a pid reused by another process, the same pid after a reboot,
+or in another container, is not taken for the owner.  Whether the owner is gone (:func:`gone`):
 
-- on the same machine (same host name and boot id): exactly, by its pid and
+- on the same machine (same host name, boot id and pid namespace): exactly, by its pid and
   start time — nothing to wait for;
 - on another machine (several servers on one PostgreSQL), or where there is
   no ``/proc``: by the heartbeat, refreshed every ``HEARTBEAT_EVERY``
@@ -46,8 +46,14 @@ def _read(path: str) -> str | None:
 
 @cache
 def _host() -> tuple[str, str | None]:
+    """(host name, boot id and pid namespace): two containers that share a
+    host name still see different pids."""
     boot = _read("/proc/sys/kernel/random/boot_id")
-    return socket.gethostname(), boot.strip() if boot else None
+    try:
+        namespace = os.readlink("/proc/self/ns/pid")
+    except OSError:
+        namespace = ""
+    return socket.gethostname(), f"{boot.strip()} {namespace}" if boot else None
 
 
 def _process_start(pid: int) -> int | None:
