@@ -11,6 +11,7 @@ lock); a single process ends itself the same way.
 from __future__ import annotations
 
 import errno
+import gc
 import logging
 import os
 import socket
@@ -64,8 +65,19 @@ class BoundedMultiprocess(Multiprocess):
                 worker.process.join(timeout=SLACK)
 
 
+def settle() -> None:
+    """Before a serving process takes requests: what it built at start
+    (models, catalogues, compiled statements) leaves the garbage collector's
+    view.  A search reading 37,000 rows allocates enough objects to start
+    full collections, and each walked every object of the process: ~50 ms
+    of a 90 ms search (``gc.freeze``, as Instagram does for its servers)."""
+    gc.collect()
+    gc.freeze()
+
+
 def serve_app(app, *, host: str, port: int) -> None:
     """One process."""
+    settle()
     uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=GRACE)
     _exit_if_stuck()
 
