@@ -24,8 +24,9 @@ from gugus.cli.common import (
     show,
     write_whole,
 )
+from gugus.errors import InvalidInput
 from gugus.model.markings import Marking
-from gugus.xref import pprl
+from gugus.xref import pprl, pprl_notify
 from gugus.xref.pprl_encoding import read_secret
 
 pprl_app = typer.Typer(
@@ -67,6 +68,14 @@ def encode(
         bool,
         typer.Option("--include-red", help="Also encode TLP:RED values (left out by default)."),
     ] = False,
+    blocking: Annotated[
+        bool,
+        typer.Option(
+            "--blocking",
+            help="Add blocking keys (keyed year of birth, name-token prefixes) so a match compares "
+            "fewer pairs; they reveal which records share them (docs/pprl.md).",
+        ),
+    ] = False,
     purpose: PurposeOpt = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
@@ -81,6 +90,7 @@ def encode(
         secret,
         include_red=include_red,
         for_org=for_org,
+        blocking=blocking,
         purpose=purpose,
     )
     _write(output, encoded.lines())
@@ -120,10 +130,51 @@ def match(
         Path | None,
         typer.Option("--output", "-o", help="Also write the result as JSON here.", metavar="FILE"),
     ] = None,
+    no_blocking: Annotated[
+        bool,
+        typer.Option("--no-blocking", help="Compare every pair even when both files have keys."),
+    ] = False,
+    notify: Annotated[
+        bool,
+        typer.Option(
+            "--notify",
+            help="Turn the pairs into hit notices on your side (needs --as; one file must be "
+            "your organisation's).",
+        ),
+    ] = False,
+    username: Annotated[
+        str | None,
+        typer.Option("--as", metavar="USER", help="With --notify: the user the notices are for."),
+    ] = None,
+    collections: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--collection",
+            help="With --notify: where your records are (repeatable; default: every "
+            "collection you may read).",
+        ),
+    ] = None,
+    purpose: PurposeOpt = None,
+    db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Likely pairs of persons between two CLK files (no secret, no database needed)."""
-    result = pprl.match(left, right, threshold)
+    """Likely pairs of persons between two CLK files (no secret needed; no
+    database either, unless --notify)."""
+    if notify and not username:
+        raise InvalidInput("--notify needs --as USER (whose hit notices they are)")
+    if not notify and (username or collections):
+        raise InvalidInput("--as and --collection go with --notify")
+    result = pprl.match(left, right, threshold, blocking=not no_blocking)
+    if notify:
+        node = open_node(db)
+        notified = pprl_notify.notify(
+            node,
+            admin.act_as(node, username),
+            result,
+            collections=collections or [],
+            purpose=purpose,
+        )
+        result = dict(result, notices=notified["notices"])
     if output is not None:
         _write(output, [json.dumps(result, indent=1, ensure_ascii=False) + "\n"])
     if as_json:
@@ -133,7 +184,7 @@ def match(
     out.print(
         f"{len(result['pairs'])} likely pairs at similarity ≥ {threshold} between "
         f"{a['file']} ({a['org']}, {a['persons']} persons) and {b['file']} ({b['org']}, "
-        f"{b['persons']} persons); handle as {label}",
+        f"{b['persons']} persons), {result['blocking']}; handle as {label}",
         highlight=False,
         markup=False,
     )
@@ -142,6 +193,21 @@ def match(
         for p in result["pairs"]:
             table.add_row(p["left"], p["right"], f"{p['similarity']:.3f}")
         show(table, empty="no likely pairs")
+    if notify:
+        _print_notices(result["notices"])
+
+
+def _print_notices(notices: list[dict]) -> None:
+    out.print(
+        f"{len(notices)} hit notice(s) on your side (gugus notices --as USER lists them)",
+        highlight=False,
+        markup=False,
+    )
+    if notices:
+        table = SafeTable("reference", "your record", "holder", "contact")
+        for n in notices:
+            table.add_row(n["reference"], n["own_entity_id"], n["holder"], n["contact"])
+        out.print(table)
 
 
 @pprl_app.command("resolve")
