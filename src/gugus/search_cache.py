@@ -31,7 +31,7 @@ from collections import OrderedDict
 from collections.abc import Hashable
 from typing import Any
 
-SIZE = 512
+SIZE = 256  # entries of up to ~500 ids each: tens of MB at most per process
 TTL = 300.0
 
 

@@ -42,7 +42,7 @@ from followthemoney import model
 
 from gugus import reads
 from gugus.access import Reader
-from gugus.errors import InvalidInput
+from gugus.errors import InvalidInput, Msg
 from gugus.model.markings import combine
 from gugus.model.search_words import country_code
 from gugus.model.statements import assemble
@@ -60,6 +60,9 @@ MAX_OFFSET = 10_000
 # of every match costs ~5 µs a match (benchmarks in the README).
 FACET_CAP = 500
 FACETS = ("schema", "collection", "org", "country")
+# Results kept for a reader hold at most this many ids (deep pages are not
+# kept: memory stays bounded, ~100 KB an entry).
+CACHED_IDS = 1_000
 MAX_FILTER_VALUES = 50
 
 
@@ -69,7 +72,9 @@ def _schemata(values: Iterable[str]) -> tuple[str, ...] | None:
         return None
     for name in values:
         if model.get(name) is None:
-            raise InvalidInput(f"schema: unknown schema {name[:64]!r} (e.g. Person, Company)")
+            raise InvalidInput(
+                Msg("schema: unknown schema %(name)r (e.g. Person, Company)", name=name[:64])
+            )
     return tuple(sorted(set(values)))
 
 
@@ -81,7 +86,9 @@ def _countries(values: Iterable[str]) -> tuple[str, ...] | None:
     for value in values:
         code = country_code(value)
         if code is None:
-            raise InvalidInput(f"country: unknown country {value[:64]!r} (an ISO code such as hn)")
+            raise InvalidInput(
+                Msg("country: unknown country %(value)r (an ISO code such as hn)", value=value[:64])
+            )
         codes.append(code)
     return tuple(sorted(set(codes)))
 
@@ -89,7 +96,9 @@ def _countries(values: Iterable[str]) -> tuple[str, ...] | None:
 def _limited(name: str, values: Sequence[str] | None) -> list[str]:
     values = [v for v in (values or ()) if v]
     if len(values) > MAX_FILTER_VALUES:
-        raise InvalidInput(f"{name}: at most {MAX_FILTER_VALUES} values")
+        raise InvalidInput(
+            Msg("%(name)s: at most %(max)s values", name=name, max=MAX_FILTER_VALUES)
+        )
     return values
 
 
@@ -127,7 +136,7 @@ def search(
         found = node.search_results.get(key) if version is not None else None
         if found is None or not found.covers(offset + limit):
             found = _matches(node, conn, scope, query, given, colls, max(offset + limit, FACET_CAP))
-            if version is not None:
+            if version is not None and len(found.order) <= CACHED_IDS:
                 node.search_results.put(key, found)
         page = found.order[offset : offset + limit]
         members = {c: found.members[c] for c in page}

@@ -256,3 +256,19 @@ def test_a_trailing_slash_redirect_is_a_path_whatever_the_host_header(world):
         assert r.headers["location"] == target
     r = c.get("/login/", follow_redirects=True)
     assert r.status_code == 200 and str(r.url).endswith("/login")
+
+
+def test_search_filter_errors_in_spanish(world):
+    es = as_user(world, "mx_analyst", "es_MX")
+    r = es.get("/search", params={"q": "perez", "schema": "Persona"})
+    assert r.status_code == 400
+    assert error_text(r.text) == "tipo: tipo desconocido &#39;Persona&#39; (p. ej. Person, Company)"
+    r = es.get("/search", params={"q": "perez", "country": "Atlantida"})
+    assert error_text(r.text).startswith("país: país desconocido")
+    api = client(world.node).get(
+        "/api/v1/search",
+        params={"q": "perez", "schema": "Persona"},
+        headers=world.headers("mx_analyst"),
+    )
+    assert api.status_code == 400
+    assert api.json()["error"]["message"].startswith("schema: unknown schema")
