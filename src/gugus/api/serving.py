@@ -21,6 +21,7 @@ import time
 import uvicorn
 from uvicorn.supervisors.multiprocess import Multiprocess
 
+from gugus import ratelimit
 from gugus.errors import GugusError, InvalidInput
 
 GRACE = 10  # seconds for requests in flight once a shutdown starts
@@ -83,7 +84,9 @@ def serve_app(app, *, host: str, port: int) -> None:
 
 
 def serve_workers(factory: str, *, host: str, port: int, workers: int) -> None:
-    """``workers`` processes, each building its app with ``factory``."""
+    """``workers`` processes, each building its app with ``factory`` (and
+    told how many they are: each keeps an Nth of the login limits)."""
+    os.environ[ratelimit.WORKERS_ENV] = str(workers)
     config = uvicorn.Config(
         factory,
         factory=True,
