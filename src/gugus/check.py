@@ -10,7 +10,9 @@ Two checks, both read-only:
    matches; its search text must be what the store writes for its value
    and its marking's audience (:func:`gugus.store.statements.search_terms`);
    on SQLite, the search's copy of each indexed statement's marking and
-   entity (``search_keys``) must be the statement's.
+   entity (``search_keys``) must be the statement's, and the data version
+   searches are cached under must be trustworthy (its row and every
+   trigger that raises it: :func:`gugus.store.generation.problems`).
 
 What is damaged is named by table, row key, statement id and entity id —
 never by the stored value.  Statements are streamed in batches: memory does
@@ -28,7 +30,7 @@ from sqlalchemy.exc import DBAPIError
 from gugus.model.search_words import index_text
 from gugus.model.statements import statement_id
 from gugus.node import Node
-from gugus.store import integrity
+from gugus.store import generation, integrity
 from gugus.store.faults import translate
 from gugus.store.statements import search_terms
 
@@ -106,6 +108,8 @@ def check(
                     progress(result.statements)
             for pk in integrity.search_key_mismatches(conn, db.dialect):
                 result.add(Damage("search_keys", "does not match its statement", pk=pk))
+            for problem in generation.problems(conn, db.dialect):
+                result.add(Damage("data_version", problem))
     except DBAPIError as exc:  # a damaged file can fail the read itself
         result.add(Damage("database", translate(exc).message))
     return result

@@ -18,7 +18,10 @@ is kept, per process, under:
   for another.
 
 Entries also expire after :data:`TTL` seconds, and at most :data:`SIZE` are
-kept (oldest dropped).  Where the store keeps no data version (PostgreSQL),
+kept (oldest dropped).  An entry holding more than :data:`MAX_IDS` entity
+ids — its order and the members of its clusters (a cluster of thousands of
+judged-same records matches any of their words) — is not kept: a process's
+memory stays bounded whatever the judgements.  Where the store keeps no data version (PostgreSQL),
 nothing is cached.  The page of results itself (the statements shown) is
 always read afresh, through the reader's grants.
 """
@@ -31,14 +34,23 @@ from collections import OrderedDict
 from collections.abc import Hashable
 from typing import Any
 
-SIZE = 256  # entries of up to ~500 ids each: tens of MB at most per process
+SIZE = 256  # entries of up to MAX_IDS ids each: tens of MB at most per process
 TTL = 300.0
+MAX_IDS = 1_000
+
+
+def ids_of(value: Any) -> int:
+    """The entity ids a search result holds: its order, and the members of
+    its clusters beyond the one each is listed under."""
+    members = getattr(value, "members", {})
+    return len(getattr(value, "order", ())) + sum(len(m) for m in members.values() if len(m) > 1)
 
 
 class ResultCache:
-    def __init__(self, size: int = SIZE, ttl: float = TTL) -> None:
+    def __init__(self, size: int = SIZE, ttl: float = TTL, max_ids: int = MAX_IDS) -> None:
         self.size = size
         self.ttl = ttl
+        self.max_ids = max_ids
         self._items: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -55,15 +67,22 @@ class ResultCache:
             return value
 
     def put(self, key: Hashable, value: Any) -> None:
+        if ids_of(value) > self.max_ids:
+            return
         with self._lock:
             self._items[key] = (time.monotonic(), value)
             self._items.move_to_end(key)
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
 
+    def values(self) -> list[Any]:
+        """The results kept (expired ones included until next looked up)."""
+        with self._lock:
+            return [value for _, value in self._items.values()]
+
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
 
 
-__all__ = ["SIZE", "TTL", "ResultCache"]
+__all__ = ["MAX_IDS", "SIZE", "TTL", "ResultCache", "ids_of"]
