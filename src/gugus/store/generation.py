@@ -12,7 +12,7 @@ answers ``None`` — searches are computed afresh, never served stale — and
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, bindparam, column, select, table, text, update
+from sqlalchemy import Connection, column, table, update
 
 from gugus.store.db import Dialect
 
@@ -29,14 +29,17 @@ TRIGGERS = (
     ),
 )
 
-_present = text(
-    "SELECT name FROM sqlite_master WHERE (type = 'trigger' AND name IN :triggers) "
+# Constant SQL run as is (no statement to build: a cached search costs ~1 ms).
+_NAMES = ", ".join(f"'{name}'" for name in TRIGGERS)
+_PRESENT = (
+    f"SELECT name FROM sqlite_master WHERE (type = 'trigger' AND name IN ({_NAMES})) "  # noqa: S608 - constant names
     "OR (type = 'table' AND name = 'data_version')"
-).bindparams(bindparam("triggers", expanding=True))
+)
+_ROW = "SELECT n FROM data_version WHERE id = 1"
 
 
 def _missing(conn: Connection) -> list[str]:
-    found = set(conn.execute(_present, {"triggers": list(TRIGGERS)}).scalars())
+    found = {row[0] for row in conn.exec_driver_sql(_PRESENT)}
     return [name for name in ("data_version", *TRIGGERS) if name not in found]
 
 
@@ -45,7 +48,7 @@ def current(conn: Connection, dialect: Dialect) -> int | None:
     not to be trusted — see :func:`problems`)."""
     if not dialect.is_sqlite or _missing(conn):
         return None
-    return conn.execute(select(_version.c.n).where(_version.c.id == 1)).scalar_one_or_none()
+    return conn.exec_driver_sql(_ROW).scalar_one_or_none()
 
 
 def problems(conn: Connection, dialect: Dialect) -> list[str]:
@@ -58,9 +61,7 @@ def problems(conn: Connection, dialect: Dialect) -> list[str]:
         "the table is missing" if name == "data_version" else f"trigger {name} is missing"
         for name in missing
     ]
-    if "data_version" not in missing and (
-        conn.execute(select(_version.c.n).where(_version.c.id == 1)).scalar_one_or_none() is None
-    ):
+    if "data_version" not in missing and conn.exec_driver_sql(_ROW).scalar_one_or_none() is None:
         out.append("its row is missing")
     return [f"{problem} (searches are not cached)" for problem in out]
 
