@@ -48,7 +48,7 @@ from gugus.model.search_words import country_code
 from gugus.model.statements import assemble
 from gugus.node import Node
 from gugus.store import facets as facet_sql
-from gugus.store import generation
+from gugus.store import generation, grants
 from gugus.store import statements as stmt_sql
 from gugus.xref import resolver
 
@@ -129,7 +129,8 @@ def search(
     _countries(given["country"])
     scope = node.scope(reader)
     with node.db.reader.connect() as conn:
-        version = generation.current(conn, node.db.dialect)
+        audiences = grants.visible_audiences(conn, scope)
+        version = generation.versions(conn, node.db.dialect, audiences)
         colls = {r.id: r for r in facet_sql.visible_collections(conn, scope)}
         wanted = tuple((k, tuple(v)) for k, v in sorted(given.items()))
         key = (scope.reader, scope.grantees, query, wanted, version)

@@ -1,8 +1,14 @@
-"""The store's data version (SQLite): a number raised in the transaction of
-every write that can change what a search answers (migration 0009: triggers
-on markings, grants, collections, judgements and statement changes; the
-statement writer once per batch of new statements).  Read inside a snapshot,
-it names the data that snapshot holds.  PostgreSQL keeps none (``None``).
+"""The store's data versions (SQLite): a number per audience, raised in the
+transaction of every write that can change what a reader of that audience
+is answered (migration 0009: triggers on markings, grants, collections,
+judgements and statement changes, each for the audience of its marking;
+the statement writer once per batch of new statements).  Read inside a
+snapshot, the versions of a reader's audiences name the data that snapshot
+holds for that reader — and nothing of what the reader may not see: a
+write to another audience leaves them.  A version starts at the clock's
+microseconds when its audience is first written and counts up from there,
+so a row deleted behind gugus's back restarts above any value it had.
+PostgreSQL keeps none (``None``).
 
 A search result is kept under the version only while the version can be
 trusted: its row is there and every trigger that raises it is in place.  A
@@ -12,7 +18,9 @@ answers ``None`` — searches are computed afresh, never served stale — and
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, column, table, update
+from collections.abc import Sequence
+
+from sqlalchemy import Connection, bindparam, column, select, table
 
 from gugus.store.db import Dialect
 
@@ -35,7 +43,7 @@ _PRESENT = (
     f"SELECT name FROM sqlite_master WHERE (type = 'trigger' AND name IN ({_NAMES})) "  # noqa: S608 - constant names
     "OR (type = 'table' AND name = 'data_version')"
 )
-_ROW = "SELECT n FROM data_version WHERE id = 1"
+_TOTAL = "SELECT coalesce(sum(n), 0) FROM data_version"
 
 
 def _missing(conn: Connection) -> list[str]:
@@ -43,29 +51,55 @@ def _missing(conn: Connection) -> list[str]:
     return [name for name in ("data_version", *TRIGGERS) if name not in found]
 
 
-def current(conn: Connection, dialect: Dialect) -> int | None:
-    """The data version the connection's snapshot sees (None: not kept, or
-    not to be trusted — see :func:`problems`)."""
+def versions(
+    conn: Connection, dialect: Dialect, audiences: Sequence[int]
+) -> tuple[tuple[int, int], ...] | None:
+    """The versions of these audiences that the connection's snapshot sees,
+    as (audience, version) pairs (an audience never written: 0), or None:
+    not kept, or not to be trusted — see :func:`problems`."""
     if not dialect.is_sqlite or _missing(conn):
         return None
-    return conn.exec_driver_sql(_ROW).scalar_one_or_none()
+    found = dict(
+        conn.execute(
+            select(_version.c.id, _version.c.n).where(
+                _version.c.id.in_(bindparam("ids", expanding=True))
+            ),
+            {"ids": list(audiences)},
+        ).all()
+    )
+    return tuple((a, found.get(a, 0)) for a in sorted(audiences))
+
+
+def current(conn: Connection, dialect: Dialect) -> int | None:
+    """The sum of every audience's version: it grows with every write that
+    can change an answer (None where :func:`versions` is None)."""
+    if not dialect.is_sqlite or _missing(conn):
+        return None
+    return conn.exec_driver_sql(_TOTAL).scalar_one()
 
 
 def problems(conn: Connection, dialect: Dialect) -> list[str]:
-    """What keeps the data version from being trusted ([] when sound; always
+    """What keeps the data versions from being trusted ([] when sound; always
     [] on PostgreSQL, which keeps none)."""
     if not dialect.is_sqlite:
         return []
-    missing = _missing(conn)
-    out = [
-        "the table is missing" if name == "data_version" else f"trigger {name} is missing"
-        for name in missing
+    return [
+        ("the table is missing" if name == "data_version" else f"trigger {name} is missing")
+        + " (searches are not cached)"
+        for name in _missing(conn)
     ]
-    if "data_version" not in missing and conn.exec_driver_sql(_ROW).scalar_one_or_none() is None:
-        out.append("its row is missing")
-    return [f"{problem} (searches are not cached)" for problem in out]
 
 
-def bump(conn: Connection) -> None:
-    """Raise the data version (SQLite; inside the write transaction)."""
-    conn.execute(update(_version).where(_version.c.id == 1).values(n=_version.c.n + 1))
+def bump_new(conn: Connection, after_pk: int) -> None:
+    """Raise the audiences of the statements stored after ``after_pk``
+    (SQLite; inside the write transaction that stored them)."""
+    conn.exec_driver_sql(_BUMP_NEW, (after_pk,))
+
+
+_BUMP_NEW = (  # a new row starts at the clock's microseconds (migration 0009)
+    "INSERT INTO data_version (id, n) SELECT DISTINCT m.audience_id, "
+    "CAST((julianday('now') - 2440587.5) * 86400000000.0 AS INTEGER) "
+    "FROM statements s JOIN markings m ON m.id = s.marking_id "
+    "WHERE s.pk > ? AND m.audience_id IS NOT NULL "
+    "ON CONFLICT (id) DO UPDATE SET n = n + 1"
+)

@@ -184,7 +184,7 @@ class Upserter:
                     ),
                 )
             )
-            generation.bump(self.conn)
+            generation.bump_new(self.conn, self.indexed_pk)
             self.indexed_pk = top
 
 

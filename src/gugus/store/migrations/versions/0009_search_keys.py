@@ -6,11 +6,16 @@ statements).  Rows are added by the statement writer with the FTS index
 (same transaction) and kept in step with the statements by triggers on
 update and delete.
 
-And ``data_version``: one number, raised in the transaction of every write
-that can change what a search answers (statements, their markings and
-grants, collections, judgements), so a search result cached under it is
-exact while it stands (gugus.search_cache).  Statement inserts raise it
-once per batch (the statement writer); the rest by triggers.
+And ``data_version``: a number per audience (``id`` = the audience id),
+raised in the transaction of every write that can change what a reader of
+that audience is answered (statements, their markings and grants,
+collections, judgements — each by the audience of its marking), so a search
+result cached under the versions of the reader's audiences is exact while
+they stand (gugus.search_cache), and a write the reader may not see leaves
+the reader's versions, and so its cached results and their timing, alone.
+Statement inserts raise their audiences once per batch (the statement
+writer); the rest by triggers.  An audience never written has no row
+(version 0).
 
 PostgreSQL: nothing (its GIN index is on the table; concurrent loads would
 queue on one shared row, so its searches are not cached).
@@ -26,9 +31,40 @@ down_revision = "0008_search_words"
 branch_labels = None
 depends_on = None
 
-_BUMP = "UPDATE data_version SET n = n + 1 WHERE id = 1;"
-# Tables whose rows change what a search answers, besides the statements.
-_BUMPED = ("markings", "audience_grants", "collections", "judgements")
+# A version starts at the clock's microseconds and then counts up by one: a
+# row deleted behind gugus's back restarts above any value it had, so a
+# result cached under an old value is never matched again.
+_START = "CAST((julianday('now') - 2440587.5) * 86400000000.0 AS INTEGER)"
+_UPSERT = (
+    "INSERT INTO data_version (id, n) SELECT {audience}, " + _START + " {source} "
+    "ON CONFLICT (id) DO UPDATE SET n = n + 1;"
+)
+
+
+def _bump_marking(row: str) -> str:
+    """Raise the audience of the marking ``row``.marking_id."""
+    return _UPSERT.format(
+        audience="audience_id",
+        source=f"FROM markings WHERE id = {row}.marking_id AND audience_id IS NOT NULL",
+    )
+
+
+def _bump_audience(row: str) -> str:
+    """Raise the audience ``row``.audience_id."""
+    return _UPSERT.format(
+        audience=f"{row}.audience_id", source=f"WHERE {row}.audience_id IS NOT NULL"
+    )
+
+
+# Tables whose rows change what a search answers, besides the statements,
+# and how a row names its audience.
+_BUMPED = {
+    "markings": _bump_audience,
+    "audience_grants": _bump_audience,
+    "collections": _bump_marking,
+    "judgements": _bump_marking,
+}
+_ROWS = {"INSERT": ("new",), "UPDATE": ("old", "new"), "DELETE": ("old",)}
 
 
 def upgrade() -> None:
@@ -58,21 +94,22 @@ def upgrade() -> None:
         "DELETE FROM search_keys WHERE pk = old.pk; END"
     )
     op.execute("CREATE TABLE data_version (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)")
-    op.execute("INSERT INTO data_version (id, n) VALUES (1, 1)")
     op.execute(
-        f"CREATE TRIGGER data_version_statements_au AFTER UPDATE ON statements "
-        f"WHEN old.marking_id IS NOT new.marking_id OR old.entity_id IS NOT new.entity_id "
-        f"OR old.search_text IS NOT new.search_text OR old.value IS NOT new.value "
-        f"OR old.collection_id IS NOT new.collection_id BEGIN {_BUMP} END"
+        "CREATE TRIGGER data_version_statements_au AFTER UPDATE ON statements "
+        "WHEN old.marking_id IS NOT new.marking_id OR old.entity_id IS NOT new.entity_id "
+        "OR old.search_text IS NOT new.search_text OR old.value IS NOT new.value "
+        "OR old.collection_id IS NOT new.collection_id "
+        f"BEGIN {_bump_marking('old')} {_bump_marking('new')} END"
     )
     op.execute(
-        f"CREATE TRIGGER data_version_statements_ad AFTER DELETE ON statements BEGIN {_BUMP} END"
+        "CREATE TRIGGER data_version_statements_ad AFTER DELETE ON statements "
+        f"BEGIN {_bump_marking('old')} END"
     )
-    for name in _BUMPED:
-        for event in ("INSERT", "UPDATE", "DELETE"):
+    for name, bump in _BUMPED.items():
+        for event, rows in _ROWS.items():
             op.execute(
                 f"CREATE TRIGGER data_version_{name}_{event[0].lower()} AFTER {event} ON {name} "
-                f"BEGIN {_BUMP} END"
+                f"BEGIN {' '.join(bump(row) for row in rows)} END"
             )
 
 
