@@ -1,8 +1,8 @@
 """The entity page: every value with its collection, origin and marking; the
 relationships; what it is possibly the same as; the hit notices that concern
-it.  The same services as ``GET /api/v1/entities/{id}``, ``…/relationships``
+it.  The same reads as ``GET /api/v1/entities/{id}``, ``…/relationships``
 and ``…/same-as`` (and ``gugus entity ID --statements --relationships
---same-as``); the banners show the strictest marking of what is rendered, and
+--same-as``), in one call (:mod:`gugus.entity_page`); the banners show the strictest marking of what is rendered, and
 nothing the reader may not see is read, so nothing of it can be hinted at."""
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from gugus import reads, relations
+from gugus import relations
+from gugus.entity_page import read as read_entity_page
 from gugus.model.statements import ID_PROP
 from gugus.web import ftm_labels
 from gugus.web.render import page
 from gugus.web.session import PageReader
-from gugus.xref import same_as
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50  # relationships per page
@@ -110,10 +110,8 @@ def entity_page(
 ):
     node = request.app.state.node
     labels = _Labels(request.state.lang)
-    with node.audit.deferred():  # the three reads' records in one commit, before rendering
-        entity = reads.get_entity(node, reader, entity_id, with_statements=True)
-        rels = relations.relationships(node, reader, entity_id, limit=PAGE, offset=offset)
-        same = same_as.same_as(node, reader, entity_id)
+    found = read_entity_page(node, reader, entity_id, limit=PAGE, offset=offset)
+    entity, rels, same = found["entity"], found["relationships"], found["same_as"]
     values = _values(entity, labels)
     shown = [s["marking"] for s in entity["statements"] if s["prop"] == ID_PROP]
     shown += [s["marking"] for s in values]
