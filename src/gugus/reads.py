@@ -25,6 +25,7 @@ from gugus.model.statements import Statement, assemble
 from gugus.node import Node
 from gugus.store import audit as audit_sql
 from gugus.store import directory
+from gugus.store import relations as rel_sql
 from gugus.store import statements as stmt_sql
 from gugus.xref import judgements, resolver
 
@@ -112,11 +113,12 @@ class Subject:
     entity_id: str
     members: frozenset[str]
     visible: bool | None = None  # whether the reader may see any member, once known
+    rows: list | None = None  # the members' visible statements, once read
 
     def require_visible(self) -> None:
         """NotFound unless the reader may see a statement of a member."""
         if self.visible is None:
-            self.visible = bool(stmt_sql.visible_entities(self.conn, self.scope, self.ids))
+            self.visible = rel_sql.any_visible(self.conn, self.scope, self.ids)
         if not self.visible:
             raise NotFound(f"entity {self.entity_id!r} not found")
 
@@ -175,7 +177,7 @@ def entity_of(
     """:func:`get_entity` of a subject (audited; NotFound when the reader
     may see nothing of it)."""
     node, conn, members = subject.node, subject.conn, subject.members
-    rows = stmt_sql.for_entities(conn, subject.scope, subject.ids)
+    rows = subject.rows = stmt_sql.for_entities(conn, subject.scope, subject.ids)
     subject.visible = bool(rows)  # what require_visible asks: a visible statement of a member
     stmts = _statements(node, conn, rows)
     canonical = resolver.canonical_id(members) if len(members) > 1 else None

@@ -114,6 +114,21 @@ def _candidates(members: frozenset[str], own: list, refs: list, ends: dict) -> l
     return out
 
 
+def _own_references(subject: Subject, per_entity: int) -> list:
+    """:func:`gugus.store.relations.outgoing` of the subject's members,
+    taken from their visible statements when the entity read has them (in
+    the same order: by entity, then as stored)."""
+    if subject.rows is None:
+        return rel_sql.outgoing(subject.conn, subject.scope, subject.ids, per_entity)
+    taken: dict[str, int] = {}
+    own = []
+    for row in subject.rows:
+        if row.prop_type == rel_sql.REFERENCE and taken.get(row.entity_id, 0) < per_entity:
+            taken[row.entity_id] = taken.get(row.entity_id, 0) + 1
+            own.append(row)
+    return own
+
+
 def _end(proxy, used: list[Statement], shown_id: str) -> dict:
     return {
         "id": shown_id,
@@ -162,7 +177,7 @@ def relationships_of(
     wanted = offset + limit + 1
     subject.require_visible()
     node, conn, scope, members = subject.node, subject.conn, subject.scope, subject.members
-    own = rel_sql.outgoing(conn, scope, subject.ids, wanted)
+    own = _own_references(subject, wanted)
     fetch = wanted
     while True:
         refs = rel_sql.incoming(conn, scope, subject.ids, fetch)

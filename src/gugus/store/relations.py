@@ -21,9 +21,10 @@ from gugus.store import grants
 from gugus.store import statements as stmt_sql
 from gugus.store.tables import collections, hit_notices, hit_records, statements, xref_pairs
 
-# The literal of the partial index ``ix_statements_ref`` (a bound value would
-# keep SQLite from using it).
-_ENTITY = literal_column("'entity'")
+# The type of a reference, and its literal in the partial index
+# ``ix_statements_ref`` (a bound value would keep SQLite from using it).
+REFERENCE = "entity"
+_ENTITY = literal_column(f"'{REFERENCE}'")
 # Properties that make an entity's caption, in any schema, and its "id"
 # statement (its schema): what an entity page shows of the entities it links to.
 CAPTION_PROPS = tuple(sorted({p for s in model.schemata.values() for p in s.caption} | {"id"}))
@@ -59,6 +60,21 @@ def incoming(conn: Connection, scope: ReadScope, entity_ids: Sequence[str], limi
     if not ids:
         return []
     return conn.execute(_incoming(scope), {"ids": ids, "ids2": ids, "n": limit}).all()
+
+
+@grants.per_scope
+def _any_visible(scope: ReadScope):
+    return (
+        select(statements.c.entity_id)
+        .where(statements.c.entity_id.in_(bindparam("ids", expanding=True)), _visible(scope))
+        .limit(1)
+    )
+
+
+def any_visible(conn: Connection, scope: ReadScope, entity_ids: Sequence[str]) -> bool:
+    """Whether one of the entities has a statement the reader may see."""
+    ids = sorted(set(entity_ids))
+    return bool(ids) and conn.execute(_any_visible(scope), {"ids": ids}).first() is not None
 
 
 @grants.per_scope
@@ -217,6 +233,8 @@ def notices_holding(
 
 __all__ = [
     "CAPTION_PROPS",
+    "REFERENCE",
+    "any_visible",
     "caption_statements",
     "incoming",
     "notices_about",

@@ -7,16 +7,18 @@ nothing the reader may not see is read, so nothing of it can be hinted at."""
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from markupsafe import Markup
 
 from gugus import relations
 from gugus.entity_page import read as read_entity_page
 from gugus.model.statements import ID_PROP
 from gugus.web import ftm_labels
-from gugus.web.render import page
-from gugus.web.session import PageReader
+from gugus.web.render import ENV, page
+from gugus.web.session import page_reader
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50  # relationships per page
@@ -51,6 +53,22 @@ NOTICE_KINDS = {
     "id": N_("an identity number"),
     "account": N_("an account number"),
 }
+
+
+@functools.lru_cache(maxsize=1024)
+def _badge_of(key: tuple) -> Markup:
+    return ENV.get_template("macros.html").module.badge(
+        {k: list(v) if isinstance(v, tuple) else v for k, v in key}
+    )
+
+
+def badge(marking: dict | None) -> Markup:
+    """The ``badge`` macro's HTML for a marking dict, rendered once per
+    distinct marking (a page shows a dozen badges of two or three markings;
+    a macro call costs Jinja more than the rest of a row)."""
+    if not marking:
+        return Markup("")
+    return _badge_of(tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in marking.items()))
 
 
 class _Labels:
@@ -104,10 +122,12 @@ def _relationship(r: dict, entity: dict, labels: _Labels) -> dict:
 @router.get("/entities/{entity_id}")
 def entity_page(
     request: Request,
-    reader: PageReader,
     entity_id: str,
     offset: Annotated[int, Query(ge=0, le=relations.MAX_OFFSET)] = 0,
 ):
+    # The session is checked here, as PageReader does, in the page's own
+    # thread: one hand-over to the thread pool per page instead of two.
+    reader = page_reader(request)
     node = request.app.state.node
     labels = _Labels(request.state.lang)
     found = read_entity_page(node, reader, entity_id, limit=PAGE, offset=offset)
@@ -134,4 +154,5 @@ def entity_page(
         verdicts=VERDICTS,
         notice_kinds=NOTICE_KINDS,
         schema_of=labels.schema,
+        badge=badge,
     )
