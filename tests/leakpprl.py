@@ -1,15 +1,18 @@
 """The leak test's check of privacy-preserving matching (``gugus.xref.pprl``):
 a CLK file encodes exactly the names the reader may see (TLP:RED left out by
-default), under references of exactly those persons, and ``resolve`` maps
-back only persons the reader may see."""
+default), under references of exactly those persons, ``resolve`` maps
+back only persons the reader may see, and a match turned into hit notices
+(``pprl_notify``) names exactly those persons and nothing of the partner."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 from leakworld import final_markings, stored_id
 
 from gugus.errors import NotFound
-from gugus.xref import clkfile, pprl
+from gugus.xref import clkfile, pprl, pprl_blocking, pprl_notify
 from gugus.xref.pprl_encoding import MAX_NAME_VARIANTS, Secret, encode_rows, name_key, person_rows
 
 SECRET = Secret(b"leak-test secret shared by partners (32+ bytes)")
@@ -59,3 +62,43 @@ def check_pprl(node, world, user, allowed: set, visible_colls: set, tmp) -> None
         found = pprl.resolve(node, reader, name, SECRET, sorted(asked))
         assert set(found.values()) == {s[0] for s in allowed if s[3] == name}, (user, name)
         assert all(asked[r] == e for r, e in found.items())
+        check_notify(node, world, reader, path, name, set(names))
+        check_blocking_keys(node, reader, name, names, check, key)
+
+
+def check_blocking_keys(node, reader, collection, names: dict, check, key) -> None:
+    """Blocking keys come from the visible names (and dates) alone: every
+    person's keys are among those its visible names can give."""
+    encoded = pprl.encode(node, reader, collection, SECRET, blocking=True)
+    bkey = pprl_blocking.blocking_key(SECRET)
+    by_ref = {pprl.reference(key, check, eid): values for eid, values in names.items()}
+    assert set(encoded.refs) == set(by_ref)
+    for ref, keys in zip(encoded.refs, encoded.blocks, strict=True):
+        possible = {
+            k
+            for v in by_ref[ref]
+            for row in person_rows([v])
+            for k in pprl_blocking.row_keys(bkey, row)
+        }
+        assert {k for k in keys if k[0] == "n"} <= possible, (reader.username, collection)
+
+
+NOTICE_KEYS = {"reference", "kind", "what", "holder", "contact", "time", "message"}
+
+
+def check_notify(node, world, reader, path, collection: str, persons: set[str]) -> None:
+    """The file matched against a partner's copy of itself (every person
+    pairs with itself): notices about exactly the persons encoded, each
+    with nothing but the notice's fields."""
+    partner = next((o for o in world["orgs"] if o != reader.org), None)
+    if partner is None:
+        return
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    header = json.loads(lines[0])
+    theirs = path.with_name(path.stem + "-partner.clk")
+    theirs.write_text(json.dumps(dict(header, org=partner)) + "\n" + "".join(lines[1:]))
+    result = pprl.match(path, theirs)
+    got = pprl_notify.notify(node, reader, result, collections=[collection])
+    assert {n["own_entity_id"] for n in got["notices"]} == persons, (reader.username, collection)
+    for n in got["notices"]:
+        assert set(n) == NOTICE_KEYS | {"own_entity_id"} and n["holder"] == partner

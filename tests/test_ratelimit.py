@@ -119,3 +119,22 @@ def test_limits_come_from_the_environment():
 )
 def test_address_keys(address, key):
     assert address_key(address) == key
+
+
+def test_each_worker_keeps_an_nth_of_every_limit():
+    """With N serving processes the node as a whole admits no more than the
+    limits: each worker's burst and rate are an Nth of them."""
+    assert Rate(10, 600).share(1) == Rate(10, 600)
+    assert Rate(10, 600).share(2) == Rate(5, 600)
+    three = Rate(20, 10).share(3)
+    assert three.burst == 6 and 3 * three.per_second == pytest.approx(Rate(20, 10).per_second)
+    assert Rate(1, 60).share(4) == Rate(1, 240)  # one attempt each, a quarter of the rate
+    limiter = LoginLimiter.from_env({"GUGUS_SERVE_WORKERS": "2"})
+    assert {k: b.rate for k, b in limiter._kinds.items()} == {
+        "address": Rate(10, 60),
+        "user": Rate(5, 600),
+        "node": Rate(10, 10),
+    }
+    for raw in ("0", "two", "-1", "100000"):
+        with pytest.raises(InvalidInput, match="^GUGUS_SERVE_WORKERS: "):
+            LoginLimiter.from_env({"GUGUS_SERVE_WORKERS": raw})

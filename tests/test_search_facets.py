@@ -165,9 +165,9 @@ def test_phone_and_country_words_of_data_stored_before_0008(node):
             statements.select().where(statements.c.prop_type.in_(["country", "phone"]))
         ).all()
     assert all(r.search_text is None for r in rows if r.prop_type == "country")
-    assert search_facets.search(node, bob, "2221859062")["total"] == 0
-    assert search_facets.search(node, bob, "Honduras")["total"] == 0
-    node.db.migrate()
+    phones = [r.search_text for r in rows if r.prop_type == "phone"]
+    assert phones and not any(" a1x2221859062" in f" {t}" for t in phones)  # whole word
+    node.db.migrate()  # (today's code reads the schema of 0009: searched after)
     assert ids(search_facets.search(node, bob, "2221859062")) == {sw.P1}
     assert ids(search_facets.search(node, bob, "Honduras")) == {sw.P1, sw.H1}
 

@@ -11,8 +11,8 @@ from sqlalchemy import Connection
 from gugus.access import Reader
 from gugus.audit import AuditEvent
 from gugus.auth import MAX_TOKEN_DAYS, generate_password, hash_password, issue_token
-from gugus.errors import Conflict, InvalidInput, NotFound
-from gugus.model.markings import Marking
+from gugus.errors import Conflict, InvalidInput, Msg, NotFound
+from gugus.model.markings import Marking, field_of
 from gugus.model.roles import Role
 from gugus.node import Node
 from gugus.reads import collection_view
@@ -227,13 +227,23 @@ def check_marking(
     is refused, with one answer whatever the reason."""
     for org in sorted(marking.release_to):
         if directory.get_organisation(conn, org) is None:
-            raise InvalidInput(f"{where}.release_to: unknown organisation {org!r}")
+            raise InvalidInput(
+                Msg(
+                    "%(field)s: unknown organisation %(org)r",
+                    field=field_of(where, "release_to"),
+                    org=org,
+                )
+            )
     allowed = {marking.originator, *marking.release_to} - {None}
     for username in sorted(marking.recipients):
         if not _CODE.match(username):
             raise InvalidInput(
-                f"{where}.recipients: {username!r} is not a user name (letters, digits, "
-                "'.', '_', '-'; at most 64 characters)"
+                Msg(
+                    "%(field)s: %(user)r is not a user name (letters, digits, "
+                    "'.', '_', '-'; at most 64 characters)",
+                    field=field_of(where, "recipients"),
+                    user=username,
+                )
             )
         if not verify_recipients:
             continue

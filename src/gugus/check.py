@@ -8,7 +8,9 @@ Two checks, both read-only:
    (collection, entity id, property, value) (:func:`statement_id`), so a
    changed byte in any of them — a flipped digit of an e-mail — no longer
    matches; its search text must be what the store writes for its value
-   and its marking's audience (:func:`gugus.store.statements.search_terms`).
+   and its marking's audience (:func:`gugus.store.statements.search_terms`);
+   on SQLite, the search's copy of each indexed statement's marking and
+   entity (``search_keys``) must be the statement's.
 
 What is damaged is named by table, row key, statement id and entity id —
 never by the stored value.  Statements are streamed in batches: memory does
@@ -102,6 +104,8 @@ def check(
                 result.statements += len(batch)
                 if progress is not None:
                     progress(result.statements)
+            for pk in integrity.search_key_mismatches(conn, db.dialect):
+                result.add(Damage("search_keys", "does not match its statement", pk=pk))
     except DBAPIError as exc:  # a damaged file can fail the read itself
         result.add(Damage("database", translate(exc).message))
     return result

@@ -32,7 +32,7 @@ def parse_moment(value: str, field: str, *, end_of_day: bool = False) -> str:
     first moment, or with ``end_of_day`` the first moment of the next day (so
     ``until=2026-12-06`` includes that whole day).  A bad value raises
     InvalidInput naming ``field``."""
-    from gugus.errors import InvalidInput
+    from gugus.errors import InvalidInput, Msg
 
     text = value.strip()
     try:
@@ -50,6 +50,10 @@ def parse_moment(value: str, field: str, *, end_of_day: bool = False) -> str:
         return stored
     except (ValueError, OverflowError):
         raise InvalidInput(
-            f"{field}: {value[:40]!r} is not an ISO 8601 date or time "
-            "(e.g. 2026-12-06 or 2026-12-06T09:30:00Z)"
+            Msg(
+                "%(field)s: %(value)r is not an ISO 8601 date or time "
+                "(e.g. 2026-12-06 or 2026-12-06T09:30:00Z)",
+                field=field,
+                value=value[:40],
+            )
         ) from None

@@ -7,6 +7,7 @@ from gugus.audit.trail import AuditTrail
 from gugus.errors import AuthError
 from gugus.model.markings import Marking
 from gugus.model.roles import Role
+from gugus.search_cache import ResultCache
 from gugus.store import directory
 from gugus.store.db import Database
 from gugus.store.markings import MarkingCatalogue
@@ -19,6 +20,7 @@ class Node:
         self.audit = AuditTrail(self)
         self._org_codes: list[str] | None = None
         self._collection_names: dict[int, str] = {}
+        self.search_results = ResultCache()
 
     @classmethod
     def open(cls, url: str | None = None, key: str | None = None) -> Node:

@@ -22,8 +22,12 @@ attempts at once, all of them regained over that many seconds) or ``off``:
     GUGUS_LOGIN_LIMIT_USER      default 10/600
     GUGUS_LOGIN_LIMIT_NODE      default 20/10
 
-The buckets live in the server process: with ``gugus serve --workers N`` each
-worker keeps its own, so the node allows up to N times the limits.
+The buckets live in the server process.  With ``gugus serve --workers N``
+(``GUGUS_SERVE_WORKERS``, set by the supervisor for its workers) each worker
+keeps its own with an Nth of each limit (:meth:`Rate.share`), so the node
+as a whole never admits more than the limits, wherever the connections
+land: a client may be refused somewhat before a limit when its attempts
+all reach one worker (stricter, never looser).
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from dataclasses import dataclass
 from gugus.errors import GugusError, InvalidInput
 
 DEFAULTS = {"ADDRESS": "20/60", "USER": "10/600", "NODE": "20/10"}
+WORKERS_ENV = "GUGUS_SERVE_WORKERS"
 MAX_KEYS = 50_000  # per bucket kind; the least recently used go first
 _WHAT = {"address": "this client address", "user": "this user name", "node": "the node"}
 
@@ -63,6 +68,15 @@ class Rate:
     @property
     def per_second(self) -> float:
         return self.burst / self.seconds
+
+    def share(self, workers: int) -> Rate:
+        """One of ``workers`` equal parts: the burst divided (at least one
+        attempt) and the same rate per second overall.  A burst smaller than
+        the workers stays one attempt each (its rate is still divided)."""
+        if workers <= 1:
+            return self
+        burst = max(1, self.burst // workers)
+        return Rate(burst, burst * workers / self.per_second)
 
     @classmethod
     def parse(cls, name: str, raw: str) -> Rate | None:
@@ -140,11 +154,13 @@ class LoginLimiter:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **kwargs) -> LoginLimiter:
         env = os.environ if env is None else env
+        workers = _workers(env.get(WORKERS_ENV, "1"))
         rates = {
             kind: Rate.parse(f"GUGUS_LOGIN_LIMIT_{kind}", env.get(f"GUGUS_LOGIN_LIMIT_{kind}", raw))
             for kind, raw in DEFAULTS.items()
         }
-        return cls(rates["ADDRESS"], rates["USER"], rates["NODE"], **kwargs)
+        shared = {kind: rate.share(workers) if rate else None for kind, rate in rates.items()}
+        return cls(shared["ADDRESS"], shared["USER"], shared["NODE"], **kwargs)
 
     def attempt(self, address: str | None, username: str) -> Attempt:
         """Admit one login attempt or raise :class:`RateLimited` (costing nothing)."""
@@ -169,6 +185,16 @@ class LoginLimiter:
         if buckets is not None:
             with self._lock:
                 buckets.add(username_key, self.clock(), 1)
+
+
+def _workers(raw: str) -> int:
+    try:
+        workers = int(raw)
+    except ValueError:
+        workers = 0
+    if not 1 <= workers <= 1024:
+        raise InvalidInput(f"{WORKERS_ENV}: {raw[:20]!r} is not a number of workers (1 to 1024)")
+    return workers
 
 
 def address_key(address: str | None) -> str:

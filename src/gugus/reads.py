@@ -18,7 +18,7 @@ from sqlalchemy import Connection
 from gugus.access import Reader, ReadScope, audit_orgs
 from gugus.audit import AuditEvent
 from gugus.clock import parse_moment
-from gugus.errors import Forbidden, InvalidInput, NotFound
+from gugus.errors import Forbidden, InvalidInput, Msg, NotFound
 from gugus.ingest.parse import valid_entity_id
 from gugus.model.markings import TLP, Marking, combine
 from gugus.model.statements import Statement, assemble
@@ -120,7 +120,7 @@ class Subject:
         if self.visible is None:
             self.visible = rel_sql.any_visible(self.conn, self.scope, self.ids)
         if not self.visible:
-            raise NotFound(f"entity {self.entity_id!r} not found")
+            raise NotFound(Msg("entity %(id)r not found", id=self.entity_id))
 
     @property
     def ids(self) -> list[str]:
@@ -191,7 +191,7 @@ def entity_of(
             view["members"] = sorted(members)
         return view
     # Same answer whether it does not exist or is invisible.
-    raise NotFound(f"entity {subject.entity_id!r} not found")
+    raise NotFound(Msg("entity %(id)r not found", id=subject.entity_id))
 
 
 def entity_members(
@@ -206,7 +206,7 @@ def entity_members(
         if members is not None:
             return members
     if not valid_entity_id(entity_id):
-        raise NotFound(f"entity {entity_id[:80]!r} not found")
+        raise NotFound(Msg("entity %(id)r not found", id=entity_id[:80]))
     stored = judgements.stored_id(node, scope.reader, entity_id)
     return resolver.resolve(conn, scope, [stored], graphs).connected(stored)
 
@@ -257,7 +257,7 @@ def export_collection(
     with node.db.reader.connect() as conn:
         coll = directory.get_collection(conn, collection)
     if coll is None or not scope.allows(coll.marking_id):
-        raise NotFound(f"collection {collection!r} not found")
+        raise NotFound(Msg("collection %(name)r not found", name=collection))
     node.audit.append(
         AuditEvent(
             "export",
@@ -335,7 +335,7 @@ def list_audit(
     start = parse_moment(since, "since") if since else None
     end = parse_moment(until, "until", end_of_day=True) if until else None
     if start is not None and end is not None and end <= start:
-        raise InvalidInput("until: must be later than since")
+        raise InvalidInput(Msg("until: must be later than since"))
     scope = node.scope(reader)
     with node.db.audit_reader.connect() as aconn:
         rows = audit_sql.list_for_orgs(

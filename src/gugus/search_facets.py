@@ -34,18 +34,21 @@ organisation the reader may not see filters like one that does not exist
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from followthemoney import model
 
 from gugus import reads
 from gugus.access import Reader
-from gugus.errors import InvalidInput
+from gugus.errors import InvalidInput, Msg
 from gugus.model.markings import combine
 from gugus.model.search_words import country_code
 from gugus.model.statements import assemble
 from gugus.node import Node
 from gugus.store import facets as facet_sql
+from gugus.store import generation
 from gugus.store import statements as stmt_sql
 from gugus.xref import resolver
 
@@ -57,6 +60,9 @@ MAX_OFFSET = 10_000
 # of every match costs ~5 µs a match (benchmarks in the README).
 FACET_CAP = 500
 FACETS = ("schema", "collection", "org", "country")
+# Results kept for a reader hold at most this many ids (deep pages are not
+# kept: memory stays bounded, ~100 KB an entry).
+CACHED_IDS = 1_000
 MAX_FILTER_VALUES = 50
 
 
@@ -66,7 +72,9 @@ def _schemata(values: Iterable[str]) -> tuple[str, ...] | None:
         return None
     for name in values:
         if model.get(name) is None:
-            raise InvalidInput(f"schema: unknown schema {name[:64]!r} (e.g. Person, Company)")
+            raise InvalidInput(
+                Msg("schema: unknown schema %(name)r (e.g. Person, Company)", name=name[:64])
+            )
     return tuple(sorted(set(values)))
 
 
@@ -78,7 +86,9 @@ def _countries(values: Iterable[str]) -> tuple[str, ...] | None:
     for value in values:
         code = country_code(value)
         if code is None:
-            raise InvalidInput(f"country: unknown country {value[:64]!r} (an ISO code such as hn)")
+            raise InvalidInput(
+                Msg("country: unknown country %(value)r (an ISO code such as hn)", value=value[:64])
+            )
         codes.append(code)
     return tuple(sorted(set(codes)))
 
@@ -86,7 +96,9 @@ def _countries(values: Iterable[str]) -> tuple[str, ...] | None:
 def _limited(name: str, values: Sequence[str] | None) -> list[str]:
     values = [v for v in (values or ()) if v]
     if len(values) > MAX_FILTER_VALUES:
-        raise InvalidInput(f"{name}: at most {MAX_FILTER_VALUES} values")
+        raise InvalidInput(
+            Msg("%(name)s: at most %(max)s values", name=name, max=MAX_FILTER_VALUES)
+        )
     return values
 
 
@@ -113,52 +125,28 @@ def search(
         "org": _limited("org", org),
         "country": _limited("country", country),
     }
-    schemata = _schemata(given["schema"])
-    countries = _countries(given["country"])
+    _schemata(given["schema"])  # invalid input fails before any read
+    _countries(given["country"])
     scope = node.scope(reader)
-    graphs = resolver.graphs_of(node)
     with node.db.reader.connect() as conn:
+        version = generation.current(conn, node.db.dialect)
         colls = {r.id: r for r in facet_sql.visible_collections(conn, scope)}
-
-        def ids_where(keep) -> tuple[int, ...]:
-            return tuple(sorted(i for i, r in colls.items() if keep(r)))
-
-        wanted = facet_sql.EntityFilter(
-            schemata=schemata,
-            collection_ids=ids_where(lambda r: r.name in given["collection"])
-            if given["collection"]
-            else None,
-            org_collection_ids=ids_where(lambda r: r.org in given["org"]) if given["org"] else None,
-            countries=countries,
-            country_collection_ids=ids_where(lambda r: (r.country or "").lower() in countries)
-            if countries
-            else (),
-        )
-        if wanted.conditions():
-            ids = stmt_sql.all_matches(conn, node.db.dialect, scope, query)
-            if ids:
-                keep = facet_sql.filter_entities(conn, scope, ids, wanted)
-                ids = [i for i in ids if i in keep]
-            found = resolver.resolve(conn, scope, ids, graphs)
-            canonical = {i: found.canonical(i) for i in ids}
-            order = list(dict.fromkeys(canonical.values()))
-            total = len(order)
-        else:
-            found, canonical, order, total = _newest(
-                conn, node, scope, query, graphs, max(offset + limit, FACET_CAP)
-            )
-        page = order[offset : offset + limit]
-        shown = set(page)
-        members = {c: found.connected(i) for i, c in canonical.items() if c in shown}
+        wanted = tuple((k, tuple(v)) for k, v in sorted(given.items()))
+        key = (scope.reader, scope.grantees, query, wanted, version)
+        found = node.search_results.get(key) if version is not None else None
+        if found is None or not found.covers(offset + limit):
+            found = _matches(node, conn, scope, query, given, colls, max(offset + limit, FACET_CAP))
+            if version is not None and len(found.order) <= CACHED_IDS:
+                node.search_results.put(key, found)
+        page = found.order[offset : offset + limit]
+        members = {c: found.members[c] for c in page}
         wanted_ids = sorted({m for c in page for m in members[c]})
         stmts = reads._statements(node, conn, stmt_sql.for_entities(conn, scope, wanted_ids))
-        sample = set(order[:FACET_CAP])
-        matched = [i for i, c in canonical.items() if c in sample]
-        rows = facet_sql.facet_rows(conn, scope, matched)
-        facets_marking = combine(node.catalogue.get(conn, m) for m in {r.marking_id for r in rows})
+    total = found.total
+    canonical = {m: c for c, ms in members.items() for m in ms}
     by_id = {
         proxy.id: (proxy, marking, used)
-        for proxy, marking, used in assemble(stmts, found.canonical)
+        for proxy, marking, used in assemble(stmts, lambda i: canonical.get(i, i))
     }
     results = []
     for cid in page:
@@ -180,11 +168,74 @@ def search(
         "offset": offset,
         "results": results,
         "total": total,
-        "facets": _count(rows, canonical.__getitem__, colls),
+        "facets": found.facets,
         "facets_capped": total > FACET_CAP,
-        "facets_marking": facets_marking.to_dict() if facets_marking else None,
+        "facets_marking": found.facets_marking,
         "filters": filters,
     }
+
+
+@dataclass(frozen=True)
+class _Found:
+    """What a search found, before its page is read: the resolved ids newest
+    first (all of them, or at least the first ``wanted``) with their members,
+    the exact total, the facets and their marking.  Kept in the node's
+    :class:`gugus.search_cache.ResultCache`."""
+
+    order: list[str]
+    members: dict[str, frozenset[str]]  # each id of ``order`` → its cluster
+    total: int
+    facets: dict[str, list[dict]]
+    facets_marking: dict | None
+
+    def covers(self, end: int) -> bool:
+        return end <= len(self.order) or len(self.order) >= self.total
+
+
+def _matches(node: Node, conn, scope, query: str, given: dict, colls: dict, wanted: int) -> _Found:
+    """The search's matches, resolved, counted and faceted (its costly part)."""
+    graphs = resolver.graphs_of(node)
+    schemata = _schemata(given["schema"])
+    countries = _countries(given["country"])
+
+    def ids_where(keep) -> tuple[int, ...]:
+        return tuple(sorted(i for i, r in colls.items() if keep(r)))
+
+    wanted_filter = facet_sql.EntityFilter(
+        schemata=schemata,
+        collection_ids=ids_where(lambda r: r.name in given["collection"])
+        if given["collection"]
+        else None,
+        org_collection_ids=ids_where(lambda r: r.org in given["org"]) if given["org"] else None,
+        countries=countries,
+        country_collection_ids=ids_where(lambda r: (r.country or "").lower() in countries)
+        if countries
+        else (),
+    )
+    if wanted_filter.conditions():
+        ids = stmt_sql.all_matches(conn, node.db.dialect, scope, query)
+        if ids:
+            keep = facet_sql.filter_entities(conn, scope, ids, wanted_filter)
+            ids = [i for i in ids if i in keep]
+        found = resolver.resolve(conn, scope, ids, graphs)
+        canonical = {i: found.canonical(i) for i in ids}
+        order = list(dict.fromkeys(canonical.values()))
+        total = len(order)
+    else:
+        found, canonical, order, total = _newest(conn, node, scope, query, graphs, wanted)
+    kept = order[: max(wanted, FACET_CAP)]
+    sample = set(order[:FACET_CAP])
+    shown = set(kept)
+    members = {c: found.connected(i) for i, c in canonical.items() if c in shown}
+    rows = facet_sql.facet_rows(conn, scope, [i for i, c in canonical.items() if c in sample])
+    facets_marking = combine(node.catalogue.get(conn, m) for m in {r.marking_id for r in rows})
+    return _Found(
+        order=kept,
+        members=members,
+        total=total,
+        facets=_count(rows, canonical.__getitem__, colls),
+        facets_marking=facets_marking.to_dict() if facets_marking else None,
+    )
 
 
 def _newest(conn, node: Node, scope, query: str, graphs, wanted: int):
@@ -221,29 +272,36 @@ def _newest(conn, node: Node, scope, query: str, graphs, wanted: int):
 
 
 def _count(rows, canonical, colls: dict) -> dict[str, list[dict]]:
-    """Facet values → the number of resolved entities having each."""
-    seen: dict[str, dict[str, set[str]]] = {name: {} for name in FACETS}
-
-    def add(facet: str, value: str | None, entity: str) -> None:
-        if value:
-            seen[facet].setdefault(value, set()).add(entity)
-
+    """Facet values → the number of resolved entities having each.  Each
+    (facet, value, entity) is kept once, then counted per (facet, value)."""
+    # Per collection: its (facet, value) pairs, looked up once.
+    of_collection = {
+        cid: [
+            (f, v)
+            for f, v in (
+                ("collection", c.name),
+                ("org", c.org),
+                ("country", (c.country or "").lower()),
+            )
+            if v
+        ]
+        for cid, c in colls.items()
+    }
+    seen: set[tuple[str, str, str]] = set()
+    add = seen.add
     for row in rows:
         entity = canonical(row.entity_id)
-        add("schema", row.schema, entity)
-        add("country", row.country.lower() if row.country else None, entity)
-        coll = colls.get(row.collection_id)
-        if coll is not None:  # a visible statement's collection is visible
-            add("collection", coll.name, entity)
-            add("org", coll.org, entity)
-            add("country", (coll.country or "").lower() or None, entity)
-    return {
-        name: [
-            {"value": value, "count": len(entities)}
-            for value, entities in sorted(values.items(), key=lambda kv: (-len(kv[1]), kv[0]))
-        ]
-        for name, values in seen.items()
-    }
+        add(("schema", row.schema, entity))
+        if row.country:
+            add(("country", row.country.lower(), entity))
+        # a visible statement's collection is visible (else not in colls)
+        for facet, value in of_collection.get(row.collection_id, ()):
+            add((facet, value, entity))
+    counts = Counter((facet, value) for facet, value, _ in seen)
+    out: dict[str, list[dict]] = {name: [] for name in FACETS}
+    for (facet, value), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0][1])):
+        out[facet].append({"value": value, "count": n})
+    return out
 
 
 __all__ = ["FACETS", "FACET_CAP", "search"]

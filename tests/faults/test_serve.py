@@ -168,3 +168,37 @@ def test_sigterm_ends_a_server_whose_requests_wait_for_the_database(tmp_path):
         if server.poll() is None:
             server.kill()
         server.communicate()
+
+
+def test_the_login_limits_hold_for_the_node_across_workers(tmp_path):
+    """`gugus serve --workers 2`: failed logins for one user name on fresh
+    connections (spread over both workers by the kernel) are admitted at
+    most the node's limit, not once per worker."""
+    db, _ = served_node(tmp_path)
+    port = free_port()
+    server = subprocess.Popen(
+        [*GUGUS, "serve", "--port", str(port), "--workers", "2", "--db", db],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env(GUGUS_LOGIN_LIMIT_USER="4/600", GUGUS_LOGIN_LIMIT_ADDRESS="off"),
+    )
+    statuses = []
+    try:
+        wait_until(lambda: _healthy(port), 60, "the server answers")
+        wait_until(lambda: len(children(server.pid)) >= 2, 30, "workers started")
+        for _ in range(16):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            body = urllib.parse.urlencode({"username": "ana", "password": "wrong"})
+            conn.request(
+                "POST",
+                "/api/v1/token",
+                body=body,
+                headers={"Content-Type": "application/x-www-form-urlencoded"},
+            )
+            statuses.append(conn.getresponse().status)
+            conn.close()
+    finally:
+        server.terminate()
+        server.communicate(timeout=DEADLINE)
+    assert set(statuses) <= {401, 429} and statuses.count(429) >= 12, statuses
+    assert statuses.count(401) <= 4, statuses

@@ -17,8 +17,12 @@ from gugus.store.tables import audit_head, audit_metadata, metadata
 # - SQLite: the FTS5 virtual table ``statements_fts`` and its shadow tables
 #   (``statements_fts_data``, ``_idx``, ``_docsize``, ``_config``);
 # - PostgreSQL: the GIN expression index over ``to_tsvector(search_text)``.
-# Both serve full-text search and are queried with raw SQL in store/statements.py.
+# - SQLite: ``search_keys`` (the FTS index's narrow companion) and
+#   ``data_version`` (migration 0009), read in store/statements.py and
+#   store/generation.py.
+# They serve full-text search and are queried with raw SQL in store/statements.py.
 BACKEND_ONLY = {"statements_fts", "ix_statements_fts"}
+SQLITE_ONLY_TABLES = {"search_keys", "data_version"}
 
 
 # The audit store's tables (own file on SQLite, same database on PostgreSQL) are
@@ -29,7 +33,7 @@ AUDIT_TABLES = set(audit_metadata.tables)
 def _include_name(name, type_, parent_names) -> bool:
     if type_ == "table" and (name == "statements_fts" or name.startswith("statements_fts_")):
         return False
-    if type_ == "table" and name in AUDIT_TABLES:
+    if type_ == "table" and name in AUDIT_TABLES | SQLITE_ONLY_TABLES:
         return False
     return not (type_ == "index" and name in BACKEND_ONLY)
 
@@ -86,7 +90,7 @@ def test_excluded_objects_exist(db):
     with db.writer.connect() as conn:
         inspector = inspect(conn)
         if db.dialect.is_sqlite:
-            assert "statements_fts" in inspector.get_table_names()
+            assert {"statements_fts", *SQLITE_ONLY_TABLES} <= set(inspector.get_table_names())
         else:
             names = {ix["name"] for ix in inspector.get_indexes("statements")}
             assert "ix_statements_fts" in names

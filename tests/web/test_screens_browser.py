@@ -23,7 +23,9 @@ def test_every_screen_of_the_navigation(web_node, new_page, login, axe, shot, ta
         page = new_page(locale=locale)
         login(page, web_node.user(org=ORG, role=role))
         links = page.locator("header nav a").evaluate_all("links => links.map(a => a.pathname)")
-        assert set(links) <= SCREENS and "/" in links and ("/audit" in links) == (role == "supervisor"), links
+        assert (
+            set(links) <= SCREENS and "/" in links and ("/audit" in links) == (role == "supervisor")
+        ), links
         for path in dict.fromkeys(links):
             if path in swept:
                 continue

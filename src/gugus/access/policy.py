@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from gugus.errors import Msg
 from gugus.model.markings import TLP, Marking
 from gugus.model.roles import Role
 
@@ -100,10 +101,17 @@ def load_decision(reader: Reader, collection: str, org: str) -> Decision:
     and liaison officers, into their own organisation's collections."""
     if reader.org != org:
         return Decision(
-            False, f"{reader.username} ({reader.org}) may not load into {collection!r} of {org}"
+            False,
+            Msg(
+                "%(user)s (%(user_org)s) may not load into %(collection)r of %(org)s",
+                user=reader.username,
+                user_org=reader.org,
+                collection=collection,
+                org=org,
+            ),
         )
     if not reader.role.may_load:
-        return Decision(False, f"role {reader.role.value} may not load data")
+        return Decision(False, Msg("role %(role)s may not load data", role=reader.role.value))
     return Decision(True, f"{reader.role.value} of {org}")
 
 

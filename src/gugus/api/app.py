@@ -14,7 +14,7 @@ from starlette.requests import ClientDisconnect
 
 import gugus
 from gugus import auth
-from gugus.api import entity_routes, overview_routes, routes, xref_routes
+from gugus.api import entity_routes, overview_routes, routes, serving, xref_routes
 from gugus.api import match as match_routes
 from gugus.api.responses import drop_validation_422
 from gugus.errors import GugusError
@@ -154,4 +154,6 @@ def create_app(node: Node) -> FastAPIOffline:
 def app_from_env() -> FastAPIOffline:
     """Factory for multi-process serving: each worker opens the database named
     by ``GUGUS_DB``."""
-    return create_app(Node.open(None))
+    app = create_app(Node.open(None))
+    serving.settle()
+    return app

@@ -11,6 +11,7 @@ lock); a single process ends itself the same way.
 from __future__ import annotations
 
 import errno
+import gc
 import logging
 import os
 import socket
@@ -20,6 +21,7 @@ import time
 import uvicorn
 from uvicorn.supervisors.multiprocess import Multiprocess
 
+from gugus import ratelimit
 from gugus.errors import GugusError, InvalidInput
 
 GRACE = 10  # seconds for requests in flight once a shutdown starts
@@ -64,14 +66,27 @@ class BoundedMultiprocess(Multiprocess):
                 worker.process.join(timeout=SLACK)
 
 
+def settle() -> None:
+    """Before a serving process takes requests: what it built at start
+    (models, catalogues, compiled statements) leaves the garbage collector's
+    view.  A search reading 37,000 rows allocates enough objects to start
+    full collections, and each walked every object of the process: ~50 ms
+    of a 90 ms search (``gc.freeze``, as Instagram does for its servers)."""
+    gc.collect()
+    gc.freeze()
+
+
 def serve_app(app, *, host: str, port: int) -> None:
     """One process."""
+    settle()
     uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=GRACE)
     _exit_if_stuck()
 
 
 def serve_workers(factory: str, *, host: str, port: int, workers: int) -> None:
-    """``workers`` processes, each building its app with ``factory``."""
+    """``workers`` processes, each building its app with ``factory`` (and
+    told how many they are: each keeps an Nth of the login limits)."""
+    os.environ[ratelimit.WORKERS_ENV] = str(workers)
     config = uvicorn.Config(
         factory,
         factory=True,

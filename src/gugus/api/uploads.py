@@ -19,10 +19,10 @@ from fastapi.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
-from gugus.errors import InvalidInput
+from gugus.errors import InvalidInput, Msg
 from gugus.ingest.upload import MAX_UPLOAD, safe_name
 
-TOO_BIG = "body: larger than 256 MiB; split the upload"
+TOO_BIG = Msg("body: larger than %(limit)s MiB; split the upload", limit=MAX_UPLOAD // 2**20)
 MAX_FIELD = 64 * 1024  # bytes of a form field that is not a file
 
 
@@ -40,7 +40,9 @@ async def received_upload(
     duration of the ``async with``.  A file part left empty (an optional
     input nobody filled) is absent."""
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
-        raise InvalidInput("body: send multipart/form-data with the file in a part named 'file'")
+        raise InvalidInput(
+            Msg("body: send multipart/form-data with the file in a part named 'file'")
+        )
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > MAX_UPLOAD:
         raise InvalidInput(TOO_BIG)
@@ -63,7 +65,9 @@ async def received_upload(
     try:
         form = await parser.parse()
     except MultiPartException as exc:
-        raise InvalidInput(f"body: not a valid multipart form ({exc.message})") from None
+        raise InvalidInput(
+            Msg("body: not a valid multipart form (%(problem)s)", problem=exc.message)
+        ) from None
     folder = Path(tempfile.mkdtemp(prefix="gugus-upload-"))
     try:
         received = Received()
@@ -72,7 +76,13 @@ async def received_upload(
                 received.fields[key] = value
                 continue
             if key not in file_parts or key in received.files:
-                raise InvalidInput(f"{key}: unexpected file (send {', '.join(file_parts)})")
+                raise InvalidInput(
+                    Msg(
+                        "%(field)s: unexpected file (send %(parts)s)",
+                        field=key,
+                        parts=", ".join(file_parts),
+                    )
+                )
             if not value.filename and not value.size:
                 continue
             part = folder / key

@@ -3,9 +3,12 @@ pairs.  Thin: parse, call :mod:`gugus.xref.runs`, render."""
 
 from __future__ import annotations
 
+import logging
+from contextlib import asynccontextmanager
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from anyio import to_thread
+from fastapi import APIRouter, Depends, FastAPI, Query
 from pydantic import BaseModel, Field
 
 from gugus.access import Reader
@@ -17,7 +20,22 @@ from gugus.node import Node
 from gugus.xref import queue, runs
 from gugus.xref.selectors import DEFAULT_CAP
 
-router = APIRouter(prefix="/api/v1", responses=errors(503, 507))
+log = logging.getLogger(__name__)
+
+
+@asynccontextmanager
+async def recover_runs(app: FastAPI):
+    """When the server opens the node: runs left "running" by a process that
+    is gone (the server killed mid-run) are marked failed (each worker checks;
+    a sibling's live run is left alone)."""
+    try:
+        await to_thread.run_sync(runs.recover, app.state.node)
+    except Exception as exc:  # noqa: BLE001 - serving goes on; a status read tries again
+        log.warning("xref: recovering interrupted runs failed (%s)", type(exc).__name__)
+    yield
+
+
+router = APIRouter(prefix="/api/v1", responses=errors(503, 507), lifespan=recover_runs)
 NodeDep = Annotated[Node, Depends(get_node)]
 ReaderDep = Annotated[Reader, Depends(get_reader)]
 PurposeDep = Annotated[str | None, Depends(get_purpose)]

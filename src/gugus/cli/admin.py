@@ -43,9 +43,12 @@ def init(db: DbOpt = None, key: KeyOpt = None) -> None:
 @handled
 def org_add(
     code: OrgArg,
-    name: Annotated[str, typer.Option("--name", help="Full name of the organisation.")],
+    name: Annotated[
+        str, typer.Option("--name", help="Full name of the organisation.", metavar="NAME")
+    ],
     country: Annotated[
-        str, typer.Option("--country", help="ISO 3166 country code, e.g. MX or US.")
+        str,
+        typer.Option("--country", help="ISO 3166 country code, e.g. MX or US.", metavar="COUNTRY"),
     ],
     db: DbOpt = None,
 ) -> None:

@@ -65,21 +65,31 @@ def audit_verify_cmd(db: DbOpt = None, key: KeyOpt = None, as_json: JsonOpt = Fa
 @handled
 def audit_list(
     username: AsOpt,
-    limit: Annotated[int, typer.Option("--limit", help="At most this many records.")] = 50,
+    limit: Annotated[
+        int, typer.Option("--limit", help="At most this many records.", metavar="N")
+    ] = 50,
     action: Annotated[
-        str | None, typer.Option("--action", help="Only this action (entity.read, load …).")
+        str | None,
+        typer.Option("--action", help="Only this action (entity.read, load …).", metavar="ACTION"),
     ] = None,
-    user: Annotated[str | None, typer.Option("--user", help="Only this user's records.")] = None,
+    user: Annotated[
+        str | None, typer.Option("--user", help="Only this user's records.", metavar="USER")
+    ] = None,
     since: Annotated[
         str | None,
-        typer.Option("--since", help="From this ISO 8601 date or time (UTC without offset)."),
+        typer.Option(
+            "--since", help="From this ISO 8601 date or time (UTC without offset).", metavar="WHEN"
+        ),
     ] = None,
     until: Annotated[
         str | None,
-        typer.Option("--until", help="Before this time; a bare date includes that day."),
+        typer.Option(
+            "--until", help="Before this time; a bare date includes that day.", metavar="WHEN"
+        ),
     ] = None,
     before: Annotated[
-        int | None, typer.Option("--before", help="Records before this seq (paging).", min=1)
+        int | None,
+        typer.Option("--before", help="Records before this seq (paging).", min=1, metavar="SEQ"),
     ] = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,

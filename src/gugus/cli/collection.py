@@ -28,23 +28,34 @@ app.add_typer(coll_app, name="collection")
 @handled
 def collection_add(
     name: CollectionArg,
-    org: Annotated[str, typer.Option("--org", help="The owning organisation's code.")],
-    tlp: Annotated[str, typer.Option("--tlp", help="clear, green, amber, amber+strict or red.")],
+    org: Annotated[
+        str, typer.Option("--org", help="The owning organisation's code.", metavar="ORG")
+    ],
+    tlp: Annotated[
+        str, typer.Option("--tlp", help="clear, green, amber, amber+strict or red.", metavar="TLP")
+    ],
     handling: Annotated[
-        str, typer.Option("--handling", help="H0..H3, comma-separated for several.")
+        str, typer.Option("--handling", help="H0..H3, comma-separated for several.", metavar="CODE")
     ] = "H0",
     handling_text: Annotated[
-        str | None, typer.Option("--handling-text", help="Text of an H3 restriction.")
+        str | None,
+        typer.Option("--handling-text", help="Text of an H3 restriction.", metavar="TEXT"),
     ] = None,
     release_to: Annotated[
-        str | None, typer.Option("--release-to", help="Organisation codes, comma-separated.")
+        str | None,
+        typer.Option("--release-to", help="Organisation codes, comma-separated.", metavar="ORGS"),
     ] = None,
     recipients: Annotated[
-        str | None, typer.Option("--recipients", help="Named users (TLP:RED), comma-separated.")
+        str | None,
+        typer.Option(
+            "--recipients", help="Named users (TLP:RED), comma-separated.", metavar="USERS"
+        ),
     ] = None,
-    purpose: Annotated[str | None, typer.Option("--purpose", help="Purpose / legal basis.")] = None,
+    purpose: Annotated[
+        str | None, typer.Option("--purpose", help="Purpose / legal basis.", metavar="TEXT")
+    ] = None,
     label: Annotated[
-        str | None, typer.Option("--label", help="A human name for the collection.")
+        str | None, typer.Option("--label", help="A human name for the collection.", metavar="TEXT")
     ] = None,
     country: Annotated[
         str | None,
@@ -53,6 +64,7 @@ def collection_add(
             help="Default country of the data (ISO 3166): phones written without +country "
             "are read as this country's (default: none — such phones need a country "
             "column or are counted as dropped).",
+            metavar="COUNTRY",
         ),
     ] = None,
     db: DbOpt = None,

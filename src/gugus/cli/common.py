@@ -38,7 +38,29 @@ WORKFLOW = [
 ]  # fmt: skip
 
 
+class NamedArgument(typer.core.TyperArgument):
+    """An argument whose help line shows its metavar alone (``QUERY``), not
+    typer's type beside it (``QUERY <str>``)."""
+
+    def display_type_rich(self, ctx) -> str | None:
+        return None if self.metavar else super().display_type_rich(ctx)
+
+
+def _name_arguments(command) -> None:
+    """Every argument with a metavar, in ``command`` and below, helped by its
+    name (typer builds them as ``TyperArgument``; nothing else differs)."""
+    for param in command.params:
+        if type(param) is typer.core.TyperArgument and param.metavar:
+            param.__class__ = NamedArgument
+    for sub in getattr(command, "commands", {}).values():
+        _name_arguments(sub)
+
+
 class WorkflowGroup(typer.core.TyperGroup):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        _name_arguments(self)  # the whole tree is built when the root group is
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         names = super().list_commands(ctx)
         rank = {name: i for i, name in enumerate(WORKFLOW)}
@@ -154,8 +176,8 @@ CollectionArg = Annotated[
     str, typer.Argument(metavar="COLLECTION", help="The collection's name, e.g. mx-cases.")
 ]
 OrgArg = Annotated[str, typer.Argument(metavar="ORG", help="The organisation's code, e.g. MX-FGR.")]
-HostOpt = Annotated[str, typer.Option("--host", help="The address to listen on.")]
-PortOpt = Annotated[int, typer.Option("--port", help="The TCP port to listen on.")]
+HostOpt = Annotated[str, typer.Option("--host", help="The address to listen on.", metavar="HOST")]
+PortOpt = Annotated[int, typer.Option("--port", help="The TCP port to listen on.", metavar="PORT")]
 KeyOpt = Annotated[
     str | None,
     typer.Option(

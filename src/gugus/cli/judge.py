@@ -26,11 +26,15 @@ from gugus.xref import judgements
 @app.command()
 @handled
 def judge(
-    a: Annotated[str, typer.Argument(help="An entity id (as search shows it) or a gc- id.")],
-    b: Annotated[str, typer.Argument(help="The other entity.")],
-    verdict: Annotated[str, typer.Argument(help="same, different or unsure.")],
+    a: Annotated[
+        str, typer.Argument(help="An entity id (as search shows it) or a gc- id.", metavar="ENTITY")
+    ],
+    b: Annotated[str, typer.Argument(help="The other entity.", metavar="OTHER")],
+    verdict: Annotated[str, typer.Argument(help="same, different or unsure.", metavar="VERDICT")],
     username: AsOpt,
-    reason: Annotated[str | None, typer.Option("--reason", help="Why (kept with it).")] = None,
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="Why (kept with it).", metavar="TEXT")
+    ] = None,
     purpose: PurposeOpt = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
@@ -63,7 +67,7 @@ def judge(
 @app.command("judgements")
 @handled
 def list_judgements(
-    entity: Annotated[str, typer.Argument(help="An entity id or a gc- id.")],
+    entity: Annotated[str, typer.Argument(help="An entity id or a gc- id.", metavar="ENTITY")],
     username: AsOpt,
     purpose: PurposeOpt = None,
     db: DbOpt = None,

@@ -32,37 +32,56 @@ def load(
         list[Path],
         typer.Argument(
             help="A .jsonl of FtM entities, a table with --mapping, an HTCDS file with "
-            "--format htcds, or documents (.txt .html .pdf .docx .eml) and directories."
+            "--format htcds, or documents (.txt .html .pdf .docx .eml) and directories.",
+            metavar="PATH",
         ),
     ],
     mapping: Annotated[
         Path | None,
-        typer.Option("--mapping", help="YAML mapping for a CSV / XLSX / JSON-lines table."),
+        typer.Option(
+            "--mapping", help="YAML mapping for a CSV / XLSX / JSON-lines table.", metavar="FILE"
+        ),
     ] = None,
     fmt: Annotated[
         str | None,
-        typer.Option("--format", help="auto (default), ftm, table, htcds or documents."),
+        typer.Option(
+            "--format", help="auto (default), ftm, table, htcds or documents.", metavar="FORMAT"
+        ),
     ] = None,
     published: Annotated[
         str | None,
         typer.Option(
-            "--published", help="Documents: their date (YYYY-MM-DD) when metadata has none."
+            "--published",
+            help="Documents: their date (YYYY-MM-DD) when metadata has none.",
+            metavar="DATE",
         ),
     ] = None,
     language: Annotated[
-        str | None, typer.Option("--language", help="Documents: their language (skip detection).")
+        str | None,
+        typer.Option(
+            "--language", help="Documents: their language (skip detection).", metavar="LANG"
+        ),
     ] = None,
     names: Annotated[
         str | None,
-        typer.Option("--names", help="Documents: name-extraction backend (default: heuristic)."),
+        typer.Option(
+            "--names",
+            help="Documents: name-extraction backend (default: heuristic).",
+            metavar="FILE",
+        ),
     ] = None,
     username: Annotated[
-        str | None, typer.Option("--as", help="Load as this user (default: the node operator).")
+        str | None,
+        typer.Option(
+            "--as", help="Load as this user (default: the node operator).", metavar="USER"
+        ),
     ] = None,
     on_error: Annotated[
         str,
         typer.Option(
-            "--on-error", help="abort (default: nothing is loaded) or skip bad lines, rows, files."
+            "--on-error",
+            help="abort (default: nothing is loaded) or skip bad lines, rows, files.",
+            metavar="abort|skip",
         ),
     ] = "abort",
     purpose: PurposeOpt = None,

@@ -65,9 +65,13 @@ def print_notices(notices: list[dict]) -> None:
 @app.command()
 @handled
 def match(
-    file: Annotated[Path, typer.Argument(help="yente-style request JSON, or one FtM entity.")],
+    file: Annotated[
+        Path, typer.Argument(help="yente-style request JSON, or one FtM entity.", metavar="FILE")
+    ],
     username: AsOpt,
-    limit: Annotated[int, typer.Option(help="Results per query.")] = match_service.DEFAULT_LIMIT,
+    limit: Annotated[
+        int, typer.Option(help="Results per query.", metavar="N")
+    ] = match_service.DEFAULT_LIMIT,
     purpose: PurposeOpt = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
@@ -94,8 +98,8 @@ def match(
 @handled
 def notices(
     username: AsOpt,
-    direction: Annotated[str, typer.Option(help="in, out or all.")] = "all",
-    limit: Annotated[int, typer.Option(help="At most this many of each.")] = 100,
+    direction: Annotated[str, typer.Option(help="in, out or all.", metavar="in|out|all")] = "all",
+    limit: Annotated[int, typer.Option(help="At most this many of each.", metavar="N")] = 100,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -127,7 +131,9 @@ def notices(
 @handled
 def org_contact(
     code: OrgArg,
-    contact: Annotated[str, typer.Option(help="Contact point named in hit notices.")],
+    contact: Annotated[
+        str, typer.Option(help="Contact point named in hit notices.", metavar="TEXT")
+    ],
     db: DbOpt = None,
 ) -> None:
     """Set an organisation's contact point for hit notices."""

@@ -25,7 +25,9 @@ from gugus.cli.common import (
 @handled
 def loads(
     username: AsOpt,
-    limit: Annotated[int, typer.Option(help=f"At most this many (1-{overview.MAX_LOADS}).")] = 10,
+    limit: Annotated[
+        int, typer.Option(help=f"At most this many (1-{overview.MAX_LOADS}).", metavar="N")
+    ] = 10,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:

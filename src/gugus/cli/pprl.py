@@ -24,8 +24,9 @@ from gugus.cli.common import (
     show,
     write_whole,
 )
+from gugus.errors import InvalidInput
 from gugus.model.markings import Marking
-from gugus.xref import pprl
+from gugus.xref import pprl, pprl_notify
 from gugus.xref.pprl_encoding import read_secret
 
 pprl_app = typer.Typer(
@@ -39,6 +40,7 @@ SecretOpt = Annotated[
     typer.Option(
         "--secret-file",
         help="File holding the secret shared with the partner (at least 32 bytes; never printed).",
+        metavar="FILE",
     ),
 ]
 
@@ -53,14 +55,26 @@ def encode(
     collection: CollectionArg,
     username: AsOpt,
     secret_file: SecretOpt,
-    output: Annotated[Path, typer.Option("--output", "-o", help="The CLK file to write.")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="The CLK file to write.", metavar="FILE")
+    ],
     for_org: Annotated[
         str | None,
-        typer.Option("--for", help="Encode only values released to this partner organisation."),
+        typer.Option(
+            "--for", help="Encode only values released to this partner organisation.", metavar="ORG"
+        ),
     ] = None,
     include_red: Annotated[
         bool,
         typer.Option("--include-red", help="Also encode TLP:RED values (left out by default)."),
+    ] = False,
+    blocking: Annotated[
+        bool,
+        typer.Option(
+            "--blocking",
+            help="Add blocking keys (keyed year of birth, name-token prefixes) so a match compares "
+            "fewer pairs; they reveal which records share them (docs/pprl.md).",
+        ),
     ] = False,
     purpose: PurposeOpt = None,
     db: DbOpt = None,
@@ -76,6 +90,7 @@ def encode(
         secret,
         include_red=include_red,
         for_org=for_org,
+        blocking=blocking,
         purpose=purpose,
     )
     _write(output, encoded.lines())
@@ -101,21 +116,65 @@ def encode(
 @pprl_app.command("match")
 @handled
 def match(
-    left: Annotated[Path, typer.Argument(help="The first CLK file.")],
-    right: Annotated[Path, typer.Argument(help="The second CLK file.")],
+    left: Annotated[Path, typer.Argument(help="The first CLK file.", metavar="LEFT")],
+    right: Annotated[Path, typer.Argument(help="The second CLK file.", metavar="RIGHT")],
     threshold: Annotated[
         float,
         typer.Option(
-            "--threshold", help="Least Sørensen–Dice similarity of a likely pair (0.5–1)."
+            "--threshold",
+            help="Least Sørensen–Dice similarity of a likely pair (0.5–1).",
+            metavar="SCORE",
         ),
     ] = pprl.DEFAULT_THRESHOLD,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Also write the result as JSON here.")
+        Path | None,
+        typer.Option("--output", "-o", help="Also write the result as JSON here.", metavar="FILE"),
     ] = None,
+    no_blocking: Annotated[
+        bool,
+        typer.Option("--no-blocking", help="Compare every pair even when both files have keys."),
+    ] = False,
+    notify: Annotated[
+        bool,
+        typer.Option(
+            "--notify",
+            help="Turn the pairs into hit notices on your side (needs --as; one file must be "
+            "your organisation's).",
+        ),
+    ] = False,
+    username: Annotated[
+        str | None,
+        typer.Option("--as", metavar="USER", help="With --notify: the user the notices are for."),
+    ] = None,
+    collections: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--collection",
+            help="With --notify: where your records are (repeatable; default: every "
+            "collection you may read).",
+        ),
+    ] = None,
+    purpose: PurposeOpt = None,
+    db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Likely pairs of persons between two CLK files (no secret, no database needed)."""
-    result = pprl.match(left, right, threshold)
+    """Likely pairs of persons between two CLK files (no secret needed; no
+    database either, unless --notify)."""
+    if notify and not username:
+        raise InvalidInput("--notify needs --as USER (whose hit notices they are)")
+    if not notify and (username or collections):
+        raise InvalidInput("--as and --collection go with --notify")
+    result = pprl.match(left, right, threshold, blocking=not no_blocking)
+    if notify:
+        node = open_node(db)
+        notified = pprl_notify.notify(
+            node,
+            admin.act_as(node, username),
+            result,
+            collections=collections or [],
+            purpose=purpose,
+        )
+        result = dict(result, notices=notified["notices"])
     if output is not None:
         _write(output, [json.dumps(result, indent=1, ensure_ascii=False) + "\n"])
     if as_json:
@@ -125,7 +184,7 @@ def match(
     out.print(
         f"{len(result['pairs'])} likely pairs at similarity ≥ {threshold} between "
         f"{a['file']} ({a['org']}, {a['persons']} persons) and {b['file']} ({b['org']}, "
-        f"{b['persons']} persons); handle as {label}",
+        f"{b['persons']} persons), {result['blocking']}; handle as {label}",
         highlight=False,
         markup=False,
     )
@@ -134,13 +193,30 @@ def match(
         for p in result["pairs"]:
             table.add_row(p["left"], p["right"], f"{p['similarity']:.3f}")
         show(table, empty="no likely pairs")
+    if notify:
+        _print_notices(result["notices"])
+
+
+def _print_notices(notices: list[dict]) -> None:
+    out.print(
+        f"{len(notices)} hit notice(s) on your side (gugus notices --as USER lists them)",
+        highlight=False,
+        markup=False,
+    )
+    if notices:
+        table = SafeTable("reference", "your record", "holder", "contact")
+        for n in notices:
+            table.add_row(n["reference"], n["own_entity_id"], n["holder"], n["contact"])
+        out.print(table)
 
 
 @pprl_app.command("resolve")
 @handled
 def resolve(
     collection: CollectionArg,
-    refs: Annotated[list[str], typer.Argument(help="References from a match, r + 32 hex.")],
+    refs: Annotated[
+        list[str], typer.Argument(help="References from a match, r + 32 hex.", metavar="REF")
+    ],
     username: AsOpt,
     secret_file: SecretOpt,
     purpose: PurposeOpt = None,

@@ -42,10 +42,12 @@ def export(
         typer.Option(
             "--format",
             help="ftm (FollowTheMoney JSON lines) or htcds (IOM HTCDS 2.0, .xlsx or .csv).",
+            metavar="FORMAT",
         ),
     ] = "ftm",
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
+        Path | None,
+        typer.Option("--output", "-o", help="File to write (default: stdout).", metavar="FILE"),
     ] = None,
     purpose: PurposeOpt = None,
     db: DbOpt = None,
@@ -88,16 +90,26 @@ def export(
 
 
 def _filter_opt(flag: str, what: str):
-    return typer.Option(flag, help=f"Only entities with {what} (repeatable: any of them).")
+    return typer.Option(
+        flag,
+        help=f"Only entities with {what} (repeatable: any of them).",
+        metavar=flag.removeprefix("--").upper(),
+    )
 
 
 @app.command()
 @handled
 def search(
-    query: Annotated[str, typer.Argument(help="Words to find (accents and case folded).")],
+    query: Annotated[
+        str, typer.Argument(help="Words to find (accents and case folded).", metavar="QUERY")
+    ],
     username: AsOpt,
-    limit: Annotated[int, typer.Option("--limit", help="Results per page (1-100).")] = 20,
-    offset: Annotated[int, typer.Option("--offset", help="Results to skip (paging).")] = 0,
+    limit: Annotated[
+        int, typer.Option("--limit", help="Results per page (1-100).", metavar="N")
+    ] = 20,
+    offset: Annotated[
+        int, typer.Option("--offset", help="Results to skip (paging).", metavar="N")
+    ] = 0,
     schema: Annotated[list[str] | None, _filter_opt("--schema", "this schema (Person)")] = None,
     collection: Annotated[
         list[str] | None, _filter_opt("--collection", "a record in this collection")
@@ -165,7 +177,10 @@ def search(
 @handled
 def entity(
     entity_id: Annotated[
-        str, typer.Argument(help="The id as search shows it (a bare id: your organisation's).")
+        str,
+        typer.Argument(
+            help="The id as search shows it (a bare id: your organisation's).", metavar="ENTITY"
+        ),
     ],
     username: AsOpt,
     purpose: PurposeOpt = None,
@@ -187,7 +202,8 @@ def entity(
         ),
     ] = False,
     offset: Annotated[
-        int, typer.Option("--offset", help="First relationship to show (paging).", min=0)
+        int,
+        typer.Option("--offset", help="First relationship to show (paging).", min=0, metavar="N"),
     ] = 0,
     db: DbOpt = None,
     as_json: JsonOpt = False,

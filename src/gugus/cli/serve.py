@@ -27,7 +27,9 @@ from gugus.cli.common import (
 def serve(
     host: HostOpt = "127.0.0.1",
     port: PortOpt = 8000,
-    workers: Annotated[int, typer.Option("--workers", help="Server processes (one per core).")] = 1,
+    workers: Annotated[
+        int, typer.Option("--workers", help="Server processes (one per core).", metavar="N")
+    ] = 1,
     db: DbOpt = None,
 ) -> None:
     """Serve the HTTP API (OpenAPI docs at /docs); SIGTERM or Ctrl-C stops it
@@ -49,12 +51,20 @@ def serve(
 @handled
 def demo(
     directory: Annotated[
-        Path, typer.Option("--dir", help="Where to write the demo world and its database.")
+        Path,
+        typer.Option(
+            "--dir", help="Where to write the demo world and its database.", metavar="DIR"
+        ),
     ] = Path("demo-node"),
     seed: Annotated[
-        int, typer.Option("--seed", help="Seed of the synthetic world (same seed, same world).")
+        int,
+        typer.Option(
+            "--seed", help="Seed of the synthetic world (same seed, same world).", metavar="N"
+        ),
     ] = 1,
-    people: Annotated[int, typer.Option("--people", help="Persons in the synthetic world.")] = 300,
+    people: Annotated[
+        int, typer.Option("--people", help="Persons in the synthetic world.", metavar="N")
+    ] = 300,
     host: HostOpt = "127.0.0.1",
     port: PortOpt = 8000,
     no_serve: Annotated[bool, typer.Option("--no-serve", help="Build the node and stop.")] = False,

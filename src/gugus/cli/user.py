@@ -31,8 +31,10 @@ app.add_typer(user_app, name="user")
 @handled
 def user_add(
     username: UserArg,
-    org: Annotated[str, typer.Option("--org", help="Organisation code.")],
-    role: Annotated[str, typer.Option("--role", help="analyst, liaison, supervisor or admin.")],
+    org: Annotated[str, typer.Option("--org", help="Organisation code.", metavar="ORG")],
+    role: Annotated[
+        str, typer.Option("--role", help="analyst, liaison, supervisor or admin.", metavar="ROLE")
+    ],
     password_stdin: Annotated[
         bool,
         typer.Option(
@@ -40,7 +42,7 @@ def user_add(
         ),
     ] = False,
     token_days: Annotated[
-        float, typer.Option("--token-days", help="Lifetime of the first API token.")
+        float, typer.Option("--token-days", help="Lifetime of the first API token.", metavar="DAYS")
     ] = 30,
     grant_named: Annotated[
         bool,
@@ -84,7 +86,7 @@ def _stdin_password() -> str:
 @handled
 def user_list(
     org: Annotated[
-        str | None, typer.Option("--org", help="Only this organisation's users.")
+        str | None, typer.Option("--org", help="Only this organisation's users.", metavar="ORG")
     ] = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
@@ -182,7 +184,7 @@ def _print_credentials(result: dict, as_json: bool) -> None:
 def user_token(
     username: UserArg,
     days: Annotated[
-        float, typer.Option("--days", help="Lifetime of the token in days.")
+        float, typer.Option("--days", help="Lifetime of the token in days.", metavar="DAYS")
     ] = auth.DEFAULT_TOKEN_DAYS,
     db: DbOpt = None,
 ) -> None:
@@ -212,7 +214,8 @@ def user_tokens(username: UserArg, db: DbOpt = None, as_json: JsonOpt = False) -
 @handled
 def user_revoke_token(
     token_id: Annotated[
-        int, typer.Argument(help="The token's id, as `gugus user tokens` shows it.")
+        int,
+        typer.Argument(help="The token's id, as `gugus user tokens` shows it.", metavar="TOKEN_ID"),
     ],
     username: AsOpt,
     db: DbOpt = None,

@@ -90,16 +90,23 @@ def run(
     username: AsOpt,
     collections: Annotated[
         list[str] | None,
-        typer.Argument(help="Collections (default: every collection you may read)."),
+        typer.Argument(
+            help="Collections (default: every collection you may read).", metavar="COLLECTION"
+        ),
     ] = None,
-    engine: Annotated[str, typer.Option("--engine", help="duckdb or spark.")] = "duckdb",
+    engine: Annotated[
+        str, typer.Option("--engine", help="duckdb or spark.", metavar="ENGINE")
+    ] = "duckdb",
     retrain: Annotated[
         bool, typer.Option("--retrain", help="Estimate the model's parameters again.")
     ] = False,
     cap: Annotated[
-        int, typer.Option("--cap", help="Pair no selector shared by more entities than this.")
+        int,
+        typer.Option(
+            "--cap", help="Pair no selector shared by more entities than this.", metavar="N"
+        ),
     ] = DEFAULT_CAP,
-    limit: Annotated[int, typer.Option("--limit", help="Pairs to show.")] = 50,
+    limit: Annotated[int, typer.Option("--limit", help="Pairs to show.", metavar="N")] = 50,
     purpose: PurposeOpt = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
@@ -123,10 +130,12 @@ def run(
 @xref_app.command("status")
 @handled
 def status(
-    run_id: Annotated[int, typer.Argument(help="The run's number.")],
+    run_id: Annotated[int, typer.Argument(help="The run's number.", metavar="RUN")],
     username: AsOpt,
-    limit: Annotated[int, typer.Option("--limit", help="Pairs to show.")] = 50,
-    offset: Annotated[int, typer.Option("--offset", help="Pairs to skip (the next page).")] = 0,
+    limit: Annotated[int, typer.Option("--limit", help="Pairs to show.", metavar="N")] = 50,
+    offset: Annotated[
+        int, typer.Option("--offset", help="Pairs to skip (the next page).", metavar="N")
+    ] = 0,
     purpose: PurposeOpt = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
@@ -148,8 +157,10 @@ def status(
 @handled
 def review(
     username: AsOpt,
-    limit: Annotated[int, typer.Option("--limit", help="Pairs to show.")] = 50,
-    offset: Annotated[int, typer.Option("--offset", help="Pairs to skip (the next page).")] = 0,
+    limit: Annotated[int, typer.Option("--limit", help="Pairs to show.", metavar="N")] = 50,
+    offset: Annotated[
+        int, typer.Option("--offset", help="Pairs to skip (the next page).", metavar="N")
+    ] = 0,
     count: Annotated[bool, typer.Option("--count", help="Only say how many pairs wait.")] = False,
     purpose: PurposeOpt = None,
     db: DbOpt = None,
@@ -189,7 +200,7 @@ def _label(marking: dict) -> str:
 def pair(
     username: AsOpt,
     position: Annotated[
-        int, typer.Option("--position", help="Skip this many pairs of your queue.")
+        int, typer.Option("--position", help="Skip this many pairs of your queue.", metavar="N")
     ] = 0,
     purpose: PurposeOpt = None,
     db: DbOpt = None,

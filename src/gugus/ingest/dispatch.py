@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from gugus.access import Reader
-from gugus.errors import InvalidInput, NotFound
+from gugus.errors import InvalidInput, Msg, NotFound
 from gugus.ingest.writer import Summary
 from gugus.node import Node
 
@@ -30,7 +30,13 @@ def detect_format(paths: list[Path], mapping: Path | None, fmt: str | None) -> s
 
     fmt = (fmt or "auto").lower()
     if fmt not in FORMATS:
-        raise InvalidInput(f"--format: {fmt!r} (allowed: {', '.join(FORMATS)})")
+        raise InvalidInput(
+            Msg(
+                "--format: %(format)r (allowed: %(allowed)s)",
+                format=fmt,
+                allowed=", ".join(FORMATS),
+            )
+        )
     if not paths:
         raise InvalidInput("PATH: give at least one file or directory")
     for path in paths:
@@ -52,13 +58,20 @@ def detect_format(paths: list[Path], mapping: Path | None, fmt: str | None) -> s
             fmt = "htcds"
         elif suffixes & TABLE_EXTENSIONS:
             raise InvalidInput(
-                f"{paths[0]}: a table needs --mapping MAPPING.yml (see docs/mapping.md) "
-                "or --format htcds for an HTCDS case file"
+                Msg(
+                    "%(path)s: a table needs --mapping MAPPING.yml (see docs/mapping.md) "
+                    "or --format htcds for an HTCDS case file",
+                    path=str(paths[0]),
+                )
             )
         else:
             allowed = ", ".join(sorted(SUPPORTED | FTM_EXTENSIONS | TABLE_EXTENSIONS))
             raise InvalidInput(
-                f"{paths[0]}: cannot tell the format (known extensions: {allowed}); use --format"
+                Msg(
+                    "%(path)s: cannot tell the format (known extensions: %(known)s); use --format",
+                    path=str(paths[0]),
+                    known=allowed,
+                )
             )
     if fmt in ("ftm", "htcds", "table") and len(paths) != 1:
         raise InvalidInput(f"--format {fmt}: give exactly one file (got {len(paths)})")

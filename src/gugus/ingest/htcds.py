@@ -36,7 +36,7 @@ from openpyxl.utils import get_column_letter
 
 from gugus import clock
 from gugus.access import Reader
-from gugus.errors import InvalidInput, NotFound
+from gugus.errors import InvalidInput, Msg, NotFound, alternatives, joined
 from gugus.ingest.clean import clean_value
 from gugus.ingest.htcds_fields import (
     FIELDS,
@@ -99,8 +99,16 @@ def read_table(path: Path) -> list[tuple[int, list]]:
         return _read_xlsx(path)
     if suffix in (".csv", ".tsv", ".txt"):
         return _read_csv(path)
+    if not suffix:
+        raise InvalidInput(
+            Msg("%(path)s: an HTCDS case file is .xlsx or .csv (got no extension)", path=str(path))
+        )
     raise InvalidInput(
-        f"{path}: an HTCDS case file is .xlsx or .csv (got {suffix or 'no extension'})"
+        Msg(
+            "%(path)s: an HTCDS case file is .xlsx or .csv (got %(suffix)s)",
+            path=str(path),
+            suffix=suffix,
+        )
     )
 
 
@@ -212,8 +220,13 @@ def _read_csv(path: Path) -> list[tuple[int, list]]:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InvalidInput(
-            f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); "
-            "save it as 'CSV UTF-8' and load it again"
+            Msg(
+                "%(path)s: not UTF-8 text (%(reason)s at byte %(byte)s); "
+                "save it as 'CSV UTF-8' and load it again",
+                path=str(path),
+                reason=exc.reason,
+                byte=exc.start,
+            )
         ) from None
     # Row 1 holds plain field codes: its most frequent separator is the file's
     # (Excel in Spanish locales writes ';').
@@ -268,7 +281,9 @@ def resolve_columns(path: Path, rows: list[tuple[int, list]]) -> tuple[list[Colu
     labels row).  Unknown columns are an error naming them (with close matches);
     ``gugus_`` columns other than gugus's own are ignored."""
     if not rows:
-        raise InvalidInput(f"{path}: the file is empty (row 1 must hold HTCDS field codes)")
+        raise InvalidInput(
+            Msg("%(path)s: the file is empty (row 1 must hold HTCDS field codes)", path=str(path))
+        )
     codes_row = rows[0][1]
     for i, head in enumerate(codes_row):
         if isinstance(head, Uncomputed):
@@ -276,8 +291,11 @@ def resolve_columns(path: Path, rows: list[tuple[int, list]]) -> tuple[list[Colu
     labels_row = rows[1][1] if len(rows) > 1 and _is_labels_row(rows[1][1]) else None
     if not any(_cell_names_field(v) for v in codes_row) and _is_labels_row(codes_row):
         raise InvalidInput(
-            f"{path}: row 1 holds field labels; it must hold HTCDS field codes "
-            "(e.g. prs_FirstName, vic_TraffickingStatus), the labels may follow in row 2"
+            Msg(
+                "%(path)s: row 1 holds field labels; it must hold HTCDS field codes "
+                "(e.g. prs_FirstName, vic_TraffickingStatus), the labels may follow in row 2",
+                path=str(path),
+            )
         )
     width = max(len(codes_row), len(labels_row or []))
     columns: list[Column] = []
@@ -294,26 +312,43 @@ def resolve_columns(path: Path, rows: list[tuple[int, list]]) -> tuple[list[Colu
             continue
         if code is _UNKNOWN:
             hint = close_codes(head or "")
+            named = f"{letter} {head!r}"
             unknown.append(
-                f"{letter} {head!r}" + (f" (did you mean {' or '.join(hint)}?)" if hint else "")
+                Msg("%(text)s (did you mean %(close)s?)", text=named, close=alternatives(hint))
+                if hint
+                else named
             )
             continue
         if code is not None:
             if code in seen:
                 raise InvalidInput(
-                    f"{path}: columns {seen[code]} and {letter} both hold {code}; keep one"
+                    Msg(
+                        "%(path)s: columns %(first)s and %(second)s both hold %(code)s; keep one",
+                        path=str(path),
+                        first=seen[code],
+                        second=letter,
+                        code=code,
+                    )
                 )
             seen[code] = letter
         columns.append(Column(i, letter, code))
     if unknown:
         raise InvalidInput(
-            f"{path}: unknown column(s) in row 1: {'; '.join(unknown)} — row 1 must hold "
-            "HTCDS 2.0 field codes (see docs/htcds.md); columns starting with gugus_ are ignored",
+            Msg(
+                "%(path)s: unknown column(s) in row 1: %(unknown)s — row 1 must hold "
+                "HTCDS 2.0 field codes (see docs/htcds.md); columns starting with gugus_ "
+                "are ignored",
+                path=str(path),
+                unknown=joined(unknown),
+            ),
             details=[{"where": str(path), "unknown_columns": unknown}],
         )
     if not any(c.code in FIELDS for c in columns):
         raise InvalidInput(
-            f"{path}: no HTCDS field code in row 1 (e.g. prs_FirstName, vic_TraffickingStatus)"
+            Msg(
+                "%(path)s: no HTCDS field code in row 1 (e.g. prs_FirstName, vic_TraffickingStatus)",
+                path=str(path),
+            )
         )
     return columns, 2 if labels_row is not None else 1
 
@@ -392,7 +427,7 @@ _PHONE_HINTS = {
 def parse_row(ctx: Context, columns: list[Column], number: int, cells: list) -> Row | None:
     """Clean one data row; None when it is empty.  Values FtM rejects are
     dropped and reported; a bad gugus_ cell makes the row an error."""
-    where = f"{ctx.path}: row {number}"
+    where = Msg("%(source)s: row %(row)s", source=str(ctx.path), row=number)
     row = Row(number, where)
     texts: dict[str, tuple[Column, str]] = {}
     for col in columns:
@@ -406,13 +441,26 @@ def parse_row(ctx: Context, columns: list[Column], number: int, cells: list) -> 
         if col.code is None:
             if not (col.ignored or value.isdigit()):  # a row counter (IOM's column A) is not data
                 row.fail(
-                    f"{where}, column {col.letter}: {value[:80]!r} is in a column with no field code in row 1"
+                    Msg(
+                        "%(where)s, column %(column)s: %(value)r is in a column with no field "
+                        "code in row 1",
+                        where=where,
+                        column=col.letter,
+                        value=value[:80],
+                    )
                 )
             continue
         texts[col.code] = (col, value)
     extra = [c for c in cells[len(columns) :] if c is not None and not str(c).isdigit()]
     if extra:
-        row.fail(f"{where}: {len(cells)} cells but the header has {len(columns)} columns")
+        row.fail(
+            Msg(
+                "%(where)s: %(cells)s cells but the header has %(width)s columns",
+                where=where,
+                cells=len(cells),
+                width=len(columns),
+            )
+        )
     if not texts:
         return None if row.error is None else row
     # Countries first: phones without + are read in them.
@@ -438,18 +486,24 @@ def parse_row(ctx: Context, columns: list[Column], number: int, cells: list) -> 
             if written:
                 row.written[code] = list(dict.fromkeys(written))
         if reason:
-            row.dropped.append(
-                dropped_value(f"{where}, column {col.letter} ({code})", code, text, f.kind, reason)
-            )
+            row.dropped.append(dropped_value(_cell_where(where, col), code, text, f.kind, reason))
     return row
 
 
+def _cell_where(where: str, col: Column) -> Msg:
+    return Msg(
+        "%(where)s, column %(column)s (%(code)s)", where=where, column=col.letter, code=col.code
+    )
+
+
 def _gugus_cell(ctx: Context, row: Row, col: Column, text: str) -> None:
-    where = f"{row.where}, column {col.letter} ({col.code})"
+    where = _cell_where(row.where, col)
     if col.code == GUGUS_ID:
         value = text.strip()
         if len(value) > MAX_ID or not valid_entity_id(value):
-            row.fail(f"{where}: {value[:80]!r} is not a valid entity id")
+            row.fail(
+                Msg("%(where)s: %(value)r is not a valid entity id", where=where, value=value[:80])
+            )
         else:
             row.gugus_id = value
             row.gugus_id_field = f"column {col.letter} ({col.code})"
@@ -459,7 +513,13 @@ def _gugus_cell(ctx: Context, row: Row, col: Column, text: str) -> None:
             if not key:
                 continue
             if key not in ROLE_WORDS:
-                row.fail(f"{where}: unknown role {word.strip()!r} (allowed: victim, perpetrator)")
+                row.fail(
+                    Msg(
+                        "%(where)s: unknown role %(role)r (allowed: victim, perpetrator)",
+                        where=where,
+                        role=word.strip(),
+                    )
+                )
             else:
                 row.roles.add(ROLE_WORDS[key])
     elif col.code == GUGUS_MARKING:

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 
 from gugus.access import Reader, load_decision
 from gugus.audit import AuditEvent
-from gugus.errors import Forbidden, GugusError, InvalidInput, NotFound
+from gugus.errors import Forbidden, GugusError, InvalidInput, Msg, NotFound
 from gugus.ingest.namespace import sign_record, signer_for
-from gugus.ingest.parsed import ParsedEntity, Record
+from gugus.ingest.parsed import ParsedEntity, Record, aborted
 from gugus.ingest.writer import StatementWriter, Summary
 from gugus.model.markings import Marking
 from gugus.model.statements import ID_PROP
@@ -126,7 +126,10 @@ def load_records(
             # A collection the actor may not see answers exactly like a missing one.
             if not node.scope(actor).allows(collection.marking_id):
                 raise NotFound(
-                    f"collection {collection_name!r} does not exist (see `gugus collection list`)"
+                    Msg(
+                        "collection %(name)r does not exist (see `gugus collection list`)",
+                        name=collection_name,
+                    )
                 )
             decision = load_decision(actor, collection_name, collection.org)
             if not decision:
@@ -177,7 +180,7 @@ def load_records(
             except InvalidInput as exc:
                 if on_error == "abort":
                     raise InvalidInput(
-                        f"{exc.message} — nothing was loaded",
+                        aborted(exc.message),
                         details=[{"line": rec.number, "where": rec.where, "source": source}],
                     ) from None
                 summary.skipped += 1
@@ -232,10 +235,14 @@ def _acting(actor: Reader | None, detail: dict) -> dict:
 def _check_markings(writer: StatementWriter, parsed: ParsedEntity, where: str):
     line_mid = writer.base_id
     if parsed.marking is not None:
-        line_mid = writer.marking_for(parsed.marking, f"{where}: field 'marking'")
+        line_mid = writer.marking_for(
+            parsed.marking, Msg("%(where)s: field 'marking'", where=where)
+        )
     prop_mids = {
         name: writer.marking_for(
-            marking, f"{where}: field 'property_markings.{name}'", floor=line_mid
+            marking,
+            Msg("%(where)s: field 'property_markings.%(prop)s'", where=where, prop=name),
+            floor=line_mid,
         )
         for name, marking in parsed.property_markings.items()
     }

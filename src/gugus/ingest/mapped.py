@@ -17,10 +17,10 @@ from pathlib import Path
 
 from gugus.access import Reader
 from gugus.admin import check_marking
-from gugus.errors import InvalidInput
+from gugus.errors import InvalidInput, Msg
 from gugus.ingest.load import check_on_error, load_records
 from gugus.ingest.mapping import Mapping, load_mapping
-from gugus.ingest.parsed import Record, chunked, ordered_map
+from gugus.ingest.parsed import Record, aborted, chunked, ordered_map
 from gugus.ingest.tabular import ABORTED, Row, Table, detect_format, open_table
 from gugus.ingest.writer import Summary
 from gugus.model.markings import Marking
@@ -100,7 +100,7 @@ def _records(table: Table, mapping: Mapping, collection_row, *, parallel: bool) 
         try:
             mapping.check_seen(table.seen, table.first_keys, table.display)
         except InvalidInput as exc:
-            raise InvalidInput(f"{exc.message} — {ABORTED}") from None
+            raise InvalidInput(aborted(exc.message)) from None
 
 
 def map_rows(
@@ -117,7 +117,7 @@ def _map_chunk(
     for row in rows:
         rec = Record(row.number, row.where, row.origin)
         if row.error is not None:
-            rec.error = InvalidInput(f"{row.where}: {row.error}")
+            rec.error = InvalidInput(Msg("%(where)s: %(error)s", where=row.where, error=row.error))
         else:
             try:
                 rec.entities = mapping.map_row(row.values, row.where, collection, country)

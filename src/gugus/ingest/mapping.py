@@ -43,7 +43,7 @@ from followthemoney.property import Property
 from followthemoney.types import registry
 from phonenumbers import SUPPORTED_REGIONS
 
-from gugus.errors import InvalidInput, NotFound
+from gugus.errors import InvalidInput, Msg, NotFound, alternatives, joined
 from gugus.ingest.clean import clean_value
 from gugus.ingest.parse import MAX_ID, valid_entity_id
 from gugus.ingest.parsed import MAX_DEPTH, MAX_NODES, ParsedEntity, dropped_value
@@ -102,7 +102,7 @@ TEMPLATE_FIELD = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
 DIGIT_TYPES = frozenset({"identifier", "phone"})
 EXACT_FLOAT = 2**53
 SCIENTIFIC = re.compile(r"[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+")
-DIGITS_LOST = "stored as a number, digits lost — format the column as text in Excel"
+DIGITS_LOST = Msg("stored as a number, digits lost — format the column as text in Excel")
 
 
 # -- YAML --------------------------------------------------------------------------------
@@ -229,7 +229,15 @@ def cell_texts(value, where: str, column: str, type_name: str | None = None) -> 
         if value != value:  # NaN: empty
             return []
         if type_name in DIGIT_TYPES and (abs(value) >= EXACT_FLOAT or not value.is_integer()):
-            raise InvalidInput(f"{where}: column {column!r}: {value!r} {DIGITS_LOST}")
+            raise InvalidInput(
+                Msg(
+                    "%(where)s: %(at)s: %(value)r %(problem)s",
+                    where=where,
+                    at=Msg("column %(column)r", column=column),
+                    value=value,
+                    problem=DIGITS_LOST,
+                )
+            )
         return [_number(value)]
     if isinstance(value, datetime | date):
         if isinstance(value, datetime):
@@ -242,9 +250,15 @@ def cell_texts(value, where: str, column: str, type_name: str | None = None) -> 
             iso = value.isoformat()
         if type_name is not None and type_name not in DATE_CELL_TYPES:
             raise InvalidInput(
-                f"{where}: column {column!r}: a date cell ({iso}) where a {type_name} is "
-                "expected — the spreadsheet may have turned the value into a date; "
-                "format that column as text"
+                Msg(
+                    "%(where)s: column %(column)r: a date cell (%(iso)s) where a %(type)s is "
+                    "expected — the spreadsheet may have turned the value into a date; "
+                    "format that column as text",
+                    where=where,
+                    column=column,
+                    iso=iso,
+                    type=type_name,
+                )
             )
         return [_Typed(iso)]
     if isinstance(value, time | timedelta):
@@ -446,11 +460,13 @@ class PropertySpec:
 
     @property
     def label(self) -> str:
-        if self.kind == "template":
-            return "columns " + ", ".join(repr(c) for c in self.columns)
-        if len(self.columns) == 1:
-            return f"column {self.columns[0]!r}"
-        return "columns " + ", ".join(repr(c) for c in self.columns)
+        if len(self.columns) == 1 and self.kind != "template":
+            return Msg("column %(column)r", column=self.columns[0])
+        return Msg("columns %(columns)s", columns=", ".join(repr(c) for c in self.columns))
+
+    def at(self, column: str | None) -> Msg:
+        """Where in the row a value came from: its column, else this property's."""
+        return Msg("column %(column)r", column=column) if column else self.label
 
     def raw(self, row: dict, where: str) -> list[tuple[str, str | None]]:
         """``(text, column)`` of each value the row gives this property."""
@@ -527,7 +543,12 @@ class PropertySpec:
         if not raws:
             if self.required:
                 raise InvalidInput(
-                    f"{where}: {self.label}: {self.entity}.{prop.name} is required but empty"
+                    Msg(
+                        "%(where)s: %(at)s: %(prop)s is required but empty",
+                        where=where,
+                        at=self.label,
+                        prop=".".join((self.entity, prop.name)),
+                    )
                 )
             return
         type_name = prop.type.name
@@ -539,15 +560,24 @@ class PropertySpec:
                 and ("E" in text or "e" in text)
                 and SCIENTIFIC.fullmatch(text)
             ):
-                at = f"column {column!r}" if column else self.label
-                raise InvalidInput(f"{where}: {at}: {text[:80]!r} {DIGITS_LOST}")
+                raise InvalidInput(
+                    Msg(
+                        "%(where)s: %(at)s: %(value)r %(problem)s",
+                        where=where,
+                        at=self.at(column),
+                        value=text[:80],
+                        problem=DIGITS_LOST,
+                    )
+                )
             value, reason = self.clean(text, where, column, hint)
             if value is not None:
                 values.append((prop.name, type_name, value))
                 continue
             dropped.append(
                 dropped_value(
-                    f"{where}: column {column!r}" if column else where,
+                    Msg("%(where)s: column %(column)r", where=where, column=column)
+                    if column
+                    else where,
                     prop.name,
                     text,
                     type_name,
@@ -557,8 +587,15 @@ class PropertySpec:
             )
         if self.required and len(values) == before:
             raise InvalidInput(
-                f"{where}: {self.label}: {self.entity}.{prop.name} is required but no value "
-                f"is a valid {type_name} ({raws[0][0][:80]!r})"
+                Msg(
+                    "%(where)s: %(at)s: %(prop)s is required but no value is a valid %(type)s"
+                    " (%(value)r)",
+                    where=where,
+                    at=self.label,
+                    prop=".".join((self.entity, prop.name)),
+                    type=type_name,
+                    value=raws[0][0][:80],
+                )
             )
 
     def clean(
@@ -573,10 +610,14 @@ class PropertySpec:
                     if self.two_digit_year and "%y" in fmt:
                         value = fix_century(value, self.life_event)
                     return value, None
-            at = f"column {column!r}" if column else self.label
             raise InvalidInput(
-                f"{where}: {at}: {text[:80]!r} does not match the date format "
-                + " or ".join(repr(f) for f in self.formats)
+                Msg(
+                    "%(where)s: %(at)s: %(value)r does not match the date format %(formats)s",
+                    where=where,
+                    at=self.at(column),
+                    value=text[:80],
+                    formats=alternatives(repr(f) for f in self.formats),
+                )
             )
         type_name = prop.type.name
         if type_name == "phone":
@@ -584,19 +625,19 @@ class PropertySpec:
         if type_name == "number":
             amount = parse_amount(text, self.decimal)
             if amount is None:
-                return None, "not a number"
+                return None, Msg("not a number")
             text = amount
         value = clean_value(prop, text)
         if value is None and type_name == "country":
             value = country_word(text)
-        return value, None if value is not None else f"not a valid {type_name}"
+        return value, None if value is not None else Msg("not a valid %(type)s", type=type_name)
 
 
 def _clean_phone(prop: Property, text: str, countries: tuple[str, ...]):
     """A phone read in the first of ``countries`` where it is valid."""
     if not countries:
         value = clean_value(prop, text)
-        return value, None if value else (
+        return value, None if value else Msg(
             "no +country prefix and no country to read it in "
             "(set `country:` / `country_column:` in the mapping or a collection country)"
         )
@@ -609,7 +650,7 @@ def _clean_phone(prop: Property, text: str, countries: tuple[str, ...]):
             if value:
                 return value, None
     tried = ", ".join(c.upper() for c in countries)
-    return None, f"not a valid phone number in {tried}"
+    return None, Msg("not a valid phone number in %(countries)s", countries=tried)
 
 
 @dataclass(frozen=True, slots=True)
@@ -807,9 +848,14 @@ class Mapping:
         if missing:
             shown = ", ".join(present[:40]) + (" …" if len(present) > 40 else "")
             raise InvalidInput(
-                f"{where}: column(s) named in {self.name} missing from the header: "
-                + "; ".join(_suggest(repr(c), c, present) for c in missing)
-                + f" (the header has: {shown})"
+                Msg(
+                    "%(where)s: column(s) named in %(mapping)s missing from the header: "
+                    "%(missing)s (the header has: %(header)s)",
+                    where=where,
+                    mapping=self.name,
+                    missing=joined(_suggest(repr(c), c, present) for c in missing),
+                    header=shown,
+                )
             )
         twice = sorted(c for c, n in Counter(present).items() if n > 1 and c in self.columns)
         if twice:
@@ -823,8 +869,12 @@ class Mapping:
         missing = sorted(self.columns - seen)
         if missing:
             raise InvalidInput(
-                f"{where}: column(s) named in {self.name} appear in no line: "
-                + "; ".join(_suggest(repr(c), c, keys) for c in missing)
+                Msg(
+                    "%(where)s: column(s) named in %(mapping)s appear in no line: %(missing)s",
+                    where=where,
+                    mapping=self.name,
+                    missing=joined(_suggest(repr(c), c, keys) for c in missing),
+                )
             )
 
     def markings(self) -> list[tuple[str, dict]]:
@@ -843,8 +893,10 @@ class Mapping:
 
     # -- validation ---------------------------------------------------------------------
     def _error(self, path: str, message: str) -> InvalidInput:
+        if not path:
+            return InvalidInput(Msg("%(mapping)s: %(problem)s", mapping=self.name, problem=message))
         return InvalidInput(
-            f"{self.name}: {path}: {message}" if path else f"{self.name}: {message}"
+            Msg("%(mapping)s: %(path)s: %(problem)s", mapping=self.name, path=path, problem=message)
         )
 
     def _compile(self, data) -> None:
@@ -883,7 +935,7 @@ class Mapping:
         entities = data.get("entities")
         if not isinstance(entities, dict) or not entities:
             raise self._error(
-                "entities", "give at least one entity (local name: {schema, keys, …})"
+                "entities", Msg("give at least one entity (local name: {schema, keys, …})")
             )
         for name, spec in entities.items():
             if not isinstance(name, str) or not name.strip():
@@ -908,16 +960,25 @@ class Mapping:
         self._unknown_keys(spec, ENTITY_KEYS, path)
         schema_name = spec.get("schema")
         if schema_name is None:
-            raise self._error(f"{path}.schema", "missing (an FtM schema such as Person, Payment)")
+            raise self._error(
+                f"{path}.schema", Msg("missing (an FtM schema such as Person, Payment)")
+            )
         schema_name = self._text(schema_name, f"{path}.schema")
         schema = model.get(schema_name)
         if schema is None:
             raise self._error(
                 f"{path}.schema",
-                _suggest(f"unknown schema {schema_name!r}", schema_name, list(model.schemata)),
+                _suggest(
+                    Msg("unknown schema %(schema)r", schema=schema_name),
+                    schema_name,
+                    list(model.schemata),
+                ),
             )
         if schema.abstract:
-            raise self._error(f"{path}.schema", f"{schema.name} is abstract; use a concrete schema")
+            raise self._error(
+                f"{path}.schema",
+                Msg("%(schema)s is abstract; use a concrete schema", schema=schema.name),
+            )
         if "keys" in spec and "key" in spec:
             raise self._error(path, "give `keys` or `key`, not both")
         keys = self._columns(spec.get("keys", spec.get("key")), f"{path}.keys")
@@ -980,7 +1041,8 @@ class Mapping:
         prop = schema.get(name)
         if prop is None:
             names = [n for n, p in schema.properties.items() if not p.stub]
-            raise self._error(path, _suggest(f"unknown property of {schema.name}", name, names))
+            unknown = Msg("unknown property of %(schema)s", schema=schema.name)
+            raise self._error(path, _suggest(unknown, name, names))
         if prop.stub:
             other = prop.reverse
             raise self._error(
@@ -989,7 +1051,7 @@ class Mapping:
                 f"on the {other.schema.name} entity instead",
             )
         if spec is None:
-            raise self._error(path, "no column given")
+            raise self._error(path, Msg("no column given"))
         if not isinstance(spec, dict):
             spec = {"column": spec}
         self._unknown_keys(spec, PROPERTY_KEYS, path)
@@ -1228,8 +1290,13 @@ class Mapping:
                 where = f"{path}.{key}" if path else str(key)
                 raise self._error(
                     where,
-                    _suggest(f"unknown key {key!r}", str(key), list(allowed))
-                    + f" (allowed: {', '.join(allowed)})",
+                    Msg(
+                        "%(problem)s (allowed: %(allowed)s)",
+                        problem=_suggest(
+                            Msg("unknown key %(key)r", key=key), str(key), list(allowed)
+                        ),
+                        allowed=", ".join(allowed),
+                    ),
                 )
 
 
@@ -1246,4 +1313,4 @@ def _suggest(text: str, name: str, options: list[str]) -> str:
     lowered = {o.lower(): o for o in options}
     close = [lowered[name.lower()]] if name.lower() in lowered else []
     close = close or difflib.get_close_matches(name, options, n=1, cutoff=0.6)
-    return text + (f" (did you mean {close[0]}?)" if close else "")
+    return Msg("%(text)s (did you mean %(close)s?)", text=text, close=close[0]) if close else text

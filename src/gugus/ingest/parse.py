@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from followthemoney import model
 from followthemoney.types import registry
 
-from gugus.errors import InvalidInput
+from gugus.errors import InvalidInput, Msg
 from gugus.ingest.clean import clean_value
 from gugus.ingest.parsed import (
     ParsedEntity,
@@ -44,47 +44,88 @@ def parse_entity(line: str, where: str) -> ParsedEntity | None:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InvalidInput(f"{where}: invalid JSON ({exc.msg} at column {exc.colno})") from None
+        raise InvalidInput(
+            Msg(
+                "%(where)s: invalid JSON (%(problem)s at column %(column)s)",
+                where=where,
+                problem=exc.msg,
+                column=exc.colno,
+            )
+        ) from None
     except (RecursionError, ValueError) as exc:  # too deep for the parser; a 5,000-digit number
-        raise InvalidInput(f"{where}: invalid JSON ({json_error(exc)})") from None
+        raise InvalidInput(
+            Msg("%(where)s: invalid JSON (%(problem)s)", where=where, problem=json_error(exc))
+        ) from None
     checked_json(data, where)
     if _SURROGATE_ESCAPE.search(text):
         try:  # a lone surrogate cannot be stored (or printed) as UTF-8
             json.dumps(data, ensure_ascii=False).encode("utf-8")
         except UnicodeEncodeError:
             raise InvalidInput(
-                f"{where}: invalid JSON (a \\u escape is half of a surrogate pair, not text)"
+                Msg(
+                    "%(where)s: invalid JSON (a \\u escape is half of a surrogate pair, not text)",
+                    where=where,
+                )
             ) from None
     if not isinstance(data, dict):
-        raise InvalidInput(f"{where}: expected a JSON object, got {type(data).__name__}")
+        raise InvalidInput(
+            Msg(
+                "%(where)s: expected a JSON object, got %(kind)s",
+                where=where,
+                kind=type(data).__name__,
+            )
+        )
     schema_name = data.get("schema")
     if not isinstance(schema_name, str) or not schema_name:
-        raise InvalidInput(f"{where}: field 'schema' is missing")
+        raise InvalidInput(Msg("%(where)s: field 'schema' is missing", where=where))
     schema = model.get(schema_name)
     if schema is None:
-        raise InvalidInput(f"{where}: field 'schema': unknown schema {schema_name!r}")
+        raise InvalidInput(
+            Msg(
+                "%(where)s: field 'schema': unknown schema %(schema)r",
+                where=where,
+                schema=schema_name,
+            )
+        )
     if schema.abstract:
-        raise InvalidInput(f"{where}: field 'schema': {schema_name!r} is abstract")
+        raise InvalidInput(
+            Msg(
+                "%(where)s: field 'schema': %(schema)r is abstract", where=where, schema=schema_name
+            )
+        )
     entity_id = data.get("id")
     if not isinstance(entity_id, str) or not entity_id.strip():
-        raise InvalidInput(f"{where}: field 'id' is missing")
+        raise InvalidInput(Msg("%(where)s: field 'id' is missing", where=where))
     if len(entity_id) > MAX_ID:
-        raise InvalidInput(f"{where}: field 'id' is longer than {MAX_ID} characters")
+        raise InvalidInput(
+            Msg("%(where)s: field 'id' is longer than %(max)s characters", where=where, max=MAX_ID)
+        )
     if not valid_entity_id(entity_id):
         raise InvalidInput(
-            f"{where}: field 'id': {entity_id[:80]!r} is not a valid entity id "
-            "(letters, digits, '.' and '-')"
+            Msg(
+                "%(where)s: field 'id': %(id)r is not a valid entity id "
+                "(letters, digits, '.' and '-')",
+                where=where,
+                id=entity_id[:80],
+            )
         )
     properties = data.get("properties", {})
     if not isinstance(properties, dict):
-        raise InvalidInput(f"{where}: field 'properties' must be an object")
+        raise InvalidInput(Msg("%(where)s: field 'properties' must be an object", where=where))
     overrides = data.get("property_markings") or {}
     if not isinstance(overrides, dict):
-        raise InvalidInput(f"{where}: field 'property_markings' must be an object")
+        raise InvalidInput(
+            Msg("%(where)s: field 'property_markings' must be an object", where=where)
+        )
     for name in overrides:
         if schema.get(name) is None:
             raise InvalidInput(
-                f"{where}: field 'property_markings.{name}': unknown property of {schema.name}"
+                Msg(
+                    "%(where)s: field 'property_markings.%(prop)s': unknown property of %(schema)s",
+                    where=where,
+                    prop=name,
+                    schema=schema.name,
+                )
             )
     values: list[tuple[str, str, str]] = []
     dropped: list[dict] = []
@@ -92,19 +133,37 @@ def parse_entity(line: str, where: str) -> ParsedEntity | None:
         prop = schema.get(name)
         if prop is None:
             raise InvalidInput(
-                f"{where}: field 'properties.{name}': unknown property of {schema.name}"
+                Msg(
+                    "%(where)s: field 'properties.%(prop)s': unknown property of %(schema)s",
+                    where=where,
+                    prop=name,
+                    schema=schema.name,
+                )
             )
         if isinstance(given, (str, int, float)):
             given = [given]
         if not isinstance(given, list):
-            raise InvalidInput(f"{where}: field 'properties.{name}' must be a list of values")
+            raise InvalidInput(
+                Msg(
+                    "%(where)s: field 'properties.%(prop)s' must be a list of values",
+                    where=where,
+                    prop=name,
+                )
+            )
         for raw in given:
             if raw is None:
                 continue
             if not isinstance(raw, (str, int, float)):
                 shown = repr(raw)
                 shown = shown if len(shown) <= 80 else shown[:77] + "..."
-                raise InvalidInput(f"{where}: field 'properties.{name}': value {shown} is not text")
+                raise InvalidInput(
+                    Msg(
+                        "%(where)s: field 'properties.%(prop)s': value %(value)s is not text",
+                        where=where,
+                        prop=name,
+                        value=shown,
+                    )
+                )
             value = clean_value(prop, raw)
             if value is None:
                 dropped.append(dropped_value(where, name, raw, prop.type.name))
@@ -117,7 +176,7 @@ def _parse_chunk(start: int, lines: list[str], source: str) -> list[Record]:
     out: list[Record] = []
     for offset, line in enumerate(lines):
         number = start + offset
-        where = f"{source}: line {number}"
+        where = Msg("%(source)s: line %(line)s", source=source, line=number)
         rec = Record(number, where, "")
         try:
             parsed = parse_entity(line, where)
@@ -127,7 +186,9 @@ def _parse_chunk(start: int, lines: list[str], source: str) -> list[Record]:
             rec.error = exc
         except Exception as exc:  # noqa: BLE001 — one unreadable line must not fail the load
             # (No message: it might quote the line's values.)
-            rec.error = InvalidInput(f"{where}: could not be read ({type(exc).__name__})")
+            rec.error = InvalidInput(
+                Msg("%(where)s: could not be read (%(kind)s)", where=where, kind=type(exc).__name__)
+            )
         out.append(rec)
     return out
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
-from gugus.errors import InvalidInput
+from gugus.errors import InvalidInput, Msg
 from gugus.workers import process_pool, stop_pool
 
 # Deepest nesting of lists and objects accepted in one input line (an FtM
@@ -82,6 +82,11 @@ class ParsedEntity:
     # How a message names where the id came from (never its value): "field
     # 'id'" for FtM lines, the column for tables.
     id_field: str = "field 'id'"
+
+
+def aborted(message: str) -> Msg:
+    """``message`` of the unit that stopped an all-or-nothing load, saying so."""
+    return Msg("%(error)s — nothing was loaded", error=message)
 
 
 def dropped_value(

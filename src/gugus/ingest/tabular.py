@@ -27,7 +27,7 @@ from pathlib import Path
 
 import orjson
 
-from gugus.errors import InvalidInput, NotFound
+from gugus.errors import InvalidInput, Msg, NotFound
 from gugus.ingest.parsed import MAX_DEPTH, too_deep
 
 FORMATS = ("csv", "xlsx", "jsonl")
@@ -47,7 +47,7 @@ UTF8_CHECK_BYTES = 4 * 1024 * 1024  # how much of a file the mojibake check read
 # Codecs that decode any byte (or nearly): a UTF-8 file read with them
 # becomes mojibake without an error.
 SINGLE_BYTE = ("iso8859", "cp125", "cp850", "cp437", "mac-")
-ABORTED = "nothing was loaded"
+ABORTED = Msg("nothing was loaded")
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,9 +221,11 @@ class CsvTable(Table):
             self.close()
             raise
         self.header = header_names(cells)
-        self.header_where = f"{path}: line {line}"
+        self.header_where = Msg("%(source)s: line %(line)s", source=str(path), line=line)
 
-    def _next(self, error_suffix: str = f" — {ABORTED}") -> tuple[list[str] | None, int]:
+    def _next(
+        self, error_suffix: str = Msg(" — %(aborted)s", aborted=ABORTED)
+    ) -> tuple[list[str] | None, int]:
         """The next non-blank record and the physical line it starts on."""
         while True:
             start = self._reader.line_num + 1
@@ -233,8 +235,12 @@ class CsvTable(Table):
                 return None, start
             except csv.Error as exc:
                 raise InvalidInput(
-                    f"{self.display}: line {start}: malformed CSV ({exc}); "
-                    f"check the quoting{error_suffix}"
+                    Msg(
+                        "%(where)s: malformed CSV (%(problem)s); check the quoting%(suffix)s",
+                        where=Msg("%(source)s: line %(line)s", source=self.display, line=start),
+                        problem=str(exc),
+                        suffix=error_suffix,
+                    )
                 ) from None
             except UnicodeDecodeError as exc:
                 raise InvalidInput(
@@ -254,7 +260,7 @@ class CsvTable(Table):
             cells, line = self._next()
             if cells is None:
                 return
-            where = f"{self.display}: line {line}"
+            where = Msg("%(source)s: line %(line)s", source=self.display, line=line)
             origin = f"import:{name}:{line}"
             if len(cells) > width and any(c.strip() for c in cells[width:]):
                 yield Row(
@@ -262,8 +268,14 @@ class CsvTable(Table):
                     where,
                     origin,
                     {},
-                    f"{len(cells)} cells but the header ({self.header_where}) names {width} "
-                    f"columns — a delimiter {self.delimiter!r} inside an unquoted cell?",
+                    Msg(
+                        "%(cells)s cells but the header (%(header)s) names %(width)s columns"
+                        " — a delimiter %(delimiter)r inside an unquoted cell?",
+                        cells=len(cells),
+                        header=self.header_where,
+                        width=width,
+                        delimiter=self.delimiter,
+                    ),
                 )
                 continue
             n = len(cells)
@@ -321,7 +333,12 @@ class XlsxTable(Table):
             self.close()
             raise
         self.header = header_names(c.value for c in cells)
-        self.header_where = f"{path}: sheet {self.sheet} row {header_row}"
+        self.header_where = Msg(
+            "%(source)s: sheet %(sheet)s row %(row)s",
+            source=str(path),
+            sheet=self.sheet,
+            row=header_row,
+        )
         self._first = header_row + 1
 
     def rows(self, columns: Iterable[str]) -> Iterator[Row]:
@@ -340,7 +357,12 @@ class XlsxTable(Table):
                 ] + list(cells[len(raw) :])
             if not any(c.value is not None for c in cells):
                 continue
-            where = f"{self.display}: sheet {self.sheet} row {number}"
+            where = Msg(
+                "%(source)s: sheet %(sheet)s row %(row)s",
+                source=self.display,
+                sheet=self.sheet,
+                row=number,
+            )
             origin = f"import:{name}:{self.sheet}:{number}"
             if n > width and any(_filled(c.value) for c in cells[width:]):
                 yield Row(
@@ -441,7 +463,7 @@ def _filled(value) -> bool:
 class JsonlTable(Table):
     def __init__(self, path: Path) -> None:
         super().__init__(path)
-        self.header_where = f"{path}: every line"
+        self.header_where = Msg("%(source)s: every line", source=str(path))
         self._handle = open(path, encoding="utf-8-sig")  # noqa: SIM115 - closed by close()
 
     def rows(self, columns: Iterable[str]) -> Iterator[Row]:
@@ -464,7 +486,7 @@ class JsonlTable(Table):
             number += 1
             if not line.strip():
                 continue
-            where = f"{self.display}: line {number}"
+            where = Msg("%(source)s: line %(line)s", source=self.display, line=number)
             origin = f"import:{name}:{number}"
             try:
                 data = orjson.loads(line)

@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 
 from gugus.access import Reader, load_decision
-from gugus.errors import GugusError, InvalidInput
+from gugus.errors import GugusError, InvalidInput, Msg
 from gugus.ingest import dispatch
 from gugus.node import Node
 
@@ -33,7 +33,7 @@ def safe_name(filename: str | None, field: str) -> str:
     base = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
     name = _UNSAFE.sub("_", base).lstrip("._")[-120:]
     if not name:
-        raise InvalidInput(f"{field}: choose a file to upload")
+        raise InvalidInput(Msg("%(field)s: choose a file to upload", field=field))
     return name
 
 
@@ -83,6 +83,8 @@ def load_upload(
 
 def _named(value, hide: list[str]):
     """``value`` with the private directory taken out of every string."""
+    if isinstance(value, Msg):  # the message keeps its id: a page translates it
+        return Msg(value.id, **{k: _named(v, hide) for k, v in value.params.items()})
     if isinstance(value, str):
         for prefix in hide:
             value = value.replace(prefix, "")

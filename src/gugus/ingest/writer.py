@@ -13,7 +13,7 @@ from sqlalchemy import Connection
 
 from gugus.admin import check_marking
 from gugus.clock import now_iso
-from gugus.errors import InvalidInput
+from gugus.errors import InvalidInput, Msg, joined
 from gugus.model.markings import Marking, combine
 from gugus.model.search_words import index_text
 from gugus.model.statements import statement_id
@@ -105,13 +105,19 @@ class StatementWriter:
         floor_marking = self._markings[floor] if floor is not None else self.base
         if (marking.key, floor_marking.key) not in self._checked:
             for bound, what in (
-                (self.base, f"collection {self.collection.name!r}'s marking"),
-                (floor_marking, "the line's marking"),
+                (self.base, Msg("collection %(name)r's marking", name=self.collection.name)),
+                (floor_marking, Msg("the line's marking")),
             ):
                 problems = marking.loosening_against(bound)
                 if problems:
                     raise InvalidInput(
-                        f"{where}: looser than {what} ({bound.label()}): " + "; ".join(problems)
+                        Msg(
+                            "%(where)s: looser than %(what)s (%(bound)s): %(problems)s",
+                            where=where,
+                            what=what,
+                            bound=bound.label(),
+                            problems=joined(problems),
+                        )
                     )
             check_marking(self.conn, marking, where)
             self._checked.add((marking.key, floor_marking.key))

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from gugus.errors import InvalidInput
+from gugus.errors import InvalidInput, Msg
 
 
 class TLP(StrEnum):
@@ -36,7 +36,12 @@ class TLP(StrEnum):
         except ValueError:
             allowed = ", ".join(t.value for t in cls)
             raise InvalidInput(
-                f"{field_name}: unknown TLP level {value!r} (allowed: {allowed})"
+                Msg(
+                    "%(field)s: unknown TLP level %(value)r (allowed: %(allowed)s)",
+                    field=field_name,
+                    value=value,
+                    allowed=allowed,
+                )
             ) from None
 
 
@@ -50,13 +55,25 @@ HANDLING_CODES = {
 }
 
 
+def field_of(where: str, name: str) -> Msg:
+    """``where.name``: a field of a marking given at ``where`` (itself a Msg
+    or text), kept a message so that a page can translate ``where``."""
+    return Msg("%(where)s.%(name)s", where=where, name=name)
+
+
 def _codes(values: Iterable[str] | str | None, field_name: str) -> frozenset[str]:
     if values is None:
         return frozenset()
     if isinstance(values, str):
         values = [v for v in values.replace(";", ",").split(",")]
     if not isinstance(values, (list, tuple, set, frozenset)):
-        raise InvalidInput(f"{field_name}: expected a list of codes, got {type(values).__name__}")
+        raise InvalidInput(
+            Msg(
+                "%(field)s: expected a list of codes, got %(kind)s",
+                field=field_name,
+                kind=type(values).__name__,
+            )
+        )
     out = set()
     for raw in values:
         code = str(raw).strip().upper()
@@ -64,7 +81,11 @@ def _codes(values: Iterable[str] | str | None, field_name: str) -> frozenset[str
             continue
         if code not in HANDLING_CODES:
             raise InvalidInput(
-                f"{field_name}: unknown handling code {raw!r} (allowed: H0, H1, H2, H3)"
+                Msg(
+                    "%(field)s: unknown handling code %(code)r (allowed: H0, H1, H2, H3)",
+                    field=field_name,
+                    code=raw,
+                )
             )
         out.add(code)
     return frozenset(out)
@@ -76,11 +97,19 @@ def _names(values: Iterable[str] | str | None, field_name: str) -> frozenset[str
     if isinstance(values, str):
         values = values.split(",")
     if not isinstance(values, (list, tuple, set, frozenset)):
-        raise InvalidInput(f"{field_name}: expected a list of names, got {type(values).__name__}")
+        raise InvalidInput(
+            Msg(
+                "%(field)s: expected a list of names, got %(kind)s",
+                field=field_name,
+                kind=type(values).__name__,
+            )
+        )
     out = set()
     for value in values:
         if not isinstance(value, str):
-            raise InvalidInput(f"{field_name}: {value!r} is not a name")
+            raise InvalidInput(
+                Msg("%(field)s: %(value)r is not a name", field=field_name, value=value)
+            )
         if value.strip():
             out.add(value.strip())
     return frozenset(out)
@@ -99,11 +128,23 @@ class Marking:
 
     def __post_init__(self) -> None:
         if "H3" in self.handling and not (self.handling_text or "").strip():
-            raise InvalidInput("marking.handling_text: handling code H3 needs a text")
+            raise InvalidInput(
+                Msg("%(field)s: handling code H3 needs a text", field="marking.handling_text")
+            )
         if self.tlp is TLP.RED and not self.recipients:
-            raise InvalidInput("marking.recipients: TLP:RED needs at least one named recipient")
+            raise InvalidInput(
+                Msg(
+                    "%(field)s: TLP:RED needs at least one named recipient",
+                    field="marking.recipients",
+                )
+            )
         if self.tlp is not TLP.RED and self.recipients:
-            raise InvalidInput("marking.recipients: named recipients are only used with TLP:RED")
+            raise InvalidInput(
+                Msg(
+                    "%(field)s: named recipients are only used with TLP:RED",
+                    field="marking.recipients",
+                )
+            )
         if self.originator and self.originator in self.release_to:
             object.__setattr__(self, "release_to", self.release_to - {self.originator})
         object.__setattr__(self, "_key", json.dumps(self.to_dict(), sort_keys=True))
@@ -122,28 +163,35 @@ class Marking:
         *,
         where: str = "marking",
     ) -> Marking:
-        level = tlp if isinstance(tlp, TLP) else TLP.parse(tlp, field_name=f"{where}.tlp")
+        level = tlp if isinstance(tlp, TLP) else TLP.parse(tlp, field_name=field_of(where, "tlp"))
         try:
             return cls(
                 tlp=level,
                 originator=originator,
-                handling=_codes(handling, f"{where}.handling"),
+                handling=_codes(handling, field_of(where, "handling")),
                 handling_text=(handling_text or None) and str(handling_text).strip(),
-                release_to=_names(release_to, f"{where}.release_to"),
-                recipients=_names(recipients, f"{where}.recipients"),
+                release_to=_names(release_to, field_of(where, "release_to")),
+                recipients=_names(recipients, field_of(where, "recipients")),
                 purpose=(purpose or None) and str(purpose).strip(),
             )
         except InvalidInput as exc:
             # Errors raised by __post_init__ say "marking."; name the caller's field.
             message = exc.message
-            if message.startswith("marking.") and where != "marking":
-                message = where + message.removeprefix("marking")
+            named = message.params.get("field") if isinstance(message, Msg) else None
+            if where != "marking" and isinstance(named, str) and named.startswith("marking."):
+                message = message.with_params(field=field_of(where, named.removeprefix("marking.")))
             raise InvalidInput(message) from None
 
     @classmethod
     def from_dict(cls, data: Mapping, originator: str | None, *, where: str = "marking") -> Marking:
         if not isinstance(data, Mapping):
-            raise InvalidInput(f"{where}: expected an object, got {type(data).__name__}")
+            raise InvalidInput(
+                Msg(
+                    "%(where)s: expected an object, got %(kind)s",
+                    where=where,
+                    kind=type(data).__name__,
+                )
+            )
         unknown = set(data) - {
             "tlp",
             "handling",
@@ -154,13 +202,24 @@ class Marking:
             "originator",
         }
         if unknown:
-            raise InvalidInput(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+            raise InvalidInput(
+                Msg(
+                    "%(where)s: unknown field(s) %(fields)s",
+                    where=where,
+                    fields=", ".join(sorted(map(str, unknown))),
+                )
+            )
         if "tlp" not in data:
-            raise InvalidInput(f"{where}.tlp: missing")
+            raise InvalidInput(Msg("%(field)s: missing", field=field_of(where, "tlp")))
         given = data.get("originator")
         if given and originator and given != originator:
             raise InvalidInput(
-                f"{where}.originator: {given!r} is not the collection's organisation {originator!r}"
+                Msg(
+                    "%(field)s: %(given)r is not the collection's organisation %(org)r",
+                    field=field_of(where, "originator"),
+                    given=given,
+                    org=originator,
+                )
             )
         return cls.build(
             data["tlp"],
@@ -205,28 +264,40 @@ class Marking:
         """
         problems = []
         if self.originator != base.originator:
-            problems.append(f"originator {self.originator!r} differs from {base.originator!r}")
+            problems.append(
+                Msg(
+                    "originator %(given)r differs from %(base)r",
+                    given=self.originator,
+                    base=base.originator,
+                )
+            )
         if self.tlp.rank < base.tlp.rank:
             problems.append(
-                f"TLP:{self.tlp.value.upper()} is looser than TLP:{base.tlp.value.upper()}"
+                Msg(
+                    "TLP:%(tlp)s is looser than TLP:%(base)s",
+                    tlp=self.tlp.value.upper(),
+                    base=base.tlp.value.upper(),
+                )
             )
         missing = base.handling - self.handling
         if missing:
-            problems.append(f"handling code(s) {', '.join(sorted(missing))} dropped")
+            problems.append(
+                Msg("handling code(s) %(codes)s dropped", codes=", ".join(sorted(missing)))
+            )
         if (
             "H3" in base.handling
             and base.handling_text
             and base.handling_text not in (self.handling_text or "")
         ):
-            problems.append("H3 handling text dropped")
+            problems.append(Msg("H3 handling text dropped"))
         if base.tlp is not TLP.CLEAR:
             extra = self.release_to - base.release_to
             if extra:
-                problems.append(f"release_to adds {', '.join(sorted(extra))}")
+                problems.append(Msg("release_to adds %(orgs)s", orgs=", ".join(sorted(extra))))
         if base.tlp is TLP.RED:
             extra = self.recipients - base.recipients
             if extra:
-                problems.append(f"recipients add {', '.join(sorted(extra))}")
+                problems.append(Msg("recipients add %(users)s", users=", ".join(sorted(extra))))
         return problems
 
     def is_at_least_as_restrictive_as(self, base: Marking) -> bool:

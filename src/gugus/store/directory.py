@@ -6,7 +6,7 @@ from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from gugus.clock import now_iso
-from gugus.errors import Conflict, NotFound
+from gugus.errors import Conflict, Msg, NotFound
 from gugus.store import grants
 from gugus.store.tables import collections, organisations, tokens, users
 
@@ -169,7 +169,9 @@ def get_collection(conn: Connection, name: str):
 def require_collection(conn: Connection, name: str):
     row = get_collection(conn, name)
     if row is None:
-        raise NotFound(f"collection {name!r} does not exist (see `gugus collection list`)")
+        raise NotFound(
+            Msg("collection %(name)r does not exist (see `gugus collection list`)", name=name)
+        )
     return row
 
 

@@ -90,7 +90,7 @@ def facet_rows(conn: Connection, scope: ReadScope, entity_ids: Sequence[str]) ->
     for chunk in _chunks(entity_ids):
         query = (
             select(s.entity_id, s.schema, s.collection_id, country.label("country"), s.marking_id)
-            .where(s.entity_id.in_(chunk), grants.visible(scope, s.marking_id))
+            .where(s.entity_id.in_(chunk), grants.visible_set(scope, s.marking_id))
             .distinct()
         )
         rows.extend(conn.execute(query).all())

@@ -16,7 +16,7 @@ import sqlite3
 
 from sqlalchemy import exc as sa_exc
 
-from gugus.errors import GugusError, IntegrityFailure, StorageFull, StoreUnavailable
+from gugus.errors import GugusError, IntegrityFailure, Msg, StorageFull, StoreUnavailable
 
 CHECK_HINT = "run `gugus check` to find the damage"
 
@@ -46,7 +46,7 @@ def translate(exc: BaseException, context: str | None = None) -> GugusError:
 
 def _classify(exc: BaseException) -> GugusError:
     if isinstance(exc, sa_exc.TimeoutError):  # the connection pool stayed empty
-        return StoreUnavailable("the database is busy (no free connection); try again")
+        return StoreUnavailable(Msg("the database is busy (no free connection); try again"))
     if isinstance(exc, sa_exc.DBAPIError) and exc.orig is not None:
         return _driver(exc.orig, invalidated=exc.connection_invalidated)
     if isinstance(exc, sqlite3.Error):
@@ -88,13 +88,18 @@ def _sqlite(orig: sqlite3.Error) -> GugusError:
             f"the database holds text that is not valid UTF-8 (column {decode.group(1)!r}); {CHECK_HINT}"
         )
     if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "database is locked" in text:
-        return StoreUnavailable("the database is locked by another process or writer; try again")
+        return StoreUnavailable(
+            Msg("the database is locked by another process or writer; try again")
+        )
     # SHMSIZE: the shared-memory index could not grow (its file system is full).
     if name in ("SQLITE_FULL", "SQLITE_IOERR_SHMSIZE") or "database or disk is full" in text:
-        return StorageFull("the disk holding the database is full: nothing was written")
+        return StorageFull(Msg("the disk holding the database is full: nothing was written"))
     if name.startswith("SQLITE_IOERR") or "disk I/O error" in text:
         return StoreUnavailable(
-            f"the database file could not be read or written ({name or 'I/O error'})"
+            Msg(
+                "the database file could not be read or written (%(cause)s)",
+                cause=name or "I/O error",
+            )
         )
     if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or "malformed" in text:
         return IntegrityFailure(
@@ -123,18 +128,29 @@ def _postgres(orig: BaseException, invalidated: bool) -> GugusError:
             if pattern.search(str(orig)):
                 return GugusError(message)
     if state in _PG_FULL:
-        return StorageFull("the database server's disk is full: nothing was written")
+        return StorageFull(Msg("the database server's disk is full: nothing was written"))
     if state in _PG_RETRY:
-        return StoreUnavailable(f"the database is busy (SQLSTATE {state}); try again")
+        return StoreUnavailable(
+            Msg("the database is busy (SQLSTATE %(state)s); try again", state=state)
+        )
     if (
         state.startswith(_PG_GONE)
         or invalidated
         or (not state and type(orig).__name__ in ("OperationalError", "InterfaceError"))
     ):
+        if state:
+            return StoreUnavailable(
+                Msg(
+                    "the database server is unavailable (refused, shut down or closed the "
+                    "connection) (SQLSTATE %(state)s); try again",
+                    state=state,
+                )
+            )
         return StoreUnavailable(
-            "the database server is unavailable (refused, shut down or closed the connection)"
-            + (f" (SQLSTATE {state})" if state else "")
-            + "; try again"
+            Msg(
+                "the database server is unavailable (refused, shut down or closed the "
+                "connection); try again"
+            )
         )
     if state == "22021":  # character_not_in_repertoire
         return IntegrityFailure(f"the database holds text that is not valid UTF-8; {CHECK_HINT}")

@@ -41,6 +41,21 @@ def engine_check(conn: Connection, dialect: Dialect, *, quick: bool, limit: int)
     return []
 
 
+def search_key_mismatches(conn: Connection, dialect: Dialect) -> Iterator[int]:
+    """SQLite: primary keys where ``search_keys`` (what a search checks the
+    grants of) differs from the statements: a key row missing, left over,
+    or with another marking or entity than its statement."""
+    if not dialect.is_sqlite:
+        return iter(())
+    return conn.exec_driver_sql(
+        "SELECT s.pk FROM statements s LEFT JOIN search_keys k ON k.pk = s.pk "
+        "WHERE s.search_text IS NOT NULL AND (k.pk IS NULL "
+        "OR k.marking_id IS NOT s.marking_id OR k.entity_id IS NOT s.entity_id) "
+        "UNION ALL SELECT k.pk FROM search_keys k LEFT JOIN statements s ON s.pk = k.pk "
+        "WHERE s.pk IS NULL OR s.search_text IS NULL ORDER BY 1"
+    ).scalars()
+
+
 def collection_names(conn: Connection) -> dict[int, str]:
     return {r.id: r.name for r in conn.execute(select(collections.c.id, collections.c.name))}
 

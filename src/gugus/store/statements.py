@@ -37,7 +37,7 @@ from gugus.model.search_words import (  # fold, index_text, query_words: for the
     query_alternatives,
     query_words,
 )
-from gugus.store import grants
+from gugus.store import generation, grants
 from gugus.store.db import Dialect
 from gugus.store.tables import markings, statements
 
@@ -164,18 +164,27 @@ class Upserter:
             self._index_new()
 
     def _index_new(self) -> None:
-        """Add rows inserted since the last call to the FTS5 index (same
-        transaction; writers are serialised, so the new pks are ours)."""
+        """Add rows inserted since the last call to the FTS5 index and to
+        its :data:`_keys` (same transaction; writers are serialised, so the
+        new pks are ours)."""
         top = self._max_pk()
         if top > self.indexed_pk:
+            new = (statements.c.pk > self.indexed_pk, statements.c.search_text.is_not(None))
             self.conn.execute(
                 _fts.insert().from_select(
                     ["rowid", "search_text"],
-                    select(statements.c.pk, statements.c.search_text).where(
-                        statements.c.pk > self.indexed_pk, statements.c.search_text.is_not(None)
+                    select(statements.c.pk, statements.c.search_text).where(*new),
+                )
+            )
+            self.conn.execute(
+                _keys.insert().from_select(
+                    ["pk", "marking_id", "entity_id"],
+                    select(statements.c.pk, statements.c.marking_id, statements.c.entity_id).where(
+                        *new
                     ),
                 )
             )
+            generation.bump(self.conn)
             self.indexed_pk = top
 
 
@@ -187,6 +196,10 @@ _fts = table(
     column("search_text"),
     column("statements_fts"),
 )
+
+# SQLite: each indexed statement's pk, marking and entity (migration 0009),
+# what a search reads of its matches: far narrower than the statement rows.
+_keys = table("search_keys", column("pk"), column("marking_id"), column("entity_id"))
 
 _COLUMNS = (
     statements.c.entity_id,
@@ -374,8 +387,10 @@ def matched_entities(conn: Connection, dialect: Dialect, scope: ReadScope, query
     found: set[str] = set()
     for chunk in _audience_chunks(conn, scope):
         if dialect.is_sqlite:
+            # Distinct in Python: SQLite's DISTINCT over the ids cost more
+            # than the match (a temporary B-tree of 37,000 strings).
             sub = _fts_query(scope, groups, chunk).order_by(None).subquery()
-            found.update(conn.execute(select(sub.c.entity_id).distinct()).scalars())
+            found.update(row[0] for row in _raw_rows(conn, select(sub.c.entity_id)))
             continue
         matches = (
             select(statements.c.entity_id, statements.c.marking_id)
@@ -391,6 +406,17 @@ def matched_entities(conn: Connection, dialect: Dialect, scope: ReadScope, query
         with pg_settings(conn, _PG_GIN_ONLY):
             found.update(conn.execute(shown).scalars())
     return found
+
+
+def _raw_rows(conn: Connection, query) -> list[tuple]:
+    """The rows of a query as the driver gives them (plain tuples): for
+    reads of tens of thousands of ids, SQLAlchemy's row objects cost a
+    third of the read."""
+    result = conn.execute(query)
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()
 
 
 class _Walk:
@@ -542,12 +568,16 @@ def _fts_match(groups: list[list[str]], audiences: list[int]) -> str:
 
 def _fts_query(scope: ReadScope, groups: list[list[str]], audiences: list[int]):
     """SQLite: statements (pk, entity id) matching every word of one group
-    within one of the ``audiences``, newest first (one bound match text)."""
+    within one of the ``audiences``, newest first (one bound match text).
+    Each match's grants and entity are read from :data:`_keys`."""
     match = _fts_match(groups, audiences)
     return (
-        select(statements.c.pk, statements.c.entity_id)
-        .select_from(_fts.join(statements, statements.c.pk == _fts.c.rowid))
-        .where(_fts.c.statements_fts.op("MATCH")(bindparam("match", match)), _visible(scope))
+        select(_keys.c.pk, _keys.c.entity_id)
+        .select_from(_fts.join(_keys, _keys.c.pk == _fts.c.rowid))
+        .where(
+            _fts.c.statements_fts.op("MATCH")(bindparam("match", match)),
+            grants.visible_set(scope, _keys.c.marking_id),
+        )
         .order_by(_fts.c.rowid.desc())
     )
 

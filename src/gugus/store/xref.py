@@ -33,9 +33,20 @@ from gugus.store.tables import statements, xref_pairs, xref_params, xref_runs
 # -- runs ------------------------------------------------------------------------
 
 
+OPEN = ("queued", "running")  # a run whose process may still be working on it
+
+
 def create_run(
-    conn: Connection, username: str, org: str, engine: str, collections: list[str], now: str
+    conn: Connection,
+    username: str,
+    org: str,
+    engine: str,
+    collections: list[str],
+    now: str,
+    owner: dict | None = None,
 ) -> int:
+    """A queued run; ``owner``: who will execute it (kept in ``counts``
+    until the run ends, see :mod:`gugus.xref.run_owner`)."""
     return conn.execute(
         insert(xref_runs)
         .values(
@@ -44,6 +55,7 @@ def create_run(
             status="queued",
             engine=engine,
             collections=json.dumps(collections),
+            counts=json.dumps(owner, sort_keys=True) if owner is not None else None,
             created_at=now,
         )
         .returning(xref_runs.c.id)
@@ -52,9 +64,39 @@ def create_run(
 
 def update_run(conn: Connection, run_id: int, **values) -> None:
     for key in ("counts", "notes"):
-        if key in values and not isinstance(values[key], str):
+        if key in values and not isinstance(values[key], str | None):
             values[key] = json.dumps(values[key], sort_keys=True)
     conn.execute(update(xref_runs).where(xref_runs.c.id == run_id).values(**values))
+
+
+def beat(conn: Connection, run_id: int, owner: dict) -> None:
+    """Refresh an open run's owner record (its heartbeat); a run that ended
+    meanwhile keeps its counts."""
+    conn.execute(
+        update(xref_runs)
+        .where(xref_runs.c.id == run_id, xref_runs.c.status.in_(OPEN))
+        .values(counts=json.dumps(owner, sort_keys=True))
+    )
+
+
+def open_runs(conn: Connection, run_id: int | None = None) -> list:
+    """Runs still queued or running (only ``run_id`` when given)."""
+    query = select(xref_runs).where(xref_runs.c.status.in_(OPEN))
+    if run_id is not None:
+        query = query.where(xref_runs.c.id == run_id)
+    return conn.execute(query.order_by(xref_runs.c.id)).all()
+
+
+def fail_open_run(conn: Connection, run, now: str, note: str) -> bool:
+    """Mark an open run failed, only if it is still as read (same status,
+    same owner record: not refreshed by a heartbeat since).  True if it was."""
+    same = xref_runs.c.counts.is_(None) if run.counts is None else xref_runs.c.counts == run.counts
+    done = conn.execute(
+        update(xref_runs)
+        .where(xref_runs.c.id == run.id, xref_runs.c.status == run.status, same)
+        .values(status="failed", finished_at=now, counts=None, notes=json.dumps([note]))
+    )
+    return done.rowcount == 1
 
 
 def get_run(conn: Connection, run_id: int):

@@ -4,12 +4,17 @@ language of each request, security headers, HTML error pages."""
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from gugus.errors import Msg, translated
 from gugus.web import i18n
+from gugus.web.messages import http_message, validation_message
 from gugus.web.pages import ROUTERS
 from gugus.web.render import page
 from gugus.web.session import LoginRequired, login_redirect, session_minutes
@@ -34,17 +39,58 @@ def is_page(request: Request) -> bool:
 
 
 def error_page(request: Request, status: int, message: str) -> Response:
-    """An error on a page route, as a page (the API keeps its JSON envelope)."""
+    """An error on a page route, as a page (the API keeps its JSON envelope);
+    a :class:`gugus.errors.Msg` message in the page's language."""
     gettext = i18n.translator(request).gettext
     headings = {
         400: gettext("This request cannot be answered"),
         403: gettext("Not allowed"),
         404: gettext("Not found"),
+        405: gettext("Not allowed"),
+        413: gettext("Too large"),
         429: gettext("Too many requests"),
         503: gettext("Busy: try again in a moment"),
     }
     heading = headings.get(status, gettext("Something went wrong"))
+    if status >= 500 and not isinstance(message, Msg):  # an operator's matter, in English
+        message = gettext("The server could not answer; the fault is logged. Try again later.")
+    message = translated(message, gettext)
     return page(request, "error.html", status=status, heading=heading, message=message)
+
+
+def _pages_first(app: FastAPI, exc_class, page_message) -> None:
+    """Pages answer ``exc_class`` with an error page whose message
+    ``page_message(exc)`` (a Msg) is in the page's language; the API keeps
+    the application's handler (its JSON envelope, in English)."""
+    api_handler = app.exception_handlers[exc_class]
+
+    async def handler(request: Request, exc) -> Response:
+        if is_page(request):
+            status = getattr(exc, "status_code", 400)
+            response = error_page(request, status, page_message(exc))
+            response.headers.update(exc_headers(exc))
+            return response
+        return await api_handler(request, exc)
+
+    app.add_exception_handler(exc_class, handler)
+
+
+def exc_headers(exc) -> dict:
+    return {k: v for k, v in (getattr(exc, "headers", None) or {}).items() if k.lower() == "allow"}
+
+
+def _path_only(headers: list) -> list:
+    """A redirect's ``location`` as a path on this site: Starlette builds its
+    trailing-slash redirects from the Host header, which a client may forge."""
+    out = []
+    for key, value in headers:
+        if key.lower() == b"location":
+            target = urlsplit(value.decode("latin-1"))
+            if target.scheme or target.netloc:
+                path = "/" + target.path.lstrip("/")  # never //host
+                value = (path + (f"?{target.query}" if target.query else "")).encode("latin-1")
+        out.append((key, value))
+    return out
 
 
 class PageRequests:
@@ -67,6 +113,8 @@ class PageRequests:
 
         async def with_headers(message) -> None:
             if message["type"] == "http.response.start":
+                if 300 <= message["status"] < 400:
+                    message["headers"] = _path_only(message.get("headers", []))
                 present = {k.lower() for k, _ in message.get("headers", [])}
                 # Static files may be cached; an error page under /static
                 # (it carries the session's CSRF token) may not.
@@ -85,6 +133,8 @@ def mount(app: FastAPI) -> None:
     session_minutes()  # a bad GUGUS_WEB_SESSION_MINUTES fails at start, not at login
 
     app.add_middleware(PageRequests)
+    _pages_first(app, RequestValidationError, validation_message)
+    _pages_first(app, StarletteHTTPException, http_message)
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, exc: LoginRequired) -> Response:

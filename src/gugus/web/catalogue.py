@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
 from gugus.web.i18n import CATALOGUE
@@ -18,14 +18,23 @@ from gugus.web.i18n import CATALOGUE
 WEB = Path(__file__).parent
 METHODS = [("templates/**.html", "jinja2.ext:babel_extract"), ("**.py", "python")]
 OPTIONS = {"templates/**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "false"}}
+# The services' messages a page shows (gugus.errors.Msg, and N_ for a
+# template written apart), everywhere in the package.
+PACKAGE = WEB.parent
+SERVICE_KEYWORDS = {"Msg": None, "N_": None}
 
 
 def extract() -> Catalog:
     found = Catalog(locale="es_MX")
-    for filename, lineno, message, _comments, context in extract_from_dir(
-        WEB, METHODS, OPTIONS, strip_comment_tags=True
-    ):
-        found.add(message, None, [(filename, lineno)], context=context)
+    passes = [
+        (WEB, METHODS, OPTIONS, {**DEFAULT_KEYWORDS, **SERVICE_KEYWORDS}),
+        (PACKAGE, [("**.py", "python")], {}, SERVICE_KEYWORDS),
+    ]
+    for folder, methods, options, keywords in passes:
+        for filename, lineno, message, _comments, context in extract_from_dir(
+            folder, methods, options, keywords=keywords, strip_comment_tags=True
+        ):
+            found.add(message, None, [(filename, lineno)], context=context)
     return found
 
 

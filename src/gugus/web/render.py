@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from markupsafe import Markup
 
+from gugus.errors import translated
 from gugus.model.markings import TLP
 from gugus.web import i18n
 from gugus.web.session import LOGIN_COOKIE, SESSION_COOKIE, csrf_for, login_secret
@@ -74,6 +75,7 @@ def strictest(markings) -> dict | None:
 
 def _context(request: Request, ctx: dict) -> dict:
     lang = request.state.lang
+    translations = i18n.translations(lang)
     csrf = getattr(request.state, "csrf", None)
     if csrf is None:
         csrf = csrf_for(request.cookies.get(SESSION_COOKIE) or login_secret(request))
@@ -91,7 +93,9 @@ def _context(request: Request, ctx: dict) -> dict:
 
     return {
         "request": request,
-        "translations": i18n.translations(lang),
+        "translations": translations,
+        # a service's message (gugus.errors.Msg) in the page's language
+        "say": lambda message: translated(message, translations.gettext),
         "lang": lang,
         "html_lang": i18n.html_lang(lang),
         "csrf_token": csrf,

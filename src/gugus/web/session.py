@@ -23,7 +23,7 @@ from fastapi import Depends, Request
 
 from gugus import auth
 from gugus.access import Reader
-from gugus.errors import AuthError, Forbidden, InvalidInput
+from gugus.errors import AuthError, Forbidden, InvalidInput, Msg
 
 SESSION_COOKIE = "gugus_session"
 LOGIN_COOKIE = "gugus_login"
@@ -101,7 +101,9 @@ def check_csrf(request: Request, sent) -> None:
     secret = request.cookies.get(SESSION_COOKIE) or request.cookies.get(LOGIN_COOKIE)
     if not secret or not isinstance(sent, str) or not hmac.compare_digest(sent, csrf_for(secret)):
         raise Forbidden(
-            "this form has expired or did not come from this site: reload the page and try again"
+            Msg(
+                "this form has expired or did not come from this site: reload the page and try again"
+            )
         )
 
 

@@ -12,6 +12,11 @@ then one line per CLK::
 
     {"ref": "r<32 hex>", "clk": "<base64 of the 1024-bit Bloom filter>"}
 
+A file encoded with ``--blocking`` says so in its header (``"blocking":
+{"keys": [...], "version": 1}``) and each line also carries ``"blocks":
+["y<8 hex>", "n<8 hex>", …]``, keyed hashes of the year of birth and of
+name-token prefixes (:mod:`gugus.xref.pprl_blocking`).
+
 A person with several names has one line per name, all with the same ``ref``
 (an opaque keyed hash only its holder can map back to the record).  No
 name, date, phone, address, entity id or collection appears in the file.
@@ -30,6 +35,8 @@ from pathlib import Path
 from gugus.errors import InvalidInput
 from gugus.ingest.parsed import checked_json, json_error
 from gugus.model.markings import Marking
+from gugus.xref.pprl_blocking import KEY as BLOCK_KEY
+from gugus.xref.pprl_blocking import MAX_KEYS
 from gugus.xref.pprl_encoding import schema_hash
 
 FORMAT = "gugus-pprl-clk"
@@ -60,6 +67,7 @@ class ClkFile:
     marking: Marking
     refs: list[str]
     clks: list  # bitarrays, same order as refs
+    blocks: list[list[str]] | None = None  # blocking keys per CLK, when encoded with them
 
     @property
     def fingerprint(self) -> str:
@@ -78,9 +86,25 @@ def header_line(header: dict) -> str:
     return json.dumps(header, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def record_lines(refs: Iterable[str], clks: Iterable) -> Iterator[str]:
+def record_lines(
+    refs: Iterable[str], clks: Iterable, blocks: Iterable[list[str]] | None = None
+) -> Iterator[str]:
+    keys = iter(blocks) if blocks is not None else None
     for ref, clk in zip(refs, clks, strict=True):
-        yield json.dumps({"ref": ref, "clk": base64.b64encode(clk.tobytes()).decode()}) + "\n"
+        item = {"ref": ref, "clk": base64.b64encode(clk.tobytes()).decode()}
+        if keys is not None:
+            item["blocks"] = next(keys)
+        yield json.dumps(item) + "\n"
+
+
+def _blocks(name: str, lineno: int, value) -> list[str]:
+    if (
+        not isinstance(value, list)
+        or len(value) > MAX_KEYS
+        or not all(isinstance(k, str) and BLOCK_KEY.fullmatch(k) for k in value)
+    ):
+        raise InvalidInput(f"{name}:{lineno}: blocks: expected a list of blocking keys")
+    return value
 
 
 def read(path: str | Path) -> ClkFile:
@@ -98,16 +122,23 @@ def read(path: str | Path) -> ClkFile:
         raise InvalidInput(f"{name}: cannot be read ({exc.strerror})") from None
     refs: list[str] = []
     clks: list = []
+    blocks: list[list[str]] = []
     with handle:
         try:
             header = _header(name, _json(name, 1, handle.readline(MAX_LINE)))
             nbytes = header["schema"]["clkConfig"]["l"] // 8
+            keys = {"ref", "clk", "blocks"} if "blocking" in header else {"ref", "clk"}
             for lineno, text in enumerate(iter(lambda: handle.readline(MAX_LINE), ""), 2):
                 if not text.strip():
                     continue
                 item = _json(name, lineno, text)
-                if not isinstance(item, dict) or set(item) != {"ref", "clk"}:
-                    raise InvalidInput(f'{name}:{lineno}: expected {{"ref": …, "clk": …}}')
+                if not isinstance(item, dict) or set(item) != keys:
+                    shape = ", ".join(
+                        f'"{k}": …' for k in sorted(keys, key=["ref", "clk", "blocks"].index)
+                    )
+                    raise InvalidInput(f"{name}:{lineno}: expected {{{shape}}}")
+                if "blocks" in keys:
+                    blocks.append(_blocks(name, lineno, item["blocks"]))
                 ref, clk = item["ref"], item["clk"]
                 if not isinstance(ref, str) or not _REF.fullmatch(ref):
                     raise InvalidInput(f"{name}:{lineno}: ref: not a CLK file reference")
@@ -134,7 +165,7 @@ def read(path: str | Path) -> ClkFile:
             f"{len(set(refs))}"
         )
     marking = Marking.from_dict(header["marking"], None, where=f"{name}:1: marking")
-    return ClkFile(name, header, marking, refs, clks)
+    return ClkFile(name, header, marking, refs, clks, blocks if "blocking" in header else None)
 
 
 def _json(name: str, lineno: int, text: str):
@@ -178,4 +209,6 @@ def _header(name: str, header) -> dict:
     )
     if not isinstance(bits, int) or bits <= 0 or bits % 8:
         raise InvalidInput(f"{where}: schema: clkConfig.l must be a multiple of 8")
+    if "blocking" in header and not isinstance(header["blocking"], dict):
+        raise InvalidInput(f"{where}: blocking: expected an object")
     return header

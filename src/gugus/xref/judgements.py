@@ -19,7 +19,7 @@ from sqlalchemy import Connection
 from gugus.access import Reader, ReadScope, may_see
 from gugus.audit import AuditEvent
 from gugus.clock import now_iso
-from gugus.errors import InvalidInput, NotFound
+from gugus.errors import InvalidInput, Msg, NotFound
 from gugus.ingest.parse import valid_entity_id
 from gugus.model.ids import looks_signed, read_id
 from gugus.model.markings import TLP, Marking, combine
@@ -43,7 +43,7 @@ def stored_id(node: Node, reader: Reader, entity_id: str) -> str:
     """The stored id an entity id given by a reader means (a bare id: the
     reader's own organisation's namespace); NotFound for an invalid id."""
     if not valid_entity_id(entity_id):  # exists nowhere; may be long or odd
-        raise NotFound(f"entity {entity_id[:80]!r} not found")
+        raise NotFound(Msg("entity %(id)r not found", id=entity_id[:80]))
     stored = read_id(entity_id, reader.org, node.org_codes())
     if stored != entity_id and looks_signed(entity_id):  # signed by an organisation added since?
         stored = read_id(entity_id, reader.org, node.org_codes(refresh=True))
@@ -105,19 +105,23 @@ def judge(
     and the reader's cluster of ``a`` afterwards."""
     verdict = (verdict or "").strip().lower()
     if verdict not in VERDICTS:
-        raise InvalidInput(f"verdict: must be one of {', '.join(VERDICTS)}")
+        raise InvalidInput(
+            Msg("verdict: must be one of %(verdicts)s", verdicts=", ".join(VERDICTS))
+        )
     if reason is not None:
         reason = reason.strip() or None
         if reason is not None and len(reason) > MAX_REASON:
-            raise InvalidInput(f"reason: longer than {MAX_REASON} characters")
+            raise InvalidInput(Msg("reason: longer than %(max)s characters", max=MAX_REASON))
         if reason is not None and "\x00" in reason:
-            raise InvalidInput("reason: contains a NUL character")
+            raise InvalidInput(Msg("reason: contains a NUL character"))
     scope = node.scope(reader)
     with node.db.writer.begin() as conn:
         left = _entity(node, conn, scope, reader, a)
         right = _entity(node, conn, scope, reader, b)
         if left == right:
-            raise InvalidInput("an entity cannot be judged against itself (a and b are the same)")
+            raise InvalidInput(
+                Msg("an entity cannot be judged against itself (a and b are the same)")
+            )
         rows = stmt_sql.for_entities(conn, scope, [left, right])
         stmt_markings = sorted({r.marking_id for r in rows})
         seen = [node.catalogue.get(conn, mid) for mid in stmt_markings]

@@ -33,7 +33,7 @@ from gugus.model.markings import TLP, combine
 from gugus.node import Node
 from gugus.store import directory
 from gugus.store import statements as stmt_sql
-from gugus.xref import clkfile
+from gugus.xref import clkfile, pprl_blocking
 from gugus.xref.pprl_encoding import (
     Secret,
     encode_rows,
@@ -78,10 +78,11 @@ class Encoded:
     refs: list[str]
     clks: list
     summary: dict = field(default_factory=dict)
+    blocks: list[list[str]] | None = None
 
     def lines(self) -> Iterator[str]:
         yield clkfile.header_line(self.header)
-        yield from clkfile.record_lines(self.refs, self.clks)
+        yield from clkfile.record_lines(self.refs, self.clks, self.blocks)
 
 
 def encode(
@@ -92,6 +93,7 @@ def encode(
     *,
     include_red: bool = False,
     for_org: str | None = None,
+    blocking: bool = False,
     purpose: str | None = None,
 ) -> Encoded:
     """CLKs of the persons of ``collection`` from the values ``reader`` may see.
@@ -99,8 +101,10 @@ def encode(
     TLP:RED values are left out unless ``include_red`` (a file for a partner
     should not carry what only named people may read).  With ``for_org``
     (the partner), only values released to that organisation are encoded, so
-    the file may go to it.  The file's marking is the most restrictive of
-    every value encoded (the collection's default when nothing was).
+    the file may go to it.  With ``blocking``, each CLK also carries its
+    blocking keys (:mod:`gugus.xref.pprl_blocking`).  The file's marking is
+    the most restrictive of every value encoded (the collection's default
+    when nothing was).
     Audited before the result is returned.
     """
     scope = node.scope(reader)
@@ -146,6 +150,7 @@ def encode(
                     "fingerprint": check,
                     "for": for_org,
                     "include_red": include_red,
+                    "blocking": blocking,
                 }
             ),
             used,
@@ -164,9 +169,15 @@ def encode(
         "records": len(rows),
         "marking": marking.to_dict(),
     }
+    blocks = None
+    if blocking:
+        header["blocking"] = pprl_blocking.DESCRIPTION
+        bkey = pprl_blocking.blocking_key(secret)
+        blocks = [pprl_blocking.row_keys(bkey, row) for row in rows]
     summary = dict(counts, records=len(rows), fingerprint=check, marking=marking.to_dict())
     summary["marking_label"] = marking.label()
-    return Encoded(header, refs, clks, summary)
+    summary["blocking"] = blocking
+    return Encoded(header, refs, clks, summary, blocks)
 
 
 class _Filter:
@@ -225,8 +236,18 @@ def _composed(values: dict) -> list[tuple[str, tuple]]:
 
 
 # -- match -----------------------------------------------------------------------
-def match(left: str | Path, right: str | Path, threshold: float = DEFAULT_THRESHOLD) -> dict:
+def match(
+    left: str | Path,
+    right: str | Path,
+    threshold: float = DEFAULT_THRESHOLD,
+    *,
+    blocking: bool = True,
+) -> dict:
     """Likely pairs of references between two CLK files.
+
+    When both files carry blocking keys (and ``blocking``), only CLKs that
+    share a key are compared; otherwise every pair is (``"blocking"`` in
+    the result says which, and why not).
 
     Refused when the files were not made with the same schema and secret
     (their check values differ): CLKs under different secrets never match,
@@ -246,11 +267,21 @@ def match(left: str | Path, right: str | Path, threshold: float = DEFAULT_THRESH
             f"{a.path} and {b.path} were not encoded with the same secret "
             "(their check values differ): nothing to compare"
         )
-    pairs = _solve(a, b, threshold)
+    use = blocking and a.blocks is not None and b.blocks is not None
+    if use:
+        how = "blocked: " + " or ".join(pprl_blocking.DESCRIPTION["keys"])
+    elif not blocking:
+        how = "all pairs (blocking turned off)"
+    elif a.blocks is None and b.blocks is None:
+        how = "all pairs (no blocking keys in the files)"
+    else:
+        how = "all pairs (only one file has blocking keys)"
+    pairs = _solve(a, b, threshold, use)
     return {
         "fingerprint": a.fingerprint,
         "threshold": threshold,
         "solving": "greedy",
+        "blocking": how,
         "left": _side(a),
         "right": _side(b),
         "marking": combine([a.marking, b.marking]).to_dict(),
@@ -268,7 +299,7 @@ def _side(f: clkfile.ClkFile) -> dict:
     }
 
 
-def _solve(a: clkfile.ClkFile, b: clkfile.ClkFile, threshold: float) -> list[dict]:
+def _solve(a: clkfile.ClkFile, b: clkfile.ClkFile, threshold: float, blocked: bool) -> list[dict]:
     if not a.clks or not b.clks:
         return []
     with warnings.catch_warnings():
@@ -278,7 +309,10 @@ def _solve(a: clkfile.ClkFile, b: clkfile.ClkFile, threshold: float) -> list[dic
         from anonlink.similarities import dice_coefficient
         from anonlink.solving import greedy_solve
 
-    candidates = find_candidate_pairs([a.clks, b.clks], dice_coefficient, threshold)
+    if blocked:
+        candidates = pprl_blocking.candidates([a.clks, b.clks], [a.blocks, b.blocks], threshold)
+    else:
+        candidates = find_candidate_pairs([a.clks, b.clks], dice_coefficient, threshold)
     sims = {}
     values, (datasets_1, datasets_2), (records_1, records_2) = candidates
     for sim, ds1, ds2, i1, i2 in zip(
@@ -316,23 +350,11 @@ def resolve(
     simply not found).  Audited when anything was found."""
     scope = node.scope(reader)
     check = fingerprint(secret, schema_hash(schema_dict()))
-    key = reference_key(node)
-    wanted = set(refs)
-    found: dict[str, str] = {}
-    used: set[int] = set()
     with node.db.reader.connect() as conn:
         coll = directory.get_collection(conn, collection)
         if coll is None or not scope.allows(coll.marking_id):
             raise NotFound(f"collection {collection!r} not found")
-        last, ref = None, ""
-        for row in stmt_sql.for_collection(conn, scope, coll.id):  # ordered by entity
-            if row.schema != "Person":
-                continue
-            if row.entity_id != last:
-                last, ref = row.entity_id, reference(key, check, row.entity_id)
-            if ref in wanted:
-                found[ref] = row.entity_id
-                used.add(row.marking_id)
+        found, used = find_refs(conn, scope, [coll.id], reference_key(node), check, set(refs))
     if found:
         node.audit.append(
             AuditEvent(
@@ -341,11 +363,31 @@ def resolve(
                 reader.org,
                 sorted(set(found.values())),
                 purpose,
-                reader.audit_detail({"asked": len(wanted), "found": len(found)}),
+                reader.audit_detail({"asked": len(set(refs)), "found": len(found)}),
                 used,
             )
         )
     return found
+
+
+def find_refs(
+    conn, scope, collection_ids, key: bytes, check: str, wanted: set[str]
+) -> tuple[dict[str, str], set[int]]:
+    """({reference: entity id}, marking ids read) of the persons the scope
+    may see in the collections whose reference (under ``check``) is wanted."""
+    found: dict[str, str] = {}
+    used: set[int] = set()
+    for cid in collection_ids:
+        last, ref = None, ""
+        for row in stmt_sql.for_collection(conn, scope, cid):  # ordered by entity
+            if row.schema != "Person":
+                continue
+            if row.entity_id != last:
+                last, ref = row.entity_id, reference(key, check, row.entity_id)
+            if ref in wanted:
+                found[ref] = row.entity_id
+                used.add(row.marking_id)
+    return found, used
 
 
 # -- the seam to hit notices -----------------------------------------------------
@@ -353,10 +395,8 @@ def hit_candidates(result: dict, own_org: str) -> list[dict]:
     """The matches of :func:`match` as the hit notices they become, seen
     from ``own_org``'s side: what matched (a person), the holding
     organisation, the holder's reference, our reference, the similarity, and
-    the marking the notice carries.  SEAM: the hit-notice helper's
-    ``gugus.share.notices.raise_hit(...)`` is to take these (one call per
-    candidate, after our own reference is resolved with :func:`resolve`);
-    until it is merged this returns the candidates and raises nothing."""
+    the marking the notice carries.  :func:`gugus.xref.pprl_notify.notify`
+    turns them into stored hit notices."""
     if result["left"]["org"] == own_org:
         mine, theirs = "left", "right"
     elif result["right"]["org"] == own_org:
@@ -381,6 +421,7 @@ __all__ = [
     "DEFAULT_THRESHOLD",
     "Encoded",
     "encode",
+    "find_refs",
     "hit_candidates",
     "match",
     "reference",

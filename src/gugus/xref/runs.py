@@ -32,7 +32,7 @@ from gugus.node import Node
 from gugus.store import directory
 from gugus.store import xref as xref_sql
 from gugus.store.markings import store_markings
-from gugus.xref import engine, records, selectors
+from gugus.xref import engine, records, run_owner, selectors
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +134,13 @@ def start(
     names = [c.name for c in colls]
     with node.db.writer.begin() as conn:
         run_id = xref_sql.create_run(
-            conn, reader.username, reader.org, engine_name, names, clock.now_iso()
+            conn,
+            reader.username,
+            reader.org,
+            engine_name,
+            names,
+            clock.now_iso(),
+            owner=run_owner.stamp(),
         )
     node.audit.append(
         AuditEvent(
@@ -174,11 +180,19 @@ def _execute(
     purpose: str | None,
 ) -> None:
     with node.db.writer.begin() as conn:
-        xref_sql.update_run(conn, run_id, status="running", started_at=clock.now_iso())
+        xref_sql.update_run(
+            conn, run_id, status="running", started_at=clock.now_iso(), counts=run_owner.stamp()
+        )
+
+    def beat() -> None:
+        with node.db.writer.begin() as conn:
+            xref_sql.beat(conn, run_id, run_owner.stamp())
+
     try:
-        result = _compute(node, reader, run_id, colls, engine_name, retrain, cap, threshold)
-        started = time.perf_counter()
-        marks = _store(node, reader, run_id, result, started)
+        with run_owner.Heartbeat(beat):
+            result = _compute(node, reader, run_id, colls, engine_name, retrain, cap, threshold)
+            started = time.perf_counter()
+            marks = _store(node, reader, run_id, result, started)
     except Exception as exc:
         message = exc.message if isinstance(exc, GugusError) else type(exc).__name__
         with node.db.writer.begin() as conn:
@@ -187,6 +201,7 @@ def _execute(
                 run_id,
                 status="failed",
                 finished_at=clock.now_iso(),
+                counts=None,
                 notes=[f"the run failed: {message}; earlier results are unchanged"],
             )
         raise
@@ -317,6 +332,42 @@ def _store(node: Node, reader: Reader, run_id: int, result: dict, started: float
     return {p["marking_id"] for p in pairs}
 
 
+# -- runs whose process is gone ---------------------------------------------------------
+
+
+def recover(node: Node, run_id: int | None = None) -> list[int]:
+    """Mark failed every open run (or only ``run_id``) whose owning process
+    is gone (:func:`gugus.xref.run_owner.gone`): its transaction never
+    committed, so the earlier runs' results are what stays.  Called when a
+    server opens the node and before a run's status is read.  Returns the
+    ids of the runs marked failed."""
+    with node.db.reader.connect() as conn:
+        candidates = [
+            r
+            for r in xref_sql.open_runs(conn, run_id)
+            if run_owner.gone(json.loads(r.counts) if r.counts else None)
+        ]
+    failed = []
+    note = f"{run_owner.INTERRUPTED}; earlier results are unchanged"
+    for run in candidates:
+        with node.db.writer.begin() as conn:
+            if xref_sql.fail_open_run(conn, run, clock.now_iso(), note):
+                failed.append(run.id)
+    for rid in failed:
+        log.warning("xref run %s: its process is gone, marked failed", rid)
+        node.audit.append(
+            AuditEvent(
+                "xref.interrupted",
+                None,
+                None,
+                [f"xref:{rid}"],
+                None,
+                {"reason": run_owner.INTERRUPTED},
+            )
+        )
+    return failed
+
+
 # -- reading a run -------------------------------------------------------------------
 
 
@@ -334,7 +385,8 @@ def _run_view(conn, run, reader: Reader) -> dict:
     }
     if own:
         view["collections"] = json.loads(run.collections)
-        view["counts"] = json.loads(run.counts) if run.counts else {}
+        ended = run.status not in xref_sql.OPEN  # an open run's counts hold its owner
+        view["counts"] = json.loads(run.counts) if run.counts and ended else {}
         view["notes"] = json.loads(run.notes) if run.notes else []
     return view
 
@@ -366,6 +418,7 @@ def status(
     limit = max(1, min(int(limit), MAX_PAGE))
     offset = max(0, int(offset))
     scope = node.scope(reader)
+    recover(node, run_id)
     with node.db.reader.connect() as conn:
         run = xref_sql.get_run(conn, run_id)
         if run is None:

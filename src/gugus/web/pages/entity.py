@@ -2,8 +2,9 @@
 relationships; what it is possibly the same as; the hit notices that concern
 it.  The same reads as ``GET /api/v1/entities/{id}``, ``…/relationships``
 and ``…/same-as`` (and ``gugus entity ID --statements --relationships
---same-as``), in one call (:mod:`gugus.entity_page`); the banners show the strictest marking of what is rendered, and
-nothing the reader may not see is read, so nothing of it can be hinted at."""
+--same-as``), in one call (:mod:`gugus.entity_page`); the banners show the
+strictest marking of what is rendered, and nothing the reader may not see is
+read, so nothing of it can be hinted at."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from gugus.model.statements import ID_PROP
 from gugus.web import ftm_labels
 from gugus.web.render import ENV, page
 from gugus.web.session import page_reader
+from gugus.xref.explain import explain
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50  # relationships per page
@@ -148,7 +150,10 @@ def entity_page(
         rels=rels,
         relationships=[_relationship(r, entity, labels) for r in rels["relationships"]],
         page_size=PAGE,
-        pairs=[{**p, "other_caption": labels.caption(p["other"])} for p in same["pairs"]],
+        pairs=[
+            {**p, "other_caption": labels.caption(p["other"]), "why": explain(p["explanation"])}
+            for p in same["pairs"]
+        ],
         notices=same["notices"],
         kinds=KINDS,
         verdicts=VERDICTS,
