@@ -14,11 +14,10 @@ records are committed together.  The API and the CLI offer the same parts
 
 from __future__ import annotations
 
+from gugus import reads, relations
 from gugus.access import Reader
 from gugus.node import Node
-from gugus.reads import entity_of, reading
-from gugus.relations import relationships_of
-from gugus.xref.same_as import same_as_of
+from gugus.xref import same_as
 
 
 def read(
@@ -33,11 +32,13 @@ def read(
     """``entity`` (with its statements), ``relationships`` (``limit`` from
     ``offset``) and ``same_as`` of one entity as ``reader`` may see it;
     NotFound when the reader may see nothing of it."""
-    with node.audit.deferred(), reading(node, reader, entity_id) as subject:
+    with node.audit.deferred(), reads.reading(node, reader, entity_id) as subject:
         return {
-            "entity": entity_of(subject, purpose=purpose, with_statements=True),
-            "relationships": relationships_of(subject, limit=limit, offset=offset, purpose=purpose),
-            "same_as": same_as_of(subject, purpose=purpose),
+            "entity": reads.entity_of(subject, purpose=purpose, with_statements=True),
+            "relationships": relations.relationships_of(
+                subject, limit=limit, offset=offset, purpose=purpose
+            ),
+            "same_as": same_as.same_as_of(subject, purpose=purpose),
         }
 
 
