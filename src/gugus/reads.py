@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 from followthemoney.proxy import EntityProxy
+from sqlalchemy import Connection
 
 from gugus.access import Reader, ReadScope, audit_orgs
 from gugus.audit import AuditEvent
@@ -22,6 +25,7 @@ from gugus.model.statements import Statement, assemble
 from gugus.node import Node
 from gugus.store import audit as audit_sql
 from gugus.store import directory
+from gugus.store import relations as rel_sql
 from gugus.store import statements as stmt_sql
 from gugus.xref import judgements, resolver
 
@@ -93,6 +97,49 @@ def _audit_read(
     )
 
 
+@dataclass(slots=True)
+class Subject:
+    """An entity id as one reader's reads see it inside one transaction
+    (:func:`reading`): the reader's scope, the reader's judgement graph read
+    once, and the stored ids the entity id stands for (``members``).  The
+    reads of an entity page (the entity, its relationships, its pairs) share
+    one, so each finds the members and their visibility only once."""
+
+    node: Node
+    reader: Reader
+    scope: ReadScope
+    conn: Connection
+    graphs: resolver.Graphs
+    entity_id: str
+    members: frozenset[str]
+    visible: bool | None = None  # whether the reader may see any member, once known
+    rows: list | None = None  # the members' visible statements, once read
+
+    def require_visible(self) -> None:
+        """NotFound unless the reader may see a statement of a member."""
+        if self.visible is None:
+            self.visible = rel_sql.any_visible(self.conn, self.scope, self.ids)
+        if not self.visible:
+            raise NotFound(Msg("entity %(id)r not found", id=self.entity_id))
+
+    @property
+    def ids(self) -> list[str]:
+        return sorted(self.members)
+
+
+@contextmanager
+def reading(node: Node, reader: Reader, entity_id: str) -> Iterator[Subject]:
+    """The subject of the reads of one entity id, on one connection (one
+    snapshot).  Services wrap it in ``node.audit.deferred()`` (outside), so
+    their audit records are appended after the connection is returned and
+    before their answer is."""
+    scope = node.scope(reader)
+    with node.db.reader.connect() as conn:
+        graphs = resolver.Pinned(resolver.graphs_of(node), conn, scope)
+        members = entity_members(node, conn, scope, entity_id, graphs)
+        yield Subject(node, reader, scope, conn, graphs, entity_id, members)
+
+
 def get_entity(
     node: Node,
     reader: Reader,
@@ -115,28 +162,36 @@ def get_entity(
     ``known``: also ``possibly_known_to`` — other organisations whose records
     the reader may see match this one (an online match costing about twice
     the read itself, so asked for rather than computed on every read)."""
-    scope = node.scope(reader)
-    graphs = resolver.graphs_of(node)
-    with node.db.reader.connect() as conn:
-        members = entity_members(node, conn, scope, entity_id, graphs)
-        rows = stmt_sql.for_entities(conn, scope, sorted(members))
-        stmts = _statements(node, conn, rows)
+    with node.audit.deferred(), reading(node, reader, entity_id) as subject:
+        view = entity_of(subject, purpose=purpose, with_statements=with_statements)
+    if known:
+        from gugus.xref.match import known_to  # the match service reads through this module
+
+        view["possibly_known_to"] = known_to(node, reader, view)
+    return view
+
+
+def entity_of(
+    subject: Subject, *, purpose: str | None = None, with_statements: bool = False
+) -> dict:
+    """:func:`get_entity` of a subject (audited; NotFound when the reader
+    may see nothing of it)."""
+    node, conn, members = subject.node, subject.conn, subject.members
+    rows = subject.rows = stmt_sql.for_entities(conn, subject.scope, subject.ids)
+    subject.visible = bool(rows)  # what require_visible asks: a visible statement of a member
+    stmts = _statements(node, conn, rows)
     canonical = resolver.canonical_id(members) if len(members) > 1 else None
     for proxy, marking, used in assemble(stmts, _to(canonical)):
         detail = {"statements": len(used)}
         if canonical is not None:
             detail["canonical"] = canonical
-        _audit_read(node, reader, "entity.read", used, purpose, detail)
+        _audit_read(node, subject.reader, "entity.read", used, purpose, detail)
         view = entity_view(proxy, marking, used, with_statements=with_statements)
         if canonical is not None:
             view["members"] = sorted(members)
-        if known:
-            from gugus.xref.match import known_to  # the match service reads through this module
-
-            view["possibly_known_to"] = known_to(node, reader, view)
         return view
     # Same answer whether it does not exist or is invisible.
-    raise NotFound(Msg("entity %(id)r not found", id=entity_id))
+    raise NotFound(Msg("entity %(id)r not found", id=subject.entity_id))
 
 
 def entity_members(
@@ -344,11 +399,14 @@ def _visible_objects(conn, scope: ReadScope, objects: set[str]) -> set[str]:
 
 __all__ = [
     "REDACTED",
+    "Subject",
     "collection_view",
     "entity_members",
+    "entity_of",
     "export_collection",
     "get_entity",
     "list_audit",
+    "reading",
     "search",
     "visible_collections",
 ]

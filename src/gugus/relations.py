@@ -34,11 +34,10 @@ from followthemoney import model
 from followthemoney.exc import InvalidData
 
 from gugus.access import Reader
-from gugus.errors import Msg, NotFound
 from gugus.model.markings import combine
 from gugus.model.statements import Statement, assemble
 from gugus.node import Node
-from gugus.reads import _audit_read, _statements, entity_members
+from gugus.reads import Subject, _audit_read, _statements, reading
 from gugus.store import relations as rel_sql
 from gugus.store import statements as stmt_sql
 from gugus.xref import resolver
@@ -115,6 +114,21 @@ def _candidates(members: frozenset[str], own: list, refs: list, ends: dict) -> l
     return out
 
 
+def _own_references(subject: Subject, per_entity: int) -> list:
+    """:func:`gugus.store.relations.outgoing` of the subject's members,
+    taken from their visible statements when the entity read has them (in
+    the same order: by entity, then as stored)."""
+    if subject.rows is None:
+        return rel_sql.outgoing(subject.conn, subject.scope, subject.ids, per_entity)
+    taken: dict[str, int] = {}
+    own = []
+    for row in subject.rows:
+        if row.prop_type == rel_sql.REFERENCE and taken.get(row.entity_id, 0) < per_entity:
+            taken[row.entity_id] = taken.get(row.entity_id, 0) + 1
+            own.append(row)
+    return own
+
+
 def _end(proxy, used: list[Statement], shown_id: str) -> dict:
     return {
         "id": shown_id,
@@ -150,38 +164,41 @@ def relationships(
     """One page of the relationships of an entity as ``reader`` may see them
     (module docstring), with ``more``: whether a next page exists.  The
     entity answers NotFound when the reader may see nothing of it."""
+    with node.audit.deferred(), reading(node, reader, entity_id) as subject:
+        return relationships_of(subject, limit=limit, offset=offset, purpose=purpose)
+
+
+def relationships_of(
+    subject: Subject, *, limit: int = 50, offset: int = 0, purpose: str | None = None
+) -> dict:
+    """:func:`relationships` of a subject (:func:`gugus.reads.reading`)."""
     limit = max(1, min(int(limit), MAX_LIMIT))
     offset = max(0, min(int(offset), MAX_OFFSET))
     wanted = offset + limit + 1
-    scope = node.scope(reader)
-    graphs = resolver.graphs_of(node)
-    with node.db.reader.connect() as conn:
-        members = entity_members(node, conn, scope, entity_id, graphs)
-        if not stmt_sql.visible_entities(conn, scope, sorted(members)):
-            raise NotFound(Msg("entity %(id)r not found", id=entity_id))
-        own = rel_sql.outgoing(conn, scope, sorted(members), wanted)
-        fetch = wanted
-        while True:
-            refs = rel_sql.incoming(conn, scope, sorted(members), fetch)
-            links = [r.entity_id for r in refs if is_link(r.schema)]
-            ends: dict[str, list] = {}
-            for row in rel_sql.outgoing(conn, scope, links, wanted):
-                ends.setdefault(row.entity_id, []).append(row)
-            found = _candidates(members, own, refs, ends)
-            views = shown_entities(
-                node, conn, scope, {c.other for c in found} | {c.link for c in found}
-            )
-            kept = [c for c in found if c.other in views and (c.link is None or c.link in views)]
-            if len(kept) >= wanted or len(refs) < fetch:
-                break
-            fetch *= 2  # relationships left out (invisible ends): read further
-        canonical = resolver.resolve(conn, scope, sorted({c.other for c in kept}), graphs)
-        page = kept[offset : offset + limit]
-        refs_of = [_statements(node, conn, c.refs) for c in page]
+    subject.require_visible()
+    node, conn, scope, members = subject.node, subject.conn, subject.scope, subject.members
+    own = _own_references(subject, wanted)
+    fetch = wanted
+    while True:
+        refs = rel_sql.incoming(conn, scope, subject.ids, fetch)
+        links = [r.entity_id for r in refs if is_link(r.schema)]
+        ends: dict[str, list] = {}
+        for row in rel_sql.outgoing(conn, scope, links, wanted):
+            ends.setdefault(row.entity_id, []).append(row)
+        found = _candidates(members, own, refs, ends)
+        views = shown_entities(
+            node, conn, scope, {c.other for c in found} | {c.link for c in found}
+        )
+        kept = [c for c in found if c.other in views and (c.link is None or c.link in views)]
+        if len(kept) >= wanted or len(refs) < fetch:
+            break
+        fetch *= 2  # relationships left out (invisible ends): read further
+    canonical = resolver.resolve(conn, scope, sorted({c.other for c in kept}), subject.graphs)
+    page = kept[offset : offset + limit]
     out, used_all = [], []
-    for c, ref_stmts in zip(page, refs_of, strict=True):
+    for c in page:
         other, other_used = views[c.other]
-        used = ref_stmts + other_used
+        used = _statements(node, conn, c.refs) + other_used
         item = {
             "direction": c.direction,
             "via": c.via,
@@ -198,14 +215,14 @@ def relationships(
         used_all.extend(used)
     _audit_read(
         node,
-        reader,
+        subject.reader,
         "entity.relationships",
         used_all,
         purpose,
         {"relationships": len(out), "offset": offset},
     )
     return {
-        "entity": entity_id,
+        "entity": subject.entity_id,
         "limit": limit,
         "offset": offset,
         "more": len(kept) > offset + limit,
@@ -213,4 +230,11 @@ def relationships(
     }
 
 
-__all__ = ["MAX_LIMIT", "MAX_OFFSET", "is_link", "relationships", "shown_entities"]
+__all__ = [
+    "MAX_LIMIT",
+    "MAX_OFFSET",
+    "is_link",
+    "relationships",
+    "relationships_of",
+    "shown_entities",
+]

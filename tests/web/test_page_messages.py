@@ -209,7 +209,7 @@ def test_a_busy_database_is_said_in_spanish(world, monkeypatch):
     def locked(*_args, **_kwargs):
         raise sqlite3.OperationalError("database is locked")
 
-    monkeypatch.setattr(gugus.reads, "get_entity", locked)
+    monkeypatch.setattr(gugus.reads, "entity_of", locked)
     r = as_user(world, "mx_analyst", "es_MX").get(f"/entities/{world.id('p-msg-1')}")
     assert r.status_code == 503 and r.headers["retry-after"]
     assert error_text(r.text) == (
@@ -221,7 +221,7 @@ def test_an_unexpected_fault_is_said_in_spanish_without_its_text(world, monkeypa
     def broken(*_args, **_kwargs):
         raise RuntimeError("zq9z internal detail")
 
-    monkeypatch.setattr(gugus.reads, "get_entity", broken)
+    monkeypatch.setattr(gugus.reads, "entity_of", broken)
     r = as_user(world, "mx_analyst", "es_MX").get("/entities/x")
     assert r.status_code == 500 and "zq9z" not in r.text and "internal error" not in r.text
     assert error_text(r.text).startswith("El servidor no pudo responder")

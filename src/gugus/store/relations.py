@@ -21,12 +21,18 @@ from gugus.store import grants
 from gugus.store import statements as stmt_sql
 from gugus.store.tables import collections, hit_notices, hit_records, statements, xref_pairs
 
-# The literal of the partial index ``ix_statements_ref`` (a bound value would
-# keep SQLite from using it).
-_ENTITY = literal_column("'entity'")
+# The type of a reference, and its literal in the partial index
+# ``ix_statements_ref`` (a bound value would keep SQLite from using it).
+REFERENCE = "entity"
+_ENTITY = literal_column(f"'{REFERENCE}'")
 # Properties that make an entity's caption, in any schema, and its "id"
 # statement (its schema): what an entity page shows of the entities it links to.
 CAPTION_PROPS = tuple(sorted({p for s in model.schemata.values() for p in s.caption} | {"id"}))
+if not all(p.isidentifier() for p in CAPTION_PROPS):  # they are written into the SQL below
+    raise RuntimeError("a FollowTheMoney caption property is not a plain name")
+# Written into the SQL as constants: 47 bound values cost SQLAlchemy more per
+# read (expanded on every execution) than SQLite needs to run it.
+_CAPTION_PROPS = [literal_column(f"'{p}'") for p in CAPTION_PROPS]
 
 _COLUMNS = (statements.c.pk, *stmt_sql._COLUMNS)
 _visible = stmt_sql._visible
@@ -54,6 +60,21 @@ def incoming(conn: Connection, scope: ReadScope, entity_ids: Sequence[str], limi
     if not ids:
         return []
     return conn.execute(_incoming(scope), {"ids": ids, "ids2": ids, "n": limit}).all()
+
+
+@grants.per_scope
+def _any_visible(scope: ReadScope):
+    return (
+        select(statements.c.entity_id)
+        .where(statements.c.entity_id.in_(bindparam("ids", expanding=True)), _visible(scope))
+        .limit(1)
+    )
+
+
+def any_visible(conn: Connection, scope: ReadScope, entity_ids: Sequence[str]) -> bool:
+    """Whether one of the entities has a statement the reader may see."""
+    ids = sorted(set(entity_ids))
+    return bool(ids) and conn.execute(_any_visible(scope), {"ids": ids}).first() is not None
 
 
 @grants.per_scope
@@ -96,7 +117,7 @@ def _captions(scope: ReadScope):
         select(*_COLUMNS)
         .where(
             statements.c.entity_id.in_(bindparam("ids", expanding=True)),
-            statements.c.prop.in_(CAPTION_PROPS),
+            statements.c.prop.in_(_CAPTION_PROPS),
             _visible(scope),
         )
         .order_by(statements.c.entity_id, statements.c.pk)
@@ -114,6 +135,22 @@ def caption_statements(conn: Connection, scope: ReadScope, entity_ids: Sequence[
     return out
 
 
+@grants.per_scope
+def _pairs(scope: ReadScope):
+    return (
+        select(xref_pairs)
+        .where(
+            or_(
+                xref_pairs.c.left_id.in_(bindparam("ids", expanding=True)),
+                xref_pairs.c.right_id.in_(bindparam("ids2", expanding=True)),
+            ),
+            grants.visible(scope, xref_pairs.c.marking_id),
+        )
+        .order_by(xref_pairs.c.run_id.desc(), xref_pairs.c.probability.desc(), xref_pairs.c.id)
+        .limit(bindparam("n", type_=Integer))
+    )
+
+
 def pairs_touching(
     conn: Connection, scope: ReadScope, entity_ids: Sequence[str], limit: int
 ) -> list:
@@ -122,15 +159,21 @@ def pairs_touching(
     ids = sorted(set(entity_ids))
     if not ids:
         return []
-    return conn.execute(
-        select(xref_pairs)
-        .where(
-            or_(xref_pairs.c.left_id.in_(ids), xref_pairs.c.right_id.in_(ids)),
-            grants.visible(scope, xref_pairs.c.marking_id),
-        )
-        .order_by(xref_pairs.c.run_id.desc(), xref_pairs.c.probability.desc(), xref_pairs.c.id)
-        .limit(limit)
-    ).all()
+    return conn.execute(_pairs(scope), {"ids": ids, "ids2": ids, "n": limit}).all()
+
+
+# Built once (an entity page reads them on every view); not filtered by
+# grants: which notices a reader may list is decided by the caller.
+_ABOUT = (
+    select(hit_notices)
+    .where(
+        hit_notices.c.own_entity_id.in_(bindparam("ids", expanding=True)),
+        hit_notices.c.recipient_org == bindparam("org"),
+    )
+    .order_by(hit_notices.c.id.desc())
+    .limit(bindparam("n", type_=Integer))
+)
+_ABOUT_FOR_USER = _ABOUT.where(hit_notices.c.recipient_user == bindparam("user"))
 
 
 def notices_about(
@@ -147,23 +190,15 @@ def notices_about(
     ids = sorted(set(entity_ids))
     if not ids:
         return []
-    query = select(hit_notices).where(
-        hit_notices.c.own_entity_id.in_(ids), hit_notices.c.recipient_org == recipient_org
-    )
-    if recipient_user is not None:
-        query = query.where(hit_notices.c.recipient_user == recipient_user)
-    return conn.execute(query.order_by(hit_notices.c.id.desc()).limit(limit)).all()
+    values = {"ids": ids, "org": recipient_org, "n": limit}
+    if recipient_user is None:
+        return conn.execute(_ABOUT, values).all()
+    return conn.execute(_ABOUT_FOR_USER, {**values, "user": recipient_user}).all()
 
 
-def notices_holding(
-    conn: Connection, scope: ReadScope, entity_ids: Sequence[str], *, holder_org: str, limit: int
-) -> list:
-    """Mirror notices whose records include one of the entities, held by
-    ``holder_org``: one row per notice and visible record, newest first."""
-    ids = sorted(set(entity_ids))
-    if not ids:
-        return []
-    query = (
+@grants.per_scope
+def _holding(scope: ReadScope):
+    return (
         select(
             hit_notices,
             hit_records.c.entity_id.label("record_entity_id"),
@@ -176,18 +211,30 @@ def notices_holding(
             )
         )
         .where(
-            hit_records.c.entity_id.in_(ids),
-            hit_notices.c.holder_org == holder_org,
+            hit_records.c.entity_id.in_(bindparam("ids", expanding=True)),
+            hit_notices.c.holder_org == bindparam("org"),
             grants.visible(scope, hit_records.c.marking_id),
         )
         .order_by(hit_notices.c.id.desc(), hit_records.c.entity_id)
-        .limit(limit)
+        .limit(bindparam("n", type_=Integer))
     )
-    return conn.execute(query).all()
+
+
+def notices_holding(
+    conn: Connection, scope: ReadScope, entity_ids: Sequence[str], *, holder_org: str, limit: int
+) -> list:
+    """Mirror notices whose records include one of the entities, held by
+    ``holder_org``: one row per notice and visible record, newest first."""
+    ids = sorted(set(entity_ids))
+    if not ids:
+        return []
+    return conn.execute(_holding(scope), {"ids": ids, "org": holder_org, "n": limit}).all()
 
 
 __all__ = [
     "CAPTION_PROPS",
+    "REFERENCE",
+    "any_visible",
     "caption_statements",
     "incoming",
     "notices_about",

@@ -167,6 +167,24 @@ class Graphs:
         return graph
 
 
+class Pinned(Graphs):
+    """One reader's graph as :class:`Graphs` found it once, for the reads of
+    one transaction (an entity page resolves its entity, its relationships'
+    ends and its pairs' ends): no newest-id query per resolve.  Another
+    reader's scope is answered from ``graphs`` as usual, never from the pin."""
+
+    def __init__(self, graphs: Graphs, conn: Connection, scope: ReadScope) -> None:
+        super().__init__(size=0)
+        self._graphs_of = graphs
+        self._key = tuple(scope.grantees)
+        self._graph = graphs.graph(conn, scope)
+
+    def graph(self, conn: Connection, scope: ReadScope) -> _Graph:
+        if tuple(scope.grantees) == self._key:
+            return self._graph
+        return self._graphs_of.graph(conn, scope)
+
+
 _NODES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _NODES_LOCK = threading.Lock()
 

@@ -25,17 +25,14 @@ import json
 
 from gugus.access import Reader, notice_reach
 from gugus.audit import AuditEvent
-from gugus.errors import Msg, NotFound
 from gugus.model.markings import TLP, combine
 from gugus.node import Node
-from gugus.reads import entity_members
+from gugus.reads import Subject, reading
 from gugus.relations import shown_entities
 from gugus.share import notices
 from gugus.store import judgements as judg_sql
 from gugus.store import match as match_sql
 from gugus.store import relations as rel_sql
-from gugus.store import statements as stmt_sql
-from gugus.xref import resolver
 
 MAX_PAIRS = 200
 MAX_NOTICES = 100
@@ -52,41 +49,42 @@ def same_as(
     """The entity's visible candidate pairs (most recent run first, most
     probable first) and the hit notices that concern it (module docstring).
     The entity answers NotFound when the reader may see nothing of it."""
+    with node.audit.deferred(), reading(node, reader, entity_id) as subject:
+        return same_as_of(subject, limit=limit, purpose=purpose)
+
+
+def same_as_of(subject: Subject, *, limit: int = 50, purpose: str | None = None) -> dict:
+    """:func:`same_as` of a subject (:func:`gugus.reads.reading`)."""
     limit = max(1, min(int(limit), MAX_PAIRS))
-    scope = node.scope(reader)
-    graphs = resolver.graphs_of(node)
+    subject.require_visible()
+    node, conn, scope, reader = subject.node, subject.conn, subject.scope, subject.reader
+    members = subject.members
     org_wide = notice_reach(reader).allowed
-    with node.db.reader.connect() as conn:
-        members = entity_members(node, conn, scope, entity_id, graphs)
-        if not stmt_sql.visible_entities(conn, scope, sorted(members)):
-            raise NotFound(Msg("entity %(id)r not found", id=entity_id))
-        rows, seen = [], set()
-        for row in rel_sql.pairs_touching(conn, scope, sorted(members), 4 * limit):
-            if (row.left_id, row.right_id, row.kind) not in seen:  # the latest run's
-                seen.add((row.left_id, row.right_id, row.kind))
-                rows.append(row)
-        ends = {x for r in rows for x in (r.left_id, r.right_id)}
-        views = shown_entities(node, conn, scope, ends)
-        rows = [r for r in rows if r.left_id in views and r.right_id in views][:limit]
-        current = judg_sql.for_pairs(conn, scope, [(r.left_id, r.right_id) for r in rows])
-        pairs = [_pair(node, conn, r, members, views, current) for r in rows]
-        out_rows = rel_sql.notices_about(
-            conn,
-            sorted(members),
-            recipient_org=reader.org,
-            recipient_user=None if org_wide else reader.username,
-            limit=MAX_NOTICES,
-        )
-        held = (
-            rel_sql.notices_holding(
-                conn, scope, sorted(members), holder_org=reader.org, limit=MAX_NOTICES
-            )
-            if org_wide
-            else []
-        )
-        info = match_sql.contacts(conn, {r.holder_org for r in out_rows})
-        shown_marks = {r.marking_id for r in rows} | {r.record_marking_id for r in held}
-        restricted = any(node.catalogue.get(conn, m).tlp is not TLP.CLEAR for m in shown_marks)
+    rows, seen = [], set()
+    for row in rel_sql.pairs_touching(conn, scope, subject.ids, 4 * limit):
+        if (row.left_id, row.right_id, row.kind) not in seen:  # the latest run's
+            seen.add((row.left_id, row.right_id, row.kind))
+            rows.append(row)
+    ends = {x for r in rows for x in (r.left_id, r.right_id)}
+    views = shown_entities(node, conn, scope, ends)
+    rows = [r for r in rows if r.left_id in views and r.right_id in views][:limit]
+    current = judg_sql.for_pairs(conn, scope, [(r.left_id, r.right_id) for r in rows])
+    pairs = [_pair(node, conn, r, members, views, current) for r in rows]
+    out_rows = rel_sql.notices_about(
+        conn,
+        subject.ids,
+        recipient_org=reader.org,
+        recipient_user=None if org_wide else reader.username,
+        limit=MAX_NOTICES,
+    )
+    held = (
+        rel_sql.notices_holding(conn, scope, subject.ids, holder_org=reader.org, limit=MAX_NOTICES)
+        if org_wide
+        else []
+    )
+    info = match_sql.contacts(conn, {r.holder_org for r in out_rows})
+    shown_marks = {r.marking_id for r in rows} | {r.record_marking_id for r in held}
+    restricted = any(node.catalogue.get(conn, m).tlp is not TLP.CLEAR for m in shown_marks)
     used = [s for r in rows for x in (r.left_id, r.right_id) for s in views[x][1]]
     restricted = restricted or any(s.marking.tlp is not TLP.CLEAR for s in used)
     if restricted:
@@ -102,7 +100,7 @@ def same_as(
             )
         )
     return {
-        "entity": entity_id,
+        "entity": subject.entity_id,
         "limit": limit,
         "pairs": pairs,
         "notices": {
@@ -151,4 +149,4 @@ def _in_notices(held: list) -> list[dict]:
     return [notices.render_mirror(row, records) for row, records in rows.values()]
 
 
-__all__ = ["MAX_NOTICES", "MAX_PAIRS", "same_as"]
+__all__ = ["MAX_NOTICES", "MAX_PAIRS", "same_as", "same_as_of"]

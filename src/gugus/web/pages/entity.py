@@ -1,22 +1,25 @@
 """The entity page: every value with its collection, origin and marking; the
 relationships; what it is possibly the same as; the hit notices that concern
-it.  The same services as ``GET /api/v1/entities/{id}``, ``…/relationships``
+it.  The same reads as ``GET /api/v1/entities/{id}``, ``…/relationships``
 and ``…/same-as`` (and ``gugus entity ID --statements --relationships
---same-as``); the banners show the strictest marking of what is rendered, and
-nothing the reader may not see is read, so nothing of it can be hinted at."""
+--same-as``), in one call (:mod:`gugus.entity_page`); the banners show the
+strictest marking of what is rendered, and nothing the reader may not see is
+read, so nothing of it can be hinted at."""
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from markupsafe import Markup
 
-from gugus import reads, relations
+from gugus import relations
+from gugus.entity_page import read as read_entity_page
 from gugus.model.statements import ID_PROP
 from gugus.web import ftm_labels
-from gugus.web.render import page
-from gugus.web.session import PageReader
-from gugus.xref import same_as
+from gugus.web.render import ENV, page
+from gugus.web.session import page_reader
 from gugus.xref.explain import explain
 
 router = APIRouter(include_in_schema=False)
@@ -52,6 +55,22 @@ NOTICE_KINDS = {
     "id": N_("an identity number"),
     "account": N_("an account number"),
 }
+
+
+@functools.lru_cache(maxsize=1024)
+def _badge_of(key: tuple) -> Markup:
+    return ENV.get_template("macros.html").module.badge(
+        {k: list(v) if isinstance(v, tuple) else v for k, v in key}
+    )
+
+
+def badge(marking: dict | None) -> Markup:
+    """The ``badge`` macro's HTML for a marking dict, rendered once per
+    distinct marking (a page shows a dozen badges of two or three markings;
+    a macro call costs Jinja more than the rest of a row)."""
+    if not marking:
+        return Markup("")
+    return _badge_of(tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in marking.items()))
 
 
 class _Labels:
@@ -105,16 +124,16 @@ def _relationship(r: dict, entity: dict, labels: _Labels) -> dict:
 @router.get("/entities/{entity_id}")
 def entity_page(
     request: Request,
-    reader: PageReader,
     entity_id: str,
     offset: Annotated[int, Query(ge=0, le=relations.MAX_OFFSET)] = 0,
 ):
+    # The session is checked here, as PageReader does, in the page's own
+    # thread: one hand-over to the thread pool per page instead of two.
+    reader = page_reader(request)
     node = request.app.state.node
     labels = _Labels(request.state.lang)
-    with node.audit.deferred():  # the three reads' records in one commit, before rendering
-        entity = reads.get_entity(node, reader, entity_id, with_statements=True)
-        rels = relations.relationships(node, reader, entity_id, limit=PAGE, offset=offset)
-        same = same_as.same_as(node, reader, entity_id)
+    found = read_entity_page(node, reader, entity_id, limit=PAGE, offset=offset)
+    entity, rels, same = found["entity"], found["relationships"], found["same_as"]
     values = _values(entity, labels)
     shown = [s["marking"] for s in entity["statements"] if s["prop"] == ID_PROP]
     shown += [s["marking"] for s in values]
@@ -140,4 +159,5 @@ def entity_page(
         verdicts=VERDICTS,
         notice_kinds=NOTICE_KINDS,
         schema_of=labels.schema,
+        badge=badge,
     )

@@ -1,0 +1,124 @@
+"""Server CPU per entity page: what one page costs the server, however busy
+the machine is (wall-clock latencies on a shared machine are not).
+
+    python benchmarks/entity_cpu.py [--dir benchmarks/out/ingest] [--pages 400]
+                                    [--rounds 3] [--sessions 1] [--as-org US-HSI]
+
+A real ``gugus serve --workers 1`` on the node built by
+``benchmarks/ingest.py``; ``--sessions`` logged-in sessions of an analyst of
+``--as-org`` read random entity pages (``/entities/<id>``, the ids of
+``read.sample``), after 50 pages of warm-up.  Each round reads the same pages;
+the server's CPU time (user + system, from /proc, the process and its
+children: the audit writer included) divided by the pages is the figure: the
+lowest and the median of the rounds.  JSON to stdout, a line to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import quote
+
+import httpx
+from read import sample
+from readkit import gugus_server
+
+CSRF = re.compile(r'name="csrf" value="([0-9a-f]{64})"')
+WARM_UP = 50
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its direct children."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    pids = [pid, *(int(p) for p in children.read_text().split())] if children.exists() else [pid]
+    ticks = 0
+    for p in pids:
+        fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def session(url: str, username: str, password: str) -> httpx.Client:
+    client = httpx.Client(base_url=url, timeout=120)
+    token = CSRF.search(client.get("/login").text)
+    if token is None:
+        raise SystemExit("the login page has no CSRF field")
+    form = {"username": username, "password": password, "csrf": token.group(1)}
+    if client.post("/login", data=form, follow_redirects=False).status_code != 303:
+        raise SystemExit(f"login as {username} failed")
+    return client
+
+
+def read_pages(clients: list[httpx.Client], paths: list[str]) -> dict[int, int]:
+    def worker(i: int) -> dict[int, int]:
+        codes: dict[int, int] = {}
+        for path in paths[i :: len(clients)]:
+            status = clients[i].get(path).status_code
+            codes[status] = codes.get(status, 0) + 1
+        return codes
+
+    total: dict[int, int] = {}
+    with ThreadPoolExecutor(len(clients)) as pool:
+        for codes in pool.map(worker, range(len(clients))):
+            for status, n in codes.items():
+                total[status] = total.get(status, 0) + n
+    return total
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--dir", type=Path, default=Path("benchmarks/out/ingest"))
+    parser.add_argument("--pages", type=int, default=400)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--sessions", type=int, default=1)
+    parser.add_argument("--as-org", default="US-HSI")
+    args = parser.parse_args()
+    db_url = str(args.dir / "gugus.db")
+    logins = json.loads((args.dir / "logins.json").read_text())
+    login = next(x for x in logins if x["org"] == args.as_org and x["role"] == "analyst")
+    ids, _words = sample(db_url, args.pages + WARM_UP)
+    paths = [f"/entities/{quote(i, safe='')}" for i in ids]
+    per_page: list[float] = []
+    with tempfile.TemporaryDirectory(prefix="gugus-entity-cpu-") as tmp:
+        server = gugus_server(db_url, 1, Path(tmp) / "serve.log")
+        try:
+            server.wait_ready()
+            clients = [
+                session(server.url, login["username"], login["password"])
+                for _ in range(args.sessions)
+            ]
+            read_pages(clients, paths[:WARM_UP])
+            for _ in range(args.rounds):
+                before = cpu_seconds(server.proc.pid)
+                codes = read_pages(clients, paths[WARM_UP:])
+                per_page.append((cpu_seconds(server.proc.pid) - before) / args.pages * 1000)
+        finally:
+            server.stop()
+    per_page.sort()
+    report = {
+        "benchmark": "entity_cpu",
+        "db": db_url,
+        "as": login["username"],
+        "pages": args.pages,
+        "sessions": args.sessions,
+        "statuses": codes,
+        "server_cpu_ms_per_page": {"min": per_page[0], "median": per_page[len(per_page) // 2]},
+    }
+    print(json.dumps(report, indent=2))
+    print(
+        f"entity page, {args.sessions} session(s): server CPU {per_page[0]:.2f} ms/page "
+        f"(median {per_page[len(per_page) // 2]:.2f}) over {args.rounds} rounds",
+        file=sys.stderr,
+    )
+
+
+if __name__ == "__main__":
+    main()
