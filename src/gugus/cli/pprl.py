@@ -150,6 +150,7 @@ def match(
         list[str] | None,
         typer.Option(
             "--collection",
+            metavar="COLLECTION",
             help="With --notify: where your records are (repeatable; default: every "
             "collection you may read).",
         ),
