@@ -47,6 +47,7 @@ from gugus.model.markings import combine
 from gugus.model.search_words import country_code
 from gugus.model.statements import assemble
 from gugus.node import Node
+from gugus.search_cache import MAX_IDS
 from gugus.store import facets as facet_sql
 from gugus.store import generation, grants
 from gugus.store import statements as stmt_sql
@@ -60,9 +61,8 @@ MAX_OFFSET = 10_000
 # of every match costs ~5 µs a match (benchmarks in the README).
 FACET_CAP = 500
 FACETS = ("schema", "collection", "org", "country")
-# Results kept for a reader hold at most this many ids (deep pages are not
-# kept: memory stays bounded, ~100 KB an entry).
-CACHED_IDS = 1_000
+# The ids a kept result may hold (gugus.search_cache enforces it).
+CACHED_IDS = MAX_IDS
 MAX_FILTER_VALUES = 50
 
 
@@ -131,14 +131,13 @@ def search(
     with node.db.reader.connect() as conn:
         audiences = grants.visible_audiences(conn, scope)
         version = generation.versions(conn, node.db.dialect, audiences)
-        colls = {r.id: r for r in facet_sql.visible_collections(conn, scope)}
         wanted = tuple((k, tuple(v)) for k, v in sorted(given.items()))
         key = (scope.reader, scope.grantees, query, wanted, version)
         found = node.search_results.get(key) if version is not None else None
         if found is None or not found.covers(offset + limit):
-            found = _matches(node, conn, scope, query, given, colls, max(offset + limit, FACET_CAP))
-            if version is not None and len(found.order) <= CACHED_IDS:
-                node.search_results.put(key, found)
+            found = _matches(node, conn, scope, query, given, max(offset + limit, FACET_CAP))
+            if version is not None:
+                node.search_results.put(key, found)  # unless it holds over MAX_IDS ids
         page = found.order[offset : offset + limit]
         members = {c: found.members[c] for c in page}
         wanted_ids = sorted({m for c in page for m in members[c]})
@@ -193,8 +192,9 @@ class _Found:
         return end <= len(self.order) or len(self.order) >= self.total
 
 
-def _matches(node: Node, conn, scope, query: str, given: dict, colls: dict, wanted: int) -> _Found:
+def _matches(node: Node, conn, scope, query: str, given: dict, wanted: int) -> _Found:
     """The search's matches, resolved, counted and faceted (its costly part)."""
+    colls = {r.id: r for r in facet_sql.visible_collections(conn, scope)}
     graphs = resolver.graphs_of(node)
     schemata = _schemata(given["schema"])
     countries = _countries(given["country"])
