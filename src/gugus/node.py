@@ -9,8 +9,9 @@ from gugus.model.markings import Marking
 from gugus.model.roles import Role
 from gugus.search_cache import ResultCache
 from gugus.store import directory
-from gugus.store.db import Database
+from gugus.store.db import Database, busy_timeout
 from gugus.store.markings import MarkingCatalogue
+from gugus.work_gate import Gate, slots_for
 
 
 class Node:
@@ -21,6 +22,7 @@ class Node:
         self._org_codes: list[str] | None = None
         self._collection_names: dict[int, str] = {}
         self.search_results = ResultCache()
+        self.search_gate = Gate(slots_for(self.db.dialect.is_sqlite), busy_timeout())
 
     @classmethod
     def open(cls, url: str | None = None, key: str | None = None) -> Node:

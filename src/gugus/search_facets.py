@@ -5,10 +5,10 @@
 the filters (in SQL, over visible statements: :mod:`gugus.store.facets`),
 resolves them (a resolved entity once, under its canonical id) and pages
 them newest first.  Without filters, only the distinct matched ids are read
-for the total (:func:`gugus.store.statements.matched_entities`), only the
-judged ones among them are resolved, and the page and the facets' sample are
-walked newest first (:func:`_newest`); with filters, every match is read in
-order (:func:`gugus.store.statements.all_matches`) and filtered.
+for the total, only the judged ones among them are resolved, and the page
+and the facets' sample are walked newest first (:func:`_newest`); with
+filters, every match is read in order
+(:func:`gugus.store.statements.all_matches`) and filtered.
 
 * ``total`` is exact: every resolved entity with a matching record the
   reader may see and that passes the filters.
@@ -133,11 +133,16 @@ def search(
         version = generation.versions(conn, node.db.dialect, audiences)
         wanted = tuple((k, tuple(v)) for k, v in sorted(given.items()))
         key = (scope.reader, scope.grantees, query, wanted, version)
-        found = node.search_results.get(key) if version is not None else None
-        if found is None or not found.covers(offset + limit):
-            found = _matches(node, conn, scope, query, given, max(offset + limit, FACET_CAP))
-            if version is not None:
-                node.search_results.put(key, found)  # unless it holds over MAX_IDS ids
+        found = _kept(node, key, version, offset + limit)
+        if found is None:
+            with node.search_gate.turn():  # costly reads take turns (gugus.work_gate)
+                found = _kept(node, key, version, offset + limit)  # found while waiting?
+                if found is None:
+                    found = _matches(
+                        node, conn, scope, query, given, max(offset + limit, FACET_CAP)
+                    )
+                    if version is not None:
+                        node.search_results.put(key, found)  # unless it holds over MAX_IDS ids
         page = found.order[offset : offset + limit]
         members = {c: found.members[c] for c in page}
         wanted_ids = sorted({m for c in page for m in members[c]})
@@ -173,6 +178,14 @@ def search(
         "facets_marking": found.facets_marking,
         "filters": filters,
     }
+
+
+def _kept(node: Node, key, version, end: int) -> _Found | None:
+    """The result kept for ``key`` if it covers the page ending at ``end``."""
+    if version is None:
+        return None
+    found = node.search_results.get(key)
+    return found if found is not None and found.covers(end) else None
 
 
 @dataclass(frozen=True)
@@ -229,7 +242,7 @@ def _matches(node: Node, conn, scope, query: str, given: dict, wanted: int) -> _
     shown = set(kept)
     members = {c: found.connected(i) for i, c in canonical.items() if c in shown}
     rows = facet_sql.facet_rows(conn, scope, [i for i, c in canonical.items() if c in sample])
-    facets_marking = combine(node.catalogue.get(conn, m) for m in {r.marking_id for r in rows})
+    facets_marking = combine(node.catalogue.get(conn, m) for m in {r[4] for r in rows})
     return _Found(
         order=kept,
         members=members,
@@ -243,21 +256,37 @@ def _newest(conn, node: Node, scope, query: str, graphs, wanted: int):
     """Without filters: the newest ``wanted`` resolved entities walked newest
     first, and the exact total counted from the distinct matched ids.
 
-    Every visible match is still read (in SQL, distinct entity ids only),
-    but only the matches with a judgement of the reader's graph are
-    resolved: a resolved entity counts once, so the total is the distinct
-    matched ids less, per cluster, its matched members but one.  Those
-    judged matches also join the walked ones in ``canonical``, so the
-    facets of a sampled cluster count every matched member, as the full
-    resolution did.  Returns (resolver, matched id → canonical id, resolved
-    ids newest first, exact total)."""
-    everything = stmt_sql.matched_entities(conn, node.db.dialect, scope, query)
+    Every visible match is still read, but only the matches with a judgement
+    of the reader's graph are resolved: a resolved entity counts once, so the
+    total is the distinct matched ids less, per cluster, its matched members
+    but one.  Those judged matches also join the walked ones in
+    ``canonical``, so the facets of a sampled cluster count every matched
+    member, as the full resolution did.  Returns (resolver, matched id →
+    canonical id, resolved ids newest first, exact total).
+
+    SQLite reads the matched ids once, newest first
+    (:func:`gugus.store.statements.all_matches`: the index gives them in
+    that order at no extra cost) and walks that list; PostgreSQL reads the
+    distinct ids in SQL and walks the newest ones in separate queries."""
+    dialect = node.db.dialect
+    if dialect.is_sqlite:
+        newest = stmt_sql.all_matches(conn, dialect, scope, query)
+        everything = set(newest)
+
+        def walk(fetch: int) -> list[str]:
+            return newest[:fetch]
+    else:
+        everything = stmt_sql.matched_entities(conn, dialect, scope, query)
+
+        def walk(fetch: int) -> list[str]:
+            return stmt_sql.search_entities(conn, dialect, scope, query, fetch)
+
     if not everything:
         return resolver.Resolver(()), {}, [], 0
     judged_ids = graphs.graph(conn, scope).adjacent.keys() & everything
     fetch = wanted
     while True:
-        walked = stmt_sql.search_entities(conn, node.db.dialect, scope, query, fetch)
+        walked = walk(fetch)
         found = resolver.resolve(conn, scope, {*walked, *judged_ids}, graphs)
         order = list(dict.fromkeys(found.canonical(i) for i in walked))
         if len(order) >= wanted or len(walked) < fetch:
@@ -290,13 +319,13 @@ def _count(rows, canonical, colls: dict) -> dict[str, list[dict]]:
     }
     seen: set[tuple[str, str, str]] = set()
     add = seen.add
-    for row in rows:
-        entity = canonical(row.entity_id)
-        add(("schema", row.schema, entity))
-        if row.country:
-            add(("country", row.country.lower(), entity))
+    for entity_id, schema, collection_id, country, _marking in rows:
+        entity = canonical(entity_id)
+        add(("schema", schema, entity))
+        if country:
+            add(("country", country.lower(), entity))
         # a visible statement's collection is visible (else not in colls)
-        for facet, value in of_collection.get(row.collection_id, ()):
+        for facet, value in of_collection.get(collection_id, ()):
             add((facet, value, entity))
     counts = Counter((facet, value) for facet, value, _ in seen)
     out: dict[str, list[dict]] = {name: [] for name in FACETS}

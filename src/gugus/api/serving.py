@@ -23,6 +23,7 @@ from uvicorn.supervisors.multiprocess import Multiprocess
 
 from gugus import ratelimit
 from gugus.errors import GugusError, InvalidInput
+from gugus.model import search_words
 
 GRACE = 10  # seconds for requests in flight once a shutdown starts
 SLACK = 5  # seconds more for a process to exit before it is killed
@@ -71,7 +72,10 @@ def settle() -> None:
     (models, catalogues, compiled statements) leaves the garbage collector's
     view.  A search reading 37,000 rows allocates enough objects to start
     full collections, and each walked every object of the process: ~50 ms
-    of a 90 ms search (``gc.freeze``, as Instagram does for its servers)."""
+    of a 90 ms search (``gc.freeze``, as Instagram does for its servers).
+    Tables built lazily on a first search are built first, so that no
+    reader waits for them and they are frozen too."""
+    search_words.warm()
     gc.collect()
     gc.freeze()
 

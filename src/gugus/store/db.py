@@ -135,6 +135,7 @@ def _sqlite_engine(
         pool_size=pool_size,
         max_overflow=pool_size * 2,
         pool_timeout=60,
+        pool_use_lifo=True,
         hide_parameters=True,  # no stored value ever reaches an error message or a log
     )
 

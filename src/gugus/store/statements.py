@@ -351,14 +351,21 @@ def all_matches(conn: Connection, dialect: Dialect, scope: ReadScope, query: str
     for the words of the reader's audiences, and each match's grants are
     checked.  On PostgreSQL every match is read through the GIN index (a
     bitmap scan, the only scan :data:`_PG_GIN_ONLY` leaves), never by a
-    walk of the table; the matches are sorted newest first here."""
+    walk of the table; the matches are sorted newest first here.  On SQLite
+    the index gives them newest first: the ids of one query are read as
+    driver tuples and only several queries' rows (a reader of more than
+    :data:`_AUDIENCES_PER_QUERY` audiences) are sorted."""
     groups = query_alternatives(query)
     if not groups:
         return []
+    chunks = _audience_chunks(conn, scope)
     found: list = []
-    for chunk in _audience_chunks(conn, scope):
+    for chunk in chunks:
         if dialect.is_sqlite:
-            found.extend(conn.execute(_fts_query(scope, groups, chunk)).all())
+            rows = raw_rows(conn, _fts_query(scope, groups, chunk))
+            if len(chunks) == 1:
+                return list(dict.fromkeys(entity_id for _, entity_id in rows))
+            found.extend(rows)
             continue
         matches = (
             select(statements.c.pk, statements.c.entity_id, statements.c.marking_id)
@@ -371,27 +378,24 @@ def all_matches(conn: Connection, dialect: Dialect, scope: ReadScope, query: str
         )
         with pg_settings(conn, _PG_GIN_ONLY):
             found.extend(conn.execute(shown).all())
-    found.sort(key=lambda row: row.pk, reverse=True)
-    return list(dict.fromkeys(row.entity_id for row in found))
+    found.sort(key=lambda row: row[0], reverse=True)
+    return list(dict.fromkeys(row[1] for row in found))
 
 
 def matched_entities(conn: Connection, dialect: Dialect, scope: ReadScope, query: str) -> set[str]:
-    """Ids of every entity with a visible statement matching ``query``, in no
-    order: what an exact total counts.  The same index probes and per-row
-    grant checks as :func:`all_matches`, but the database keeps only the
-    distinct entity ids (no statement rows to read, sort and deduplicate in
-    Python: a third of a common word's total at 100,000 people)."""
+    """PostgreSQL: ids of every entity with a visible statement matching
+    ``query``, in no order: what an exact total counts.  The same index
+    probes and per-row grant checks as :func:`all_matches`, but the database
+    keeps only the distinct entity ids.  (SQLite search reads
+    :func:`all_matches`, whose index gives the ids newest first at no extra
+    cost.)"""
+    if dialect.is_sqlite:
+        raise ValueError("matched_entities is for PostgreSQL: SQLite reads all_matches")
     groups = query_alternatives(query)
     if not groups:
         return set()
     found: set[str] = set()
     for chunk in _audience_chunks(conn, scope):
-        if dialect.is_sqlite:
-            # Distinct in Python: SQLite's DISTINCT over the ids cost more
-            # than the match (a temporary B-tree of 37,000 strings).
-            sub = _fts_query(scope, groups, chunk).order_by(None).subquery()
-            found.update(row[0] for row in _raw_rows(conn, select(sub.c.entity_id)))
-            continue
         matches = (
             select(statements.c.entity_id, statements.c.marking_id)
             .where(_pg_match(groups, chunk))
@@ -408,11 +412,11 @@ def matched_entities(conn: Connection, dialect: Dialect, scope: ReadScope, query
     return found
 
 
-def _raw_rows(conn: Connection, query) -> list[tuple]:
+def raw_rows(conn: Connection, query, params: dict | None = None) -> list[tuple]:
     """The rows of a query as the driver gives them (plain tuples): for
     reads of tens of thousands of ids, SQLAlchemy's row objects cost a
     third of the read."""
-    result = conn.execute(query)
+    result = conn.execute(query, params)
     try:
         return result.cursor.fetchall()
     finally:
