@@ -124,8 +124,9 @@ def _postings_query(scope: ReadScope):
 
 
 class _Compiled:
-    """A read compiled once to the driver's SQL (IN lists expanded), with
-    its bound values in the driver's form; ``run`` changes only ``names``."""
+    """A read compiled once to the driver's SQL (IN lists expanded) with its
+    bound values; :meth:`params` gives them in the driver's form, with
+    ``names`` bound anew for each execution."""
 
     __slots__ = ("names", "order", "sql", "values")
 
@@ -199,8 +200,8 @@ def _runner(conn: Connection):
         return lambda sql, params: conn.exec_driver_sql(sql, params).fetchall()
     if not conn.in_transaction():
         conn.begin()
-    cursor = conn.connection.driver_connection.cursor()
-    return lambda sql, params: cursor.execute(sql, params).fetchall()
+    driver = conn.connection.driver_connection
+    return lambda sql, params: driver.execute(sql, params).fetchall()
 
 
 def postings_many(

@@ -206,7 +206,7 @@ class Candidates:
         return out
 
 
-def _weights(distinct: set, skip: set | dict) -> dict[str, int]:
+def _weights(distinct: set, skip: set) -> dict[str, int]:
     weight: dict[str, int] = {}
     for eid, _key, kind in distinct:
         if eid not in skip:
