@@ -156,9 +156,11 @@ def record_hit_groups(
     now = now_iso()
     with node.db.writer.begin() as conn:
         mids = {m for g in groups for h in g.hits for _, _, m in h.records}
-        known = markings_by_ids(conn, sorted(mids))
+        # Markings through the node's catalogue (no read once cached); a
+        # record's marking is its own stored id when nothing is combined.
+        known = {m: node.catalogue.get(conn, m) for m in sorted(mids)}
         info = match_sql.contacts(conn, {h.holder_org for g in groups for h in g.hits})
-        cache: dict = {}
+        cache: dict = {found.key: m for m, found in known.items()}
         items: list[tuple[int, dict]] = []
         for index, group in enumerate(groups):
             by_kind: dict[tuple[str, str], list] = {}

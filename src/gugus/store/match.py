@@ -11,6 +11,7 @@ results, hidden ones hit notices without content.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 
 from sqlalchemy import Connection, bindparam, func, not_, select, update
@@ -122,33 +123,85 @@ def _postings_query(scope: ReadScope):
     )
 
 
+class _Compiled:
+    """A read compiled once to the driver's SQL (IN lists expanded) with its
+    bound values; :meth:`params` gives them in the driver's form, with
+    ``names`` bound anew for each execution."""
+
+    __slots__ = ("names", "order", "sql", "values")
+
+    def __init__(self, stmt, dialect, names: Sequence[str]) -> None:
+        compiled = stmt.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+        self.sql = compiled.string
+        self.values = dict(compiled.params)
+        self.order = list(compiled.positiontup) if compiled.positional else None
+        self.names = tuple(names)
+
+    def params(self, *values) -> tuple | dict:
+        bound = {**self.values, **dict(zip(self.names, values, strict=True))}
+        return bound if self.order is None else tuple(bound[n] for n in self.order)
+
+
+@grants.per_scope
+def _key_postings(scope: ReadScope, dialect, seen: bool, cap: int) -> _Compiled:
+    """``(key, entity_id, kind)`` of one key's postings (at most ``cap`` + 1)
+    that the reader may (``seen``) or may not see, compiled once per reader:
+    building and compiling the statement cost more than SQLite needs to run it."""
+    vis = grants.visible(scope, match_keys.c.marking_id)
+    stmt = (
+        select(match_keys.c.key, match_keys.c.entity_id, match_keys.c.kind)
+        .where(
+            match_keys.c.key == bindparam("k", 0, type_=match_keys.c.key.type),
+            vis if seen else not_(vis),
+        )
+        .limit(cap + 1)
+    )
+    return _Compiled(stmt, dialect, ["k"])
+
+
 def postings(
     conn: Connection, scope: ReadScope, keys: Sequence[int], cap: int, *, hidden: bool = True
-) -> tuple[list, list[int]]:
-    """Index rows of each key, each labelled ``seen``: whether the reader may
-    see the statement it came from.  At most ``cap`` visible and ``cap``
-    hidden rows per key, cut separately so that what the reader is shown
-    never depends on how many hidden records share a key.  Also the keys
-    with more than ``cap`` *visible* postings (too common to block on).
+) -> tuple[list, list, list[int]]:
+    """Index rows ``(key, entity_id, kind)`` of each key (plain driver
+    tuples: a common name brings hundreds per key), split by whether the
+    reader may see the statement they came from: ``(seen, hidden, capped)``.
+    At most ``cap`` visible and ``cap`` hidden rows per key, cut separately
+    so that what the reader is shown never depends on how many hidden
+    records share a key; ``capped``: the keys with more than ``cap``
+    *visible* postings (too common to block on).
 
     A posting the reader may not see is never shown to the reader: the
     caller turns those into hit notices (kind and holder only); ``hidden``
     False reads only the visible ones."""
-    found: list = []
+    seen: list = []
+    unseen: list = []
     capped: list[int] = []
-    vis = grants.visible(scope, match_keys.c.marking_id)
-    # One statement per visibility, compiled once, run per key with its own LIMIT.
-    by_key = _postings_query(scope).where(match_keys.c.key == bindparam("k")).limit(cap + 1)
-    seen_q, hidden_q = by_key.where(vis), by_key.where(not_(vis))
+    seen_q = _key_postings(scope, conn.dialect, True, cap)
+    hidden_q = _key_postings(scope, conn.dialect, False, cap) if hidden else None
+    run = _runner(conn)
     for key in keys:
-        rows = conn.execute(seen_q, {"k": key}).all()
+        rows = run(seen_q.sql, seen_q.params(key))
         if len(rows) > cap:
             capped.append(key)
-            rows = rows[:cap]
-        found.extend(rows)
-        if hidden:
-            found.extend(conn.execute(hidden_q, {"k": key}).all()[:cap])
-    return found, capped
+            del rows[cap:]
+        seen.extend(rows)
+        if hidden_q is not None:
+            unseen.extend(run(hidden_q.sql, hidden_q.params(key))[:cap])
+    return seen, unseen, capped
+
+
+def _runner(conn: Connection):
+    """``run(sql, params) -> rows``: on SQLite straight on the driver's
+    cursor (SQLAlchemy's execution costs more than SQLite's key probe),
+    inside the connection's transaction (begun first, so every read of a
+    request sees one snapshot); elsewhere through SQLAlchemy, whose error
+    handling notices a lost server connection."""
+    if conn.dialect.name != "sqlite":
+        return lambda sql, params: conn.exec_driver_sql(sql, params).fetchall()
+    if not conn.in_transaction():
+        conn.begin()
+    driver = conn.connection.driver_connection
+    return lambda sql, params: driver.execute(sql, params).fetchall()
 
 
 def postings_many(
@@ -196,28 +249,31 @@ def postings_many(
     return found, capped
 
 
+# Built once (a statement object reused keeps its cache key and compiled form).
+_HIT_CHECK = (
+    select(
+        statements.c.entity_id,
+        statements.c.schema,
+        statements.c.prop,
+        statements.c.value,
+        statements.c.collection_id,
+        statements.c.marking_id,
+        collections.c.org,
+        collections.c.red_hits,
+    )
+    .select_from(statements.join(collections, collections.c.id == statements.c.collection_id))
+    .where(statements.c.entity_id.in_(bindparam("ids", expanding=True)))
+    .order_by(statements.c.entity_id, statements.c.pk)
+)
+
+
 def statements_for_hit_check(conn: Connection, entity_ids: Sequence[str]) -> list:
     """Every statement of some entities with its collection's organisation
     and RED option, *unscoped*: only for deciding whether hidden candidates
     match (a hit) — never returned to a reader."""
     if not entity_ids:
         return []
-    query = (
-        select(
-            statements.c.entity_id,
-            statements.c.schema,
-            statements.c.prop,
-            statements.c.value,
-            statements.c.collection_id,
-            statements.c.marking_id,
-            collections.c.org,
-            collections.c.red_hits,
-        )
-        .select_from(statements.join(collections, collections.c.id == statements.c.collection_id))
-        .where(statements.c.entity_id.in_(list(entity_ids)))
-        .order_by(statements.c.entity_id, statements.c.pk)
-    )
-    return conn.execute(query).all()
+    return conn.execute(_HIT_CHECK, {"ids": list(entity_ids)}).all()
 
 
 # -- collections and organisations ---------------------------------------------
@@ -266,6 +322,23 @@ NOTICE_FIELDS = (
 )
 
 
+@functools.cache
+def _notice_writes(is_sqlite: bool):
+    """The notice upsert and the record insert, built once per dialect."""
+    dialect = sqlite if is_sqlite else postgresql
+    ins = dialect.insert(hit_notices)
+    upsert = ins.on_conflict_do_update(
+        index_elements=[hit_notices.c.reference],
+        set_={"last_at": ins.excluded.last_at, "count": hit_notices.c.count + 1},
+    )
+    return upsert, dialect.insert(hit_records).on_conflict_do_nothing()
+
+
+_NOTICES_BY_REF = select(hit_notices).where(
+    hit_notices.c.reference.in_(bindparam("refs", expanding=True))
+)
+
+
 def record_notices(conn: Connection, dialect: Dialect, items: Sequence[dict], now: str) -> dict:
     """Store notices (dicts of ``NOTICE_FIELDS`` and ``records``: the holder's
     (entity, collection, marking) behind each), counting a repeat of a stored
@@ -273,12 +346,9 @@ def record_notices(conn: Connection, dialect: Dialect, items: Sequence[dict], no
     A few statements for any number of notices."""
     if not items:
         return {}
-    ins = (sqlite if dialect.is_sqlite else postgresql).insert(hit_notices)
+    upsert, insert_records = _notice_writes(dialect.is_sqlite)
     conn.execute(
-        ins.on_conflict_do_update(
-            index_elements=[hit_notices.c.reference],
-            set_={"last_at": ins.excluded.last_at, "count": hit_notices.c.count + 1},
-        ),
+        upsert,
         [
             {**{f: n[f] for f in NOTICE_FIELDS}, "created_at": now, "last_at": now, "count": 1}
             for n in {n["reference"]: n for n in items}.values()
@@ -287,15 +357,12 @@ def record_notices(conn: Connection, dialect: Dialect, items: Sequence[dict], no
     refs = sorted({n["reference"] for n in items})
     rows: dict = {}
     for start in range(0, len(refs), 500):
-        found = conn.execute(
-            select(hit_notices).where(hit_notices.c.reference.in_(refs[start : start + 500]))
-        )
+        found = conn.execute(_NOTICES_BY_REF, {"refs": refs[start : start + 500]})
         rows.update({r.reference: r for r in found})
     records = {(rows[n["reference"]].id, e, c): m for n in items for e, c, m in n["records"]}
     if records:
-        rins = (sqlite if dialect.is_sqlite else postgresql).insert(hit_records)
         conn.execute(
-            rins.on_conflict_do_nothing(),
+            insert_records,
             [
                 {"notice_id": i, "entity_id": e, "collection_id": c, "marking_id": m}
                 for (i, e, c), m in sorted(records.items())

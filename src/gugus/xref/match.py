@@ -26,6 +26,7 @@ the entity (:func:`known_to`).
 from __future__ import annotations
 
 import functools
+import heapq
 import json
 import os
 import threading
@@ -170,35 +171,59 @@ class Candidates:
     def of(
         cls, postings: Iterable, exclude: Iterable[str] = (), most: int = MAX_CANDIDATES
     ) -> Candidates:
-        skip = set(exclude)
-        out = cls()
-        seen_keys: dict[str, set] = {}
-        hidden_keys: dict[str, set] = {}
-        # Rows unpacked as tuples (key, entity, kind, collection, marking, seen):
-        # a common name brings hundreds of postings.
+        """From labelled postings ``(key, entity, kind, collection, marking, seen)``."""
+        seen_rows, hidden_rows = [], []
         for key, eid, kind, _cid, _mid, seen in postings:
-            if eid in skip:
-                continue
-            bucket = seen_keys if seen else hidden_keys
-            bucket.setdefault(eid, set()).add((key, kind))
+            (seen_rows if seen else hidden_rows).append((key, eid, kind))
+        return cls.split(seen_rows, hidden_rows, exclude, most)
 
-        def weight(keys: set) -> int:
-            return sum(_SELECTOR_WEIGHT if kind in SELECTOR_KINDS else 1 for _, kind in keys)
-
-        ranked_seen = sorted(((-weight(ks), eid) for eid, ks in seen_keys.items()))
-        out.seen = {eid: -w for w, eid in ranked_seen[:most]}
-        ranked = sorted(
-            (-weight(ks), eid) for eid, ks in hidden_keys.items() if eid not in seen_keys
-        )
-        out.hidden = {eid: hidden_keys[eid] for _, eid in ranked[:most]}
+    @classmethod
+    def split(
+        cls,
+        seen_rows: Iterable,
+        hidden_rows: Iterable,
+        exclude: Iterable[str] = (),
+        most: int = MAX_CANDIDATES,
+    ) -> Candidates:
+        """From ``(key, entity, kind)`` postings the reader may and may not
+        see: the ``most`` best-connected entities of each (distinct keys,
+        a selector weighing like four name keys; ties by entity id), hidden
+        ones only if no visible posting names them."""
+        skip = set(exclude)
+        # Distinct (entity, key, kind): an entity found twice through one key
+        # (a name and an alias) counts once.  A common name brings hundreds.
+        seen_w = _weights({(eid, key, kind) for key, eid, kind in seen_rows}, skip)
+        hidden = {(eid, key, kind) for key, eid, kind in hidden_rows}
+        hidden_w = _weights(hidden, skip.union(seen_w))
+        out = cls()
+        out.seen = {eid: -w for w, eid in heapq.nsmallest(most, _ranked(seen_w))}
+        # Best first: entity → its (key, kind) postings.
+        out.hidden = {eid: set() for _, eid in heapq.nsmallest(most, _ranked(hidden_w))}
+        for eid, key, kind in hidden:
+            found = out.hidden.get(eid)
+            if found is not None:
+                found.add((key, kind))
         return out
 
 
-def _postings(conn, scope: ReadScope, q: Query, *, hidden: bool = True) -> list:
+def _weights(distinct: set, skip: set) -> dict[str, int]:
+    weight: dict[str, int] = {}
+    for eid, _key, kind in distinct:
+        if eid not in skip:
+            weight[eid] = weight.get(eid, 0) + (_SELECTOR_WEIGHT if kind in SELECTOR_KINDS else 1)
+    return weight
+
+
+def _ranked(weights: dict[str, int]):
+    return ((-w, eid) for eid, w in weights.items())
+
+
+def _postings(conn, scope: ReadScope, q: Query, *, hidden: bool = True) -> tuple[list, list]:
     """The postings of a query's keys, at most CAP per key.  A longer list
     is cut in index order (by entity id): a name shared by thousands finds
     candidates through the query's rarer keys (birth date, selectors)."""
-    return match_sql.postings(conn, scope, q.hashes(), CAP, hidden=hidden)[0]
+    seen, hidden_rows, _capped = match_sql.postings(conn, scope, q.hashes(), CAP, hidden=hidden)
+    return seen, hidden_rows
 
 
 def _props(rows) -> dict[str, dict[str, list[str]]]:
@@ -292,18 +317,20 @@ class Resolver:
         rows = match_sql.statements_for_hit_check(self.conn, ids)
         out: dict = {}
         schema: dict[str, str] = {}
-        for r in rows:
-            org = r.org
-            marking = self.node.catalogue.get(self.conn, r.marking_id)
-            if marking.tlp is TLP.RED and not r.red_hits:
+        red: dict[int, bool] = {}  # marking → TLP:RED (decided once per marking)
+        for eid, sch, prop, value, cid, mid, org, red_hits in rows:
+            is_red = red.get(mid)
+            if is_red is None:
+                is_red = red[mid] = self.node.catalogue.get(self.conn, mid).tlp is TLP.RED
+            if is_red and not red_hits:
                 continue
-            if r.prop == ID_PROP:
-                schema[r.entity_id] = r.schema
+            if prop == ID_PROP:
+                schema[eid] = sch
                 continue
-            props, _, records, _ = out.setdefault(r.entity_id, ({}, r.schema, set(), org))
-            props.setdefault(r.prop, []).append(r.value)
-            if not self.allows(r.marking_id):
-                records.add((r.entity_id, r.collection_id, r.marking_id))
+            props, _, records, _ = out.setdefault(eid, ({}, sch, set(), org))
+            props.setdefault(prop, []).append(value)
+            if not self.allows(mid):
+                records.add((eid, cid, mid))
         return {
             eid: (props, schema.get(eid, sch), recs, org)
             for eid, (props, sch, recs, org) in out.items()
@@ -370,8 +397,7 @@ def match(
     with node.db.reader.connect() as conn:
         items = []
         for q in queries.values():
-            found = _postings(conn, scope, q)
-            items.append((q, Candidates.of(found)))
+            items.append((q, Candidates.split(*_postings(conn, scope, q))))
         resolved = Resolver(node, conn, scope).resolve(items)
     shown = [res.results[:limit] for res in resolved]
     used_all = [s for results in shown for _, _, used in results for s in used]
@@ -509,8 +535,8 @@ def known_to(node: Node, reader: Reader, view: dict) -> list[dict]:
     scope = node.scope(reader)
     q = Query(view["id"], view["schema"], view["properties"], _types(view["schema"]))
     with node.db.reader.connect() as conn:
-        found = _postings(conn, scope, q, hidden=False)  # no notices from a read
-        cands = Candidates.of(found, [view["id"]])
+        seen, _ = _postings(conn, scope, q, hidden=False)  # no notices from a read
+        cands = Candidates.split(seen, [], [view["id"]])
         res = Resolver(node, conn, scope).resolve([(q, cands)], hits=False, light=True)[0]
         colls = {c.id: c.org for c in directory.list_collections(conn)}
     known: dict[str, set] = {}
