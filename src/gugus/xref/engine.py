@@ -113,6 +113,10 @@ def _person_comparisons(b: backends.Dialect) -> list:
     )
     cross = "s1_l = s2_r OR s2_l = s1_r"
     swapped = "given_l = s1_r AND s1_l = given_r"
+    # Surname-first forms and name fields filled in the wrong order: one
+    # side's given name is the other's surname (the other name mistyped,
+    # dropped or replaced).
+    crossed = "given_l = s1_r OR s1_l = given_r"
     dm_swap = (
         "substr(dob_l, 1, 4) = substr(dob_r, 1, 4) AND substr(dob_l, 6, 2) = substr(dob_r, 9, 2)"
         " AND substr(dob_l, 9, 2) = substr(dob_r, 6, 2)"
@@ -129,8 +133,10 @@ def _person_comparisons(b: backends.Dialect) -> list:
                 _lv(cll.CustomLevel(compound), 0.06, 0.002, "one of a compound given name"),
                 _lv(cll.JaroWinklerLevel("given", 0.92), 0.05, 0.01),
                 _lv(cll.CustomLevel(swapped), 0.02, 0.0002, "given name and surname swapped"),
+                _lv(cll.CustomLevel(crossed), 0.01, 0.0005, "given name in the surname's place"),
                 _lv(cll.ExactMatchLevel("given_mp"), 0.03, 0.02, "sounds alike"),
-                _lv(cll.ElseLevel(), 0.04, 0.958),
+                _lv(cll.JaroWinklerLevel("given", 0.8), 0.01, 0.02),
+                _lv(cll.ElseLevel(), 0.03, 0.9375),
             ],
         ),
         cl.CustomComparison(
@@ -160,7 +166,8 @@ def _person_comparisons(b: backends.Dialect) -> list:
                 cll.NullLevel("dob"),
                 _lv(cll.ExactMatchLevel("dob"), 0.88, 0.0001),
                 _lv(cll.CustomLevel(dm_swap), 0.02, 0.00001, "day and month swapped"),
-                _lv(cll.LevenshteinLevel("dob", 1), 0.05, 0.002, "one digit off"),
+                # A digit mistyped or two neighbouring digits swapped ("1937"/"1973").
+                _lv(cll.DamerauLevenshteinLevel("dob", 1), 0.05, 0.002, "one digit off"),
                 # Day numbers computed once per record (records.py): no date
                 # parsing per pair, which cost more than all other fields together.
                 _lv(
@@ -180,7 +187,7 @@ def _person_comparisons(b: backends.Dialect) -> list:
             comparison_levels=[
                 cll.NullLevel("postcode"),
                 _lv(cll.ExactMatchLevel("postcode"), 0.8, 0.01),
-                _lv(cll.LevenshteinLevel("postcode", 1), 0.1, 0.05),
+                _lv(cll.DamerauLevenshteinLevel("postcode", 1), 0.1, 0.05, "one digit off"),
                 _lv(cll.ElseLevel(), 0.1, 0.94),
             ],
         ),
@@ -190,14 +197,16 @@ def _person_comparisons(b: backends.Dialect) -> list:
                 cll.NullLevel("address"),
                 _lv(cll.ExactMatchLevel("address"), 0.6, 0.0005),
                 _lv(
-                    cll.And(cll.CustomLevel(street), cll.JaroWinklerLevel("address", 0.8)),
+                    cll.And(cll.CustomLevel(street), cll.JaroWinklerLevel("street_key", 0.9)),
                     0.25,
                     0.001,
-                    "same street number, similar address",
+                    "same street number, similar street",
                 ),
                 _lv(cll.JaroWinklerLevel("address", 0.9), 0.05, 0.005),
-                _lv(cll.CustomLevel(street), 0.04, 0.02, "same street number"),
-                _lv(cll.ElseLevel(), 0.06, 0.9735),
+                # The street's name alike, spaces ignored ("torrensstreet").
+                _lv(cll.JaroWinklerLevel("street_key", 0.9), 0.04, 0.003, "similar street"),
+                _lv(cll.CustomLevel(street), 0.03, 0.02, "same street number"),
+                _lv(cll.ElseLevel(), 0.03, 0.9705),
             ],
         ),
     ]
@@ -225,7 +234,17 @@ def _person_blocking() -> list:
 # Broad rules, used only when they stay within the comparison budget
 # (:func:`_affordable`): on a small input they find the records whose names are
 # all mistyped; on a million records they would compare tens of millions of pairs.
-PERSON_BROAD = (("dob",), ("postcode",), ("street", "postcode"))
+PERSON_BROAD = (
+    ("dob",),
+    ("postcode",),
+    ("street", "postcode"),
+    # A name mistyped and the birth date or postcode too: the other name and
+    # where the person lives.
+    ("given", "street_key"),
+    ("s1", "street_key"),
+    ("given", "street_no"),
+    ("s1", "street_no"),
+)
 
 
 def _person_training() -> tuple[list, list]:
@@ -260,6 +279,7 @@ PERSON_SCHEMA = pa.schema(
         ("postcode", pa.string()),
         ("street_no", pa.string()),
         ("street", pa.string()),
+        ("street_key", pa.string()),
         ("address", pa.string()),
     ]
 )

@@ -234,6 +234,7 @@ def person_row(entity_id: str, values: dict[str, list[str]], max_year: int) -> d
         "postcode": postcode,
         "street_no": street_no,
         "street": street,
+        "street_key": street.replace(" ", "") if street else None,
     }
 
 
