@@ -36,7 +36,7 @@ logging.getLogger("splink").setLevel(logging.ERROR)
 MIN_TRAIN_RECORDS = 200
 MIN_TRAIN_PER_SIDE = 50
 BROAD_BUDGET = 2_000_000  # comparisons one broad blocking rule may add
-U_MAX_PAIRS = 5e5
+U_MAX_PAIRS = 1e5
 EM_MAX_PAIRS = 2e6
 SEED = 1
 
@@ -213,21 +213,17 @@ def _person_comparisons(b: backends.Dialect) -> list:
 
 
 def _person_blocking() -> list:
-    from splink import block_on
-
+    """Blocking rules: column tuples (equal values) or SQL."""
     return [
-        block_on("given", "s1"),
-        block_on("s1", "dob"),
-        block_on("given", "dob"),
-        block_on("given_mp", "s1_mp", "s2"),
-        block_on("given", "s1_mp"),
+        ("given", "s1"),
+        ("s1", "dob"),
+        ("given", "dob"),
+        ("given_mp", "s1_mp", "s2"),
+        ("given", "s1_mp"),
         "l.given = r.s1 AND l.s1 = r.given",
-        block_on("dob", "postcode"),
-        block_on("postcode", "street_no"),
-        block_on("street", "street_no"),
-        block_on("id1"),
-        block_on("phone1"),
-        block_on("email1"),
+        ("dob", "postcode"),
+        ("postcode", "street_no"),
+        ("street", "street_no"),
     ]
 
 
@@ -294,6 +290,24 @@ class Model:
     schema: pa.Schema
     prior: float  # default probability that two random records match
     broad: tuple = ()  # columns of rules used within the comparison budget
+    # Comparison → the column it reads: left out of a run where a side has no
+    # value in it (it could only ever fire its null level, weight 0).
+    optional: tuple = ()
+
+
+# Fields many inputs never fill (FEBRL has no phones, e-mails, identifiers or
+# gender): each comparison kept costs a pass over the u sample, EM and scoring.
+_OPTIONAL_SELECTORS = (("identifiers", "ids"), ("phones", "phones"), ("emails", "emails"))
+PERSON_OPTIONAL = (
+    *_OPTIONAL_SELECTORS,
+    ("maternal_surname", "s2"),
+    ("birth_date", "dob"),
+    ("country", "country"),
+    ("gender", "gender"),
+    ("postcode", "postcode"),
+    ("address", "address"),
+)
+ORG_OPTIONAL = (*_OPTIONAL_SELECTORS, ("country", "country"), ("address", "address"))
 
 
 def _org_comparisons(b: backends.Dialect) -> list:
@@ -328,16 +342,7 @@ def _org_comparisons(b: backends.Dialect) -> list:
 
 
 def _org_blocking() -> list:
-    from splink import block_on
-
-    return [
-        block_on("name"),
-        block_on("name_mp", "country"),
-        block_on("name_mp", "postcode"),
-        block_on("id1"),
-        block_on("phone1"),
-        block_on("email1"),
-    ]
+    return [("name",), ("name_mp", "country"), ("name_mp", "postcode")]
 
 
 def _org_training() -> tuple[list, list]:
@@ -366,7 +371,13 @@ ORG_SCHEMA = pa.schema(
 
 MODELS = {
     "Organization": Model(
-        "Organization", _org_comparisons, _org_blocking, _org_training, ORG_SCHEMA, 1e-4
+        "Organization",
+        _org_comparisons,
+        _org_blocking,
+        _org_training,
+        ORG_SCHEMA,
+        1e-4,
+        optional=ORG_OPTIONAL,
     ),
     "Person": Model(
         "Person",
@@ -376,6 +387,7 @@ MODELS = {
         PERSON_SCHEMA,
         1e-4,
         PERSON_BROAD,
+        PERSON_OPTIONAL,
     ),
 }
 
@@ -395,7 +407,7 @@ def _pairs_under(cols: tuple[str, ...], sides: list[list[dict]]) -> int:
     """Comparisons a rule blocking on equal ``cols`` generates: pairs across
     different sides when there are several, within the one side otherwise."""
     counts = [
-        Counter(tuple(r.get(c) for c in cols) for r in rows if all(r.get(c) for c in cols))
+        Counter(k for k in zip(*([r.get(c) for r in rows] for c in cols), strict=True) if all(k))
         for rows in sides
     ]
     if len(counts) == 1:
@@ -406,26 +418,67 @@ def _pairs_under(cols: tuple[str, ...], sides: list[list[dict]]) -> int:
     return sum((n * n - sum(c.get(k, 0) ** 2 for c in counts)) // 2 for k, n in total.items())
 
 
-def _rules(model: Model, sides: list[list[dict]], notes: list[str]) -> list:
-    from splink import block_on
+# Blocking on a shared selector, where both sides have some (FEBRL has none:
+# a rule that can find no pair still costs a join).
+SELECTOR_RULES = ("id1", "phone1", "email1")
 
+
+def _filled(col: str, sides: list[list[dict]]) -> bool:
+    """Whether a pair of this input can share a value of ``col``."""
+    filled = [sum(1 for r in rows if r.get(col)) for rows in sides]
+    return min(filled) > 0 if len(sides) > 1 else filled[0] > 1
+
+
+def _rules(model: Model, sides: list[list[dict]], notes: list[str]) -> list:
     rules = model.blocking()
+    rules.extend((col,) for col in SELECTOR_RULES if _filled(col, sides))
     for cols in model.broad:
         if _pairs_under(cols, sides) <= BROAD_BUDGET:
-            rules.append(block_on(*cols))
+            rules.append(cols)
         else:
             notes.append(f"{model.family}: blocking on {'+'.join(cols)} alone skipped (too broad)")
-    return rules
+    # A rule on a superset of an admitted rule's columns finds no pair of its
+    # own (given+dob once dob alone is in); each kept rule costs a join.
+    return _as_rules(
+        r
+        for r in rules
+        if isinstance(r, str)
+        or not any(not isinstance(o, str) and o != r and set(o) <= set(r) for o in rules)
+    )
 
 
-def _settings(model: Model, b: backends.Dialect, link_type: str, rules: list | None = None):
+def _as_rules(rules) -> list:
+    """Splink's blocking rules of column tuples (equal values) and SQL strings."""
+    from splink import block_on
+
+    return [r if isinstance(r, str) else block_on(*r) for r in rules]
+
+
+def _unused(model: Model, sides: list[list[dict]]) -> frozenset[str]:
+    """The optional comparisons no pair of this input can fill: a column
+    empty on one side of a link (in fewer than two records of a dedupe)."""
+    return frozenset(name for name, col in model.optional if not _filled(col, sides))
+
+
+def _settings(
+    model: Model,
+    b: backends.Dialect,
+    link_type: str,
+    rules: list | None = None,
+    unused: frozenset[str] = frozenset(),
+):
     from splink import SettingsCreator
 
+    comparisons = model.comparisons(b)
+    if unused:
+        comparisons = [c for c in comparisons if c.create_output_column_name() not in unused]
     return SettingsCreator(
         link_type=link_type,
         unique_id_column_name="unique_id",
-        comparisons=model.comparisons(b),
-        blocking_rules_to_generate_predictions=model.blocking() if rules is None else rules,
+        comparisons=comparisons,
+        blocking_rules_to_generate_predictions=_as_rules(model.blocking())
+        if rules is None
+        else rules,
         probability_two_random_records_match=model.prior,
         # mw_* columns (each level's weight; the level that fired is read back
         # from it) without the compared values (retain_matching_columns).
@@ -520,7 +573,9 @@ def _score(out, model, b, db_api, sides, link_type, n, stored, retrain, threshol
     ]
     inputs = sdfs if len(sdfs) > 1 else sdfs[0]
     rules = _rules(model, list(sides.values()), out.notes)
-    settings = _settings(model, b, link_type, rules)
+    # Left out, not scored as missing: the stored model keeps their parameters
+    # for the runs that have them (port_parameters matches by name).
+    settings = _settings(model, b, link_type, rules, _unused(model, list(sides.values())))
     big = [len(v) for v in sides.values() if len(v) >= MIN_TRAIN_PER_SIDE]
     trainable = n >= MIN_TRAIN_RECORDS and (len(big) >= 2 or link_type == "dedupe_only")
     if not trainable and (retrain or stored is None):
@@ -541,7 +596,7 @@ def _score(out, model, b, db_api, sides, link_type, n, stored, retrain, threshol
         if trainable:
             if _train(linker, model, n, out.notes):
                 out.parameters = "trained"
-                out.trained = linker.misc.save_model_to_json()
+                out.trained = _with_left_out(linker.misc.save_model_to_json(), stored)
             else:  # half-trained parameters score worse than the defaults
                 fallback = (
                     backends.port_parameters(stored, settings, b.engine) if stored else settings
@@ -561,6 +616,10 @@ def _score(out, model, b, db_api, sides, link_type, n, stored, retrain, threshol
         table = pa.Table.from_pandas(predictions.as_pandas_dataframe())
     if hasattr(table, "read_all"):
         table = table.read_all()
+    # Only what the pairs keep (Splink's intermediate columns: bf_*, gamma_*).
+    wanted = {"unique_id_l", "unique_id_r", "match_probability"}
+    wanted |= {f"mw_{n}" for n in levels} | {f"mw_tf_adj_{n}" for n in levels}
+    table = table.select([c for c in table.column_names if c in wanted])
     for row in table.to_pylist():
         out.pairs.append(
             {
@@ -570,6 +629,16 @@ def _score(out, model, b, db_api, sides, link_type, n, stored, retrain, threshol
                 "explanation": _explain(row, levels),
             }
         )
+
+
+def _with_left_out(trained: dict, stored: dict | None) -> dict:
+    """The trained model plus the stored parameters of the comparisons this
+    run left out (an input without phones does not forget what phones weigh)."""
+    if not stored:
+        return trained
+    have = {c.get("output_column_name") for c in trained.get("comparisons", [])}
+    kept = [c for c in stored.get("comparisons", []) if c.get("output_column_name") not in have]
+    return {**trained, "comparisons": [*trained.get("comparisons", []), *kept]}
 
 
 def _train(linker, model: Model, n: int, notes: list[str]) -> bool:

@@ -461,13 +461,16 @@ def match_loaded(
     *,
     purpose: str | None = None,
     source: str = "load",
+    results: bool = True,
 ) -> dict:
     """Match the entities a load wrote (or a batch xref run read: ``source``
     "xref") against everything else indexed:
     ``{"possibly_known_to": [{"org", "records"}], "notices": [...]}`` —
     organisations (other than the loader's) whose *visible* records match,
     with how many loaded records they match; hidden matches become notices.
-    Keys shared by more than CAP records are skipped (reported as ``capped``)."""
+    Keys shared by more than CAP records are skipped (reported as ``capped``).
+    ``results=False``: only the notices (an xref run scores what its runner
+    sees itself); visible candidates are not read nor scored."""
     reader = load_reader(node, actor, org)
     scope = node.scope(reader)
     ids = sorted(entity_ids)
@@ -501,6 +504,9 @@ def match_loaded(
                 )
                 for q in queries
             ]
+            if not results:  # visible postings only kept hidden copies out of the notices
+                for _, cands in items:
+                    cands.seen = {}
             resolved = Resolver(node, conn, scope).resolve(items, light=True)
             colls = {c.id: c.org for c in directory.list_collections(conn)}
         groups = []

@@ -196,10 +196,6 @@ def person_row(entity_id: str, values: dict[str, list[str]], max_year: int) -> d
             given, s1 = toks[:1], toks[1]
         else:
             s1 = toks[0] if toks else None
-    tokens = set(given)
-    tokens.update(t for t in (s1, s2) if t)
-    for n in names + _all(values, "alias", "weakAlias"):
-        tokens.update(w for w in given_words(n) if w not in PARTICLES)
     dob = None
     raw_dob = _first(values, "birthDate")
     if raw_dob:
@@ -215,8 +211,6 @@ def person_row(entity_id: str, values: dict[str, list[str]], max_year: int) -> d
         "given_all": " ".join(given) or None,
         "s1": s1,
         "s2": s2,
-        "full_name": " ".join([*given, *(t for t in (s1, s2) if t)]) or None,
-        "name_tokens": sorted(tokens),
         "given_mp": phonetic(g),
         "s1_mp": phonetic(s1),
         "dob": dob,
@@ -332,11 +326,17 @@ def build(rows, family: str, max_year: int) -> Built:
         out.markings[current] = marks
         out.source[current] = coll
 
-    for r in rows:
-        if r.entity_id != current:
+    # Unpacked by position (a row's attribute lookup cost more than the rest
+    # of this loop): (entity_id, schema, prop, value, marking_id, collection_id).
+    for entity_id, _schema, prop, value, marking_id, collection_id in rows:
+        if entity_id != current:
             flush()
-            current, values, marks, coll = r.entity_id, {}, set(), r.collection_id
-        values.setdefault(r.prop, []).append(r.value)
-        marks.add(r.marking_id)
+            current, values, marks, coll = entity_id, {}, set(), collection_id
+        found = values.get(prop)
+        if found is None:
+            values[prop] = [value]
+        else:
+            found.append(value)
+        marks.add(marking_id)
     flush()
     return out
