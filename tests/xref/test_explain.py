@@ -19,6 +19,8 @@ from gugus.xref.explain import explain, level_code, strength
         ("All other comparisons", "different"),
         ("shared phone", "shared"),
         ("day and month swapped", "day_month_swapped"),
+        ("given name in the surname's place", "name_in_surname_place"),
+        ("Jaro-Winkler distance of street_key >= 0.9", "very_similar"),
         ("same street number, similar address", "street_number_similar"),
         ("something new", "other"),
     ],

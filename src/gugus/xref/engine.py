@@ -200,11 +200,11 @@ def _person_comparisons(b: backends.Dialect) -> list:
                     cll.And(cll.CustomLevel(street), cll.JaroWinklerLevel("street_key", 0.9)),
                     0.25,
                     0.001,
-                    "same street number, similar street",
+                    "same street number, similar address",
                 ),
                 _lv(cll.JaroWinklerLevel("address", 0.9), 0.05, 0.005),
                 # The street's name alike, spaces ignored ("torrensstreet").
-                _lv(cll.JaroWinklerLevel("street_key", 0.9), 0.04, 0.003, "similar street"),
+                _lv(cll.JaroWinklerLevel("street_key", 0.9), 0.04, 0.003),
                 _lv(cll.CustomLevel(street), 0.03, 0.02, "same street number"),
                 _lv(cll.ElseLevel(), 0.03, 0.9705),
             ],
@@ -408,10 +408,15 @@ def _pairs_under(cols: tuple[str, ...], sides: list[list[dict]]) -> int:
     different sides when there are several, within the one side otherwise."""
     counts = [
         Counter(k for k in zip(*([r.get(c) for r in rows] for c in cols), strict=True) if all(k))
+        if len(cols) > 1
+        else Counter(v for r in rows if (v := r.get(cols[0])))
         for rows in sides
     ]
     if len(counts) == 1:
         return sum(n * (n - 1) // 2 for n in counts[0].values())
+    if len(counts) == 2:  # a link of two collections: the cross products
+        a, b = counts
+        return sum(n * b[k] for k, n in a.items() if k in b)
     total: Counter = Counter()
     for c in counts:
         total.update(c)
@@ -425,8 +430,9 @@ SELECTOR_RULES = ("id1", "phone1", "email1")
 
 def _filled(col: str, sides: list[list[dict]]) -> bool:
     """Whether a pair of this input can share a value of ``col``."""
-    filled = [sum(1 for r in rows if r.get(col)) for rows in sides]
-    return min(filled) > 0 if len(sides) > 1 else filled[0] > 1
+    if len(sides) > 1:
+        return all(any(r.get(col) for r in rows) for rows in sides)
+    return sum(1 for r in sides[0] if r.get(col)) > 1
 
 
 def _rules(model: Model, sides: list[list[dict]], notes: list[str]) -> list:
@@ -458,6 +464,20 @@ def _unused(model: Model, sides: list[list[dict]]) -> frozenset[str]:
     """The optional comparisons no pair of this input can fill: a column
     empty on one side of a link (in fewer than two records of a dedupe)."""
     return frozenset(name for name, col in model.optional if not _filled(col, sides))
+
+
+def _constant(model: Model, sides: list[list[dict]]) -> frozenset[str]:
+    """The optional comparisons of one text column holding at most one value
+    across the whole input."""
+    out = set()
+    for name, col in model.optional:
+        if model.schema.field(col).type != pa.string():
+            continue
+        values = {r.get(col) for rows in sides for r in rows}
+        values -= {None, ""}
+        if len(values) <= 1:
+            out.add(name)
+    return frozenset(out)
 
 
 def _settings(
@@ -573,11 +593,22 @@ def _score(out, model, b, db_api, sides, link_type, n, stored, retrain, threshol
     ]
     inputs = sdfs if len(sdfs) > 1 else sdfs[0]
     rules = _rules(model, list(sides.values()), out.notes)
-    # Left out, not scored as missing: the stored model keeps their parameters
-    # for the runs that have them (port_parameters matches by name).
-    settings = _settings(model, b, link_type, rules, _unused(model, list(sides.values())))
     big = [len(v) for v in sides.values() if len(v) >= MIN_TRAIN_PER_SIDE]
     trainable = n >= MIN_TRAIN_RECORDS and (len(big) >= 2 or link_type == "dedupe_only")
+    # Left out, not scored as missing: the stored model keeps their parameters
+    # for the runs that have them (port_parameters matches by name).
+    unused = _unused(model, list(sides.values()))
+    # A field with one value throughout (every record "au") says nothing: a
+    # model trained here would give it weight 0 anyway.  Stored or default
+    # parameters keep it, as they would score it.
+    training = trainable and (stored is None or retrain)
+    settings = _settings(
+        model,
+        b,
+        link_type,
+        rules,
+        unused | _constant(model, list(sides.values())) if training else unused,
+    )
     if not trainable and (retrain or stored is None):
         why = "small" if n < MIN_TRAIN_RECORDS else "one-sided"
         out.notes.append(
@@ -589,19 +620,20 @@ def _score(out, model, b, db_api, sides, link_type, n, stored, retrain, threshol
         # The current structure (this engine's SQL, this run's blocking and
         # link type) with the stored prior and m/u of each level.
         ported = backends.port_parameters(stored, settings, b.engine)
-        linker = Linker(inputs, ported, log_level=None)
+        linker = Linker(inputs, ported, log_level=None, validate_settings=False)
         out.parameters = "stored"
     else:
-        linker = Linker(inputs, settings, log_level=None)
+        linker = Linker(inputs, settings, log_level=None, validate_settings=False)
         if trainable:
             if _train(linker, model, n, out.notes):
                 out.parameters = "trained"
                 out.trained = _with_left_out(linker.misc.save_model_to_json(), stored)
             else:  # half-trained parameters score worse than the defaults
+                settings = _settings(model, b, link_type, rules, unused)
                 fallback = (
                     backends.port_parameters(stored, settings, b.engine) if stored else settings
                 )
-                linker = Linker(inputs, fallback, log_level=None)
+                linker = Linker(inputs, fallback, log_level=None, validate_settings=False)
                 out.parameters = "stored" if stored else "default"
                 out.notes.append(
                     f"{model.family}: training failed; scored with {out.parameters} parameters"

@@ -47,6 +47,10 @@ _PATTERNS = [
 _LABELS = {
     "one of a compound given name": ("compound", "one of a compound given name"),
     "given name and surname swapped": ("swapped", "given name and surname swapped"),
+    "given name in the surname's place": (
+        "name_in_surname_place",
+        "given name in the surname's place",
+    ),
     "sounds alike": ("sounds_alike", "sounds alike"),
     "first word sounds alike": ("first_word_sounds_alike", "first word sounds alike"),
     "paternal and maternal surname crossed": (
