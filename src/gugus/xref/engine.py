@@ -430,8 +430,8 @@ SELECTOR_RULES = ("id1", "phone1", "email1")
 
 def _filled(col: str, sides: list[list[dict]]) -> bool:
     """Whether a pair of this input can share a value of ``col``."""
-    if len(sides) > 1:
-        return all(any(r.get(col) for r in rows) for rows in sides)
+    if len(sides) > 1:  # pairs are across collections: two of them need values
+        return sum(1 for rows in sides if any(r.get(col) for r in rows)) >= 2
     return sum(1 for r in sides[0] if r.get(col)) > 1
 
 
@@ -462,7 +462,8 @@ def _as_rules(rules) -> list:
 
 def _unused(model: Model, sides: list[list[dict]]) -> frozenset[str]:
     """The optional comparisons no pair of this input can fill: a column
-    empty on one side of a link (in fewer than two records of a dedupe)."""
+    filled in fewer than two of the collections linked (in fewer than two
+    records of a dedupe)."""
     return frozenset(name for name, col in model.optional if not _filled(col, sides))
 
 
