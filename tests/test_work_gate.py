@@ -1,7 +1,8 @@
 """Costly searches of a process take turns (gugus.work_gate): at most the
 gate's slots compute at once, the others wait in arrival order, a wait past
 the gate's patience answers "busy" (503 over HTTP), and what does not
-compute — a search answered from the result cache — never waits."""
+compute — a search answered from the result cache — never waits.  A search
+waiting for its turn holds no database connection (nor a snapshot)."""
 
 from __future__ import annotations
 
@@ -132,6 +133,7 @@ def test_a_cold_search_waits_for_its_turn_and_a_cached_one_does_not(world):
         cold.start()
         _wait_until(lambda: world.search_gate.waiting() == 1)  # the cold search queues
         assert done == []
+        assert world.db.reader.pool.checkedout() == 0  # waiting holds no connection
         if _cached(world):  # answered from the cache while the gate is held
             assert search_facets.search(world, bob, "perez")["total"] == 4
     finally:

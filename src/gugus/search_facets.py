@@ -128,25 +128,35 @@ def search(
     _schemata(given["schema"])  # invalid input fails before any read
     _countries(given["country"])
     scope = node.scope(reader)
-    with node.db.reader.connect() as conn:
-        audiences = grants.visible_audiences(conn, scope)
-        version = generation.versions(conn, node.db.dialect, audiences)
-        wanted = tuple((k, tuple(v)) for k, v in sorted(given.items()))
-        key = (scope.reader, scope.grantees, query, wanted, version)
-        found = _kept(node, key, version, offset + limit)
-        if found is None:
-            with node.search_gate.turn():  # costly reads take turns (gugus.work_gate)
-                found = _kept(node, key, version, offset + limit)  # found while waiting?
-                if found is None:
-                    found = _matches(
-                        node, conn, scope, query, given, max(offset + limit, FACET_CAP)
-                    )
-                    if version is not None:
-                        node.search_results.put(key, found)  # unless it holds over MAX_IDS ids
-        page = found.order[offset : offset + limit]
-        members = {c: found.members[c] for c in page}
-        wanted_ids = sorted({m for c in page for m in members[c]})
-        stmts = reads._statements(node, conn, stmt_sql.for_entities(conn, scope, wanted_ids))
+    wanted = tuple((k, tuple(v)) for k, v in sorted(given.items()))
+
+    def answer(compute: bool):
+        """(found, page, members, statements of the page) read in one
+        snapshot; None when not kept and ``compute`` is false."""
+        with node.db.reader.connect() as conn:
+            audiences = grants.visible_audiences(conn, scope)
+            version = generation.versions(conn, node.db.dialect, audiences)
+            key = (scope.reader, scope.grantees, query, wanted, version)
+            found = _kept(node, key, version, offset + limit)
+            if found is None:
+                if not compute:
+                    return None
+                found = _matches(node, conn, scope, query, given, max(offset + limit, FACET_CAP))
+                if version is not None:
+                    node.search_results.put(key, found)  # unless it holds over MAX_IDS ids
+            page = found.order[offset : offset + limit]
+            members = {c: found.members[c] for c in page}
+            wanted_ids = sorted({m for c in page for m in members[c]})
+            stmts = reads._statements(node, conn, stmt_sql.for_entities(conn, scope, wanted_ids))
+        return found, page, members, stmts
+
+    got = answer(compute=False)
+    if got is None:
+        # Costly reads take turns (gugus.work_gate), waiting without holding a
+        # connection or a snapshot; the result may have been kept meanwhile.
+        with node.search_gate.turn():
+            got = answer(compute=True)
+    found, page, members, stmts = got
     total = found.total
     canonical = {m: c for c, ms in members.items() for m in ms}
     by_id = {
