@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 
+import pageworld
 import pytest
 import searchworld as sw
 from fastapi.testclient import TestClient
@@ -162,3 +163,23 @@ def test_a_search_that_cannot_get_a_turn_answers_503(world):
     assert r.json()["error"]["code"] == "unavailable"
     assert "busy" in r.json()["error"]["message"]
     assert client.get("/api/v1/search", params={"q": "perez"}).status_code == 200
+
+
+def test_the_search_page_says_busy_in_the_readers_language_with_retry_after(world):
+    world.search_gate = Gate(1, patience=0.05)
+    browser = pageworld.login(pageworld.client(world), "bob", sw.PASSWORD)
+    held, release = threading.Event(), threading.Event()
+    holder = _holder(world.search_gate, held, release, [], "holder")
+    holder.start()
+    assert held.wait(WAIT)
+    try:
+        english = browser.get("/search", params={"q": "perez"})
+        browser.cookies.set("gugus_lang", "es_MX")
+        spanish = browser.get("/search", params={"q": "gomez"})
+    finally:
+        release.set()
+        holder.join(WAIT)
+    assert english.status_code == spanish.status_code == 503
+    assert english.headers.get("Retry-After") and spanish.headers.get("Retry-After")
+    assert "busy with other searches" in english.text
+    assert "ocupado con otras búsquedas" in spanish.text

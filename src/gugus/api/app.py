@@ -38,10 +38,14 @@ def error_response(
     return JSONResponse(body, status_code=status, headers=headers or None)
 
 
+def retry_headers(exc: GugusError) -> dict:
+    """Busy or full storage: when to try again (``Retry-After``)."""
+    retry = getattr(exc, "retry_after", None)
+    return {"Retry-After": str(retry)} if retry else {}
+
+
 def gugus_error_response(exc: GugusError) -> JSONResponse:
-    retry = getattr(exc, "retry_after", None)  # busy or full storage: when to try again
-    headers = {"Retry-After": str(retry)} if retry else None
-    return error_response(exc.status, exc.code, exc.message, exc.details, headers)
+    return error_response(exc.status, exc.code, exc.message, exc.details, retry_headers(exc))
 
 
 class StorageFaults:
@@ -109,7 +113,9 @@ def create_app(node: Node) -> FastAPIOffline:
     @app.exception_handler(GugusError)
     async def _gugus_error(request: Request, exc: GugusError) -> Response:
         if web.is_page(request):
-            return web.error_page(request, exc.status, exc.message)
+            page = web.error_page(request, exc.status, exc.message)
+            page.headers.update(retry_headers(exc))
+            return page
         return gugus_error_response(exc)
 
     @app.exception_handler(RequestValidationError)
