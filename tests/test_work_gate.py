@@ -7,6 +7,7 @@ waiting for its turn holds no database connection (nor a snapshot)."""
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 
 import pageworld
 import pytest
@@ -31,6 +32,20 @@ def _holder(gate: Gate, entered: threading.Event, leave: threading.Event, log: l
             assert leave.wait(WAIT)
 
     return threading.Thread(target=run, daemon=True)
+
+
+@contextmanager
+def _taken(gate: Gate):
+    """The gate's one slot held by another thread for the block."""
+    held, release = threading.Event(), threading.Event()
+    holder = _holder(gate, held, release, [], "holder")
+    holder.start()
+    assert held.wait(WAIT)
+    try:
+        yield
+    finally:
+        release.set()
+        holder.join(WAIT)
 
 
 def _wait_until(predicate) -> None:
@@ -149,15 +164,8 @@ def test_a_search_that_cannot_get_a_turn_answers_503(world):
     client = TestClient(create_app(world))
     token, _ = issue_token(world, world.reader("bob"), days=1)
     client.headers["Authorization"] = f"Bearer {token}"
-    held, release = threading.Event(), threading.Event()
-    holder = _holder(world.search_gate, held, release, [], "holder")
-    holder.start()
-    assert held.wait(WAIT)
-    try:
+    with _taken(world.search_gate):
         r = client.get("/api/v1/search", params={"q": "perez"})
-    finally:
-        release.set()
-        holder.join(WAIT)
     assert r.status_code == 503
     assert r.headers.get("Retry-After")
     assert r.json()["error"]["code"] == "unavailable"
@@ -168,17 +176,10 @@ def test_a_search_that_cannot_get_a_turn_answers_503(world):
 def test_the_search_page_says_busy_in_the_readers_language_with_retry_after(world):
     world.search_gate = Gate(1, patience=0.05)
     browser = pageworld.login(pageworld.client(world), "bob", sw.PASSWORD)
-    held, release = threading.Event(), threading.Event()
-    holder = _holder(world.search_gate, held, release, [], "holder")
-    holder.start()
-    assert held.wait(WAIT)
-    try:
+    with _taken(world.search_gate):
         english = browser.get("/search", params={"q": "perez"})
         browser.cookies.set("gugus_lang", "es_MX")
         spanish = browser.get("/search", params={"q": "gomez"})
-    finally:
-        release.set()
-        holder.join(WAIT)
     assert english.status_code == spanish.status_code == 503
     assert english.headers.get("Retry-After") and spanish.headers.get("Retry-After")
     assert "busy with other searches" in english.text
