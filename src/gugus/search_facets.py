@@ -47,7 +47,7 @@ from gugus.model.markings import combine
 from gugus.model.search_words import country_code
 from gugus.model.statements import assemble
 from gugus.node import Node
-from gugus.search_cache import MAX_IDS
+from gugus.search_cache import MAX_IDS, ids_of
 from gugus.store import facets as facet_sql
 from gugus.store import generation, grants
 from gugus.store import statements as stmt_sql
@@ -143,7 +143,7 @@ def search(
                     return None
                 found = _matches(node, conn, scope, query, given, max(offset + limit, FACET_CAP))
                 if version is not None:
-                    node.search_results.put(key, found)  # unless it holds over MAX_IDS ids
+                    _keep(node, key, found)
             page = found.order[offset : offset + limit]
             members = {c: found.members[c] for c in page}
             wanted_ids = sorted({m for c in page for m in members[c]})
@@ -191,11 +191,23 @@ def search(
 
 
 def _kept(node: Node, key, version, end: int) -> _Found | None:
-    """The result kept for ``key`` if it covers the page ending at ``end``."""
+    """The result kept for ``key`` (by this process, else by another worker
+    of this server) if it covers the page ending at ``end``."""
     if version is None:
         return None
     found = node.search_results.get(key)
+    if found is None and node.shared_results is not None:
+        kept = node.shared_results.get(key)
+        if kept is not None:
+            found = _Found.from_json(kept)
+            node.search_results.put(key, found)
     return found if found is not None and found.covers(end) else None
+
+
+def _keep(node: Node, key, found: _Found) -> None:
+    node.search_results.put(key, found)  # unless it holds over MAX_IDS ids
+    if node.shared_results is not None and ids_of(found) <= MAX_IDS:
+        node.shared_results.put(key, found.to_json())
 
 
 @dataclass(frozen=True)
@@ -213,6 +225,25 @@ class _Found:
 
     def covers(self, end: int) -> bool:
         return end <= len(self.order) or len(self.order) >= self.total
+
+    def to_json(self) -> dict:
+        return {
+            "order": self.order,
+            "members": {c: sorted(m) for c, m in self.members.items()},
+            "total": self.total,
+            "facets": self.facets,
+            "facets_marking": self.facets_marking,
+        }
+
+    @classmethod
+    def from_json(cls, d: dict) -> _Found:
+        return cls(
+            order=list(d["order"]),
+            members={c: frozenset(m) for c, m in d["members"].items()},
+            total=int(d["total"]),
+            facets=d["facets"],
+            facets_marking=d["facets_marking"],
+        )
 
 
 def _matches(node: Node, conn, scope, query: str, given: dict, wanted: int) -> _Found:

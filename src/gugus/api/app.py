@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import traceback
 
 from fastapi import Request
@@ -13,7 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
 import gugus
-from gugus import auth
+from gugus import auth, shared_results
 from gugus.api import entity_routes, overview_routes, routes, serving, xref_routes
 from gugus.api import match as match_routes
 from gugus.api.responses import drop_validation_422
@@ -160,6 +161,9 @@ def create_app(node: Node) -> FastAPIOffline:
 def app_from_env() -> FastAPIOffline:
     """Factory for multi-process serving: each worker opens the database named
     by ``GUGUS_DB``."""
-    app = create_app(Node.open(None))
+    node = Node.open(None)
+    if os.environ.get(shared_results.ENV):
+        node.share_results()
+    app = create_app(node)
     serving.settle()
     return app
