@@ -102,16 +102,22 @@ def test_entries_expire_and_the_file_stays_bounded(tmp_path):
     assert small.get(("k", shared_results._SWEEP_EVERY - 1)) == {"v": 63}
 
 
-@pytest.mark.parametrize("damage", ["garbage", "directory"])
+@pytest.mark.parametrize("damage", ["garbage", "directory", "link"])
 def test_a_damaged_or_unusable_file_is_a_miss(tmp_path, damage, caplog):
     path = tmp_path / "x.results"
     if damage == "garbage":
         path.write_bytes(b"not a database at all" * 100)
-    else:
+    elif damage == "directory":
         path.mkdir()
+    else:  # a link to another file: never written through
+        victim = tmp_path / "victim.db"
+        victim.write_bytes(b"")
+        path.symlink_to(victim)
     kept = SharedResults(path, lambda: b"s" * 32)
     kept.put(("k",), {"v": 1})  # no exception
     assert kept.get(("k",)) is None
+    if damage == "link":
+        assert (tmp_path / "victim.db").read_bytes() == b""
     assert "shared search results" in caplog.text
 
 

@@ -21,7 +21,8 @@ What is kept, and why it is safe:
 * Entries expire after :data:`gugus.search_cache.TTL`; at most
   :data:`SIZE` are kept.  The file is removed when a server starts, so no
   result survives a restart (a restored backup can repeat data versions).
-* The file is created readable by its owner only, like the data file.
+* The file is created readable by its owner only, like the data file, and
+  never opened through a symbolic link.
 * Best effort: any failure of the file (full disk, damage, a lock held too
   long) is a miss or an entry not kept, logged by kind only; the search
   computes as without it.
@@ -36,6 +37,7 @@ import json
 import logging
 import os
 import sqlite3
+import stat
 import threading
 import time
 from collections.abc import Callable, Hashable
@@ -85,8 +87,13 @@ class SharedResults:
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)  # owner only, like the data
-            os.close(fd)
+            # owner only, like the data; never through a link to another file
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+            try:
+                if not stat.S_ISREG(os.fstat(fd).st_mode):
+                    raise OSError(f"{self.path.name} is not a regular file")
+            finally:
+                os.close(fd)
             conn = sqlite3.connect(self.path, timeout=0.05, isolation_level=None)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=OFF")  # a lost entry is only a miss
