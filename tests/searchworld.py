@@ -25,6 +25,7 @@ from nsids import nsid
 from gugus import admin
 from gugus.ingest import ftm
 
+PASSWORD = "long enough pass"
 RED_WORD = "Quintanilla"
 RED_ONLY_MX = {
     "tlp": "red",
@@ -57,7 +58,7 @@ def build(node) -> None:
     admin.add_organisation(node, "US-HSI", "Homeland Security Investigations", "US")
     admin.add_organisation(node, "GT-MP", "Ministerio Público", "GT")
     for name, org, role in USERS:
-        admin.add_user(node, name, org, role, password="long enough pass")
+        admin.add_user(node, name, org, role, password=PASSWORD)
     admin.add_collection(
         node,
         "fgr-casos",

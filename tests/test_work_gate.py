@@ -1,12 +1,15 @@
 """Costly searches of a process take turns (gugus.work_gate): at most the
 gate's slots compute at once, the others wait in arrival order, a wait past
 the gate's patience answers "busy" (503 over HTTP), and what does not
-compute — a search answered from the result cache — never waits."""
+compute — a search answered from the result cache — never waits.  A search
+waiting for its turn holds no database connection (nor a snapshot)."""
 
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 
+import pageworld
 import pytest
 import searchworld as sw
 from fastapi.testclient import TestClient
@@ -29,6 +32,20 @@ def _holder(gate: Gate, entered: threading.Event, leave: threading.Event, log: l
             assert leave.wait(WAIT)
 
     return threading.Thread(target=run, daemon=True)
+
+
+@contextmanager
+def _taken(gate: Gate):
+    """The gate's one slot held by another thread for the block."""
+    held, release = threading.Event(), threading.Event()
+    holder = _holder(gate, held, release, [], "holder")
+    holder.start()
+    assert held.wait(WAIT)
+    try:
+        yield
+    finally:
+        release.set()
+        holder.join(WAIT)
 
 
 def _wait_until(predicate) -> None:
@@ -132,6 +149,7 @@ def test_a_cold_search_waits_for_its_turn_and_a_cached_one_does_not(world):
         cold.start()
         _wait_until(lambda: world.search_gate.waiting() == 1)  # the cold search queues
         assert done == []
+        assert world.db.reader.pool.checkedout() == 0  # waiting holds no connection
         if _cached(world):  # answered from the cache while the gate is held
             assert search_facets.search(world, bob, "perez")["total"] == 4
     finally:
@@ -146,17 +164,23 @@ def test_a_search_that_cannot_get_a_turn_answers_503(world):
     client = TestClient(create_app(world))
     token, _ = issue_token(world, world.reader("bob"), days=1)
     client.headers["Authorization"] = f"Bearer {token}"
-    held, release = threading.Event(), threading.Event()
-    holder = _holder(world.search_gate, held, release, [], "holder")
-    holder.start()
-    assert held.wait(WAIT)
-    try:
+    with _taken(world.search_gate):
         r = client.get("/api/v1/search", params={"q": "perez"})
-    finally:
-        release.set()
-        holder.join(WAIT)
     assert r.status_code == 503
     assert r.headers.get("Retry-After")
     assert r.json()["error"]["code"] == "unavailable"
     assert "busy" in r.json()["error"]["message"]
     assert client.get("/api/v1/search", params={"q": "perez"}).status_code == 200
+
+
+def test_the_search_page_says_busy_in_the_readers_language_with_retry_after(world):
+    world.search_gate = Gate(1, patience=0.05)
+    browser = pageworld.login(pageworld.client(world), "bob", sw.PASSWORD)
+    with _taken(world.search_gate):
+        english = browser.get("/search", params={"q": "perez"})
+        browser.cookies.set("gugus_lang", "es_MX")
+        spanish = browser.get("/search", params={"q": "gomez"})
+    assert english.status_code == spanish.status_code == 503
+    assert english.headers.get("Retry-After") and spanish.headers.get("Retry-After")
+    assert "busy with other searches" in english.text
+    assert "ocupado con otras búsquedas" in spanish.text

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from gugus import shared_results
 from gugus.access import Reader, ReadScope, scope_for
 from gugus.audit.trail import AuditTrail
 from gugus.errors import AuthError
 from gugus.model.markings import Marking
 from gugus.model.roles import Role
 from gugus.search_cache import ResultCache
+from gugus.shared_results import SharedResults
 from gugus.store import directory
 from gugus.store.db import Database, busy_timeout
 from gugus.store.markings import MarkingCatalogue
@@ -23,6 +25,16 @@ class Node:
         self._collection_names: dict[int, str] = {}
         self.search_results = ResultCache()
         self.search_gate = Gate(slots_for(self.db.dialect.is_sqlite), busy_timeout())
+        self.shared_results: SharedResults | None = None
+
+    def share_results(self) -> None:
+        """Keep search results also in the file the worker processes of this
+        server share (:mod:`gugus.shared_results`; SQLite nodes)."""
+        if self.db.path is not None:
+            self.shared_results = SharedResults(
+                shared_results.path_for(self.db.path),
+                lambda: self.audit.key.derived_secret(b"shared search results"),
+            )
 
     @classmethod
     def open(cls, url: str | None = None, key: str | None = None) -> Node:
@@ -32,6 +44,8 @@ class Node:
         return node
 
     def close(self) -> None:
+        if self.shared_results is not None:
+            self.shared_results.close()
         self.audit.close()
         self.db.dispose()
 

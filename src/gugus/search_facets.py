@@ -47,7 +47,7 @@ from gugus.model.markings import combine
 from gugus.model.search_words import country_code
 from gugus.model.statements import assemble
 from gugus.node import Node
-from gugus.search_cache import MAX_IDS
+from gugus.search_cache import MAX_IDS, ids_of
 from gugus.store import facets as facet_sql
 from gugus.store import generation, grants
 from gugus.store import statements as stmt_sql
@@ -128,25 +128,35 @@ def search(
     _schemata(given["schema"])  # invalid input fails before any read
     _countries(given["country"])
     scope = node.scope(reader)
-    with node.db.reader.connect() as conn:
-        audiences = grants.visible_audiences(conn, scope)
-        version = generation.versions(conn, node.db.dialect, audiences)
-        wanted = tuple((k, tuple(v)) for k, v in sorted(given.items()))
-        key = (scope.reader, scope.grantees, query, wanted, version)
-        found = _kept(node, key, version, offset + limit)
-        if found is None:
-            with node.search_gate.turn():  # costly reads take turns (gugus.work_gate)
-                found = _kept(node, key, version, offset + limit)  # found while waiting?
-                if found is None:
-                    found = _matches(
-                        node, conn, scope, query, given, max(offset + limit, FACET_CAP)
-                    )
-                    if version is not None:
-                        node.search_results.put(key, found)  # unless it holds over MAX_IDS ids
-        page = found.order[offset : offset + limit]
-        members = {c: found.members[c] for c in page}
-        wanted_ids = sorted({m for c in page for m in members[c]})
-        stmts = reads._statements(node, conn, stmt_sql.for_entities(conn, scope, wanted_ids))
+    wanted = tuple((k, tuple(v)) for k, v in sorted(given.items()))
+
+    def answer(compute: bool):
+        """(found, page, members, statements of the page) read in one
+        snapshot; None when not kept and ``compute`` is false."""
+        with node.db.reader.connect() as conn:
+            audiences = grants.visible_audiences(conn, scope)
+            version = generation.versions(conn, node.db.dialect, audiences)
+            key = (scope.reader, scope.grantees, query, wanted, version)
+            found = _kept(node, key, version, offset + limit)
+            if found is None:
+                if not compute:
+                    return None
+                found = _matches(node, conn, scope, query, given, max(offset + limit, FACET_CAP))
+                if version is not None:
+                    _keep(node, key, found)
+            page = found.order[offset : offset + limit]
+            members = {c: found.members[c] for c in page}
+            wanted_ids = sorted({m for c in page for m in members[c]})
+            stmts = reads._statements(node, conn, stmt_sql.for_entities(conn, scope, wanted_ids))
+        return found, page, members, stmts
+
+    got = answer(compute=False)
+    if got is None:
+        # Costly reads take turns (gugus.work_gate), waiting without holding a
+        # connection or a snapshot; the result may have been kept meanwhile.
+        with node.search_gate.turn():
+            got = answer(compute=True)
+    found, page, members, stmts = got
     total = found.total
     canonical = {m: c for c, ms in members.items() for m in ms}
     by_id = {
@@ -181,11 +191,23 @@ def search(
 
 
 def _kept(node: Node, key, version, end: int) -> _Found | None:
-    """The result kept for ``key`` if it covers the page ending at ``end``."""
+    """The result kept for ``key`` (by this process, else by another worker
+    of this server) if it covers the page ending at ``end``."""
     if version is None:
         return None
     found = node.search_results.get(key)
+    if found is None and node.shared_results is not None:
+        kept = node.shared_results.get(key)
+        if kept is not None:
+            found = _Found.from_json(kept)
+            node.search_results.put(key, found)
     return found if found is not None and found.covers(end) else None
+
+
+def _keep(node: Node, key, found: _Found) -> None:
+    node.search_results.put(key, found)  # unless it holds over MAX_IDS ids
+    if node.shared_results is not None and ids_of(found) <= MAX_IDS:
+        node.shared_results.put(key, found.to_json())
 
 
 @dataclass(frozen=True)
@@ -203,6 +225,25 @@ class _Found:
 
     def covers(self, end: int) -> bool:
         return end <= len(self.order) or len(self.order) >= self.total
+
+    def to_json(self) -> dict:
+        return {
+            "order": self.order,
+            "members": {c: sorted(m) for c, m in self.members.items()},
+            "total": self.total,
+            "facets": self.facets,
+            "facets_marking": self.facets_marking,
+        }
+
+    @classmethod
+    def from_json(cls, d: dict) -> _Found:
+        return cls(
+            order=list(d["order"]),
+            members={c: frozenset(m) for c, m in d["members"].items()},
+            total=int(d["total"]),
+            facets=d["facets"],
+            facets_marking=d["facets_marking"],
+        )
 
 
 def _matches(node: Node, conn, scope, query: str, given: dict, wanted: int) -> _Found:

@@ -135,3 +135,21 @@ def test_deleted_data_version_rows_neither_break_search_nor_serve_stale(tmp_path
         assert _searches(port, token) == {(200, 1, (("hn-casos", 1),))}
     checked = gugus("check", db=db, check=False)
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_the_workers_share_results_in_a_file_an_earlier_server_never_leaves(tmp_path):
+    """`serve --workers 2` keeps computed results in `<db>.results` for both
+    workers (gugus.shared_results), and removes what a server before it
+    kept: a result must not outlive its server (a restored backup can repeat
+    data versions)."""
+    db, token = _node(tmp_path)
+    results = db + ".results"
+    with sqlite3.connect(results) as conn:  # as if kept by an earlier server
+        conn.execute("CREATE TABLE results (k BLOB PRIMARY KEY, at REAL, v TEXT)")
+        conn.execute("INSERT INTO results VALUES (x'00', 1e12, '{}')")
+    with _Server(db) as port:
+        assert _searches(port, token) == {(200, 3, (("hn-casos", 3),))}
+        with sqlite3.connect(results) as conn:
+            rows = conn.execute("SELECT k, v FROM results").fetchall()
+    assert len(rows) == 1 and rows[0][0] != b"\0"
+    assert WORD.lower() not in rows[0][1] and WORD not in rows[0][1]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import traceback
 
 from fastapi import Request
@@ -13,7 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
 import gugus
-from gugus import auth
+from gugus import auth, shared_results
 from gugus.api import entity_routes, overview_routes, routes, serving, xref_routes
 from gugus.api import match as match_routes
 from gugus.api.responses import drop_validation_422
@@ -38,10 +39,14 @@ def error_response(
     return JSONResponse(body, status_code=status, headers=headers or None)
 
 
+def retry_headers(exc: GugusError) -> dict:
+    """Busy or full storage: when to try again (``Retry-After``)."""
+    retry = getattr(exc, "retry_after", None)
+    return {"Retry-After": str(retry)} if retry else {}
+
+
 def gugus_error_response(exc: GugusError) -> JSONResponse:
-    retry = getattr(exc, "retry_after", None)  # busy or full storage: when to try again
-    headers = {"Retry-After": str(retry)} if retry else None
-    return error_response(exc.status, exc.code, exc.message, exc.details, headers)
+    return error_response(exc.status, exc.code, exc.message, exc.details, retry_headers(exc))
 
 
 class StorageFaults:
@@ -109,7 +114,9 @@ def create_app(node: Node) -> FastAPIOffline:
     @app.exception_handler(GugusError)
     async def _gugus_error(request: Request, exc: GugusError) -> Response:
         if web.is_page(request):
-            return web.error_page(request, exc.status, exc.message)
+            page = web.error_page(request, exc.status, exc.message)
+            page.headers.update(retry_headers(exc))
+            return page
         return gugus_error_response(exc)
 
     @app.exception_handler(RequestValidationError)
@@ -154,6 +161,9 @@ def create_app(node: Node) -> FastAPIOffline:
 def app_from_env() -> FastAPIOffline:
     """Factory for multi-process serving: each worker opens the database named
     by ``GUGUS_DB``."""
-    app = create_app(Node.open(None))
+    node = Node.open(None)
+    if os.environ.get(shared_results.ENV):
+        node.share_results()
+    app = create_app(node)
     serving.settle()
     return app

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -48,6 +49,13 @@ class NodeKey:
         self.path = path
         self.private = private
         self.public: Ed25519PublicKey = private.public_key()
+
+    def derived_secret(self, purpose: bytes) -> bytes:
+        """A secret for ``purpose`` derived from the private key (the key
+        itself never leaves this object)."""
+        return hashlib.sha256(
+            b"gugus\0" + purpose + b"\0" + self.private.private_bytes_raw()
+        ).digest()
 
     # -- files -------------------------------------------------------------------
     @classmethod

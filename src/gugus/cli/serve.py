@@ -34,6 +34,7 @@ def serve(
 ) -> None:
     """Serve the HTTP API (OpenAPI docs at /docs); SIGTERM or Ctrl-C stops it
     within a bounded time (requests in flight get 10 s)."""
+    from gugus import shared_results
     from gugus.api import create_app, serving
 
     serving.check_port(host, port)
@@ -41,6 +42,9 @@ def serve(
     out.print(f"gugus API on http://{host}:{port}/  (docs: http://{host}:{port}/docs)")
     if workers > 1:
         os.environ["GUGUS_DB"] = node.db.url
+        if node.db.path is not None:  # the workers share search results in a file
+            shared_results.remove(node.db.path)  # none kept from an earlier server
+            os.environ[shared_results.ENV] = "1"
         node.close()
         serving.serve_workers("gugus.api.app:app_from_env", host=host, port=port, workers=workers)
     else:
