@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from gugus import admin
 from gugus.ingest import ftm
 from gugus.store import directory
@@ -55,3 +57,23 @@ def test_no_hidden_record_means_no_hidden_match_lookup(node, monkeypatch):
     assert run["status"] == "done"
     assert run["counts"]["hit_notices"] == 0
     assert run["counts"]["model_pairs"] >= 3
+
+
+def test_a_run_leaves_a_frozen_heap_frozen():
+    """A server froze its heap at start: a run must not unfreeze it; a
+    process that had not is left unfrozen after the run."""
+    import gc
+
+    if gc.get_freeze_count():
+        pytest.skip("this test process froze its heap already")
+    gc.freeze()
+    try:
+        before = gc.get_freeze_count()
+        with runs.old_heap_frozen():
+            pass
+        assert gc.get_freeze_count() == before
+    finally:
+        gc.unfreeze()
+    with runs.old_heap_frozen():
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0
