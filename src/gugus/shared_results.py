@@ -25,7 +25,8 @@ What is kept, and why it is safe:
   :data:`SIZE` are kept.  The file is removed when a server starts, so no
   result survives a restart (a restored backup can repeat data versions).
 * The file is created readable by its owner only, like the data file, and
-  never opened through a symbolic link.  It is checked with ``lstat``, never
+  never opened through a symbolic link; a file found there that someone
+  else owns, or that others may read, is not used.  It is checked with ``lstat``, never
   opened outside SQLite once it exists: closing any other descriptor of it
   would drop the process's SQLite locks on it (POSIX locks are per process),
   and another connection would then delete the write-ahead log in use.
@@ -106,8 +107,11 @@ class SharedResults:
             with contextlib.suppress(FileExistsError):
                 flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
                 os.close(os.open(self.path, flags, 0o600))
-            if not stat.S_ISREG(os.lstat(self.path).st_mode):
+            found = os.lstat(self.path)
+            if not stat.S_ISREG(found.st_mode):
                 raise OSError(f"{self.path.name} is not a regular file")
+            if found.st_uid != os.geteuid() or found.st_mode & 0o077:
+                raise OSError(f"{self.path.name} is not readable by its owner only")
             conn = sqlite3.connect(self.path, timeout=0.05, isolation_level=None)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=OFF")  # a lost entry is only a miss

@@ -113,3 +113,14 @@ def test_a_second_thread_keeps_the_processs_locks_on_the_file(tmp_path):
     assert _count_in_another_process(path) == 2  # and what is kept next is seen
     assert kept.get(("second",)) == {"n": 2}
     kept.close()
+
+
+def test_a_file_others_may_read_is_not_used(two_workers):
+    one, _ = two_workers
+    path = shared_results.path_for(one.db.path)
+    path.write_bytes(b"")
+    path.chmod(0o644)  # e.g. restored from a backup, or made while the server runs
+    found = search_facets.search(one, one.reader("ana"), sw.RED_WORD)
+    assert found["total"] > 0
+    assert path.read_bytes() == b""  # ana's results were not written where others read
+    assert not os.path.exists(str(path) + "-wal")
