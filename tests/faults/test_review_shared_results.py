@@ -13,18 +13,23 @@
   processes each writing to a log of their own).
 
 Two Node objects on one file stand for two workers (as in
-tests/test_shared_results.py); the lock test uses a second real process."""
+tests/test_shared_results.py); the lock test uses a second real process,
+and one test edits the file of a real `gugus serve --workers 2`."""
 
 from __future__ import annotations
 
+import http.client
+import json
 import os
 import sqlite3
 import subprocess
 import sys
 import threading
+import urllib.parse
 
 import pytest
 import searchworld as sw
+from test_search_cache_faults import PASSWORD, WORD, _narrow, _node, _searches, _Server
 
 from gugus import search_facets, shared_results
 from gugus.node import Node
@@ -124,3 +129,50 @@ def test_a_file_others_may_read_is_not_used(two_workers):
     assert found["total"] > 0
     assert path.read_bytes() == b""  # ana's results were not written where others read
     assert not os.path.exists(str(path) + "-wal")
+
+
+def _keys(results: str) -> set[bytes]:
+    if not os.path.exists(results):
+        return set()
+    conn = sqlite3.connect(results, timeout=5)
+    keys = {row[0] for row in conn.execute("SELECT k FROM results")}
+    conn.close()
+    return keys
+
+
+def _token(port: int, username: str) -> str:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    body = urllib.parse.urlencode({"username": username, "password": PASSWORD})
+    conn.request(
+        "POST", "/api/v1/token", body, {"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    token = json.loads(conn.getresponse().read())["access_token"]
+    conn.close()
+    return token
+
+
+def test_a_live_servers_row_moved_onto_another_readers_key_is_not_answered(tmp_path):
+    """yolanda (HN) sees a RED record named for her that mireya (SV) does
+    not; her kept result moved onto mireya's row must never reach mireya,
+    whichever worker answers."""
+    db, mireya = _node(tmp_path)
+    _narrow(tmp_path, db, 7)
+    results = db + ".results"
+    with _Server(db) as port:
+        yolanda = _token(port, "yolanda")
+        path = "/api/v1/search?" + urllib.parse.urlencode({"q": WORD.lower()})
+        keys = {}
+        for name, token in (("yolanda", yolanda), ("mireya", mireya)):
+            before = _keys(results)
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            conn.request("GET", path, headers={"Authorization": f"Bearer {token}"})
+            keys[name] = json.loads(conn.getresponse().read())["total"], _keys(results) - before
+            conn.close()
+        assert keys["yolanda"][0] == 4 and keys["mireya"][0] == 3
+        (hers,), (mine,) = keys["yolanda"][1], keys["mireya"][1]
+        conn = sqlite3.connect(results, timeout=5)
+        with conn:
+            conn.execute("DELETE FROM results WHERE k = ?", (mine,))
+            conn.execute("UPDATE results SET k = ? WHERE k = ?", (mine, hers))
+        conn.close()
+        assert _searches(port, mireya, n=16) == {(200, 3, (("hn-casos", 3),))}
