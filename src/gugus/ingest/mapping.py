@@ -43,7 +43,7 @@ from followthemoney.property import Property
 from followthemoney.types import registry
 from phonenumbers import SUPPORTED_REGIONS
 
-from gugus.errors import InvalidInput, Msg, NotFound, alternatives, joined
+from gugus.errors import InvalidInput, Msg, NotFound, alternatives, joined, not_utf8
 from gugus.ingest.clean import clean_value
 from gugus.ingest.parse import MAX_ID, valid_entity_id
 from gugus.ingest.parsed import MAX_DEPTH, MAX_NODES, ParsedEntity, dropped_value
@@ -153,14 +153,7 @@ def load_mapping(path: Path) -> Mapping:
     except IsADirectoryError:
         raise InvalidInput(f"{path}: is a directory, not a mapping file") from None
     except UnicodeDecodeError as exc:
-        raise InvalidInput(
-            Msg(
-                "%(file)s: not UTF-8 text (%(reason)s at byte %(start)s)",
-                file=str(path),
-                reason=exc.reason,
-                start=exc.start,
-            )
-        ) from None
+        raise not_utf8(path, exc) from None
     try:
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
     except yaml.MarkedYAMLError as exc:
