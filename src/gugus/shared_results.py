@@ -74,6 +74,12 @@ def remove(data_file: Path) -> None:
             p.unlink()
 
 
+def _busy(exc: BaseException) -> bool:
+    return isinstance(exc, sqlite3.OperationalError) and (
+        exc.sqlite_errorcode in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    )
+
+
 class SharedResults:
     def __init__(
         self, path: Path, secret: Callable[[], bytes], ttl: float = TTL, size: int = SIZE
@@ -120,6 +126,8 @@ class SharedResults:
         return conn
 
     def _failed(self, what: str, exc: BaseException) -> None:
+        if _busy(exc):  # another worker is writing: a miss, nothing to report
+            return
         log.warning(
             "shared search results: %s failed (%s); searching without them",
             what,
