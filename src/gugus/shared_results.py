@@ -26,10 +26,11 @@ What is kept, and why it is safe:
   result survives a restart (a restored backup can repeat data versions).
 * The file is created readable by its owner only, like the data file, and
   never opened through a symbolic link; a file found there that someone
-  else owns, or that others may read, is not used.  It is checked with ``lstat``, never
-  opened outside SQLite once it exists: closing any other descriptor of it
-  would drop the process's SQLite locks on it (POSIX locks are per process),
-  and another connection would then delete the write-ahead log in use.
+  else owns, or that others may read, is not used.  It is checked with
+  ``lstat``, never opened outside SQLite once it exists: closing any other
+  descriptor of it would drop the process's SQLite locks on it (POSIX locks
+  are per process), and another connection would then delete the
+  write-ahead log in use.
 * Best effort: any failure of the file (full disk, damage, a lock held too
   long) is a miss or an entry not kept, logged by kind only; the search
   computes as without it.
