@@ -140,3 +140,19 @@ def test_a_server_start_removes_what_an_earlier_server_kept(tmp_path):
     kept.close()
     shared_results.remove(data)
     assert not list(tmp_path.glob("gugus.db.results*"))
+
+
+def test_a_busy_file_is_a_quiet_miss(tmp_path, caplog):
+    path = tmp_path / "x.results"
+    kept = SharedResults(path, lambda: b"s" * 32)
+    kept.put(("k",), {"v": 1})
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")  # another worker holds the write lock
+    try:
+        kept.put(("k", 2), {"v": 2})  # no exception, no warning
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert "shared search results" not in caplog.text
+    assert kept.get(("k",)) == {"v": 1}
+    assert kept.get(("k", 2)) is None

@@ -85,6 +85,18 @@ def alternatives(items) -> str:
     return out if out is not None else ""
 
 
+def not_utf8(path, exc: UnicodeDecodeError) -> InvalidInput:
+    """A file that is not UTF-8 text, and where its first bad byte is."""
+    return InvalidInput(
+        Msg(
+            "%(file)s: not UTF-8 text (%(reason)s at byte %(start)s)",
+            file=str(path),
+            reason=exc.reason,
+            start=exc.start,
+        )
+    )
+
+
 def translated(message, gettext):
     """``message`` in the language of ``gettext`` when it is a :class:`Msg`;
     any other value as it is."""

@@ -17,12 +17,20 @@ What is kept, and why it is safe:
   node key: the file never holds the words searched, and a key cannot be
   guessed from it without the node key.
 * The value is what the per-process cache holds (resolved ids, clusters,
-  total, facets and their marking) as JSON — never code (no pickle).
+  total, facets and their marking) as JSON — never code (no pickle) — with
+  an HMAC of (key, time kept, value) under the same secret: a value that
+  is damaged, cut, or moved under another key (another reader's) is a
+  miss, never an answer.
 * Entries expire after :data:`gugus.search_cache.TTL`; at most
   :data:`SIZE` are kept.  The file is removed when a server starts, so no
   result survives a restart (a restored backup can repeat data versions).
 * The file is created readable by its owner only, like the data file, and
-  never opened through a symbolic link.
+  never opened through a symbolic link; a file found there that someone
+  else owns, or that others may read, is not used.  It is checked with
+  ``lstat``, never opened outside SQLite once it exists: closing any other
+  descriptor of it would drop the process's SQLite locks on it (POSIX locks
+  are per process), and another connection would then delete the
+  write-ahead log in use.
 * Best effort: any failure of the file (full disk, damage, a lock held too
   long) is a miss or an entry not kept, logged by kind only; the search
   computes as without it.
@@ -38,6 +46,7 @@ import logging
 import os
 import sqlite3
 import stat
+import struct
 import threading
 import time
 from collections.abc import Callable, Hashable
@@ -48,7 +57,7 @@ from gugus.search_cache import TTL
 SIZE = 4096
 ENV = "GUGUS_SHARED_RESULTS"  # set by `gugus serve --workers N` for its workers
 _SWEEP_EVERY = 64  # puts between removals of expired and surplus entries
-_SCHEMA = "CREATE TABLE IF NOT EXISTS results (k BLOB PRIMARY KEY, at REAL NOT NULL, v TEXT NOT NULL) WITHOUT ROWID"
+_SCHEMA = "CREATE TABLE IF NOT EXISTS results (k BLOB PRIMARY KEY, at REAL NOT NULL, v TEXT NOT NULL, t BLOB NOT NULL) WITHOUT ROWID"
 
 log = logging.getLogger("gugus.shared_results")
 
@@ -66,6 +75,12 @@ def remove(data_file: Path) -> None:
             p.unlink()
 
 
+def _busy(exc: BaseException) -> bool:
+    return isinstance(exc, sqlite3.OperationalError) and (
+        exc.sqlite_errorcode in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    )
+
+
 class SharedResults:
     def __init__(
         self, path: Path, secret: Callable[[], bytes], ttl: float = TTL, size: int = SIZE
@@ -79,21 +94,31 @@ class SharedResults:
         self._puts = 0
 
     # -- keys and connections ------------------------------------------------
-    def _digest(self, key: Hashable) -> bytes:
+    def _mac(self, data: bytes) -> bytes:
         if self._mac_key is None:
             self._mac_key = self._secret()
-        return hmac.new(self._mac_key, repr(key).encode("utf-8"), hashlib.sha256).digest()
+        return hmac.new(self._mac_key, data, hashlib.sha256).digest()
+
+    def _digest(self, key: Hashable) -> bytes:
+        return self._mac(repr(key).encode("utf-8"))
+
+    def _tag(self, k: bytes, at: float, v: str) -> bytes:
+        """The value's HMAC, bound to its key and the time it was kept."""
+        return self._mac(b"v\0" + k + struct.pack(">d", at) + v.encode("utf-8"))
 
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             # owner only, like the data; never through a link to another file
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
-            try:
-                if not stat.S_ISREG(os.fstat(fd).st_mode):
-                    raise OSError(f"{self.path.name} is not a regular file")
-            finally:
-                os.close(fd)
+            # a new file is a new inode: no lock of this process on it to drop
+            with contextlib.suppress(FileExistsError):
+                flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+                os.close(os.open(self.path, flags, 0o600))
+            found = os.lstat(self.path)
+            if not stat.S_ISREG(found.st_mode):
+                raise OSError(f"{self.path.name} is not a regular file")
+            if found.st_uid != os.geteuid() or found.st_mode & 0o077:
+                raise OSError(f"{self.path.name} is not readable by its owner only")
             conn = sqlite3.connect(self.path, timeout=0.05, isolation_level=None)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=OFF")  # a lost entry is only a miss
@@ -102,6 +127,8 @@ class SharedResults:
         return conn
 
     def _failed(self, what: str, exc: BaseException) -> None:
+        if _busy(exc):  # another worker is writing: a miss, nothing to report
+            return
         log.warning(
             "shared search results: %s failed (%s); searching without them",
             what,
@@ -116,24 +143,27 @@ class SharedResults:
     # -- reads and writes ----------------------------------------------------
     def get(self, key: Hashable) -> dict | None:
         try:
-            row = (
-                self._conn()
-                .execute("SELECT at, v FROM results WHERE k = ?", (self._digest(key),))
-                .fetchone()
-            )
-            if row is None or time.time() - row[0] > self.ttl:
+            k = self._digest(key)
+            row = self._conn().execute("SELECT at, v, t FROM results WHERE k = ?", (k,)).fetchone()
+            if row is None:
                 return None
-            return json.loads(row[1])
-        except (sqlite3.Error, OSError, ValueError) as exc:
+            at, v, t = row
+            if not hmac.compare_digest(self._tag(k, at, v), t):
+                raise ValueError("an entry does not match its tag")
+            if not 0 <= time.time() - at <= self.ttl:
+                return None
+            return json.loads(v)
+        except (sqlite3.Error, OSError, ValueError, TypeError, struct.error) as exc:
             self._failed("a read", exc)
             return None
 
     def put(self, key: Hashable, value: dict) -> None:
         try:
             conn = self._conn()
+            k, at, v = self._digest(key), time.time(), json.dumps(value, separators=(",", ":"))
             conn.execute(
-                "INSERT OR REPLACE INTO results (k, at, v) VALUES (?, ?, ?)",
-                (self._digest(key), time.time(), json.dumps(value, separators=(",", ":"))),
+                "INSERT OR REPLACE INTO results (k, at, v, t) VALUES (?, ?, ?, ?)",
+                (k, at, v, self._tag(k, at, v)),
             )
             self._puts += 1
             if self._puts % _SWEEP_EVERY == 0:

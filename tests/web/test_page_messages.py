@@ -272,3 +272,23 @@ def test_search_filter_errors_in_spanish(world):
     )
     assert api.status_code == 400
     assert api.json()["error"]["message"].startswith("schema: unknown schema")
+
+
+def test_file_level_load_errors_in_spanish(world):
+    c = as_user(world, "mx_analyst", "es_MX")
+    r = load(c, {"file": ("gente.jsonl", "José".encode("latin-1") + b"\n")})
+    assert r.status_code == 400
+    assert error_text(r.text).startswith("gente.jsonl: no es texto UTF-8 (")
+    r = load(c, {"file": ("t.csv", b"id,name,born\n"), "mapping": ("m.yml", b"entities: [\n")})
+    assert r.status_code == 400
+    assert "m.yml: línea 2, columna 1: YAML no válido (" in error_text(r.text)
+    r = load(
+        c,
+        {
+            "file": ("libro.xlsx", b"PK\x03\x04 not a workbook"),
+            "mapping": ("m.yml", MAPPING.encode()),
+        },
+    )
+    assert r.status_code == 400
+    assert error_text(r.text).startswith("libro.xlsx: no es un libro XLSX")
+    assert "not an XLSX workbook" not in r.text and "invalid YAML" not in r.text

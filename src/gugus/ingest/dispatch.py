@@ -74,7 +74,13 @@ def detect_format(paths: list[Path], mapping: Path | None, fmt: str | None) -> s
                 )
             )
     if fmt in ("ftm", "htcds", "table") and len(paths) != 1:
-        raise InvalidInput(f"--format {fmt}: give exactly one file (got {len(paths)})")
+        raise InvalidInput(
+            Msg(
+                "--format %(format)s: give exactly one file (got %(count)s)",
+                format=fmt,
+                count=len(paths),
+            )
+        )
     return fmt
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from gugus.errors import InvalidInput, NotFound
+from gugus.errors import InvalidInput, NotFound, not_utf8
 from gugus.ingest.load import check_on_error, load_records
 from gugus.ingest.parse import parsed_lines, valid_entity_id
 from gugus.ingest.parsed import Record
@@ -29,7 +29,7 @@ def read_lines(path: Path) -> Iterator[str]:
     except FileNotFoundError:
         raise NotFound(f"{path}: no such file") from None
     except UnicodeDecodeError as exc:
-        raise InvalidInput(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        raise not_utf8(path, exc) from None
 
 
 def load_lines(

@@ -168,7 +168,13 @@ def _xlsx_rows(
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=data_only)
     except (BadZipFile, InvalidFileException, OSError, KeyError, ValueError) as exc:
-        raise InvalidInput(f"{path}: not a readable XLSX workbook ({exc})") from None
+        raise InvalidInput(
+            Msg(
+                "%(file)s: not a readable XLSX workbook (%(problem)s)",
+                file=str(path),
+                problem=str(exc),
+            )
+        ) from None
     try:
         sheets = book.worksheets
         if sheet is not None:
@@ -236,7 +242,14 @@ def _read_csv(path: Path) -> list[tuple[int, list]]:
     try:
         return [(n, [_csv_cell(v) for v in values]) for n, values in enumerate(reader, start=1)]
     except csv.Error as exc:
-        raise InvalidInput(f"{path}: row {reader.line_num}: not valid CSV ({exc})") from None
+        raise InvalidInput(
+            Msg(
+                "%(file)s: row %(row)s: not valid CSV (%(problem)s)",
+                file=str(path),
+                row=reader.line_num,
+                problem=str(exc),
+            )
+        ) from None
 
 
 def _csv_cell(value: str) -> str | None:

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from followthemoney.types import registry
 
-from gugus.errors import InvalidInput
+from gugus.errors import InvalidInput, Msg
 from gugus.model.markings import Marking
 
 DATA = Path(__file__).parent / "data" / "htcds_fields.csv"
@@ -631,7 +631,9 @@ def parse_marking(text: str, where: str) -> dict:
     try:
         tokens = shlex.split(text)
     except ValueError as exc:
-        raise InvalidInput(f"{where}: not a marking ({exc})") from None
+        raise InvalidInput(
+            Msg("%(where)s: not a marking (%(problem)s)", where=where, problem=str(exc))
+        ) from None
     data: dict = {"handling": []}
     for token in tokens:
         key, sep, value = token.partition("=")
@@ -650,9 +652,13 @@ def parse_marking(text: str, where: str) -> dict:
         elif key in ("originator", "handling_text", "purpose"):
             data[key] = value
         else:
-            raise InvalidInput(f"{where}: unknown marking field {key!r}")
+            raise InvalidInput(
+                Msg("%(where)s: unknown marking field %(field)r", where=where, field=key)
+            )
     if "tlp" not in data:
-        raise InvalidInput(f"{where}: a marking starts with its TLP level, e.g. 'TLP:AMBER'")
+        raise InvalidInput(
+            Msg("%(where)s: a marking starts with its TLP level, e.g. 'TLP:AMBER'", where=where)
+        )
     return data
 
 

@@ -43,7 +43,7 @@ from followthemoney.property import Property
 from followthemoney.types import registry
 from phonenumbers import SUPPORTED_REGIONS
 
-from gugus.errors import InvalidInput, Msg, NotFound, alternatives, joined
+from gugus.errors import InvalidInput, Msg, NotFound, alternatives, joined, not_utf8
 from gugus.ingest.clean import clean_value
 from gugus.ingest.parse import MAX_ID, valid_entity_id
 from gugus.ingest.parsed import MAX_DEPTH, MAX_NODES, ParsedEntity, dropped_value
@@ -137,6 +137,12 @@ _Loader.add_implicit_resolver(
 )
 
 
+def _too_deep(path: Path) -> Msg:
+    return Msg(
+        "%(file)s: invalid YAML (nested deeper than %(max)s levels)", file=str(path), max=MAX_DEPTH
+    )
+
+
 def load_mapping(path: Path) -> Mapping:
     """Read and validate a mapping file; InvalidInput names the file and the YAML path."""
     path = Path(path)
@@ -147,25 +153,40 @@ def load_mapping(path: Path) -> Mapping:
     except IsADirectoryError:
         raise InvalidInput(f"{path}: is a directory, not a mapping file") from None
     except UnicodeDecodeError as exc:
-        raise InvalidInput(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        raise not_utf8(path, exc) from None
     try:
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
-        at = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise InvalidInput(f"{path}: {at}invalid YAML ({exc.problem})") from None
-    except yaml.YAMLError as exc:
-        raise InvalidInput(f"{path}: invalid YAML ({exc})") from None
-    except RecursionError:
+        if mark:
+            raise InvalidInput(
+                Msg(
+                    "%(file)s: line %(line)s, column %(column)s: invalid YAML (%(problem)s)",
+                    file=str(path),
+                    line=mark.line + 1,
+                    column=mark.column + 1,
+                    problem=exc.problem,
+                )
+            ) from None
         raise InvalidInput(
-            f"{path}: invalid YAML (nested deeper than {MAX_DEPTH} levels)"
+            Msg("%(file)s: invalid YAML (%(problem)s)", file=str(path), problem=exc.problem)
         ) from None
+    except yaml.YAMLError as exc:
+        raise InvalidInput(
+            Msg("%(file)s: invalid YAML (%(problem)s)", file=str(path), problem=str(exc))
+        ) from None
+    except RecursionError:
+        raise InvalidInput(_too_deep(path)) from None
     size, depth = _shape(data)
     if depth > MAX_DEPTH:
-        raise InvalidInput(f"{path}: invalid YAML (nested deeper than {MAX_DEPTH} levels)")
+        raise InvalidInput(_too_deep(path))
     if size > MAX_NODES:
         raise InvalidInput(
-            f"{path}: invalid YAML (its aliases expand to more than {MAX_NODES} values)"
+            Msg(
+                "%(file)s: invalid YAML (its aliases expand to more than %(max)s values)",
+                file=str(path),
+                max=MAX_NODES,
+            )
         )
     return Mapping(data, str(path))
 
@@ -283,7 +304,14 @@ def cell_texts(value, where: str, column: str, type_name: str | None = None) -> 
             f"{where}: column {column!r}: an object; name a field inside it, e.g. "
             f"'{column}.{next(iter(value), 'field')}'"
         )
-    raise InvalidInput(f"{where}: column {column!r}: unsupported cell value {value!r}")
+    raise InvalidInput(  # the value's kind only: a cell may hold personal data
+        Msg(
+            "%(where)s: column %(column)r: unsupported cell value (%(kind)s)",
+            where=where,
+            column=column,
+            kind=type(value).__name__,
+        )
+    )
 
 
 @lru_cache(maxsize=4096)
@@ -700,7 +728,13 @@ class EntitySpec:
             if not texts:
                 return None
             if len(texts) > 1:
-                raise InvalidInput(f"{where}: column {column!r}: several ids, expected one")
+                raise InvalidInput(
+                    Msg(
+                        "%(where)s: column %(column)r: several ids, expected one",
+                        where=where,
+                        column=column,
+                    )
+                )
             entity_id = texts[0]
             if len(entity_id) > MAX_ID:
                 raise InvalidInput(

@@ -50,6 +50,10 @@ SINGLE_BYTE = ("iso8859", "cp125", "cp850", "cp437", "mac-")
 ABORTED = Msg("nothing was loaded")
 
 
+def _not_xlsx(path: Path, exc: Exception) -> Msg:
+    return Msg("%(file)s: not an XLSX workbook (%(problem)s)", file=str(path), problem=str(exc))
+
+
 @dataclass(frozen=True, slots=True)
 class CellError:
     """An Excel error value (``#N/A``, ``#REF!`` …) in a cell, or a formula the
@@ -199,7 +203,9 @@ class CsvTable(Table):
         try:
             self.encoding = _codec(encoding)
         except LookupError:
-            raise InvalidInput(f"{path}: unknown encoding {encoding!r}") from None
+            raise InvalidInput(
+                Msg("%(file)s: unknown encoding %(encoding)r", file=str(path), encoding=encoding)
+            ) from None
         if self.encoding.startswith(SINGLE_BYTE):
             check_not_utf8(path, encoding or "")
         self.delimiter = delimiter or sniff_delimiter(path, self.encoding)
@@ -299,7 +305,7 @@ class XlsxTable(Table):
                 warnings.simplefilter("ignore")
                 self._book = openpyxl.load_workbook(path, read_only=True, data_only=True)
         except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
-            raise InvalidInput(f"{path}: not an XLSX workbook ({exc})") from None
+            raise InvalidInput(_not_xlsx(path, exc)) from None
         try:
             names = self._book.sheetnames
             if sheet is None:
@@ -307,9 +313,22 @@ class XlsxTable(Table):
             elif sheet in names:
                 ws = self._book[sheet]
             else:
-                raise InvalidInput(f"{path}: no sheet {sheet!r} (sheets: {', '.join(names)})")
+                raise InvalidInput(
+                    Msg(
+                        "%(file)s: no sheet %(sheet)r (sheets: %(sheets)s)",
+                        file=str(path),
+                        sheet=sheet,
+                        sheets=", ".join(names),
+                    )
+                )
             if not hasattr(ws, "reset_dimensions"):
-                raise InvalidInput(f"{path}: sheet {ws.title!r} is a chart, not a table")
+                raise InvalidInput(
+                    Msg(
+                        "%(file)s: sheet %(sheet)r is a chart, not a table",
+                        file=str(path),
+                        sheet=ws.title,
+                    )
+                )
             # Stored dimensions can be wrong; read the rows that are really there.
             ws.reset_dimensions()
             self.sheet = ws.title
@@ -426,7 +445,7 @@ def _check_xlsx_parts(path: Path) -> None:
         with zipfile.ZipFile(path) as archive:
             parts = archive.infolist()
     except (zipfile.BadZipFile, OSError) as exc:
-        raise InvalidInput(f"{path}: not an XLSX workbook ({exc})") from None
+        raise InvalidInput(_not_xlsx(path, exc)) from None
     for info in parts:
         name = info.filename
         if name.startswith("xl/worksheets/") or not name.endswith((".xml", ".rels")):
