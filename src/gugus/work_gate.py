@@ -5,7 +5,7 @@ A search's exact total and facets read every visible match of its words
 up and takes back Python's global lock for every row it steps, so ten such
 reads running at once in one process mostly wait for each other's lock
 hand-overs: at 100,000 people, ten concurrent cold searches answered 14.8 a
-second where one at a time answered 23.6 (benchmarks/search_timing.py and
+second where one at a time answered 23.6 (benchmarks/search_turns.py and
 the README's "Web pages" section).  A :class:`Gate` lets at most ``slots``
 of them run at once per process and queues the others in arrival order;
 everything else (entity pages, cached searches, the page around a search)
