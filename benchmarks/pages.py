@@ -33,7 +33,7 @@ from urllib.parse import quote
 
 import httpx
 from read import sample
-from readkit import RunResult, gugus_server
+from readkit import RunResult, analyst_of, gugus_server
 
 CSRF = re.compile(r'name="csrf" value="([0-9a-f]{64})"')
 KINDS = ("search_once", "search", "entity")
@@ -119,9 +119,7 @@ def main() -> None:
     parser.add_argument("--sessions", default="1,10")
     parser.add_argument("--as-org", default="US-HSI")
     args = parser.parse_args()
-    db_url = str(args.dir / "gugus.db")
-    logins = json.loads((args.dir / "logins.json").read_text())
-    login = next(x for x in logins if x["org"] == args.as_org and x["role"] == "analyst")
+    db_url, login = analyst_of(args.dir, args.as_org)
     ids, words = sample(db_url, args.requests)
     work = page_paths(ids, words)
     counts = [int(x) for x in args.sessions.split(",")]

@@ -43,6 +43,14 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))] * 1000
 
 
+def analyst_of(node_dir: Path, org: str) -> tuple[str, dict]:
+    """The database of a node built by ``ingest.py`` and the login of its
+    analyst of ``org`` (from its ``logins.json``)."""
+    logins = json.loads((node_dir / "logins.json").read_text())
+    login = next(x for x in logins if x["org"] == org and x["role"] == "analyst")
+    return str(node_dir / "gugus.db"), login
+
+
 def gugus_cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "gugus.cli", *args]
 

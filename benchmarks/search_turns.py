@@ -22,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from read import sample
+from readkit import analyst_of
 
 from gugus import search_facets
 from gugus.model import search_words
@@ -66,9 +67,7 @@ def main() -> None:
     parser.add_argument("--slots", default="1,2,64")
     parser.add_argument("--as-org", default="US-HSI")
     args = parser.parse_args()
-    db = str(args.dir / "gugus.db")
-    logins = json.loads((args.dir / "logins.json").read_text())
-    login = next(x for x in logins if x["org"] == args.as_org and x["role"] == "analyst")
+    db, login = analyst_of(args.dir, args.as_org)
     _, drawn = sample(db, args.requests)
     words = list(dict.fromkeys(drawn))
     search_words.warm()  # as a serving process does before its first search
