@@ -309,8 +309,16 @@ def wipe(node) -> None:
         conn.execute(delete(audit_log))
         conn.execute(delete(audit_checkpoints))
         conn.execute(update(audit_head).values(seq=0, hash="0" * 64))
+    forget(node)
+
+
+def forget(node) -> None:
+    """What a node caches of things a running node never deletes (markings,
+    organisations, collection names), deleted here: call on every Node of
+    the store after :func:`wipe`."""
     node.catalogue = MarkingCatalogue()
     node._org_codes = None  # organisations are only ever added, except here
+    node._collection_names = {}
 
 
 def build(node, world) -> None:
