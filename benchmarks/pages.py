@@ -33,7 +33,7 @@ from urllib.parse import quote
 
 import httpx
 from read import sample
-from readkit import RunResult, analyst_of, gugus_server
+from readkit import RunResult, analyst_of, gugus_server, node_arguments
 
 CSRF = re.compile(r'name="csrf" value="([0-9a-f]{64})"')
 KINDS = ("search_once", "search", "entity")
@@ -113,11 +113,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--dir", type=Path, default=Path("benchmarks/out/ingest"))
-    parser.add_argument("--requests", type=int, default=1000)
+    node_arguments(parser, requests=1000)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--sessions", default="1,10")
-    parser.add_argument("--as-org", default="US-HSI")
     args = parser.parse_args()
     db_url, login = analyst_of(args.dir, args.as_org)
     ids, words = sample(db_url, args.requests)

@@ -76,6 +76,7 @@ from readkit import (
     gugus_server,
     load_file,
     load_world,
+    node_arguments,
     pct,
     peer_server,
     reader_grantees,
@@ -315,9 +316,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--dir", type=Path, default=Path("benchmarks/out/ingest"))
-    parser.add_argument("--requests", type=int, default=2000)
-    parser.add_argument("--as-org", default="US-HSI", help="organisation of the reading user")
+    node_arguments(parser, requests=2000)
     parser.add_argument("--workers", type=int, default=1, help="server processes (gugus and peer)")
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--during-load", action="store_true", help="also measure during a load")

@@ -43,6 +43,14 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))] * 1000
 
 
+def node_arguments(parser, requests: int) -> None:
+    """``--dir`` (a node built by ``ingest.py``), ``--requests`` and
+    ``--as-org`` (the organisation of the reading analyst)."""
+    parser.add_argument("--dir", type=Path, default=Path("benchmarks/out/ingest"))
+    parser.add_argument("--requests", type=int, default=requests)
+    parser.add_argument("--as-org", default="US-HSI", help="organisation of the reading user")
+
+
 def analyst_of(node_dir: Path, org: str) -> tuple[str, dict]:
     """The database of a node built by ``ingest.py`` and the login of its
     analyst of ``org`` (from its ``logins.json``)."""

@@ -19,10 +19,9 @@ import argparse
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 from read import sample
-from readkit import analyst_of
+from readkit import analyst_of, node_arguments
 
 from gugus import search_facets
 from gugus.model import search_words
@@ -61,11 +60,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--dir", type=Path, default=Path("benchmarks/out/ingest"))
-    parser.add_argument("--requests", type=int, default=1000)
+    node_arguments(parser, requests=1000)
     parser.add_argument("--threads", type=int, default=10)
     parser.add_argument("--slots", default="1,2,64")
-    parser.add_argument("--as-org", default="US-HSI")
     args = parser.parse_args()
     db, login = analyst_of(args.dir, args.as_org)
     _, drawn = sample(db, args.requests)

@@ -9,7 +9,6 @@ from gugus.errors import AuthError
 from gugus.model.markings import Marking
 from gugus.model.roles import Role
 from gugus.search_cache import ResultCache
-from gugus.shared_results import SharedResults
 from gugus.store import directory
 from gugus.store.db import Database, busy_timeout
 from gugus.store.markings import MarkingCatalogue
@@ -25,13 +24,13 @@ class Node:
         self._collection_names: dict[int, str] = {}
         self.search_results = ResultCache()
         self.search_gate = Gate(slots_for(self.db.dialect.is_sqlite), busy_timeout())
-        self.shared_results: SharedResults | None = None
+        self.shared_results: shared_results.SharedResults | None = None
 
     def share_results(self) -> None:
         """Keep search results also in the file the worker processes of this
         server share (:mod:`gugus.shared_results`; SQLite nodes)."""
         if self.db.path is not None:
-            self.shared_results = SharedResults(
+            self.shared_results = shared_results.SharedResults(
                 shared_results.path_for(self.db.path),
                 lambda: self.audit.key.derived_secret(b"shared search results"),
             )

@@ -150,7 +150,7 @@ def search(
             stmts = reads._statements(node, conn, stmt_sql.for_entities(conn, scope, wanted_ids))
         return found, page, members, stmts
 
-    got = answer(compute=False)
+    got = answer(compute=False) if generation.kept(node.db.dialect) else None
     if got is None:
         # Costly reads take turns (gugus.work_gate), waiting without holding a
         # connection or a snapshot; the result may have been kept meanwhile.

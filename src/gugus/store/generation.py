@@ -51,13 +51,19 @@ def _missing(conn: Connection) -> list[str]:
     return [name for name in ("data_version", *TRIGGERS) if name not in found]
 
 
+def kept(dialect: Dialect) -> bool:
+    """Whether the store keeps data versions (SQLite), so that results may
+    be kept under them."""
+    return dialect.is_sqlite
+
+
 def versions(
     conn: Connection, dialect: Dialect, audiences: Sequence[int]
 ) -> tuple[tuple[int, int], ...] | None:
     """The versions of these audiences that the connection's snapshot sees,
     as (audience, version) pairs (an audience never written: 0), or None:
     not kept, or not to be trusted — see :func:`problems`."""
-    if not dialect.is_sqlite or _missing(conn):
+    if not kept(dialect) or _missing(conn):
         return None
     found = dict(
         conn.execute(
@@ -73,7 +79,7 @@ def versions(
 def current(conn: Connection, dialect: Dialect) -> int | None:
     """The sum of every audience's version: it grows with every write that
     can change an answer (None where :func:`versions` is None)."""
-    if not dialect.is_sqlite or _missing(conn):
+    if not kept(dialect) or _missing(conn):
         return None
     return conn.exec_driver_sql(_TOTAL).scalar_one()
 

@@ -166,6 +166,13 @@ def visible_set(scope: ReadScope, marking_col):
     return marking_col.in_(granted)
 
 
+def sees_every_marking(conn: Connection, scope: ReadScope) -> bool:
+    """Whether every stored marking is granted to the reader (one query,
+    whatever the number of markings)."""
+    hidden = select(markings.c.id).where(~visible_set(scope, markings.c.id)).limit(1)
+    return conn.execute(hidden).first() is None
+
+
 _Statement = TypeVar("_Statement")
 
 

@@ -81,11 +81,6 @@ def store_markings(conn: Connection, items: list[Marking], batch: int = 1000) ->
     return out
 
 
-def all_marking_ids(conn: Connection) -> list[int]:
-    """The id of every stored marking (a handful to a few thousand)."""
-    return list(conn.execute(select(markings.c.id)).scalars())
-
-
 def markings_by_ids(conn: Connection, ids: list[int]) -> dict[int, Marking]:
     rows = conn.execute(select(markings).where(markings.c.id.in_(ids)))
     return {row.id: _row_to_marking(row) for row in rows}

@@ -31,9 +31,9 @@ from gugus.audit import AuditEvent
 from gugus.errors import GugusError, InvalidInput, NotFound
 from gugus.model.markings import combine
 from gugus.node import Node
-from gugus.store import directory
+from gugus.store import directory, grants
 from gugus.store import xref as xref_sql
-from gugus.store.markings import all_marking_ids, store_markings
+from gugus.store.markings import store_markings
 from gugus.xref import engine, records, run_owner, selectors
 
 log = logging.getLogger(__name__)
@@ -61,9 +61,8 @@ def hidden_matches(node: Node, reader: Reader, run_id: int, built: dict) -> int:
         return 0
     # Visibility is decided by markings alone: when the reader may see every
     # stored marking, no posting is hidden and no notice can arise.
-    scope = node.scope(reader)
     with node.db.reader.connect() as conn:
-        if all(scope.allows(m) for m in all_marking_ids(conn)):
+        if grants.sees_every_marking(conn, node.scope(reader)):
             return 0
     by_collection: dict[int, list[str]] = {}
     for row in b.rows:
