@@ -37,11 +37,9 @@ def plain_postings(conn, scope, keys, cap):
     return seen, hidden, capped
 
 
-@pytest.mark.parametrize("cap", [2, 200])
-def test_postings_equal_the_plain_query_for_every_reader(node, monkeypatch, cap):
-    monkeypatch.setenv("GUGUS_MATCH_LIMIT_USER", "off")
-    build(node)
-    crowd = [
+def crowd_lines() -> list[str]:
+    """Six persons of one common name and birth date."""
+    return [
         json.dumps(
             {
                 "id": f"crowd-{i}",
@@ -51,6 +49,13 @@ def test_postings_equal_the_plain_query_for_every_reader(node, monkeypatch, cap)
         )
         for i in range(6)
     ]
+
+
+@pytest.mark.parametrize("cap", [2, 200])
+def test_postings_equal_the_plain_query_for_every_reader(node, monkeypatch, cap):
+    monkeypatch.setenv("GUGUS_MATCH_LIMIT_USER", "off")
+    build(node)
+    crowd = crowd_lines()
     ftm.load_lines(node, "hsi-closed", crowd[:3], source="crowd")
     ftm.load_lines(node, "hsi", crowd[3:], source="crowd")
     q = Query(
@@ -121,3 +126,34 @@ def test_candidates_rank_as_the_plain_grouping(postings, exclude, most):
         assert (list(got.seen.items()), list(got.hidden.items())) == plain_candidates(
             postings, exclude, most
         )
+
+
+@pytest.mark.parametrize("cap", [2, 200])
+def test_hidden_only_postings_give_the_same_hidden_candidates(node, monkeypatch, cap):
+    """An xref run's notices read visible postings only for entities that
+    also have a hidden one: every reader gets the same hidden candidates
+    (and capped keys) as from every visible posting."""
+    monkeypatch.setenv("GUGUS_MATCH_LIMIT_USER", "off")
+    build(node)
+    crowd = crowd_lines()
+    # One entity in both collections: its visible copy keeps the hidden one
+    # out of the hidden candidates.
+    twin = crowd[0].replace("crowd-0", "twin")
+    ftm.load_lines(node, "hsi-closed", [*crowd[:3], twin], source="crowd")
+    ftm.load_lines(node, "hsi", [*crowd[3:], twin], source="crowd")
+    q = Query("q", "Person", {"name": ["Maria Garcia"], "birthDate": ["1980-03-04"]}, {})
+    hidden_any = False
+    for username, _org, _role in USERS:
+        scope = node.scope(node.reader(username))
+        with node.db.reader.connect() as conn:
+            full, capped = match_sql.postings_many(conn, scope, q.hashes(), cap)
+            lean, lean_capped = match_sql.postings_many(
+                conn, scope, q.hashes(), cap, hidden_only=True
+            )
+        assert lean_capped == capped
+        assert {tuple(r) for r in lean} <= {tuple(r) for r in full}
+        want, got = Candidates.of(full, ["q"]), Candidates.of(lean, ["q"])
+        assert got.hidden == want.hidden
+        hidden_any |= bool(want.hidden)
+        assert not any(e.endswith("twin") for e in want.hidden)
+    assert hidden_any or cap == 2  # a small cap leaves out the crowded key

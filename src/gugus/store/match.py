@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Connection, bindparam, func, not_, select, update
+from sqlalchemy import Connection, bindparam, case, func, literal_column, not_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from gugus.access import ReadScope
@@ -211,42 +211,60 @@ def postings_many(
     cap: int,
     *,
     exclude_collection: int | None = None,
+    hidden_only: bool = False,
 ) -> tuple[list, list[int]]:
     """:func:`postings` of many keys at once (a load's entities).  Keys with
     more than ``cap`` postings are left out, counted separately for visible
     and hidden postings (what the reader is shown never depends on hidden
-    counts); only keys with too many *visible* postings are returned as capped."""
+    counts); only keys with too many *visible* postings are returned as capped.
+
+    ``hidden_only``: the caller wants hidden candidates only (an xref run's
+    notices); visible postings are then read only for the entities that
+    also have a hidden posting here — all that keeps a hidden copy of a
+    visible entity out of the notices — not for every visible match."""
     found: list = []
     capped: list[int] = []
     vis = grants.visible(scope, match_keys.c.marking_id)
     for start in range(0, len(keys), 1000):
         part = list(keys[start : start + 1000])
-        total = dict(
-            conn.execute(
-                select(match_keys.c.key, func.count())
-                .where(match_keys.c.key.in_(part))
-                .group_by(match_keys.c.key)
-            ).all()
-        )
-        seen = dict(
-            conn.execute(
-                select(match_keys.c.key, func.count())
-                .where(match_keys.c.key.in_(part), vis)
-                .group_by(match_keys.c.key)
-            ).all()
-        )
+        # Postings per key, all and visible, in one pass over the keys.
+        counts = conn.execute(
+            select(match_keys.c.key, func.count(), func.sum(case((vis, 1), else_=0)))
+            .where(match_keys.c.key.in_(part))
+            .group_by(match_keys.c.key)
+        ).all()
+        total = {k: n for k, n, _ in counts}
+        seen = {k: int(v) for k, _, v in counts if v}
         capped.extend(sorted(k for k, n in seen.items() if n > cap))
         # A key must be shared (n > 1: the loaded entity's own posting is one).
         kept_seen = [k for k, n in seen.items() if n <= cap and total[k] > 1]
         kept_hidden = [k for k, n in total.items() if n > 1 and 0 < n - seen.get(k, 0) <= cap]
-        for kept, condition in ((kept_seen, vis), (kept_hidden, not_(vis))):
-            if not kept:
-                continue
-            query = _postings_query(scope).where(match_keys.c.key.in_(kept), condition)
-            if exclude_collection is not None:
-                query = query.where(match_keys.c.collection_id != exclude_collection)
-            found.extend(conn.execute(query).all())
+        hidden_rows = _kept_postings(conn, scope, kept_hidden, not_(vis), exclude_collection)
+        entities = {r.entity_id for r in hidden_rows} if hidden_only else None
+        if entities is not None and len(entities) > _MOST_ENTITIES:
+            entities = None  # a list too long to bind: every visible posting, as without
+        if entities is None or entities:
+            found.extend(_kept_postings(conn, scope, kept_seen, vis, exclude_collection, entities))
+        found.extend(hidden_rows)
     return found, capped
+
+
+_MOST_ENTITIES = 5000
+
+
+def _kept_postings(conn, scope, keys, condition, exclude_collection, entities=None) -> list:
+    """Labelled postings of ``keys`` under ``condition`` (of ``entities`` only, when given)."""
+    if not keys:
+        return []
+    query = _postings_query(scope).where(match_keys.c.key.in_(keys), condition)
+    if exclude_collection is not None:
+        query = query.where(match_keys.c.collection_id != exclude_collection)
+    if entities is not None:
+        # Checked per posting of the keys (``|| ''`` keeps the entity list
+        # out of the index search: keys × entities probes cost far more).
+        entity = match_keys.c.entity_id.concat(literal_column("''"))
+        query = query.where(entity.in_(sorted(entities)))
+    return conn.execute(query).all()
 
 
 # Built once (a statement object reused keeps its cache key and compiled form).

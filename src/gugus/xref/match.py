@@ -489,7 +489,12 @@ def match_loaded(
                     queries.append(Query(eid, sch, props, _types(sch)))
             wanted = {h: None for q in queries for h in q.hashes()}
             found, capped = match_sql.postings_many(
-                conn, scope, list(wanted), CAP, exclude_collection=collection_id
+                conn,
+                scope,
+                list(wanted),
+                CAP,
+                exclude_collection=collection_id,
+                hidden_only=not results,
             )
             capped_total += len(capped)
             by_key: dict[int, list] = {}
