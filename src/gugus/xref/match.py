@@ -226,12 +226,21 @@ def _postings(conn, scope: ReadScope, q: Query, *, hidden: bool = True) -> tuple
     return seen, hidden_rows
 
 
-def _props(rows) -> dict[str, dict[str, list[str]]]:
-    out: dict[str, dict[str, list[str]]] = {}
-    for r in rows:
-        if r.prop != ID_PROP:
-            out.setdefault(r.entity_id, {}).setdefault(r.prop, []).append(r.value)
-    return out
+def _query_props(rows) -> dict[str, tuple[str | None, dict[str, list[str]]]]:
+    """entity → (schema of its id statement, props) from ``(entity_id,
+    schema, prop, value)`` rows; an entity without an id statement has no
+    schema (it is not matched)."""
+    out: dict[str, tuple[str | None, dict[str, list[str]]]] = {}
+    schemas: dict[str, str] = {}
+    for eid, schema, prop, value in rows:
+        if prop == ID_PROP:
+            schemas[eid] = schema
+            continue
+        entry = out.get(eid)
+        if entry is None:
+            entry = out[eid] = (None, {})
+        entry[1].setdefault(prop, []).append(value)
+    return {eid: (schemas.get(eid), props) for eid, (_, props) in out.items()}
 
 
 @functools.lru_cache(maxsize=64)
@@ -251,11 +260,15 @@ class Resolver:
     statements of every visible candidate, and — for the hit decision only —
     the statements of hidden candidates that their holders let raise hits."""
 
-    def __init__(self, node: Node, conn, scope: ReadScope) -> None:
+    def __init__(self, node: Node, conn, scope: ReadScope, hidden: dict | None = None) -> None:
         self.node = node
         self.conn = conn
         self.scope = scope
         self._allows: dict[int, bool] = {}
+        # entity → its hit-check entry (None: raises no hit), kept across the
+        # chunks of one batch (a common name's hidden records are candidates
+        # of thousands of queries: read once, not once per chunk).
+        self._hidden = {} if hidden is None else hidden
 
     def allows(self, marking_id: int) -> bool:
         found = self._allows.get(marking_id)
@@ -314,7 +327,15 @@ class Resolver:
         ids = sorted({e for _, c in items for e in c.hidden})
         if not ids:
             return {}
-        rows = match_sql.statements_for_hit_check(self.conn, ids)
+        known = self._hidden
+        missing = [e for e in ids if e not in known]
+        if missing:
+            rows = match_sql.statements_for_hit_check(self.conn, missing)
+            known.update(dict.fromkeys(missing))
+            known.update(self._hit_entries(rows))
+        return {e: known[e] for e in ids if known[e] is not None}
+
+    def _hit_entries(self, rows) -> dict:
         out: dict = {}
         schema: dict[str, str] = {}
         red: dict[int, bool] = {}  # marking → TLP:RED (decided once per marking)
@@ -462,6 +483,7 @@ def match_loaded(
     purpose: str | None = None,
     source: str = "load",
     results: bool = True,
+    hit_cache: dict | None = None,
 ) -> dict:
     """Match the entities a load wrote (or a batch xref run read: ``source``
     "xref") against everything else indexed:
@@ -470,8 +492,11 @@ def match_loaded(
     with how many loaded records they match; hidden matches become notices.
     Keys shared by more than CAP records are skipped (reported as ``capped``).
     ``results=False``: only the notices (an xref run scores what its runner
-    sees itself); visible candidates are not read nor scored."""
+    sees itself); visible candidates are not read nor scored.  ``hit_cache``:
+    the hit checks of hidden candidates, shared by the calls of one batch
+    made as the same reader (:class:`Resolver`)."""
     reader = load_reader(node, actor, org)
+    hit_cache = {} if hit_cache is None else hit_cache
     scope = node.scope(reader)
     ids = sorted(entity_ids)
     known: dict[str, set] = {}
@@ -480,13 +505,13 @@ def match_loaded(
     for start in range(0, len(ids), _LOAD_CHUNK):
         chunk = ids[start : start + _LOAD_CHUNK]
         with node.db.reader.connect() as conn:
-            rows = stmt_sql.for_entities(conn, scope, chunk)
-            queries = []
-            schemas = {r.entity_id: r.schema for r in rows if r.prop == ID_PROP}
-            for eid, props in _props(rows).items():
-                sch = schemas.get(eid)
-                if sch in MATCHABLE:
-                    queries.append(Query(eid, sch, props, _types(sch)))
+            queries = [
+                Query(eid, sch, props, _types(sch))
+                for eid, (sch, props) in _query_props(
+                    match_sql.query_statements(conn, scope, chunk)
+                ).items()
+                if sch in MATCHABLE
+            ]
             wanted = {h: None for q in queries for h in q.hashes()}
             found, capped = match_sql.postings_many(
                 conn,
@@ -512,7 +537,7 @@ def match_loaded(
             if not results:  # visible postings only kept hidden copies out of the notices
                 for _, cands in items:
                     cands.seen = {}
-            resolved = Resolver(node, conn, scope).resolve(items, light=True)
+            resolved = Resolver(node, conn, scope, hit_cache).resolve(items, light=True)
             colls = {c.id: c.org for c in directory.list_collections(conn)}
         groups = []
         for (q, _), res in zip(items, resolved, strict=True):

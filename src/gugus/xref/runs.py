@@ -69,6 +69,7 @@ def hidden_matches(node: Node, reader: Reader, run_id: int, built: dict) -> int:
         eid = row["unique_id"]
         by_collection.setdefault(b.source[eid], []).append(eid)
     references: set[str] = set()
+    hit_cache: dict = {}  # a hidden record is checked once per run, not per collection
     for cid, ids in sorted(by_collection.items()):
         found = match_loaded(
             node,
@@ -79,6 +80,7 @@ def hidden_matches(node: Node, reader: Reader, run_id: int, built: dict) -> int:
             purpose=f"xref run {run_id}",
             source="xref",
             results=False,
+            hit_cache=hit_cache,
         )
         references.update(n["reference"] for n in found["notices"])
     return len(references)
