@@ -9,9 +9,11 @@ read back through the same filter on their own (combined) marking.
 from __future__ import annotations
 
 import heapq
+import itertools
 import json
 import operator
 from collections.abc import Iterator, Sequence
+from typing import NamedTuple
 
 from sqlalchemy import (
     Connection,
@@ -372,49 +374,49 @@ def _selector_rows(conn: Connection, scope: ReadScope, collection_ids: Sequence[
     )
 
 
+def member_columns(sel) -> tuple:
+    """The columns of a selector group's member rows."""
+    return tuple(
+        sel.c[name]
+        for name in ("family", "value", "kind", "entity", "marking_id", "holder_marking", "schema")
+    )
+
+
+class Capped(NamedTuple):
+    """A selector shared by more than the cap: its family, kind and count."""
+
+    family: str
+    kind: str
+    n: int
+
+
 def shared_selectors(
     conn: Connection, scope: ReadScope, collection_ids: Sequence[int], cap: int
 ) -> tuple[list, list]:
-    """Selectors shared by several visible entities, found by GROUP BY.
+    """Selectors shared by several visible entities.
 
     Returns ``(members, capped)``: ``members`` are rows (family, value, kind,
     entity, marking_id, holder_marking, schema) of every selector shared by 2
-    to ``cap`` distinct entities; ``capped`` are (family, kinds, count) of the
-    selectors shared by more than ``cap`` (their members are not read: a
+    to ``cap`` distinct entities; ``capped`` are (family, kind, n) of the
+    selectors shared by more than ``cap`` (their members are not kept: a
     switchboard number must not explode into pairs).
+
+    One pass over the visible selector statements, sorted by value and
+    streamed: a value's rows are grouped as they come (a GROUP BY joined
+    back to the rows read every statement of the collections several times).
     """
     sel = _selector_rows(conn, scope, collection_ids)
-    n = func.count(func.distinct(sel.c.entity))
-    groups = (
-        select(sel.c.family, sel.c.value, n.label("n"))
-        .group_by(sel.c.family, sel.c.value)
-        .having(n > 1)
-        .subquery("groups")
+    rows = conn.execution_options(stream_results=True, yield_per=20000).execute(
+        select(*member_columns(sel)).order_by(sel.c.family, sel.c.value, sel.c.entity)
     )
-    small = select(groups.c.family, groups.c.value).where(groups.c.n <= cap).subquery("small")
-    members = conn.execute(
-        select(
-            sel.c.family,
-            sel.c.value,
-            sel.c.kind,
-            sel.c.entity,
-            sel.c.marking_id,
-            sel.c.holder_marking,
-            sel.c.schema,
-        )
-        .select_from(
-            sel.join(small, and_(small.c.family == sel.c.family, small.c.value == sel.c.value))
-        )
-        .order_by(sel.c.family, sel.c.value, sel.c.entity)
-    ).all()
-    kinds = func.min(sel.c.kind)
-    capped = conn.execute(
-        select(groups.c.family, kinds.label("kind"), groups.c.n)
-        .select_from(
-            groups.join(sel, and_(groups.c.family == sel.c.family, groups.c.value == sel.c.value))
-        )
-        .where(groups.c.n > cap)
-        .group_by(groups.c.family, groups.c.value, groups.c.n)
-        .order_by(groups.c.n.desc())
-    ).all()
+    members: list = []
+    capped: list[Capped] = []
+    for (family, _value), group in itertools.groupby(rows, key=operator.itemgetter(0, 1)):
+        found = list(group)
+        n = len({r.entity for r in found})
+        if n > cap:
+            capped.append(Capped(family, min(r.kind for r in found), n))
+        elif n > 1:
+            members.extend(found)
+    capped.sort(key=operator.attrgetter("n"), reverse=True)
     return members, capped
