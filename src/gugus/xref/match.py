@@ -111,6 +111,7 @@ class Query:
     props: dict[str, list[str]]
     types: dict[str, str]
     _keys: list[tuple[str, str]] | None = field(default=None, repr=False, compare=False)
+    _hashes: list[int] | None = field(default=None, repr=False, compare=False)
 
     def blocking_keys(self) -> list[tuple[str, str]]:
         if self._keys is None:
@@ -118,7 +119,9 @@ class Query:
         return self._keys
 
     def hashes(self) -> list[int]:
-        return [key_hash(k) for _, k in self.blocking_keys()]
+        if self._hashes is None:
+            self._hashes = [key_hash(k) for _, k in self.blocking_keys()]
+        return self._hashes
 
     def fingerprint(self) -> str:
         return json.dumps([self.schema, sorted(k for _, k in self.blocking_keys())])
@@ -288,6 +291,9 @@ class Resolver:
         hidden_props = self._hidden_props(items) if hits else {}
         out = []
         for query, cands in items:
+            if not (cands.seen or cands.hidden):  # nothing to score (most of a load)
+                out.append(Resolved([], []))
+                continue
             prepared = match_score.prepare(query.props, {**_types(query.schema), **query.types})
             results = []
             for eid in cands.seen:
