@@ -18,7 +18,7 @@ from gugus.ingest import ftm
 from gugus.store import grants
 from gugus.store import match as match_sql
 from gugus.store.tables import match_keys
-from gugus.xref.match import _SELECTOR_WEIGHT, Candidates, Query
+from gugus.xref.match import _SELECTOR_WEIGHT, Batch, Candidates, Query
 from gugus.xref.match_keys import SELECTOR_KINDS
 
 
@@ -157,3 +157,41 @@ def test_hidden_only_postings_give_the_same_hidden_candidates(node, monkeypatch,
         hidden_any |= bool(want.hidden)
         assert not any(e.endswith("twin") for e in want.hidden)
     assert hidden_any or cap == 2  # a small cap leaves out the crowded key
+
+
+def test_a_batch_skips_only_queries_without_hidden_candidates(node, monkeypatch):
+    """An xref run's notices read postings only for queries with a key that
+    has a hidden posting outside the matched collection: every query left
+    out finds no hidden candidate, for every reader and collection."""
+    monkeypatch.setenv("GUGUS_MATCH_LIMIT_USER", "off")
+    build(node)
+    twin = crowd_lines()[0].replace("crowd-0", "twin")
+    ftm.load_lines(node, "hsi-closed", [*crowd_lines()[:3], twin], source="crowd")
+    ftm.load_lines(node, "hsi", [*crowd_lines()[3:], twin], source="crowd")
+    # The crowd's name hidden in a second collection too.
+    red = crowd_lines()[5].replace("crowd-5", "red-crowd")
+    ftm.load_lines(node, "hsi-red", [red], source="crowd")
+    queries = [
+        Query("a", "Person", {"name": ["Maria Garcia"], "birthDate": ["1980-03-04"]}, {}),
+        Query("b", "Person", {"name": ["Juan Carlos Pérez Hernández"]}, {}),
+        Query("c", "Person", {"name": ["Nadie Conocido"], "birthDate": ["1901-01-01"]}, {}),
+    ]
+    with node.db.reader.connect() as conn:
+        collections = [r[0] for r in conn.execute(select(match_keys.c.collection_id).distinct())]
+    skipped = kept = 0
+    for username, _org, _role in USERS:
+        scope = node.scope(node.reader(username))
+        batch = Batch()
+        for cid in collections:
+            with node.db.reader.connect() as conn:
+                left = batch.may_meet_hidden(conn, scope, queries, cid)
+                for q in queries:
+                    found, _ = match_sql.postings_many(
+                        conn, scope, q.hashes(), 200, exclude_collection=cid
+                    )
+                    hidden = Candidates.of(found, [q.key]).hidden
+                    if q not in left:
+                        assert not hidden
+                        skipped += 1
+                    kept += bool(hidden)
+    assert skipped and kept

@@ -249,6 +249,24 @@ def postings_many(
     return found, capped
 
 
+def hidden_keys(conn: Connection, scope: ReadScope) -> dict[int, set[int]]:
+    """Every key with a posting the reader may not see → the collections of
+    those postings: one pass over the index for a batch (an xref run), so
+    that only the queries meeting one read their postings."""
+    hidden = ~grants.visible_set(scope, match_keys.c.marking_id)
+    out: dict[int, set[int]] = {}
+    rows = conn.execution_options(stream_results=True, yield_per=20000).execute(
+        select(match_keys.c.key, match_keys.c.collection_id).where(hidden).distinct()
+    )
+    for key, cid in rows:
+        found = out.get(key)
+        if found is None:
+            out[key] = {cid}
+        else:
+            found.add(cid)
+    return out
+
+
 _MOST_ENTITIES = 5000
 
 
@@ -465,6 +483,7 @@ __all__ = [
     "collection_info",
     "contacts",
     "count_keys",
+    "hidden_keys",
     "key_rows",
     "notices_for",
     "postings",

@@ -479,6 +479,30 @@ def load_reader(node: Node, actor: Reader | None, org: str) -> Reader:
     return actor if actor is not None else Reader("local-operator", org, Role.ANALYST)
 
 
+@dataclass
+class Batch:
+    """What the :func:`match_loaded` calls of one batch (an xref run's
+    notices, as one reader) share: the hit checks of hidden candidates
+    (:class:`Resolver`), and the keys with postings the reader may not see,
+    read once (:meth:`may_meet_hidden`)."""
+
+    hit_checks: dict = field(default_factory=dict)
+    hidden_keys: dict[int, set[int]] | None = None
+
+    def may_meet_hidden(self, conn, scope: ReadScope, queries: list, collection_id: int) -> list:
+        """The queries with a key that has a hidden posting outside
+        ``collection_id``: the others can find no hidden candidate (their
+        postings are not read at all)."""
+        if self.hidden_keys is None:
+            self.hidden_keys = match_sql.hidden_keys(conn, scope)
+        index = self.hidden_keys
+        return [
+            q
+            for q in queries
+            if any((cs := index.get(h)) and not cs <= {collection_id} for h in q.hashes())
+        ]
+
+
 def match_loaded(
     node: Node,
     actor: Reader | None,
@@ -489,7 +513,7 @@ def match_loaded(
     purpose: str | None = None,
     source: str = "load",
     results: bool = True,
-    hit_cache: dict | None = None,
+    batch: Batch | None = None,
 ) -> dict:
     """Match the entities a load wrote (or a batch xref run read: ``source``
     "xref") against everything else indexed:
@@ -498,12 +522,11 @@ def match_loaded(
     with how many loaded records they match; hidden matches become notices.
     Keys shared by more than CAP records are skipped (reported as ``capped``).
     ``results=False``: only the notices (an xref run scores what its runner
-    sees itself); visible candidates are not read nor scored.  ``hit_cache``:
-    the hit checks of hidden candidates, shared by the calls of one batch
-    made as the same reader (:class:`Resolver`)."""
+    sees itself); visible candidates are not read nor scored.  ``batch``:
+    what the calls of one batch made as the same reader share (:class:`Batch`)."""
     reader = load_reader(node, actor, org)
-    hit_cache = {} if hit_cache is None else hit_cache
     scope = node.scope(reader)
+    batch = Batch() if batch is None else batch
     ids = sorted(entity_ids)
     known: dict[str, set] = {}
     notices: list[dict] = []
@@ -518,6 +541,8 @@ def match_loaded(
                 ).items()
                 if sch in MATCHABLE
             ]
+            if not results:  # only queries that may meet a hidden posting
+                queries = batch.may_meet_hidden(conn, scope, queries, collection_id)
             wanted = {h: None for q in queries for h in q.hashes()}
             found, capped = match_sql.postings_many(
                 conn,
@@ -543,7 +568,7 @@ def match_loaded(
             if not results:  # visible postings only kept hidden copies out of the notices
                 for _, cands in items:
                     cands.seen = {}
-            resolved = Resolver(node, conn, scope, hit_cache).resolve(items, light=True)
+            resolved = Resolver(node, conn, scope, batch.hit_checks).resolve(items, light=True)
             colls = {c.id: c.org for c in directory.list_collections(conn)}
         groups = []
         for (q, _), res in zip(items, resolved, strict=True):

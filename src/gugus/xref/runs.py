@@ -54,7 +54,7 @@ def hidden_matches(node: Node, reader: Reader, run_id: int, built: dict) -> int:
     never content), through the online match of :mod:`gugus.xref.match` —
     the same blocking index, scorer and RED rule as a load.  Returns the
     number of distinct notices raised or repeated."""
-    from gugus.xref.match import match_loaded  # imports the store's match index
+    from gugus.xref.match import Batch, match_loaded  # imports the store's match index
 
     b = built.get("Person")
     if b is None or not b.rows:
@@ -69,7 +69,7 @@ def hidden_matches(node: Node, reader: Reader, run_id: int, built: dict) -> int:
         eid = row["unique_id"]
         by_collection.setdefault(b.source[eid], []).append(eid)
     references: set[str] = set()
-    hit_cache: dict = {}  # a hidden record is checked once per run, not per collection
+    batch = Batch()  # a hidden record is checked once per run, not per collection
     for cid, ids in sorted(by_collection.items()):
         found = match_loaded(
             node,
@@ -80,7 +80,7 @@ def hidden_matches(node: Node, reader: Reader, run_id: int, built: dict) -> int:
             purpose=f"xref run {run_id}",
             source="xref",
             results=False,
-            hit_cache=hit_cache,
+            batch=batch,
         )
         references.update(n["reference"] for n in found["notices"])
     return len(references)
