@@ -130,9 +130,9 @@ def test_candidates_rank_as_the_plain_grouping(postings, exclude, most):
 
 @pytest.mark.parametrize("cap", [2, 200])
 def test_hidden_only_postings_give_the_same_hidden_candidates(node, monkeypatch, cap):
-    """An xref run's notices read visible postings only for entities that
-    also have a hidden one: every reader gets the same hidden candidates
-    (and capped keys) as from every visible posting."""
+    """An xref run's notices read the hidden postings once, and visible
+    postings only for entities that also have a hidden one: every reader
+    gets the same hidden candidates as from every posting."""
     monkeypatch.setenv("GUGUS_MATCH_LIMIT_USER", "off")
     build(node)
     crowd = crowd_lines()
@@ -147,10 +147,9 @@ def test_hidden_only_postings_give_the_same_hidden_candidates(node, monkeypatch,
         scope = node.scope(node.reader(username))
         with node.db.reader.connect() as conn:
             full, capped = match_sql.postings_many(conn, scope, q.hashes(), cap)
-            lean, lean_capped = match_sql.postings_many(
-                conn, scope, q.hashes(), cap, hidden_only=True
-            )
-        assert lean_capped == capped
+            hidden = match_sql.HiddenPostings(conn, scope)
+            lean, lean_capped = match_sql.postings_many(conn, scope, q.hashes(), cap, hidden=hidden)
+        assert set(lean_capped) <= set(capped)
         assert {tuple(r) for r in lean} <= {tuple(r) for r in full}
         want, got = Candidates.of(full, ["q"]), Candidates.of(lean, ["q"])
         assert got.hidden == want.hidden

@@ -211,22 +211,26 @@ def postings_many(
     cap: int,
     *,
     exclude_collection: int | None = None,
-    hidden_only: bool = False,
+    hidden: HiddenPostings | None = None,
 ) -> tuple[list, list[int]]:
     """:func:`postings` of many keys at once (a load's entities).  Keys with
     more than ``cap`` postings are left out, counted separately for visible
     and hidden postings (what the reader is shown never depends on hidden
     counts); only keys with too many *visible* postings are returned as capped.
 
-    ``hidden_only``: the caller wants hidden candidates only (an xref run's
-    notices); visible postings are then read only for the entities that
-    also have a hidden posting here — all that keeps a hidden copy of a
-    visible entity out of the notices — not for every visible match."""
+    ``hidden``: the caller wants hidden candidates only (an xref run's
+    notices) and read the reader's hidden postings once
+    (:class:`HiddenPostings`): visible postings are then read only for the
+    entities of hidden ones — all that keeps a hidden copy of a visible
+    entity out of the notices — and ``capped`` lists only the keys counted."""
     found: list = []
     capped: list[int] = []
     vis = grants.visible(scope, match_keys.c.marking_id)
     for start in range(0, len(keys), 1000):
         part = list(keys[start : start + 1000])
+        if hidden is not None:
+            _hidden_part(conn, scope, part, cap, exclude_collection, hidden, found, capped)
+            continue
         # Postings per key, all and visible, in one pass over the keys.
         counts = conn.execute(
             select(match_keys.c.key, func.count(), func.sum(case((vis, 1), else_=0)))
@@ -239,32 +243,62 @@ def postings_many(
         # A key must be shared (n > 1: the loaded entity's own posting is one).
         kept_seen = [k for k, n in seen.items() if n <= cap and total[k] > 1]
         kept_hidden = [k for k, n in total.items() if n > 1 and 0 < n - seen.get(k, 0) <= cap]
-        hidden_rows = _kept_postings(conn, scope, kept_hidden, not_(vis), exclude_collection)
-        entities = {r.entity_id for r in hidden_rows} if hidden_only else None
-        if entities is not None and len(entities) > _MOST_ENTITIES:
-            entities = None  # a list too long to bind: every visible posting, as without
-        if entities is None or entities:
-            found.extend(_kept_postings(conn, scope, kept_seen, vis, exclude_collection, entities))
-        found.extend(hidden_rows)
+        found.extend(_kept_postings(conn, scope, kept_seen, vis, exclude_collection))
+        found.extend(_kept_postings(conn, scope, kept_hidden, not_(vis), exclude_collection))
     return found, capped
 
 
-def hidden_keys(conn: Connection, scope: ReadScope) -> dict[int, set[int]]:
-    """Every key with a posting the reader may not see → the collections of
-    those postings: one pass over the index for a batch (an xref run), so
-    that only the queries meeting one read their postings."""
-    hidden = ~grants.visible_set(scope, match_keys.c.marking_id)
-    out: dict[int, set[int]] = {}
-    rows = conn.execution_options(stream_results=True, yield_per=20000).execute(
-        select(match_keys.c.key, match_keys.c.collection_id).where(hidden).distinct()
+class HiddenPostings:
+    """Every posting a reader may not see, by key (labelled as
+    :func:`_postings_query` labels them), read in one pass over the index:
+    what a batch (an xref run's notices) matches many queries against."""
+
+    def __init__(self, conn: Connection, scope: ReadScope) -> None:
+        hidden = ~grants.visible_set(scope, match_keys.c.marking_id)
+        self.rows: dict[int, list] = {}
+        self.collections: dict[int, set[int]] = {}
+        result = conn.execution_options(stream_results=True, yield_per=20000).execute(
+            _postings_query(scope).where(hidden)
+        )
+        for row in result:
+            self.rows.setdefault(row.key, []).append(row)
+            self.collections.setdefault(row.key, set()).add(row.collection_id)
+
+
+def _hidden_part(conn, scope, part, cap, exclude, hidden: HiddenPostings, found, capped) -> None:
+    """:func:`postings_many` of some keys for hidden candidates: the same
+    postings kept (a key kept with 1 to ``cap`` hidden postings and more than
+    one in all; a visible one with at most ``cap`` visible postings and more
+    than one in all), visible postings counted only where they matter."""
+    n_hidden = {k: len(hidden.rows[k]) for k in part if k in hidden.rows}
+    maybe = [k for k, n in n_hidden.items() if n <= cap]
+    rows = [
+        r for k in maybe for r in hidden.rows[k] if exclude is None or r.collection_id != exclude
+    ]
+    if not rows:
+        return
+    vis = grants.visible(scope, match_keys.c.marking_id)
+    entities = {r.entity_id for r in rows}
+    visible = _kept_postings(
+        conn, scope, part, vis, exclude, entities if len(entities) <= _MOST_ENTITIES else None
     )
-    for key, cid in rows:
-        found = out.get(key)
-        if found is None:
-            out[key] = {cid}
-        else:
-            found.add(cid)
-    return out
+    # Visible counts of the keys those postings came through, and of the
+    # keys whose one hidden posting is shared only if a visible one exists.
+    wanted = sorted({r.key for r in visible} | {k for k in maybe if n_hidden[k] == 1})
+    seen: dict[int, int] = {}
+    if wanted:
+        seen = dict(
+            conn.execute(
+                select(match_keys.c.key, func.count())
+                .where(match_keys.c.key.in_(wanted), vis)
+                .group_by(match_keys.c.key)
+            ).all()
+        )
+    capped.extend(sorted(k for k, n in seen.items() if n > cap))
+    kept_seen = {k for k, n in seen.items() if n <= cap and n + n_hidden.get(k, 0) > 1}
+    kept_hidden = {k for k in maybe if n_hidden[k] > 1 or seen.get(k, 0) > 0}
+    found.extend(r for r in visible if r.key in kept_seen)
+    found.extend(r for r in rows if r.key in kept_hidden)
 
 
 _MOST_ENTITIES = 5000
@@ -483,7 +517,7 @@ __all__ = [
     "collection_info",
     "contacts",
     "count_keys",
-    "hidden_keys",
+    "HiddenPostings",
     "key_rows",
     "notices_for",
     "postings",

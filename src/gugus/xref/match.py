@@ -483,19 +483,22 @@ def load_reader(node: Node, actor: Reader | None, org: str) -> Reader:
 class Batch:
     """What the :func:`match_loaded` calls of one batch (an xref run's
     notices, as one reader) share: the hit checks of hidden candidates
-    (:class:`Resolver`), and the keys with postings the reader may not see,
-    read once (:meth:`may_meet_hidden`)."""
+    (:class:`Resolver`), and the postings the reader may not see, read once
+    (:class:`gugus.store.match.HiddenPostings`)."""
 
     hit_checks: dict = field(default_factory=dict)
-    hidden_keys: dict[int, set[int]] | None = None
+    hidden: match_sql.HiddenPostings | None = None
+
+    def hidden_postings(self, conn, scope: ReadScope) -> match_sql.HiddenPostings:
+        if self.hidden is None:
+            self.hidden = match_sql.HiddenPostings(conn, scope)
+        return self.hidden
 
     def may_meet_hidden(self, conn, scope: ReadScope, queries: list, collection_id: int) -> list:
         """The queries with a key that has a hidden posting outside
         ``collection_id``: the others can find no hidden candidate (their
         postings are not read at all)."""
-        if self.hidden_keys is None:
-            self.hidden_keys = match_sql.hidden_keys(conn, scope)
-        index = self.hidden_keys
+        index = self.hidden_postings(conn, scope).collections
         return [
             q
             for q in queries
@@ -550,7 +553,7 @@ def match_loaded(
                 list(wanted),
                 CAP,
                 exclude_collection=collection_id,
-                hidden_only=not results,
+                hidden=None if results else batch.hidden_postings(conn, scope),
             )
             capped_total += len(capped)
             by_key: dict[int, list] = {}
