@@ -320,24 +320,28 @@ def _kept_postings(conn, scope, keys, condition, exclude_collection, entities=No
 
 
 @grants.per_scope
-def _query_statements(scope: ReadScope):
+def _query_statements(scope: ReadScope, props: tuple[str, ...]):
     return (
         select(statements.c.entity_id, statements.c.schema, statements.c.prop, statements.c.value)
         .where(
             statements.c.entity_id.in_(bindparam("ids", expanding=True)),
+            statements.c.prop.in_(props),
             grants.visible(scope, statements.c.marking_id),
         )
         .order_by(statements.c.entity_id, statements.c.pk)
     )
 
 
-def query_statements(conn: Connection, scope: ReadScope, entity_ids: Sequence[str]) -> list:
+def query_statements(
+    conn: Connection, scope: ReadScope, entity_ids: Sequence[str], props: Sequence[str]
+) -> list:
     """``(entity_id, schema, prop, value)`` of the visible statements of some
-    entities, in the order of ``statements.for_entities``: what a match
-    query is built from, without the columns it does not read."""
+    properties of some entities, in the order of ``statements.for_entities``:
+    what a match query is built from, without the columns it does not read."""
     if not entity_ids:
         return []
-    return conn.execute(_query_statements(scope), {"ids": list(entity_ids)}).all()
+    query = _query_statements(scope, tuple(sorted(props)))
+    return conn.execute(query, {"ids": list(entity_ids)}).all()
 
 
 # Built once (a statement object reused keeps its cache key and compiled form).

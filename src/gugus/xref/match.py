@@ -52,7 +52,15 @@ from gugus.store import directory
 from gugus.store import match as match_sql
 from gugus.store import statements as stmt_sql
 from gugus.xref import match_score
-from gugus.xref.match_keys import MATCHABLE, SELECTOR_KINDS, key_hash, query_keys
+from gugus.xref.match_keys import (
+    DOB_PROPS,
+    MATCHABLE,
+    NAME_PROPS,
+    SELECTOR_KINDS,
+    key_hash,
+    query_keys,
+    selector_kind,
+)
 
 CAP = 200  # postings read per key (a longer list is cut: see _postings)
 MAX_CANDIDATES = 10  # candidates scored per query (visible and hidden each), best-connected first
@@ -244,6 +252,28 @@ def _query_props(rows) -> dict[str, tuple[str | None, dict[str, list[str]]]]:
             entry = out[eid] = (None, {})
         entry[1].setdefault(prop, []).append(value)
     return {eid: (schemas.get(eid), props) for eid, (_, props) in out.items()}
+
+
+def _query_props_read() -> frozenset[str]:
+    """The properties a loaded entity's query is keyed and scored by (the
+    rest of its statements could change neither): names, birth date,
+    countries, gender and every selector property of a matched schema,
+    with the id statement that gives the schema."""
+    selectors = {
+        name
+        for schema in MATCHABLE
+        for name, p in model.get(schema).properties.items()
+        if selector_kind(name, p.type.name) is not None
+    }
+    return frozenset(
+        {ID_PROP, "birthDate", "gender", *NAME_PROPS, *DOB_PROPS}
+        | set(match_score.NAME_PROPS)
+        | set(match_score.COUNTRY_PROPS)
+        | selectors
+    )
+
+
+QUERY_PROPS = _query_props_read()
 
 
 @functools.lru_cache(maxsize=64)
@@ -540,7 +570,7 @@ def match_loaded(
             queries = [
                 Query(eid, sch, props, _types(sch))
                 for eid, (sch, props) in _query_props(
-                    match_sql.query_statements(conn, scope, chunk)
+                    match_sql.query_statements(conn, scope, chunk, QUERY_PROPS)
                 ).items()
                 if sch in MATCHABLE
             ]
