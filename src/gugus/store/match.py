@@ -222,7 +222,8 @@ def postings_many(
     notices) and read the reader's hidden postings once
     (:class:`HiddenPostings`): visible postings are then read only for the
     entities of hidden ones — all that keeps a hidden copy of a visible
-    entity out of the notices — and ``capped`` lists only the keys counted."""
+    entity out of the notices — and ``capped`` leaves out the keys of
+    entities that meet no hidden posting."""
     found: list = []
     capped: list[int] = []
     vis = grants.visible(scope, match_keys.c.marking_id)
@@ -263,6 +264,34 @@ class HiddenPostings:
         for row in result:
             self.rows.setdefault(row.key, []).append(row)
             self.collections.setdefault(row.key, set()).add(row.collection_id)
+        self._crowded: dict[int, dict[int, int]] = {}
+
+    def crowded(self, conn: Connection, scope: ReadScope, cap: int) -> dict[int, int]:
+        """Keys with more than ``cap`` postings in all → their visible
+        postings, counted once for the batch: a common name's thousands of
+        postings are not read again for every chunk that meets it."""
+        found = self._crowded.get(cap)
+        if found is None:
+            keys = conn.execute(
+                select(match_keys.c.key).group_by(match_keys.c.key).having(func.count() > cap)
+            ).scalars()
+            found = dict.fromkeys(keys, 0)
+            vis = grants.visible(scope, match_keys.c.marking_id)
+            found.update(_visible_counts(conn, vis, list(found)))
+            self._crowded[cap] = found
+        return found
+
+
+def _visible_counts(conn: Connection, vis, keys: list[int]) -> list:
+    """(key, visible postings) of the keys with any, 1,000 keys a query."""
+    out: list = []
+    for start in range(0, len(keys), 1000):
+        out += conn.execute(
+            select(match_keys.c.key, func.count())
+            .where(match_keys.c.key.in_(keys[start : start + 1000]), vis)
+            .group_by(match_keys.c.key)
+        ).all()
+    return out
 
 
 def _hidden_part(conn, scope, part, cap, exclude, hidden: HiddenPostings, found, capped) -> None:
@@ -279,22 +308,19 @@ def _hidden_part(conn, scope, part, cap, exclude, hidden: HiddenPostings, found,
         return
     vis = grants.visible(scope, match_keys.c.marking_id)
     entities = {r.entity_id for r in rows}
+    crowded = hidden.crowded(conn, scope, cap)
+    # A key with more than ``cap`` visible postings is never kept: not read.
+    readable = [k for k in part if crowded.get(k, 0) <= cap]
     visible = _kept_postings(
-        conn, scope, part, vis, exclude, entities if len(entities) <= _MOST_ENTITIES else None
+        conn, scope, readable, vis, exclude, entities if len(entities) <= _MOST_ENTITIES else None
     )
     # Visible counts of the keys those postings came through, and of the
-    # keys whose one hidden posting is shared only if a visible one exists.
-    wanted = sorted({r.key for r in visible} | {k for k in maybe if n_hidden[k] == 1})
-    seen: dict[int, int] = {}
-    if wanted:
-        seen = dict(
-            conn.execute(
-                select(match_keys.c.key, func.count())
-                .where(match_keys.c.key.in_(wanted), vis)
-                .group_by(match_keys.c.key)
-            ).all()
-        )
-    capped.extend(sorted(k for k, n in seen.items() if n > cap))
+    # keys whose one hidden posting is shared only if a visible one exists
+    # (a crowded key's from the batch's count; any other has at most ``cap``).
+    wanted = {r.key for r in visible} | {k for k in maybe if n_hidden[k] == 1}
+    seen = {k: crowded[k] for k in wanted if k in crowded and crowded[k]}
+    seen.update(_visible_counts(conn, vis, sorted(k for k in wanted if k not in crowded)))
+    capped.extend(sorted(k for k in part if crowded.get(k, 0) > cap))
     kept_seen = {k for k, n in seen.items() if n <= cap and n + n_hidden.get(k, 0) > 1}
     kept_hidden = {k for k in maybe if n_hidden[k] > 1 or seen.get(k, 0) > 0}
     found.extend(r for r in visible if r.key in kept_seen)
