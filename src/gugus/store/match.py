@@ -265,6 +265,27 @@ class HiddenPostings:
             self.rows.setdefault(row.key, []).append(row)
             self.collections.setdefault(row.key, set()).add(row.collection_id)
         self._crowded: dict[int, dict[int, int]] = {}
+        self._mixed: set[str] | None = None
+
+    def mixed(self, conn: Connection, scope: ReadScope) -> set[str]:
+        """The entities of hidden postings with any statement the reader may
+        see (a superset of those with a visible posting: postings are made
+        from statements, with their markings), read once for the batch.
+        Most have none (another organisation's records): their visible
+        postings need not be looked for."""
+        if self._mixed is None:
+            ids = sorted({r.entity_id for rows in self.rows.values() for r in rows})
+            granted = grants.visible_set(scope, statements.c.marking_id)
+            self._mixed = set()
+            for start in range(0, len(ids), 1000):
+                self._mixed.update(
+                    conn.execute(
+                        select(statements.c.entity_id)
+                        .where(statements.c.entity_id.in_(ids[start : start + 1000]), granted)
+                        .distinct()
+                    ).scalars()
+                )
+        return self._mixed
 
     def crowded(self, conn: Connection, scope: ReadScope, cap: int) -> dict[int, int]:
         """Keys with more than ``cap`` postings in all → their visible
@@ -307,12 +328,21 @@ def _hidden_part(conn, scope, part, cap, exclude, hidden: HiddenPostings, found,
     if not rows:
         return
     vis = grants.visible(scope, match_keys.c.marking_id)
-    entities = {r.entity_id for r in rows}
+    entities = {r.entity_id for r in rows} & hidden.mixed(conn, scope)
     crowded = hidden.crowded(conn, scope, cap)
     # A key with more than ``cap`` visible postings is never kept: not read.
     readable = [k for k in part if crowded.get(k, 0) <= cap]
-    visible = _kept_postings(
-        conn, scope, readable, vis, exclude, entities if len(entities) <= _MOST_ENTITIES else None
+    visible = (
+        _kept_postings(
+            conn,
+            scope,
+            readable,
+            vis,
+            exclude,
+            entities if len(entities) <= _MOST_ENTITIES else None,
+        )
+        if entities
+        else []
     )
     # Visible counts of the keys those postings came through, and of the
     # keys whose one hidden posting is shared only if a visible one exists
