@@ -30,6 +30,12 @@ Filters: ``schema``, ``collection``, ``org``, ``country`` (each repeatable:
 any of the values; dimensions combine with AND).  A collection or an
 organisation the reader may not see filters like one that does not exist
 (nothing matches); an unknown schema or country is invalid input.
+
+"Newest first": the entity of the most recently stored matching statement
+first; on SQLite, a query of one-word groups (most searches: a surname, a
+phone, an account), filtered or not, orders by the entity's number instead — the order
+entities were first stored (:mod:`gugus.store.entity_words`), so an entity
+re-loaded later with new words keeps its place.
 """
 
 from __future__ import annotations
@@ -48,8 +54,8 @@ from gugus.model.search_words import country_code
 from gugus.model.statements import assemble
 from gugus.node import Node
 from gugus.search_cache import MAX_IDS, ids_of
+from gugus.store import entity_words, generation, grants
 from gugus.store import facets as facet_sql
-from gugus.store import generation, grants
 from gugus.store import statements as stmt_sql
 from gugus.xref import resolver
 
@@ -268,7 +274,7 @@ def _matches(node: Node, conn, scope, query: str, given: dict, wanted: int) -> _
         else (),
     )
     if wanted_filter.conditions():
-        ids = stmt_sql.all_matches(conn, node.db.dialect, scope, query)
+        ids = _all_matches(conn, node, scope, query)
         if ids:
             keep = facet_sql.filter_entities(conn, scope, ids, wanted_filter)
             ids = [i for i in ids if i in keep]
@@ -293,6 +299,15 @@ def _matches(node: Node, conn, scope, query: str, given: dict, wanted: int) -> _
     )
 
 
+def _all_matches(conn, node: Node, scope, query: str) -> list[str]:
+    """Every matched id, newest first, in the order an unfiltered search
+    walks them (so a filter keeps the order of what it keeps)."""
+    numbers = stmt_sql.matched_numbers(conn, node.db.dialect, scope, query)
+    if numbers is not None:
+        return entity_words.ids_of(conn, numbers)
+    return stmt_sql.all_matches(conn, node.db.dialect, scope, query)
+
+
 def _newest(conn, node: Node, scope, query: str, graphs, wanted: int):
     """Without filters: the newest ``wanted`` resolved entities walked newest
     first, and the exact total counted from the distinct matched ids.
@@ -305,26 +320,44 @@ def _newest(conn, node: Node, scope, query: str, graphs, wanted: int):
     member, as the full resolution did.  Returns (resolver, matched id →
     canonical id, resolved ids newest first, exact total).
 
-    SQLite reads the matched ids once, newest first
+    SQLite counts a query of one-word groups from its index of entities
+    (:func:`gugus.store.statements.matched_numbers`: entity numbers, newest
+    first) and reads the ids of the walked ones only; other queries read
+    the matched ids once, newest first
     (:func:`gugus.store.statements.all_matches`: the index gives them in
-    that order at no extra cost) and walks that list; PostgreSQL reads the
+    that order at no extra cost) and walk that list.  PostgreSQL reads the
     distinct ids in SQL and walks the newest ones in separate queries."""
     dialect = node.db.dialect
-    if dialect.is_sqlite:
+    adjacent = graphs.graph(conn, scope).adjacent.keys()
+    numbers = stmt_sql.matched_numbers(conn, dialect, scope, query)
+    if numbers is not None:
+        matched = len(numbers)
+        judged = entity_words.numbers_of(conn, adjacent) if numbers and adjacent else {}
+        if judged:
+            numbered = set(numbers)
+            judged_ids = {i for i, n in judged.items() if n in numbered}
+        else:
+            judged_ids = set()
+
+        def walk(fetch: int) -> list[str]:
+            return entity_words.ids_of(conn, numbers[:fetch])
+    elif dialect.is_sqlite:
         newest = stmt_sql.all_matches(conn, dialect, scope, query)
-        everything = set(newest)
+        matched = len(newest)
+        judged_ids = adjacent & set(newest)
 
         def walk(fetch: int) -> list[str]:
             return newest[:fetch]
     else:
         everything = stmt_sql.matched_entities(conn, dialect, scope, query)
+        matched = len(everything)
+        judged_ids = adjacent & everything
 
         def walk(fetch: int) -> list[str]:
             return stmt_sql.search_entities(conn, dialect, scope, query, fetch)
 
-    if not everything:
+    if not matched:
         return resolver.Resolver(()), {}, [], 0
-    judged_ids = graphs.graph(conn, scope).adjacent.keys() & everything
     fetch = wanted
     while True:
         walked = walk(fetch)
@@ -338,7 +371,7 @@ def _newest(conn, node: Node, scope, query: str, graphs, wanted: int):
     for i in judged_ids:
         c = canonical.setdefault(i, found.canonical(i))
         clusters[c] = clusters.get(c, 0) + 1
-    total = len(everything) - sum(n - 1 for n in clusters.values())
+    total = matched - sum(n - 1 for n in clusters.values())
     return found, canonical, order[:wanted], total
 
 

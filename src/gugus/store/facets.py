@@ -28,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 
 from gugus.access import ReadScope
-from gugus.store import grants
+from gugus.store import entity_words, grants
 from gugus.store.statements import raw_rows
 from gugus.store.tables import collections, statements
 
@@ -97,6 +97,20 @@ def filter_entities(
 
 
 def facet_rows(conn: Connection, scope: ReadScope, entity_ids: Sequence[str]) -> list[tuple]:
+    """(entity_id, schema, collection_id, country, marking_id) of the
+    entities' visible statements, for counting facets: every (facet, value,
+    entity, marking) of :func:`statement_facet_rows`.  SQLite reads them
+    from its index of entities (one row per entity and marking:
+    :func:`gugus.store.entity_words.facet_rows`), PostgreSQL from the
+    statements."""
+    if conn.dialect.name == "sqlite":
+        return entity_words.facet_rows(conn, scope, entity_ids)
+    return statement_facet_rows(conn, scope, entity_ids)
+
+
+def statement_facet_rows(
+    conn: Connection, scope: ReadScope, entity_ids: Sequence[str]
+) -> list[tuple]:
     """Distinct (entity_id, schema, collection_id, country, marking_id) of
     the entities' visible statements, as plain tuples in that order;
     ``country`` is the value of a country-typed statement, else None.

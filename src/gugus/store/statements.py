@@ -37,7 +37,7 @@ from gugus.model.search_words import (  # fold, index_text, query_words: for the
     query_alternatives,
     query_words,
 )
-from gugus.store import generation, grants
+from gugus.store import entity_words, generation, grants
 from gugus.store.db import Dialect
 from gugus.store.tables import markings, statements
 
@@ -162,6 +162,7 @@ class Upserter:
         self.conn.exec_driver_sql(self.sql, params)
         if self.dialect.is_sqlite:
             self._index_new()
+            entity_words.rebuild(self.conn, [(r[1], r[_MID]) for r in rows])
 
     def _index_new(self) -> None:
         """Add rows inserted since the last call to the FTS5 index and to
@@ -380,6 +381,33 @@ def all_matches(conn: Connection, dialect: Dialect, scope: ReadScope, query: str
             found.extend(conn.execute(shown).all())
     found.sort(key=lambda row: row[0], reverse=True)
     return list(dict.fromkeys(row[1] for row in found))
+
+
+def matched_numbers(
+    conn: Connection, dialect: Dialect, scope: ReadScope, query: str
+) -> list[int] | None:
+    """SQLite, a query whose every group is one word: the numbers of every
+    entity with a visible statement matching it, newest (highest) first,
+    each once, read from the index of entities
+    (:mod:`gugus.store.entity_words`: one row per entity and marking, its
+    grants checked on the rowid, no row read per match).  None when the
+    index cannot answer (PostgreSQL; a group of several words, which must
+    all be in one statement): read :func:`all_matches` instead."""
+    if not dialect.is_sqlite:
+        return None
+    groups = query_alternatives(query)
+    if any(len(words) != 1 for words in groups):
+        return None
+    if not groups:
+        return []
+    words = [words[0] for words in groups]
+    chunks = _audience_chunks(conn, scope)
+    found: list[int] = []
+    for chunk in chunks:
+        found += entity_words.matching_numbers(conn, scope, entity_words.match_text(words, chunk))
+    if len(chunks) == 1:
+        return found
+    return sorted(set(found), reverse=True)
 
 
 def matched_entities(conn: Connection, dialect: Dialect, scope: ReadScope, query: str) -> set[str]:
