@@ -102,7 +102,8 @@ def html_to_text(markup: str) -> Extracted:
         except etree.ParserError:  # no element at all ("<!-- -->", "<htm"): as inscriptis does
             tree = lxml.html.document_fromstring(f"<pre>{markup}</pre>", parser=parser)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
-        raise Unreadable(Msg("HTML not parsed (%(problem)s)", problem=str(exc))) from None
+        # the kind only: a parser's text may quote the document's own words
+        raise Unreadable(Msg("HTML not parsed (%(kind)s)", kind=type(exc).__name__)) from None
     if any(error.type_name == "ERR_RESOURCE_LIMIT" for error in parser.error_log):
         raise Unreadable(Msg("HTML nested too deeply to read whole (over 2048 levels)"))
     meta = _meta(tree)

@@ -89,7 +89,9 @@ def read_pdf(data: bytes) -> Extracted:
         except Unreadable:
             raise
         except Exception as exc:  # pypdf raises many types on garbage
-            raise Unreadable(Msg("corrupt PDF (%(problem)s)", problem=_reason(exc))) from None
+            # the kind only: pypdf's text may quote the file's bytes (the page
+            # warnings, kept on the document itself under its marking, say more)
+            raise Unreadable(Msg("corrupt PDF (%(kind)s)", kind=type(exc).__name__)) from None
         result.text = _read_pages(pages, result.warnings)
     result.metadata["pages"] = str(len(pages))
     if reader.pdf_header.startswith("%PDF-"):

@@ -100,8 +100,8 @@ def read_docx(data: bytes) -> Extracted:
         except (
             Exception
         ) as exc:  # lxml, zipfile and python-docx raise many types on a damaged package
-            problem = f"{type(exc).__name__}: {str(exc)[:200]}"
-            raise Unreadable(Msg("damaged DOCX (%(problem)s)", problem=problem)) from None
+            # the kind only: a parser's text may quote the document's own words
+            raise Unreadable(Msg("damaged DOCX (%(kind)s)", kind=type(exc).__name__)) from None
     result.text = "\n\n".join(
         "\n".join(lines) for lines in (headers, body.lines, footers) if any(lines)
     )
