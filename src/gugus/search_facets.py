@@ -273,6 +273,7 @@ def _matches(node: Node, conn, scope, query: str, given: dict, wanted: int) -> _
         if countries
         else (),
     )
+    known: dict[str, int] = {}
     if wanted_filter.conditions():
         ids = _all_matches(conn, node, scope, query)
         if ids:
@@ -283,12 +284,14 @@ def _matches(node: Node, conn, scope, query: str, given: dict, wanted: int) -> _
         order = list(dict.fromkeys(canonical.values()))
         total = len(order)
     else:
-        found, canonical, order, total = _newest(conn, node, scope, query, graphs, wanted)
+        found, canonical, order, total, known = _newest(conn, node, scope, query, graphs, wanted)
     kept = order[: max(wanted, FACET_CAP)]
     sample = set(order[:FACET_CAP])
     shown = set(kept)
     members = {c: found.connected(i) for i, c in canonical.items() if c in shown}
-    rows = facet_sql.facet_rows(conn, scope, [i for i, c in canonical.items() if c in sample])
+    rows = facet_sql.facet_rows(
+        conn, scope, [i for i, c in canonical.items() if c in sample], known
+    )
     facets_marking = combine(node.catalogue.get(conn, m) for m in {r[4] for r in rows})
     return _Found(
         order=kept,
@@ -304,7 +307,7 @@ def _all_matches(conn, node: Node, scope, query: str) -> list[str]:
     walks them (so a filter keeps the order of what it keeps)."""
     numbers = stmt_sql.matched_numbers(conn, node.db.dialect, scope, query)
     if numbers is not None:
-        return entity_words.ids_of(conn, numbers)
+        return list(entity_words.ids_of(conn, numbers))
     return stmt_sql.all_matches(conn, node.db.dialect, scope, query)
 
 
@@ -318,7 +321,8 @@ def _newest(conn, node: Node, scope, query: str, graphs, wanted: int):
     but one.  Those judged matches also join the walked ones in
     ``canonical``, so the facets of a sampled cluster count every matched
     member, as the full resolution did.  Returns (resolver, matched id →
-    canonical id, resolved ids newest first, exact total).
+    canonical id, resolved ids newest first, exact total, the entity
+    numbers read: id → number).
 
     SQLite counts a query of one-word groups from its index of entities
     (:func:`gugus.store.statements.matched_numbers`: entity numbers, newest
@@ -328,6 +332,7 @@ def _newest(conn, node: Node, scope, query: str, graphs, wanted: int):
     that order at no extra cost) and walk that list.  PostgreSQL reads the
     distinct ids in SQL and walks the newest ones in separate queries."""
     dialect = node.db.dialect
+    known: dict[str, int] = {}  # entity numbers read (SQLite's index of entities)
     adjacent = graphs.graph(conn, scope).adjacent.keys()
     numbers = stmt_sql.matched_numbers(conn, dialect, scope, query)
     if numbers is not None:
@@ -340,7 +345,9 @@ def _newest(conn, node: Node, scope, query: str, graphs, wanted: int):
             judged_ids = set()
 
         def walk(fetch: int) -> list[str]:
-            return entity_words.ids_of(conn, numbers[:fetch])
+            walked = entity_words.ids_of(conn, numbers[:fetch])
+            known.update(walked)
+            return list(walked)
     elif dialect.is_sqlite:
         newest = stmt_sql.all_matches(conn, dialect, scope, query)
         matched = len(newest)
@@ -357,7 +364,7 @@ def _newest(conn, node: Node, scope, query: str, graphs, wanted: int):
             return stmt_sql.search_entities(conn, dialect, scope, query, fetch)
 
     if not matched:
-        return resolver.Resolver(()), {}, [], 0
+        return resolver.Resolver(()), {}, [], 0, known
     fetch = wanted
     while True:
         walked = walk(fetch)
@@ -372,7 +379,7 @@ def _newest(conn, node: Node, scope, query: str, graphs, wanted: int):
         c = canonical.setdefault(i, found.canonical(i))
         clusters[c] = clusters.get(c, 0) + 1
     total = matched - sum(n - 1 for n in clusters.values())
-    return found, canonical, order[:wanted], total
+    return found, canonical, order[:wanted], total, known
 
 
 def _count(rows, canonical, colls: dict) -> dict[str, list[dict]]:

@@ -67,7 +67,7 @@ def agree(node) -> int:
                 numbers = stmt_sql.matched_numbers(conn, dialect, scope, word)
                 assert numbers is not None
                 assert numbers == sorted(set(numbers), reverse=True)
-                found = entity_words.ids_of(conn, numbers)
+                found = list(entity_words.ids_of(conn, numbers))
                 assert set(found) == set(stmt_sql.all_matches(conn, dialect, scope, word)), word
                 checked += 1
             assert _facts(entity_words.facet_rows(conn, scope, entities)) == _facts(

@@ -125,12 +125,12 @@ _NUMBERS_OF = text(
 )
 
 
-def ids_of(conn: Connection, numbers: Sequence[int]) -> list[str]:
-    """The entity ids of ``numbers``, in their order."""
+def ids_of(conn: Connection, numbers: Sequence[int]) -> dict[str, int]:
+    """The entity ids of ``numbers`` (id → number), in their order."""
     if not numbers:
-        return []
+        return {}
     found = dict(_rows(conn, _IDS_OF, {"nos": json.dumps(list(numbers))}))
-    return [found[n] for n in numbers if n in found]
+    return {found[n]: n for n in numbers if n in found}
 
 
 def numbers_of(conn: Connection, entity_ids: Iterable[str]) -> dict[str, int]:
@@ -152,24 +152,40 @@ def _facet_query(scope: ReadScope):
     )
 
 
-def facet_rows(conn: Connection, scope: ReadScope, entity_ids: Sequence[str]) -> list[tuple]:
+def facet_rows(
+    conn: Connection,
+    scope: ReadScope,
+    entity_ids: Sequence[str],
+    known: dict[str, int] | None = None,
+) -> list[tuple]:
     """(entity_id, schema, collection_id, country, marking_id) of the
     entities' visible documents, as :func:`gugus.store.facets.facet_rows`
     gives them for counting: every (facet, value, entity) it gives, this
-    gives too, and nothing else."""
-    numbers = numbers_of(conn, entity_ids)
+    gives too, and nothing else.  ``known``: numbers of some of the ids,
+    read in the same snapshot (the others are looked up)."""
+    known = known or {}
+    numbers = {e: known[e] for e in entity_ids if e in known}
+    numbers.update(numbers_of(conn, [e for e in entity_ids if e not in known]))
     by_number = {n: e for e, n in numbers.items()}
     rows = _rows(conn, _facet_query(scope), {"nos": json.dumps(list(by_number))})
     return list(_expand(rows, by_number))
 
 
 def _expand(rows, by_number: dict[int, str]) -> Iterator[tuple]:
+    lists: dict[str, list] = {}  # most documents share a few lists
+
+    def parsed(text: str) -> list:
+        found = lists.get(text)
+        if found is None:
+            found = lists[text] = json.loads(text)
+        return found
+
     for no, doc, collections, schemata, countries in rows:
         entity = by_number[no]
         marking = doc & MARKING_BITS
-        codes = json.loads(countries) or [None]
+        codes = parsed(countries) or [None]
         for schema in schemata.split(","):
-            for collection in json.loads(collections):
+            for collection in parsed(collections):
                 for country in codes:
                     yield (entity, schema, collection, country, marking)
 
