@@ -307,7 +307,7 @@ def _all_matches(conn, node: Node, scope, query: str) -> list[str]:
     walks them (so a filter keeps the order of what it keeps)."""
     numbers = stmt_sql.matched_numbers(conn, node.db.dialect, scope, query)
     if numbers is not None:
-        return list(entity_words.ids_of(conn, numbers))
+        return list(entity_words.ids_of(conn, numbers.all()))
     return stmt_sql.all_matches(conn, node.db.dialect, scope, query)
 
 
@@ -336,18 +336,16 @@ def _newest(conn, node: Node, scope, query: str, graphs, wanted: int):
     adjacent = graphs.graph(conn, scope).adjacent.keys()
     numbers = stmt_sql.matched_numbers(conn, dialect, scope, query)
     if numbers is not None:
-        matched = len(numbers)
-        judged = entity_words.numbers_of(conn, adjacent) if numbers and adjacent else {}
-        if judged:
-            numbered = set(numbers)
-            judged_ids = {i for i, n in judged.items() if n in numbered}
-        else:
-            judged_ids = set()
+        matched = numbers.count
+        judged = entity_words.numbers_of(conn, adjacent) if matched and adjacent else {}
+        hit = numbers.among(judged.values())
+        judged_ids = {i for i, n in judged.items() if n in hit}
 
         def walk(fetch: int) -> list[str]:
-            walked = entity_words.ids_of(conn, numbers[:fetch])
+            walked = entity_words.ids_of(conn, numbers.newest(fetch))
             known.update(walked)
             return list(walked)
+
     elif dialect.is_sqlite:
         newest = stmt_sql.all_matches(conn, dialect, scope, query)
         matched = len(newest)

@@ -64,11 +64,18 @@ def agree(node) -> int:
         for user in USERS:
             scope = node.scope(node.reader(user))
             for word in words:
-                numbers = stmt_sql.matched_numbers(conn, dialect, scope, word)
-                assert numbers is not None
+                matched = stmt_sql.matched_numbers(conn, dialect, scope, word)
+                assert matched is not None
+                numbers = matched.all()
                 assert numbers == sorted(set(numbers), reverse=True)
                 found = list(entity_words.ids_of(conn, numbers))
                 assert set(found) == set(stmt_sql.all_matches(conn, dialect, scope, word)), word
+                again = stmt_sql.matched_numbers(conn, dialect, scope, word)
+                assert again.count == len(numbers)
+                for fetch in (1, 2, 3, len(numbers) + 1):
+                    assert again.newest(fetch) == numbers[:fetch]
+                probe = set(numbers[::2]) | {0, max(numbers, default=0) + 1}
+                assert again.among(probe) == probe & set(numbers)
                 checked += 1
             assert _facts(entity_words.facet_rows(conn, scope, entities)) == _facts(
                 facets.statement_facet_rows(conn, scope, entities)
@@ -76,7 +83,11 @@ def agree(node) -> int:
     return checked
 
 
-def test_the_index_answers_as_the_statements(world):
+@pytest.mark.parametrize("first_read", [entity_words.FIRST_READ, 1, 2])
+def test_the_index_answers_as_the_statements(world, monkeypatch, first_read):
+    """Also with the first read cut short, so that words matched more often
+    than it are counted and walked in SQL."""
+    monkeypatch.setattr(entity_words, "FIRST_READ", first_read)
     assert agree(world) > 50
 
 
@@ -84,7 +95,7 @@ def test_a_query_of_several_words_is_left_to_the_statements(world):
     with world.db.reader.connect() as conn:
         scope = world.scope(world.reader("bob"))
         assert stmt_sql.matched_numbers(conn, world.db.dialect, scope, "jose perez") is None
-        assert stmt_sql.matched_numbers(conn, world.db.dialect, scope, "   ") == []
+        assert stmt_sql.matched_numbers(conn, world.db.dialect, scope, "   ").all() == []
 
 
 @pytest.mark.parametrize("seed", range(4))

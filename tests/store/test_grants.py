@@ -349,7 +349,7 @@ def test_a_one_word_count_does_not_follow_hidden_matches(tmp_path, hidden):
                     found = stmt_sql.matched_numbers(conn, node.db.dialect, scope, "needle")
                 finally:
                     raw.set_progress_handler(None, 1)
-            return len(found), steps[0]
+            return found.count, steps[0]
         finally:
             node.close()
 

@@ -97,24 +97,110 @@ def match_text(words: Sequence[str], audiences: Sequence[int]) -> str:
     return " OR ".join(f'"a{a}x{w}"' for a in audiences for w in words)
 
 
+# Rows a count reads at first: a word matched more often is counted in SQL,
+# and only the newest entities it needs are read.
+FIRST_READ = 2000
+
+
+def _conditions(scope: ReadScope) -> list:
+    """A document matching the bound ``match`` text, under a marking the
+    reader is granted."""
+    marking = _fts.c.rowid.op("&")(MARKING_BITS)
+    return [
+        _fts.c.entity_fts.op("MATCH")(bindparam("match")),
+        grants.visible_set(scope, marking),
+    ]
+
+
+def _matching(scope: ReadScope, *more):
+    return select(_fts.c.rowid).where(*_conditions(scope), *more)
+
+
 @grants.per_scope
 def _match_query(scope: ReadScope):
-    marking = _fts.c.rowid.op("&")(MARKING_BITS)
-    return (
-        select(_fts.c.rowid)
-        .where(
-            _fts.c.entity_fts.op("MATCH")(bindparam("match")),
-            grants.visible_set(scope, marking),
-        )
-        .order_by(_fts.c.rowid.desc())
-    )
+    return _matching(scope).order_by(_fts.c.rowid.desc())
 
 
-def matching_numbers(conn: Connection, scope: ReadScope, match: str) -> list[int]:
-    """Numbers of the entities with a visible document matching ``match``,
-    highest (newest) first, each once."""
-    rows = _rows(conn, _match_query(scope), {"match": match})
+@grants.per_scope
+def _newest_query(scope: ReadScope):
+    return _match_query(scope).limit(bindparam("n"))
+
+
+@grants.per_scope
+def _count_query(scope: ReadScope):
+    entity = _fts.c.rowid.op(">>")(SHIFT)
+    return select(func.count(entity.distinct())).where(*_conditions(scope))
+
+
+@grants.per_scope
+def _among_query(scope: ReadScope):
+    entity = _fts.c.rowid.op(">>")(SHIFT)
+    given = select(column("value")).select_from(func.json_each(bindparam("nos")))
+    return _matching(scope, entity.in_(given))
+
+
+def _numbers(rows) -> list[int]:
     return list(dict.fromkeys(row[0] >> SHIFT for row in rows))
+
+
+class Matched:
+    """The entities with a visible document matching a query's match texts
+    (one per chunk of the reader's audiences), by number, newest (highest)
+    first.  The newest :data:`FIRST_READ` documents are read at once; a
+    query matching more is counted in SQL (each entity once) and walked
+    only as far as asked, so a word matched 144,000 times is not read row
+    by row into Python."""
+
+    def __init__(self, conn: Connection, scope: ReadScope, matches: Sequence[str]) -> None:
+        self._conn, self._scope, self._matches = conn, scope, list(matches)
+        if len(self._matches) == 1:
+            given = {"match": self._matches[0], "n": FIRST_READ}
+            rows = _rows(conn, _newest_query(scope), given)
+            self._complete = len(rows) < FIRST_READ
+        else:  # a reader of several chunks of audiences: all of them, merged
+            rows = [
+                r for m in self._matches for r in _rows(conn, _match_query(scope), {"match": m})
+            ]
+            rows.sort(reverse=True)
+            self._complete = True
+        self._first = _numbers(rows)
+        self._count = len(self._first) if self._complete else None
+
+    def _given(self, **more) -> dict:
+        return {"match": self._matches[0], **more}
+
+    @property
+    def count(self) -> int:
+        """How many entities match (each once)."""
+        if self._count is None:
+            self._count = _rows(self._conn, _count_query(self._scope), self._given())[0][0]
+        return self._count
+
+    def newest(self, fetch: int) -> list[int]:
+        """The ``fetch`` newest matching entities."""
+        if self._complete or fetch <= len(self._first):
+            return self._first[:fetch]
+        limit = 2 * fetch
+        while True:
+            rows = _rows(self._conn, _newest_query(self._scope), self._given(n=limit))
+            found = _numbers(rows)
+            if len(found) >= fetch or len(rows) < limit:
+                return found[:fetch]
+            limit *= 2
+
+    def among(self, numbers: Iterable[int]) -> set[int]:
+        """Which of ``numbers`` match."""
+        numbers = set(numbers)
+        if self._complete or not numbers:
+            return numbers.intersection(self._first)
+        given = self._given(nos=json.dumps(sorted(numbers)))
+        return set(_numbers(_rows(self._conn, _among_query(self._scope), given)))
+
+    def all(self) -> list[int]:
+        """Every matching entity, newest first."""
+        if self._complete:
+            return list(self._first)
+        return _numbers(_rows(self._conn, _match_query(self._scope), self._given()))
 
 
 _IDS_OF = text(

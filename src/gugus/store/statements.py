@@ -385,29 +385,24 @@ def all_matches(conn: Connection, dialect: Dialect, scope: ReadScope, query: str
 
 def matched_numbers(
     conn: Connection, dialect: Dialect, scope: ReadScope, query: str
-) -> list[int] | None:
-    """SQLite, a query whose every group is one word: the numbers of every
-    entity with a visible statement matching it, newest (highest) first,
-    each once, read from the index of entities
-    (:mod:`gugus.store.entity_words`: one row per entity and marking, its
-    grants checked on the rowid, no row read per match).  None when the
-    index cannot answer (PostgreSQL; a group of several words, which must
-    all be in one statement): read :func:`all_matches` instead."""
+) -> entity_words.Matched | None:
+    """SQLite, a query whose every group is one word: the entities with a
+    visible statement matching it, by number, newest (highest) first, read
+    from the index of entities (:class:`gugus.store.entity_words.Matched`:
+    one row per entity and marking, its grants checked on the rowid, no row
+    read per match).  None when the index cannot answer (PostgreSQL; a
+    group of several words, which must all be in one statement): read
+    :func:`all_matches` instead."""
     if not dialect.is_sqlite:
         return None
     groups = query_alternatives(query)
     if any(len(words) != 1 for words in groups):
         return None
-    if not groups:
-        return []
     words = [words[0] for words in groups]
-    chunks = _audience_chunks(conn, scope)
-    found: list[int] = []
-    for chunk in chunks:
-        found += entity_words.matching_numbers(conn, scope, entity_words.match_text(words, chunk))
-    if len(chunks) == 1:
-        return found
-    return sorted(set(found), reverse=True)
+    chunks = _audience_chunks(conn, scope) if words else []
+    return entity_words.Matched(
+        conn, scope, [entity_words.match_text(words, chunk) for chunk in chunks]
+    )
 
 
 def matched_entities(conn: Connection, dialect: Dialect, scope: ReadScope, query: str) -> set[str]:
