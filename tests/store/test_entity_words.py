@@ -141,3 +141,33 @@ def test_check_names_a_document_that_no_longer_matches(world):
     found = [d.line() for d in result.damaged]
     assert any("entity_docs" in d and str(doc) in d for d in found), found
     assert any("entity_docs_au" in d for d in found), found
+
+
+def test_a_marking_changed_behind_gugus_back_moves_the_words(world):
+    """The triggers' path: an UPDATE outside the statement writer."""
+    with world.db.writer.begin() as conn:
+        red = conn.exec_driver_sql(
+            "SELECT marking_id FROM statements WHERE search_text LIKE '%quintanilla%' LIMIT 1"
+        ).scalar_one()
+        conn.exec_driver_sql(
+            "UPDATE statements SET marking_id = ? WHERE pk IN "
+            "(SELECT pk FROM statements WHERE marking_id != ? ORDER BY pk LIMIT 3)",
+            (red, red),
+        )
+    agree(world)
+
+
+def test_a_failed_batch_leaves_the_triggers_on(world):
+    """The writer's mark is gone after its batch, failed or not, so a
+    transaction that goes on after a failure is still indexed."""
+    with world.db.writer.begin() as conn:
+        with pytest.raises(RuntimeError), entity_words.writing(conn, []):
+            raise RuntimeError("batch failed")
+        assert conn.exec_driver_sql("SELECT count(*) FROM entity_docs_writing").scalar_one() == 0
+
+
+def test_check_names_a_writer_mark_left_behind(world):
+    with world.db.writer.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO entity_docs_writing (batch) VALUES (1)")
+    found = [d.line() for d in check.check(world).damaged]
+    assert any("entity_docs_writing" in d for d in found), found

@@ -25,7 +25,13 @@ from gugus.store.tables import audit_head, audit_metadata, metadata
 #   read in store/entity_words.py.
 # They serve full-text search and are queried with raw SQL in store/statements.py.
 BACKEND_ONLY = {"statements_fts", "ix_statements_fts"}
-SQLITE_ONLY_TABLES = {"search_keys", "data_version", "entity_numbers", "entity_docs"}
+SQLITE_ONLY_TABLES = {
+    "search_keys",
+    "data_version",
+    "entity_numbers",
+    "entity_docs",
+    "entity_docs_writing",
+}
 FTS_TABLES = ("statements_fts", "entity_fts")
 
 

@@ -159,10 +159,12 @@ class Upserter:
         else:
             index = [ROW_FIELDS.index(k) for k in self.order]
             params = [tuple(row[i] for i in index) for row in rows]
-        self.conn.exec_driver_sql(self.sql, params)
-        if self.dialect.is_sqlite:
-            self._index_new()
-            entity_words.rebuild(self.conn, [(r[1], r[_MID]) for r in rows])
+        if not self.dialect.is_sqlite:
+            self.conn.exec_driver_sql(self.sql, params)
+            return
+        with entity_words.writing(self.conn, (r[1] for r in rows)):
+            self.conn.exec_driver_sql(self.sql, params)
+        self._index_new()
 
     def _index_new(self) -> None:
         """Add rows inserted since the last call to the FTS5 index and to
