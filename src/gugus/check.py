@@ -12,7 +12,10 @@ Two checks, both read-only:
    on SQLite, the search's copy of each indexed statement's marking and
    entity (``search_keys``) must be the statement's, and the data version
    searches are cached under must be trustworthy (its row and every
-   trigger that raises it: :func:`gugus.store.generation.problems`).
+   trigger that raises it: :func:`gugus.store.generation.problems`), and
+   its index of entities must be its statements' (every trigger present;
+   each document's collections, schemata, countries and words:
+   :func:`gugus.store.entity_words.problems`).
 
 What is damaged is named by table, row key, statement id and entity id —
 never by the stored value.  Statements are streamed in batches: memory does
@@ -30,7 +33,7 @@ from sqlalchemy.exc import DBAPIError
 from gugus.model.search_words import index_text
 from gugus.model.statements import statement_id
 from gugus.node import Node
-from gugus.store import generation, integrity
+from gugus.store import entity_words, generation, integrity
 from gugus.store.faults import translate
 from gugus.store.statements import search_terms
 
@@ -110,6 +113,9 @@ def check(
                 result.add(Damage("search_keys", "does not match its statement", pk=pk))
             for problem in generation.problems(conn, db.dialect):
                 result.add(Damage("data_version", problem))
+            if db.dialect.is_sqlite:
+                for problem in entity_words.problems(conn):
+                    result.add(Damage("entity_docs", problem))
     except DBAPIError as exc:  # a damaged file can fail the read itself
         result.add(Damage("database", translate(exc).message))
     return result

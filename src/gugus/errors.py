@@ -85,6 +85,18 @@ def alternatives(items) -> str:
     return out if out is not None else ""
 
 
+def both(items) -> str:
+    """``a and b and c``, the "and" translated on a page."""
+    out = None
+    for item in items:
+        out = item if out is None else Msg("%(first)s and %(other)s", first=out, other=item)
+    return out if out is not None else ""
+
+
+def no_such_file(path) -> Msg:
+    return Msg("%(file)s: no such file", file=str(path))
+
+
 def not_utf8(path, exc: UnicodeDecodeError) -> InvalidInput:
     """A file that is not UTF-8 text, and where its first bad byte is."""
     return InvalidInput(

@@ -30,6 +30,12 @@ Filters: ``schema``, ``collection``, ``org``, ``country`` (each repeatable:
 any of the values; dimensions combine with AND).  A collection or an
 organisation the reader may not see filters like one that does not exist
 (nothing matches); an unknown schema or country is invalid input.
+
+"Newest first": the entity of the most recently stored matching statement
+first; on SQLite, a query of one-word groups (most searches: a surname, a
+phone, an account), filtered or not, orders by the entity's number instead — the order
+entities were first stored (:mod:`gugus.store.entity_words`), so an entity
+re-loaded later with new words keeps its place.
 """
 
 from __future__ import annotations
@@ -48,8 +54,8 @@ from gugus.model.search_words import country_code
 from gugus.model.statements import assemble
 from gugus.node import Node
 from gugus.search_cache import MAX_IDS, ids_of
+from gugus.store import entity_words, generation, grants
 from gugus.store import facets as facet_sql
-from gugus.store import generation, grants
 from gugus.store import statements as stmt_sql
 from gugus.xref import resolver
 
@@ -267,8 +273,9 @@ def _matches(node: Node, conn, scope, query: str, given: dict, wanted: int) -> _
         if countries
         else (),
     )
+    known: dict[str, int] = {}
     if wanted_filter.conditions():
-        ids = stmt_sql.all_matches(conn, node.db.dialect, scope, query)
+        ids = _all_matches(conn, node, scope, query)
         if ids:
             keep = facet_sql.filter_entities(conn, scope, ids, wanted_filter)
             ids = [i for i in ids if i in keep]
@@ -277,12 +284,14 @@ def _matches(node: Node, conn, scope, query: str, given: dict, wanted: int) -> _
         order = list(dict.fromkeys(canonical.values()))
         total = len(order)
     else:
-        found, canonical, order, total = _newest(conn, node, scope, query, graphs, wanted)
+        found, canonical, order, total, known = _newest(conn, node, scope, query, graphs, wanted)
     kept = order[: max(wanted, FACET_CAP)]
     sample = set(order[:FACET_CAP])
     shown = set(kept)
     members = {c: found.connected(i) for i, c in canonical.items() if c in shown}
-    rows = facet_sql.facet_rows(conn, scope, [i for i, c in canonical.items() if c in sample])
+    rows = facet_sql.facet_rows(
+        conn, scope, [i for i, c in canonical.items() if c in sample], known
+    )
     facets_marking = combine(node.catalogue.get(conn, m) for m in {r[4] for r in rows})
     return _Found(
         order=kept,
@@ -291,6 +300,15 @@ def _matches(node: Node, conn, scope, query: str, given: dict, wanted: int) -> _
         facets=_count(rows, canonical.__getitem__, colls),
         facets_marking=facets_marking.to_dict() if facets_marking else None,
     )
+
+
+def _all_matches(conn, node: Node, scope, query: str) -> list[str]:
+    """Every matched id, newest first, in the order an unfiltered search
+    walks them (so a filter keeps the order of what it keeps)."""
+    numbers = stmt_sql.matched_numbers(conn, node.db.dialect, scope, query)
+    if numbers is not None:
+        return list(entity_words.ids_of(conn, numbers.all()))
+    return stmt_sql.all_matches(conn, node.db.dialect, scope, query)
 
 
 def _newest(conn, node: Node, scope, query: str, graphs, wanted: int):
@@ -303,28 +321,48 @@ def _newest(conn, node: Node, scope, query: str, graphs, wanted: int):
     but one.  Those judged matches also join the walked ones in
     ``canonical``, so the facets of a sampled cluster count every matched
     member, as the full resolution did.  Returns (resolver, matched id →
-    canonical id, resolved ids newest first, exact total).
+    canonical id, resolved ids newest first, exact total, the entity
+    numbers read: id → number).
 
-    SQLite reads the matched ids once, newest first
+    SQLite counts a query of one-word groups from its index of entities
+    (:func:`gugus.store.statements.matched_numbers`: entity numbers, newest
+    first) and reads the ids of the walked ones only; other queries read
+    the matched ids once, newest first
     (:func:`gugus.store.statements.all_matches`: the index gives them in
-    that order at no extra cost) and walks that list; PostgreSQL reads the
+    that order at no extra cost) and walk that list.  PostgreSQL reads the
     distinct ids in SQL and walks the newest ones in separate queries."""
     dialect = node.db.dialect
-    if dialect.is_sqlite:
+    known: dict[str, int] = {}  # entity numbers read (SQLite's index of entities)
+    adjacent = graphs.graph(conn, scope).adjacent.keys()
+    numbers = stmt_sql.matched_numbers(conn, dialect, scope, query)
+    if numbers is not None:
+        matched = numbers.count
+        judged = entity_words.numbers_of(conn, adjacent) if matched and adjacent else {}
+        hit = numbers.among(judged.values())
+        judged_ids = {i for i, n in judged.items() if n in hit}
+
+        def walk(fetch: int) -> list[str]:
+            walked = entity_words.ids_of(conn, numbers.newest(fetch))
+            known.update(walked)
+            return list(walked)
+
+    elif dialect.is_sqlite:
         newest = stmt_sql.all_matches(conn, dialect, scope, query)
-        everything = set(newest)
+        matched = len(newest)
+        judged_ids = adjacent & set(newest)
 
         def walk(fetch: int) -> list[str]:
             return newest[:fetch]
     else:
         everything = stmt_sql.matched_entities(conn, dialect, scope, query)
+        matched = len(everything)
+        judged_ids = adjacent & everything
 
         def walk(fetch: int) -> list[str]:
             return stmt_sql.search_entities(conn, dialect, scope, query, fetch)
 
-    if not everything:
-        return resolver.Resolver(()), {}, [], 0
-    judged_ids = graphs.graph(conn, scope).adjacent.keys() & everything
+    if not matched:
+        return resolver.Resolver(()), {}, [], 0, known
     fetch = wanted
     while True:
         walked = walk(fetch)
@@ -338,8 +376,8 @@ def _newest(conn, node: Node, scope, query: str, graphs, wanted: int):
     for i in judged_ids:
         c = canonical.setdefault(i, found.canonical(i))
         clusters[c] = clusters.get(c, 0) + 1
-    total = len(everything) - sum(n - 1 for n in clusters.values())
-    return found, canonical, order[:wanted], total
+    total = matched - sum(n - 1 for n in clusters.values())
+    return found, canonical, order[:wanted], total, known
 
 
 def _count(rows, canonical, colls: dict) -> dict[str, list[dict]]:

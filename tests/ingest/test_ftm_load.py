@@ -209,7 +209,7 @@ def test_abort_on_last_line_loads_nothing(tf):
         ),
         (
             '{"id": "x", "schema": "Person", "properties": {"name": [["a"]]}}',
-            "field 'properties.name': value ['a'] is not text",
+            "field 'properties.name': a value is not text (list)",
         ),
         (
             '{"id": "x", "schema": "Person", "marking": {"tlp": "green"}}',

@@ -274,8 +274,9 @@ def test_marking_cell_errors():
         parse_marking("H2 release_to=US-HSI", "x")
     with pytest.raises(InvalidInput, match="unknown marking field 'colour'"):
         parse_marking("TLP:AMBER colour=red", "x")
-    with pytest.raises(InvalidInput, match="'secret' is not part of a marking"):
+    with pytest.raises(InvalidInput, match="x: a word is not part of a marking") as info:
         parse_marking("TLP:AMBER secret", "x")
+    assert "secret" not in info.value.message  # a cell's words are never quoted
 
 
 BASES = [
@@ -612,7 +613,8 @@ def test_bad_row_aborts_everything(tf):
     with pytest.raises(InvalidInput) as info:
         htcds.load_htcds(tf, "fgr", FIXTURES / "bad_rows.csv")
     message = info.value.message
-    assert "bad_rows.csv: row 3, column C (gugus_role): unknown role 'testigo'" in message
+    assert "bad_rows.csv: row 3, column C (gugus_role): unknown role (allowed:" in message
+    assert "testigo" not in message  # the cell's content is never quoted
     assert message.endswith("nothing was loaded")
     assert count(tf) == 0
 
@@ -621,10 +623,8 @@ def test_bad_rows_skipped(tf):
     summary = htcds.load_htcds(tf, "fgr", FIXTURES / "bad_rows.csv", on_error="skip")
     assert summary.skipped == 2
     assert [e["line"] for e in summary.errors] == [3, 4]
-    assert (
-        "column D (gugus_entity_id): 'bad id' is not a valid entity id"
-        in summary.errors[1]["error"]
-    )
+    assert "column D (gugus_entity_id): not a valid entity id" in summary.errors[1]["error"]
+    assert "bad id" not in summary.errors[1]["error"]
     ents = entities(tf, tf.users["luis"])
     assert {n for e in ents.values() for n in e["properties"].get("name", [])} == {
         "Lucía Torres",
@@ -642,10 +642,8 @@ def test_values_in_a_column_without_code_fail_the_row(tf_sqlite, tmp_path):
     )
     summary = htcds.load_htcds(tf, "fgr", path, on_error="skip")
     assert summary.skipped == 1  # Ana's row counter and gugus_ note are no data
-    assert (
-        "row 3, column B: 'nota suelta' is in a column with no field code"
-        in (summary.errors[0]["error"])
-    )
+    assert "row 3, column B: a value in a column with no field code" in summary.errors[0]["error"]
+    assert "nota suelta" not in summary.errors[0]["error"]
 
 
 # -- layouts ----------------------------------------------------------------------------------
@@ -783,7 +781,7 @@ def test_formula_without_a_computed_value_fails_its_row_naming_the_cell(tf_sqlit
         f"{path}: sheet Casos row 2, column B (prs_FirstName): formula without a computed"
         in message
     )
-    assert "PROPER" in message and "LibreOffice" in message
+    assert "LibreOffice" in message and "PROPER" not in message  # not the formula: it may hold data
     assert count(tf) == 0
     summary = htcds.load_htcds(tf, "fgr", path, on_error="skip")
     assert [e["line"] for e in summary.errors] == [2, 4]  # C4: formula, cached nowhere

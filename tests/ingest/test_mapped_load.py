@@ -231,8 +231,7 @@ def test_row_error_aborts_and_nothing_is_loaded(tf):
         load_mapped(tf, "fgr", FIXTURES / "remesas.csv", FIXTURES / "remesas.yml")
     message = info.value.message
     assert (
-        "remesas.csv: line 5: column 'Fecha': '31.02.2021' does not match the date format"
-        in message
+        "remesas.csv: line 5: column 'Fecha': the value does not match the date format" in message
     )
     assert message.endswith("nothing was loaded")
     assert info.value.details[0]["line"] == 5
@@ -343,7 +342,7 @@ def test_xlsx_numbers_and_dates(tf):
         "personas.xlsx: sheet Personas row 7",  # a date cell where a phone is expected
         "personas.xlsx: sheet Personas row 8",  # #N/A
     ]
-    assert "a date cell (2021-03-04) where a phone is expected" in summary.errors[0]["error"]
+    assert "a date cell where a phone is expected" in summary.errors[0]["error"]
     assert "the cell holds the error #N/A" in summary.errors[1]["error"]
     ana = person("5512345678")  # stored as 5512345678.0, not "5512345678.0"
     assert (

@@ -20,9 +20,19 @@ from gugus.store.tables import audit_head, audit_metadata, metadata
 # - SQLite: ``search_keys`` (the FTS index's narrow companion) and
 #   ``data_version`` (migration 0009), read in store/statements.py and
 #   store/generation.py.
+# - SQLite: the index of entities (migration 0010): ``entity_numbers``,
+#   ``entity_docs`` and the FTS5 table ``entity_fts`` with its shadow tables,
+#   read in store/entity_words.py.
 # They serve full-text search and are queried with raw SQL in store/statements.py.
 BACKEND_ONLY = {"statements_fts", "ix_statements_fts"}
-SQLITE_ONLY_TABLES = {"search_keys", "data_version"}
+SQLITE_ONLY_TABLES = {
+    "search_keys",
+    "data_version",
+    "entity_numbers",
+    "entity_docs",
+    "entity_docs_writing",
+}
+FTS_TABLES = ("statements_fts", "entity_fts")
 
 
 # The audit store's tables (own file on SQLite, same database on PostgreSQL) are
@@ -31,7 +41,7 @@ AUDIT_TABLES = set(audit_metadata.tables)
 
 
 def _include_name(name, type_, parent_names) -> bool:
-    if type_ == "table" and (name == "statements_fts" or name.startswith("statements_fts_")):
+    if type_ == "table" and any(name == t or name.startswith(t + "_") for t in FTS_TABLES):
         return False
     if type_ == "table" and name in AUDIT_TABLES | SQLITE_ONLY_TABLES:
         return False

@@ -12,7 +12,7 @@ import datetime
 import re
 
 from gugus import clock
-from gugus.errors import InvalidInput
+from gugus.errors import InvalidInput, Msg, alternatives
 from gugus.extract.claims import Claims
 from gugus.extract.country import main_country
 from gugus.extract.dates import find_dates
@@ -37,7 +37,12 @@ def _as_date(value, field: str) -> datetime.date | None:
     if isinstance(value, datetime.date):
         return value
     raise InvalidInput(
-        f"{field}: expected a date, got {type(value).__name__} {value!r}",
+        Msg(
+            "%(field)s: expected a date, got %(kind)s %(value)r",
+            field=field,
+            kind=type(value).__name__,
+            value=value,
+        ),
         details=[{"field": field, "value": repr(value)}],
     )
 
@@ -47,7 +52,12 @@ def _code(value: str | None, field: str, length: tuple[int, ...]) -> str | None:
         return None
     if not isinstance(value, str) or not _CODE.fullmatch(value) or len(value) not in length:
         raise InvalidInput(
-            f"{field}: expected an ISO code of {' or '.join(map(str, length))} letters, got {value!r}",
+            Msg(
+                "%(field)s: expected an ISO code of %(length)s letters, got %(value)r",
+                field=field,
+                length=alternatives(map(str, length)),
+                value=value,
+            ),
             details=[{"field": field, "value": repr(value)}],
         )
     return value.lower()

@@ -38,14 +38,17 @@ def detect_format(paths: list[Path], mapping: Path | None, fmt: str | None) -> s
             )
         )
     if not paths:
-        raise InvalidInput("PATH: give at least one file or directory")
+        raise InvalidInput(Msg("PATH: give at least one file or directory"))
     for path in paths:
         if not path.exists():
-            raise NotFound(f"{path}: no such file or directory")
+            raise NotFound(Msg("%(path)s: no such file or directory", path=str(path)))
     if mapping is not None:
         if fmt not in ("auto", "table"):
             raise InvalidInput(
-                f"--mapping applies to tables; it cannot be combined with --format {fmt}"
+                Msg(
+                    "--mapping applies to tables; it cannot be combined with --format %(format)s",
+                    format=fmt,
+                )
             )
         fmt = "table"
     if fmt == "auto":

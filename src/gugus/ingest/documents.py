@@ -23,7 +23,7 @@ from pathlib import Path
 from followthemoney import model
 from followthemoney.util import make_entity_id
 
-from gugus.errors import GugusError, InvalidInput
+from gugus.errors import GugusError, InvalidInput, Msg
 from gugus.extract import Extraction, Found, extract
 from gugus.ingest.clean import clean_value
 from gugus.ingest.parsed import ParsedEntity, Record, chunked, dropped_value, ordered_map
@@ -262,8 +262,13 @@ def _read_chunk(
         except GugusError as exc:
             rec.error = exc if isinstance(exc, InvalidInput) else InvalidInput(exc.message)
         except Exception as exc:  # noqa: BLE001 — a library choking on one file must not stop a batch
+            # The exception's kind only: a library's text may quote the file's content.
             rec.error = InvalidInput(
-                f"{path}: could not be processed ({type(exc).__name__}: {exc})"
+                Msg(
+                    "%(file)s: could not be processed (%(kind)s)",
+                    file=str(path),
+                    kind=type(exc).__name__,
+                )
             )
         out.append(rec)
     return out
@@ -305,8 +310,12 @@ def load_documents(
         from gugus.ingest.textract import SUPPORTED
 
         raise InvalidInput(
-            f"{paths[0]}: no documents in this directory "
-            f"(read: {', '.join(sorted(SUPPORTED))}; a .jsonl file is loaded by naming it)"
+            Msg(
+                "%(path)s: no documents in this directory "
+                "(read: %(read)s; a .jsonl file is loaded by naming it)",
+                path=str(paths[0]),
+                read=", ".join(sorted(SUPPORTED)),
+            )
         )
     source = str(paths[0]) if len(paths) == 1 else f"{len(files)} files"
     set_total = getattr(kwargs.get("progress"), "set_total", None)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from gugus.errors import InvalidInput, NotFound, not_utf8
+from gugus.errors import InvalidInput, Msg, NotFound, no_such_file, not_utf8
 from gugus.ingest.load import check_on_error, load_records
 from gugus.ingest.parse import parsed_lines, valid_entity_id
 from gugus.ingest.parsed import Record
@@ -27,7 +27,7 @@ def read_lines(path: Path) -> Iterator[str]:
         with open(path, encoding="utf-8-sig") as handle:  # tolerate a byte-order mark
             yield from handle
     except FileNotFoundError:
-        raise NotFound(f"{path}: no such file") from None
+        raise NotFound(no_such_file(path)) from None
     except UnicodeDecodeError as exc:
         raise not_utf8(path, exc) from None
 
@@ -62,11 +62,13 @@ def load_lines(
 
 def load_file(node: Node, collection: str, path: Path, **kwargs) -> Summary:
     if path.is_dir():
-        raise InvalidInput(f"{path}: is a directory (FtM load takes a .jsonl file)")
+        raise InvalidInput(
+            Msg("%(file)s: is a directory (FtM load takes a .jsonl file)", file=str(path))
+        )
     # Messages name the file as given; provenance names the file, not where it
     # lay on the analyst's disk.  Large files are parsed in a second process.
     if not path.exists():
-        raise NotFound(f"{path}: no such file")
+        raise NotFound(no_such_file(path))
     kwargs.setdefault("parallel", path.stat().st_size > PARALLEL_BYTES)
     return load_lines(
         node, collection, read_lines(path), source=str(path), origin_name=path.name, **kwargs

@@ -36,7 +36,7 @@ from openpyxl.utils import get_column_letter
 
 from gugus import clock
 from gugus.access import Reader
-from gugus.errors import InvalidInput, Msg, NotFound, alternatives, joined
+from gugus.errors import InvalidInput, Msg, NotFound, alternatives, joined, no_such_file
 from gugus.ingest.clean import clean_value
 from gugus.ingest.htcds_fields import (
     FIELDS,
@@ -91,9 +91,11 @@ def read_table(path: Path) -> list[tuple[int, list]]:
     row 1) or CSV file; cells are text or None, numbered as a spreadsheet shows
     them."""
     if not path.exists():
-        raise NotFound(f"{path}: no such file")
+        raise NotFound(no_such_file(path))
     if path.is_dir():
-        raise InvalidInput(f"{path}: is a directory (an HTCDS case file is .xlsx or .csv)")
+        raise InvalidInput(
+            Msg("%(file)s: is a directory (an HTCDS case file is .xlsx or .csv)", file=str(path))
+        )
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         return _read_xlsx(path)
@@ -148,7 +150,7 @@ def _formula_result(sheet: str | None, formula: str, result, kind: str):
     """A formula cell's cached result as text; an empty text result (type
     ``str``) is empty; no result, or an error value, is :class:`Uncomputed`."""
     if kind == "e":
-        return Uncomputed(sheet, formula, f"formula gives an error ({result})")
+        return Uncomputed(sheet, formula, Msg("formula gives an error (%(code)s)", code=result))
     if result is None and kind == "n":  # numeric or unknown type, nothing cached
         return Uncomputed(sheet, formula)
     return _cell(result)
@@ -206,14 +208,20 @@ class Uncomputed:
 
     sheet: str | None
     formula: str
-    problem: str = "formula without a computed value"
+    problem: str = Msg("formula without a computed value")
 
-    def error(self, path: Path, number: int, column: str) -> str:
-        """``casos.xlsx: sheet Sheet1 row 11, column D (prs_FirstName): formula …``"""
-        return (
-            f"{path}: sheet {self.sheet} row {number}, column {column}: {self.problem} "
-            f"({self.formula[:60]!r}) — open and save the file in Excel or LibreOffice "
-            "(so it computes its formulas), or type the value"
+    def error(self, path: Path, number: int, column: str) -> Msg:
+        """``casos.xlsx: sheet Sheet1 row 11, column D (prs_FirstName): formula …``
+        (not the formula itself: it may hold a value typed into it)."""
+        return Msg(
+            "%(file)s: sheet %(sheet)s row %(row)s, column %(column)s: %(problem)s — open and "
+            "save the file in Excel or LibreOffice (so it computes its formulas), or type the "
+            "value",
+            file=str(path),
+            sheet=self.sheet,
+            row=number,
+            column=column,
+            problem=self.problem,
         )
 
 
@@ -381,8 +389,14 @@ def _column_code(path: Path, letter: str, head: str | None, label: str | None):
     codes = codes_for_label(label)
     if len(codes) > 1:
         raise InvalidInput(
-            f"{path}: column {letter} has no field code and its label {label!r} fits "
-            f"{', '.join(codes)}; put the code in row 1"
+            Msg(
+                "%(file)s: column %(column)s has no field code and its label %(label)r fits "
+                "%(codes)s; put the code in row 1",
+                file=str(path),
+                column=letter,
+                label=label,
+                codes=", ".join(codes),
+            )
         )
     return codes[0] if codes else _UNKNOWN
 
@@ -406,7 +420,7 @@ class Row:
     dropped: list[dict] = field(default_factory=list)
     written: dict[str, list[str]] = field(default_factory=dict)  # translated picklist values
     gugus_id: str | None = None
-    gugus_id_field: str = "field 'id'"  # the gugus_entity_id column, for messages
+    gugus_id_field: str = Msg("field 'id'")  # the gugus_entity_id column, for messages
     roles: set[str] = field(default_factory=set)
     marking: dict | None = None
     error: InvalidInput | None = None
@@ -454,12 +468,11 @@ def parse_row(ctx: Context, columns: list[Column], number: int, cells: list) -> 
         if col.code is None:
             if not (col.ignored or value.isdigit()):  # a row counter (IOM's column A) is not data
                 row.fail(
-                    Msg(
-                        "%(where)s, column %(column)s: %(value)r is in a column with no field "
+                    Msg(  # not the value: a cell may hold personal data
+                        "%(where)s, column %(column)s: a value in a column with no field "
                         "code in row 1",
                         where=where,
                         column=col.letter,
-                        value=value[:80],
                     )
                 )
             continue
@@ -514,12 +527,12 @@ def _gugus_cell(ctx: Context, row: Row, col: Column, text: str) -> None:
     if col.code == GUGUS_ID:
         value = text.strip()
         if len(value) > MAX_ID or not valid_entity_id(value):
-            row.fail(
-                Msg("%(where)s: %(value)r is not a valid entity id", where=where, value=value[:80])
-            )
+            row.fail(Msg("%(where)s: not a valid entity id", where=where))
         else:
             row.gugus_id = value
-            row.gugus_id_field = f"column {col.letter} ({col.code})"
+            row.gugus_id_field = Msg(
+                "column %(column)s (%(code)s)", column=col.letter, code=col.code
+            )
     elif col.code == GUGUS_ROLE:
         for word in re.split(r"[;,|]", text):
             key = _fold(word).replace(" ", "")
@@ -527,10 +540,9 @@ def _gugus_cell(ctx: Context, row: Row, col: Column, text: str) -> None:
                 continue
             if key not in ROLE_WORDS:
                 row.fail(
-                    Msg(
-                        "%(where)s: unknown role %(role)r (allowed: victim, perpetrator)",
+                    Msg(  # not the word: a cell may hold personal data
+                        "%(where)s: unknown role (allowed: victim, perpetrator)",
                         where=where,
-                        role=word.strip(),
                     )
                 )
             else:

@@ -643,9 +643,12 @@ def parse_marking(text: str, where: str) -> dict:
             elif re.fullmatch(r"H[0-3]", token.upper()):
                 data["handling"].append(token.upper())
             else:
-                raise InvalidInput(
-                    f"{where}: {token!r} is not part of a marking "
-                    "(expected e.g. 'TLP:AMBER H2 originator=MX-FGR release_to=US-HSI')"
+                raise InvalidInput(  # not the word: a cell may hold personal data
+                    Msg(
+                        "%(where)s: a word is not part of a marking "
+                        "(expected e.g. 'TLP:AMBER H2 originator=MX-FGR release_to=US-HSI')",
+                        where=where,
+                    )
                 )
         elif key in _LIST_KEYS[1:]:
             data[key] = [v for v in value.split(",") if v.strip()]
@@ -695,7 +698,8 @@ def clean_cell(f: Field, text: str, countries: list[str]) -> tuple[list[str], st
                     out.extend(subs)
                     continue
             (out.append(code) if code else bad.append(part))
-        return out, (f"unknown country {'; '.join(bad)!r}" if bad else None)
+        # not the words themselves: the dropped value is reported on its own
+        return out, (Msg("an unknown country among the values") if bad else None)
     if kind == "text":
         return [_ftm("string", text)], None
     if kind == "longtext":
@@ -707,24 +711,24 @@ def clean_cell(f: Field, text: str, countries: list[str]) -> tuple[list[str], st
         word = text.strip().casefold()
         if word in _TRUE or word in _FALSE:
             return ["true" if word in _TRUE else "false"], None
-        return [], "not a checkbox value (true / false)"
+        return [], Msg("not a checkbox value (true / false)")
     if kind in ("number", "lat", "lon"):
         return _number(kind, text)
     if kind == "phone":
         return _several(
             text,
             lambda t: _phone(t, countries),
-            "not a valid phone number"
-            + (
-                f" (tried as a number of {', '.join(c.upper() for c in countries)})"
-                if countries
-                else " (no + and no country to read it in)"
-            ),
+            Msg(
+                "not a valid phone number (tried as a number of %(countries)s)",
+                countries=", ".join(c.upper() for c in countries),
+            )
+            if countries
+            else Msg("not a valid phone number (no + and no country to read it in)"),
         )
     if kind == "email":
-        return _several(text, lambda t: _ftm("email", t), "not an email address")
+        return _several(text, lambda t: _ftm("email", t), Msg("not an email address"))
     value = _ftm(kind, text)  # country, language, identifier
-    return ([value], None) if value else ([], f"not a valid {kind}")
+    return ([value], None) if value else ([], Msg("not a valid %(type)s", type=kind))
 
 
 def choice_parts(f: Field, text: str) -> list[str]:
@@ -764,13 +768,16 @@ def _number(kind: str, text: str) -> tuple[list[str], str | None]:
     try:
         number = float(candidate)
     except ValueError:
-        return [], "not a number"
+        return [], Msg("not a number")
     limit = {"lat": 90, "lon": 180}.get(kind)
     if not math.isfinite(number) or (limit is None and number < 0):
-        return [], "not a non-negative number"
+        return [], Msg("not a non-negative number")
     if limit is not None and abs(number) > limit:
-        return [], f"out of range (±{limit})"
+        return [], Msg("out of range (±%(limit)s)", limit=limit)
     return [str(int(number)) if number.is_integer() else str(number)], None
+
+
+NOT_A_DATE = Msg("not a date")
 
 
 def clean_date(text: str) -> tuple[str | None, str | None]:
@@ -787,9 +794,9 @@ def clean_date(text: str) -> tuple[str | None, str | None]:
         elif b > 12 >= a:
             day, month = b, a
         elif a > 12 and b > 12:
-            return None, "not a date"
+            return None, NOT_A_DATE
         else:
-            return None, "ambiguous day/month order (write it as YYYY-MM-DD)"
+            return None, Msg("ambiguous day/month order (write it as YYYY-MM-DD)")
         return _ymd(year, month, day)
     match = _YMD.match(text.strip())
     if match:
@@ -799,14 +806,14 @@ def clean_date(text: str) -> tuple[str | None, str | None]:
         return _MIDNIGHT.sub("", value), None
     if re.search(r"[^\W\d_]", text) and re.search(r"\b\d{4}\b", text):
         return _textual_date(text)
-    return None, "not a date"
+    return None, NOT_A_DATE
 
 
 def _ymd(year: int, month: int, day: int) -> tuple[str | None, str | None]:
     try:
         return dt.date(year, month, day).isoformat(), None
     except ValueError:
-        return None, "not a date"
+        return None, NOT_A_DATE
 
 
 def _textual_date(text: str) -> tuple[str | None, str | None]:
@@ -819,4 +826,4 @@ def _textual_date(text: str) -> tuple[str | None, str | None]:
         found = dateparser.parse(text, languages=["es", "en"], settings=settings)
         if found is not None:
             return found.date().isoformat()[:width], None
-    return None, "not a date"
+    return None, NOT_A_DATE

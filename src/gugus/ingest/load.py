@@ -50,7 +50,7 @@ class Target:
 
 def check_on_error(on_error: str) -> None:
     if on_error not in ON_ERROR:
-        raise InvalidInput(f"--on-error: {on_error!r} (allowed: abort, skip)")
+        raise InvalidInput(Msg("--on-error: %(given)r (allowed: abort, skip)", given=on_error))
 
 
 def _audit_refusal(load: Callable[..., Summary]) -> Callable[..., Summary]:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from gugus.access import Reader
 from gugus.admin import check_marking
-from gugus.errors import InvalidInput, Msg
+from gugus.errors import InvalidInput, Msg, joined
 from gugus.ingest.load import check_on_error, load_records
 from gugus.ingest.mapping import Mapping, load_mapping
 from gugus.ingest.parsed import Record, aborted, chunked, ordered_map
@@ -142,7 +142,13 @@ def _check_markings(node: Node, mapping: Mapping, collection_row) -> None:
             problems = marking.loosening_against(base)
             if problems:
                 raise InvalidInput(
-                    f"{where}: looser than collection {collection_row.name!r}'s marking "
-                    f"({base.label()}): " + "; ".join(problems) + f" — {ABORTED}"
+                    Msg(
+                        "%(where)s: looser than %(what)s (%(bound)s): %(problems)s — %(aborted)s",
+                        where=where,
+                        what=Msg("collection %(name)r's marking", name=collection_row.name),
+                        bound=base.label(),
+                        problems=joined(problems),
+                        aborted=ABORTED,
+                    )
                 )
             check_marking(conn, marking, where)

@@ -43,7 +43,7 @@ from followthemoney.property import Property
 from followthemoney.types import registry
 from phonenumbers import SUPPORTED_REGIONS
 
-from gugus.errors import InvalidInput, Msg, NotFound, alternatives, joined, not_utf8
+from gugus.errors import InvalidInput, Msg, NotFound, alternatives, both, joined, not_utf8
 from gugus.ingest.clean import clean_value
 from gugus.ingest.parse import MAX_ID, valid_entity_id
 from gugus.ingest.parsed import MAX_DEPTH, MAX_NODES, ParsedEntity, dropped_value
@@ -121,7 +121,7 @@ class _Loader(yaml.SafeLoader):
                 if isinstance(key, Hashable):
                     if key in seen:
                         raise yaml.constructor.ConstructorError(
-                            None, None, f"duplicate key {key!r}", key_node.start_mark
+                            None, None, Msg("duplicate key %(key)r", key=key), key_node.start_mark
                         )
                     seen.add(key)
         return super().construct_mapping(node, deep=deep)
@@ -149,9 +149,11 @@ def load_mapping(path: Path) -> Mapping:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise NotFound(f"{path}: no such mapping file") from None
+        raise NotFound(Msg("%(file)s: no such mapping file", file=str(path))) from None
     except IsADirectoryError:
-        raise InvalidInput(f"{path}: is a directory, not a mapping file") from None
+        raise InvalidInput(
+            Msg("%(file)s: is a directory, not a mapping file", file=str(path))
+        ) from None
     except UnicodeDecodeError as exc:
         raise not_utf8(path, exc) from None
     try:
@@ -250,12 +252,11 @@ def cell_texts(value, where: str, column: str, type_name: str | None = None) -> 
         if value != value:  # NaN: empty
             return []
         if type_name in DIGIT_TYPES and (abs(value) >= EXACT_FLOAT or not value.is_integer()):
-            raise InvalidInput(
+            raise InvalidInput(  # not the number itself: a cell may hold personal data
                 Msg(
-                    "%(where)s: %(at)s: %(value)r %(problem)s",
+                    "%(where)s: %(at)s: %(problem)s",
                     where=where,
                     at=Msg("column %(column)r", column=column),
-                    value=value,
                     problem=DIGITS_LOST,
                 )
             )
@@ -270,14 +271,13 @@ def cell_texts(value, where: str, column: str, type_name: str | None = None) -> 
         else:
             iso = value.isoformat()
         if type_name is not None and type_name not in DATE_CELL_TYPES:
-            raise InvalidInput(
+            raise InvalidInput(  # not the date itself: it may be a mangled identifier
                 Msg(
-                    "%(where)s: column %(column)r: a date cell (%(iso)s) where a %(type)s is "
+                    "%(where)s: column %(column)r: a date cell where a %(type)s is "
                     "expected — the spreadsheet may have turned the value into a date; "
                     "format that column as text",
                     where=where,
                     column=column,
-                    iso=iso,
                     type=type_name,
                 )
             )
@@ -286,23 +286,37 @@ def cell_texts(value, where: str, column: str, type_name: str | None = None) -> 
         return [str(value)]
     if isinstance(value, CellError):
         raise InvalidInput(
-            f"{where}: column {column!r}: "
-            + (value.problem or f"the cell holds the error {value.code}")
+            Msg(
+                "%(where)s: column %(column)r: %(problem)s",
+                where=where,
+                column=column,
+                problem=value.problem or Msg("the cell holds the error %(code)s", code=value.code),
+            )
         )
     if isinstance(value, list):
         out: list[str] = []
         for item in value:
             if isinstance(item, list | dict):
                 raise InvalidInput(
-                    f"{where}: column {column!r}: a list holding a {type(item).__name__}, "
-                    "expected a list of values"
+                    Msg(
+                        "%(where)s: column %(column)r: a list holding a %(kind)s, "
+                        "expected a list of values",
+                        where=where,
+                        column=column,
+                        kind=type(item).__name__,
+                    )
                 )
             out.extend(cell_texts(item, where, column, type_name))
         return out
     if isinstance(value, dict):
-        raise InvalidInput(
-            f"{where}: column {column!r}: an object; name a field inside it, e.g. "
-            f"'{column}.{next(iter(value), 'field')}'"
+        raise InvalidInput(  # a key of the object names a field, as a column does
+            Msg(
+                "%(where)s: column %(column)r: an object; name a field inside it, "
+                "e.g. '%(example)s'",
+                where=where,
+                column=column,
+                example=".".join((column, str(next(iter(value), "field")))),
+            )
         )
     raise InvalidInput(  # the value's kind only: a cell may hold personal data
         Msg(
@@ -560,8 +574,13 @@ class PropertySpec:
                 values.append((prop.name, "entity", target))
             elif self.required:
                 raise InvalidInput(
-                    f"{where}: {self.entity}.{prop.name} is required but the row has no "
-                    f"{self.link!r} entity (its key columns are empty or its filter excludes it)"
+                    Msg(
+                        "%(where)s: %(prop)s is required but the row has no %(link)r entity "
+                        "(its key columns are empty or its filter excludes it)",
+                        where=where,
+                        prop=".".join((self.entity, prop.name)),
+                        link=self.link,
+                    )
                 )
             return
         if self.kind == "literal":
@@ -590,10 +609,9 @@ class PropertySpec:
             ):
                 raise InvalidInput(
                     Msg(
-                        "%(where)s: %(at)s: %(value)r %(problem)s",
+                        "%(where)s: %(at)s: %(problem)s",
                         where=where,
                         at=self.at(column),
-                        value=text[:80],
                         problem=DIGITS_LOST,
                     )
                 )
@@ -616,13 +634,11 @@ class PropertySpec:
         if self.required and len(values) == before:
             raise InvalidInput(
                 Msg(
-                    "%(where)s: %(at)s: %(prop)s is required but no value is a valid %(type)s"
-                    " (%(value)r)",
+                    "%(where)s: %(at)s: %(prop)s is required but no value is a valid %(type)s",
                     where=where,
                     at=self.label,
                     prop=".".join((self.entity, prop.name)),
                     type=type_name,
-                    value=raws[0][0][:80],
                 )
             )
 
@@ -640,10 +656,9 @@ class PropertySpec:
                     return value, None
             raise InvalidInput(
                 Msg(
-                    "%(where)s: %(at)s: %(value)r does not match the date format %(formats)s",
+                    "%(where)s: %(at)s: the value does not match the date format %(formats)s",
                     where=where,
                     at=self.at(column),
-                    value=text[:80],
                     formats=alternatives(repr(f) for f in self.formats),
                 )
             )
@@ -738,12 +753,21 @@ class EntitySpec:
             entity_id = texts[0]
             if len(entity_id) > MAX_ID:
                 raise InvalidInput(
-                    f"{where}: column {column!r}: id longer than {MAX_ID} characters"
+                    Msg(
+                        "%(where)s: column %(column)r: id longer than %(max)s characters",
+                        where=where,
+                        column=column,
+                        max=MAX_ID,
+                    )
                 )
             if not valid_entity_id(entity_id):
-                raise InvalidInput(
-                    f"{where}: column {column!r}: {entity_id[:80]!r} is not a valid entity id "
-                    "(letters, digits, '.' and '-')"
+                raise InvalidInput(  # not the id itself: a cell may hold personal data
+                    Msg(
+                        "%(where)s: column %(column)r: not a valid entity id "
+                        "(letters, digits, '.' and '-')",
+                        where=where,
+                        column=column,
+                    )
                 )
             return entity_id
         values = [";".join(cell_texts(row.get(c), where, c)) for c in self.keys]
@@ -774,11 +798,16 @@ def _defaults(mapping_country: str | None, collection_country: str | None) -> tu
 
 def _lost(spec: EntitySpec, where: str, reason: str) -> dict:
     return {
-        "where": f"{where}: entity {spec.name!r}",
+        "where": Msg("%(where)s: entity %(entity)r", where=where, entity=spec.name),
         "property": None,
         "value": None,
         "type": spec.schema,
-        "reason": f"{spec.name} ({spec.schema}) not made: {reason}",
+        "reason": Msg(
+            "%(entity)s (%(schema)s) not made: %(reason)s",
+            entity=spec.name,
+            schema=spec.schema,
+            reason=reason,
+        ),
     }
 
 
@@ -841,7 +870,15 @@ class Mapping:
                     if n:
                         keys = ", ".join(map(repr, spec.keys or (spec.id_column,)))
                         lost.append(
-                            _lost(spec, where, f"key columns empty ({keys}); {n} values not loaded")
+                            _lost(
+                                spec,
+                                where,
+                                Msg(
+                                    "key columns empty (%(keys)s); %(count)s values not loaded",
+                                    keys=keys,
+                                    count=n,
+                                ),
+                            )
                         )
                 continue
             values: list = []
@@ -852,7 +889,9 @@ class Mapping:
                 present = {v[0] for v in values}
                 missing = [name for name in spec.required if name not in present]
                 if missing:
-                    lost.append(_lost(spec, where, f"required property {missing[0]} empty"))
+                    lost.append(
+                        _lost(spec, where, Msg("required property %(prop)s empty", prop=missing[0]))
+                    )
                     lost.extend(dropped)
                     gone.add(entity_id)
                     continue
@@ -860,7 +899,7 @@ class Mapping:
                 entity_id, spec.schema, spec.marking, spec.property_markings, values, dropped
             )
             if spec.id_column is not None:
-                parsed.id_field = f"column {spec.id_column!r}"
+                parsed.id_field = Msg("column %(column)r", column=spec.id_column)
             out.append(parsed)
         if lost:
             _account(out, lost, gone)
@@ -871,8 +910,13 @@ class Mapping:
         for key, formats in FORMAT_SETTINGS.items():
             if key in self.raw and fmt not in formats:
                 raise InvalidInput(
-                    f"{self.name}: {key}: applies to {' and '.join(formats)} files; "
-                    f"this file is {fmt}"
+                    Msg(
+                        "%(mapping)s: %(key)s: applies to %(formats)s files; this file is %(format)s",
+                        mapping=self.name,
+                        key=key,
+                        formats=both(formats),
+                        format=fmt,
+                    )
                 )
 
     def check_columns(self, header: list[str], where: str) -> None:
@@ -894,8 +938,13 @@ class Mapping:
         twice = sorted(c for c, n in Counter(present).items() if n > 1 and c in self.columns)
         if twice:
             raise InvalidInput(
-                f"{where}: column(s) {', '.join(map(repr, twice))} appear more than once in "
-                f"the header; rename them so {self.name} can tell them apart"
+                Msg(
+                    "%(where)s: column(s) %(columns)s appear more than once in the header; "
+                    "rename them so %(mapping)s can tell them apart",
+                    where=where,
+                    columns=", ".join(map(repr, twice)),
+                    mapping=self.name,
+                )
             )
 
     def check_seen(self, seen: set[str], keys: list[str], where: str) -> None:
@@ -935,13 +984,20 @@ class Mapping:
 
     def _compile(self, data) -> None:
         if not isinstance(data, dict):
-            raise self._error("", "expected a YAML object with `entities:` (see docs/mapping.md)")
+            raise self._error(
+                "", Msg("expected a YAML object with `entities:` (see docs/mapping.md)")
+            )
         self._unknown_keys(data, TOP_KEYS, "")
         fmt = data.get("format")
         if fmt is not None:
             fmt = self._text(fmt, "format").lower()
             if fmt not in FORMATS:
-                raise self._error("format", f"{fmt!r} (allowed: {', '.join(FORMATS)})")
+                raise self._error(
+                    "format",
+                    Msg(
+                        "%(format)r (allowed: %(allowed)s)", format=fmt, allowed=", ".join(FORMATS)
+                    ),
+                )
         self.format: str | None = fmt
         self.encoding: str | None = None
         if data.get("encoding") is not None:
@@ -949,19 +1005,23 @@ class Mapping:
             try:
                 codecs.lookup(self.encoding)
             except LookupError:
-                raise self._error("encoding", f"unknown encoding {self.encoding!r}") from None
+                raise self._error(
+                    "encoding", Msg("unknown encoding %(encoding)r", encoding=self.encoding)
+                ) from None
         self.delimiter: str | None = None
         if data.get("delimiter") is not None:
             given = self._text(data["delimiter"], "delimiter", strip=False)
             self.delimiter = "\t" if given in ("\\t", "tab", "TAB") else given
             if len(self.delimiter) != 1:
-                raise self._error("delimiter", f"{given!r} must be one character")
+                raise self._error("delimiter", Msg("%(given)r must be one character", given=given))
         self.sheet = self._text(data["sheet"], "sheet") if data.get("sheet") is not None else None
         self.header_row = 1
         if data.get("header_row") is not None:
             given = data["header_row"]
             if isinstance(given, bool) or not str(given).strip().isdigit() or int(given) < 1:
-                raise self._error("header_row", f"{given!r} must be a row number (1 or more)")
+                raise self._error(
+                    "header_row", Msg("%(given)r must be a row number (1 or more)", given=given)
+                )
             self.header_row = int(given)
         self.country = self._country(data.get("country"), "country")
         self.decimal = self._decimal(data.get("decimal"), "decimal") or "."
@@ -973,9 +1033,9 @@ class Mapping:
             )
         for name, spec in entities.items():
             if not isinstance(name, str) or not name.strip():
-                raise self._error(f"entities.{name}", "an entity's local name must be text")
+                raise self._error(f"entities.{name}", Msg("an entity's local name must be text"))
             if not isinstance(spec, dict):
-                raise self._error(f"entities.{name}", "expected {schema, keys, properties}")
+                raise self._error(f"entities.{name}", Msg("expected {schema, keys, properties}"))
         self.entities = tuple(self._entity(name, spec, entities) for name, spec in entities.items())
         columns: set[str] = set()
         for spec in self.entities:
@@ -1014,19 +1074,19 @@ class Mapping:
                 Msg("%(schema)s is abstract; use a concrete schema", schema=schema.name),
             )
         if "keys" in spec and "key" in spec:
-            raise self._error(path, "give `keys` or `key`, not both")
+            raise self._error(path, Msg("give `keys` or `key`, not both"))
         keys = self._columns(spec.get("keys", spec.get("key")), f"{path}.keys")
         id_column = None
         if spec.get("id_column") is not None:
             id_column = self._column(spec["id_column"], f"{path}.id_column")
         if keys and id_column:
-            raise self._error(path, "give `keys` or `id_column`, not both")
+            raise self._error(path, Msg("give `keys` or `id_column`, not both"))
         if not keys and not id_column:
             raise self._error(
-                path, "needs `keys` (columns whose values make the id) or `id_column`"
+                path, Msg("needs `keys` (columns whose values make the id) or `id_column`")
             )
         if id_column and spec.get("key_literal") is not None:
-            raise self._error(f"{path}.key_literal", "applies with `keys`, not `id_column`")
+            raise self._error(f"{path}.key_literal", Msg("applies with `keys`, not `id_column`"))
         key_literal = schema.name
         if spec.get("key_literal") is not None:
             key_literal = self._text(spec["key_literal"], f"{path}.key_literal")
@@ -1035,7 +1095,7 @@ class Mapping:
             marking = self._marking(spec["marking"], f"{path}.marking", floor=self.marking)
         given = spec.get("properties") or {}
         if not isinstance(given, dict):
-            raise self._error(f"{path}.properties", "expected `property: column` pairs")
+            raise self._error(f"{path}.properties", Msg("expected `property: column` pairs"))
         properties = []
         property_markings = {}
         for prop_name, prop_spec in given.items():
@@ -1081,8 +1141,12 @@ class Mapping:
             other = prop.reverse
             raise self._error(
                 path,
-                f"the reverse side of {other.schema.name}.{other.name}; map that property "
-                f"on the {other.schema.name} entity instead",
+                Msg(
+                    "the reverse side of %(prop)s; map that property on the %(schema)s "
+                    "entity instead",
+                    prop=".".join((other.schema.name, other.name)),
+                    schema=other.schema.name,
+                ),
             )
         if spec is None:
             raise self._error(path, Msg("no column given"))
@@ -1091,10 +1155,16 @@ class Mapping:
         self._unknown_keys(spec, PROPERTY_KEYS, path)
         sources = [k for k in SOURCES if k in spec]
         if len(sources) != 1:
+            allowed = ", ".join(SOURCES)
             raise self._error(
                 path,
-                f"give exactly one of {', '.join(SOURCES)}"
-                + (f" (got {', '.join(sources)})" if sources else ""),
+                Msg(
+                    "give exactly one of %(allowed)s (got %(given)s)",
+                    allowed=allowed,
+                    given=", ".join(sources),
+                )
+                if sources
+                else Msg("give exactly one of %(allowed)s", allowed=allowed),
             )
         source = sources[0]
         type_name = prop.type.name
@@ -1104,7 +1174,7 @@ class Mapping:
         elif source == "columns":
             columns = self._columns(spec["columns"], f"{path}.columns")
             if not columns:
-                raise self._error(f"{path}.columns", "give at least one column")
+                raise self._error(f"{path}.columns", Msg("give at least one column"))
             options.update(kind="column", columns=columns)
         elif source == "template":
             template = self._template(spec["template"], f"{path}.template")
@@ -1114,7 +1184,7 @@ class Mapping:
             given = spec[source]
             items = given if isinstance(given, list) else [given]
             if not items:
-                raise self._error(f"{path}.{source}", "give at least one value")
+                raise self._error(f"{path}.{source}", Msg("give at least one value"))
             literals = tuple(
                 (prop.name, type_name, self._literal(prop, item, f"{path}.{source}", spec))
                 for item in items
@@ -1125,7 +1195,12 @@ class Mapping:
         if "format" in spec:
             if type_name != "date":
                 raise self._error(
-                    f"{path}.format", f"only date properties take a format ({name} is {type_name})"
+                    f"{path}.format",
+                    Msg(
+                        "only date properties take a format (%(prop)s is %(type)s)",
+                        prop=name,
+                        type=type_name,
+                    ),
                 )
             options["formats"] = self._formats(spec["format"], f"{path}.format")
             options["two_digit_year"] = any("%y" in f for f in options["formats"])
@@ -1135,7 +1210,11 @@ class Mapping:
             if type_name != "number":
                 raise self._error(
                     f"{path}.decimal",
-                    f"only number properties take a decimal ({name} is {type_name})",
+                    Msg(
+                        "only number properties take a decimal (%(prop)s is %(type)s)",
+                        prop=name,
+                        type=type_name,
+                    ),
                 )
             options["decimal"] = self._decimal(spec["decimal"], f"{path}.decimal")
         elif type_name == "number":
@@ -1143,7 +1222,13 @@ class Mapping:
         for key in ("country", "country_column"):
             if key in spec and type_name != "phone":
                 raise self._error(
-                    f"{path}.{key}", f"only phone properties take a {key} ({name} is {type_name})"
+                    f"{path}.{key}",
+                    Msg(
+                        "only phone properties take a %(key)s (%(prop)s is %(type)s)",
+                        key=key,
+                        prop=name,
+                        type=type_name,
+                    ),
                 )
         if "country" in spec:
             options["country"] = self._country(spec["country"], f"{path}.country")
@@ -1155,13 +1240,13 @@ class Mapping:
             if spec.get(key) is None:
                 continue
             if options["kind"] != "column":
-                raise self._error(f"{path}.{key}", "applies to values of column(s)")
+                raise self._error(f"{path}.{key}", Msg("applies to values of column(s)"))
             options[key] = self._text(spec[key], f"{path}.{key}", strip=False)
             if key == "split" and not options[key]:
-                raise self._error(f"{path}.split", "an empty separator")
+                raise self._error(f"{path}.split", Msg("an empty separator"))
         if "required" in spec:
             if not isinstance(spec["required"], bool):
-                raise self._error(f"{path}.required", "true or false")
+                raise self._error(f"{path}.required", Msg("true or false"))
             options["required"] = spec["required"]
         marking = None
         if spec.get("marking") is not None:
@@ -1173,28 +1258,43 @@ class Mapping:
         if target not in entities:
             raise self._error(
                 f"{path}.entity",
-                _suggest(f"no entity named {target!r}", target, [str(n) for n in entities]),
+                _suggest(
+                    Msg("no entity named %(name)r", name=target),
+                    target,
+                    [str(n) for n in entities],
+                ),
             )
         if prop.type != registry.entity:
             raise self._error(
                 f"{path}.entity",
-                f"{prop.name} is a {prop.type.name} property, not a link to an entity",
+                Msg(
+                    "%(prop)s is a %(type)s property, not a link to an entity",
+                    prop=prop.name,
+                    type=prop.type.name,
+                ),
             )
         other = model.get(str(entities[target].get("schema")))
         if other is not None and prop.range is not None and not other.is_a(prop.range):
             raise self._error(
                 f"{path}.entity",
-                f"{target!r} is a {other.name}; {prop.name} links to a {prop.range.name}",
+                Msg(
+                    "%(name)r is a %(schema)s; %(prop)s links to a %(range)s",
+                    name=target,
+                    schema=other.name,
+                    prop=prop.name,
+                    range=prop.range.name,
+                ),
             )
         return target
 
     def _literal(self, prop: Property, item, path: str, spec: dict) -> str:
         if isinstance(item, list | dict) or item is None:
-            raise self._error(path, f"expected a value, got {item!r}")
+            # the kind only: a literal is a value to be stored
+            raise self._error(path, Msg("expected a value, got %(kind)s", kind=_kind(item)))
         text = _scalar(item)
         if prop.type == registry.entity:
             if not valid_entity_id(text):
-                raise self._error(path, f"{text!r} is not a valid entity id")
+                raise self._error(path, Msg("not a valid entity id"))
             return text
         hint = None
         if prop.type.name == "phone":
@@ -1206,7 +1306,7 @@ class Mapping:
         if value is None:
             known = list(getattr(prop.type, "names", None) or [])
             raise self._error(
-                path, _suggest(f"{text!r} is not a valid {prop.type.name}", text, known)
+                path, _suggest(Msg("not a valid %(type)s", type=prop.type.name), text, known)
             )
         return value
 
@@ -1222,44 +1322,50 @@ class Mapping:
             else:
                 column = unicodedata.normalize("NFC", match.group(1).strip())
                 if not column:
-                    raise self._error(path, "an empty {} names no column")
+                    raise self._error(path, Msg("an empty {} names no column"))
                 parts.append(("", column))
             pos = match.end()
         parts.append((self._template_text(text[pos:], path), None))
         if not any(c for _, c in parts):
-            raise self._error(path, "names no column (write {column}); for a constant use literal")
+            raise self._error(
+                path, Msg("names no column (write {column}); for a constant use literal")
+            )
         return tuple((t, c) for t, c in parts if t or c)
 
     def _template_text(self, text: str, path: str) -> str:
         if "{" in text or "}" in text:
-            raise self._error(path, "an unmatched brace (write {{ or }} for a brace itself)")
+            raise self._error(path, Msg("an unmatched brace (write {{ or }} for a brace itself)"))
         return text
 
     def _formats(self, given, path: str) -> tuple[str, ...]:
         items = given if isinstance(given, list) else [given]
         formats = tuple(self._text(f, path, strip=False) for f in items)
         if not formats:
-            raise self._error(path, "give at least one date format, e.g. '%d/%m/%Y'")
+            raise self._error(path, Msg("give at least one date format, e.g. '%d/%m/%Y'"))
         sample = datetime(2001, 2, 3, 4, 5, 6)  # only checks the directives
         for fmt in formats:
             if "%" not in fmt:
-                raise self._error(path, f"{fmt!r} has no %-directive (e.g. '%d/%m/%Y')")
+                raise self._error(
+                    path, Msg("%(format)r has no %%-directive (e.g. '%%d/%%m/%%Y')", format=fmt)
+                )
             try:
                 datetime.strptime(sample.strftime(fmt), fmt)
             except ValueError as exc:
-                raise self._error(path, f"{fmt!r}: {exc}") from None
+                raise self._error(
+                    path, Msg("%(format)r: %(problem)s", format=fmt, problem=str(exc))
+                ) from None
         return formats
 
     def _filters(self, given, path: str) -> tuple[tuple[str, frozenset[str]], ...]:
         if given is None:
             return ()
         if not isinstance(given, dict) or not given:
-            raise self._error(path, "expected `column: value` (or a list of values)")
+            raise self._error(path, Msg("expected `column: value` (or a list of values)"))
         out = []
         for column, allowed in given.items():
             items = allowed if isinstance(allowed, list) else [allowed]
             if any(isinstance(i, list | dict) for i in items):
-                raise self._error(f"{path}.{column}", "expected a value or a list of values")
+                raise self._error(f"{path}.{column}", Msg("expected a value or a list of values"))
             out.append(
                 (
                     unicodedata.normalize("NFC", str(column)),
@@ -1283,7 +1389,7 @@ class Mapping:
             return None
         text = self._text(given, path)
         if text not in (".", ","):
-            raise self._error(path, f"{text!r}: the decimal mark is '.' or ','")
+            raise self._error(path, Msg("%(given)r: the decimal mark is '.' or ','", given=text))
         return text
 
     def _country(self, given, path: str) -> str | None:
@@ -1292,7 +1398,10 @@ class Mapping:
         text = self._text(given, path)
         code = _dialing_country(text)
         if code is None:
-            raise self._error(path, f"{text!r} is not a country with phone numbers (e.g. MX, US)")
+            raise self._error(
+                path,
+                Msg("%(given)r is not a country with phone numbers (e.g. MX, US)", given=text),
+            )
         return code
 
     def _marking(self, given, path: str, floor: dict | None = None) -> dict | None:
@@ -1305,17 +1414,17 @@ class Mapping:
             marking = combine([Marking.from_dict(floor, None), marking])
             if marking.recipients == {"-"}:
                 raise self._error(
-                    path, "its TLP:RED recipients share no one with the enclosing marking's"
+                    path, Msg("its TLP:RED recipients share no one with the enclosing marking's")
                 )
         return marking.to_dict()
 
     def _text(self, value, path: str, *, strip: bool = True) -> str:
         if isinstance(value, list | dict) or value is None:
-            raise self._error(path, f"expected text, got {value!r}")
+            raise self._error(path, Msg("expected text, got %(kind)s", kind=_kind(value)))
         text = _scalar(value)
         text = text.strip() if strip else text
         if not text:
-            raise self._error(path, "empty")
+            raise self._error(path, Msg("empty"))
         return text
 
     def _unknown_keys(self, data: dict, allowed: tuple[str, ...], path: str) -> None:
@@ -1332,6 +1441,13 @@ class Mapping:
                         allowed=", ".join(allowed),
                     ),
                 )
+
+
+def _kind(value) -> Msg:
+    """What a YAML value is, in words (never the value: it may be data)."""
+    if value is None:
+        return Msg("nothing")
+    return Msg("a list") if isinstance(value, list) else Msg("an object")
 
 
 def _scalar(value) -> str:

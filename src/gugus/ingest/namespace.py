@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from sqlalchemy import Connection
 
-from gugus.errors import InvalidInput
+from gugus.errors import InvalidInput, Msg
 from gugus.ingest.parsed import Record
 from gugus.model.ids import MAX_ID, MAX_PLAIN_ID, ForeignId, Signer
 from gugus.store import directory
 
 __all__ = ["PARTNER_EXPORT", "sign_record", "signer_for"]
 
-PARTNER_EXPORT = "exported by another organisation; a partner's export cannot be loaded as your own"
+PARTNER_EXPORT = Msg(
+    "exported by another organisation; a partner's export cannot be loaded as your own"
+)
 
 
 def signer_for(conn: Connection, org: str) -> Signer:
@@ -37,7 +39,9 @@ def sign_record(signer: Signer, rec: Record) -> None:
                 (
                     p,
                     t,
-                    _sign(signer, v, rec.where, f"field 'properties.{p}'") if t == "entity" else v,
+                    _sign(signer, v, rec.where, Msg("field 'properties.%(prop)s'", prop=p))
+                    if t == "entity"
+                    else v,
                 )
                 for p, t, v in parsed.values
             ]
@@ -47,10 +51,24 @@ def _sign(signer: Signer, entity_id: str, where: str, field: str) -> str:
     try:
         signed = signer.sign(entity_id)
     except ForeignId:
-        raise InvalidInput(f"{where}: {field}: {PARTNER_EXPORT}") from None
+        raise InvalidInput(
+            Msg(
+                "%(where)s: %(field)s: %(problem)s",
+                where=where,
+                field=field,
+                problem=PARTNER_EXPORT,
+            )
+        ) from None
     if len(signed) > MAX_ID:
         raise InvalidInput(
-            f"{where}: {field} is longer than {MAX_PLAIN_ID} characters (the organisation's "
-            f"namespace signature takes {MAX_ID - MAX_PLAIN_ID} of the {MAX_ID})"
+            Msg(
+                "%(where)s: %(field)s is longer than %(max)s characters (the organisation's "
+                "namespace signature takes %(signature)s of the %(total)s)",
+                where=where,
+                field=field,
+                max=MAX_PLAIN_ID,
+                signature=MAX_ID - MAX_PLAIN_ID,
+                total=MAX_ID,
+            )
         )
     return signed

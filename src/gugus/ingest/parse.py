@@ -154,14 +154,12 @@ def parse_entity(line: str, where: str) -> ParsedEntity | None:
             if raw is None:
                 continue
             if not isinstance(raw, (str, int, float)):
-                shown = repr(raw)
-                shown = shown if len(shown) <= 80 else shown[:77] + "..."
-                raise InvalidInput(
+                raise InvalidInput(  # the kind only: the value may be personal data
                     Msg(
-                        "%(where)s: field 'properties.%(prop)s': value %(value)s is not text",
+                        "%(where)s: field 'properties.%(prop)s': a value is not text (%(kind)s)",
                         where=where,
                         prop=name,
-                        value=shown,
+                        kind=type(raw).__name__,
                     )
                 )
             value = clean_value(prop, raw)

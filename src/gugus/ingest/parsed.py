@@ -43,17 +43,23 @@ def json_error(exc: BaseException) -> str:
     """The reason to report for JSON the parser refused without a position:
     nesting beyond the parser's stack, or a number too long to convert."""
     if isinstance(exc, RecursionError):
-        return f"nested deeper than {MAX_DEPTH} levels"
+        return Msg("nested deeper than %(max)s levels", max=MAX_DEPTH)
     if "digits" in str(exc):
-        return "a number has too many digits"
-    return "not readable"
+        return Msg("a number has too many digits")
+    return Msg("not readable")
 
 
 def checked_json(data: object, where: str) -> object:
     """``data`` parsed from one line, refused (InvalidInput naming ``where``)
     when it nests deeper than :data:`MAX_DEPTH`."""
     if too_deep(data):
-        raise InvalidInput(f"{where}: invalid JSON (nested deeper than {MAX_DEPTH} levels)")
+        raise InvalidInput(
+            Msg(
+                "%(where)s: invalid JSON (nested deeper than %(max)s levels)",
+                where=where,
+                max=MAX_DEPTH,
+            )
+        )
     return data
 
 
@@ -81,7 +87,7 @@ class ParsedEntity:
     origin: str | None = None
     # How a message names where the id came from (never its value): "field
     # 'id'" for FtM lines, the column for tables.
-    id_field: str = "field 'id'"
+    id_field: str = Msg("field 'id'")
 
 
 def aborted(message: str) -> Msg:

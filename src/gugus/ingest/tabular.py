@@ -27,7 +27,7 @@ from pathlib import Path
 
 import orjson
 
-from gugus.errors import InvalidInput, Msg, NotFound
+from gugus.errors import InvalidInput, Msg, NotFound, no_such_file
 from gugus.ingest.parsed import MAX_DEPTH, too_deep
 
 FORMATS = ("csv", "xlsx", "jsonl")
@@ -48,6 +48,10 @@ UTF8_CHECK_BYTES = 4 * 1024 * 1024  # how much of a file the mojibake check read
 # becomes mojibake without an error.
 SINGLE_BYTE = ("iso8859", "cp125", "cp850", "cp437", "mac-")
 ABORTED = Msg("nothing was loaded")
+UNCOMPUTED = Msg(
+    "formula without a computed value — open and save the file in Excel or LibreOffice "
+    "(so it computes its formulas), or type the value"
+)
 
 
 def _not_xlsx(path: Path, exc: Exception) -> Msg:
@@ -81,8 +85,13 @@ def detect_format(path: Path, declared: str | None) -> str:
     if fmt is None:
         known = ", ".join(sorted(EXTENSIONS))
         raise InvalidInput(
-            f"{path}: cannot tell the format from the extension {path.suffix or '(none)'!r} "
-            f"(known: {known}); set `format: csv | xlsx | jsonl` in the mapping"
+            Msg(
+                "%(file)s: cannot tell the format from the extension %(extension)r "
+                "(known: %(known)s); set `format: csv | xlsx | jsonl` in the mapping",
+                file=str(path),
+                extension=path.suffix or "(none)",
+                known=known,
+            )
         )
     return fmt
 
@@ -122,9 +131,11 @@ def open_table(
     header_row: int = 1,
 ) -> Table:
     if not path.exists():
-        raise NotFound(f"{path}: no such file")
+        raise NotFound(no_such_file(path))
     if path.is_dir():
-        raise InvalidInput(f"{path}: is a directory (a mapped load takes one file)")
+        raise InvalidInput(
+            Msg("%(file)s: is a directory (a mapped load takes one file)", file=str(path))
+        )
     if fmt == "csv":
         return CsvTable(path, encoding, delimiter, header_row)
     if fmt == "xlsx":
@@ -183,14 +194,17 @@ def check_not_utf8(path: Path, declared: str) -> None:
         return
     decoder = codecs.getincrementaldecoder("utf-8")()
     try:
-        text = decoder.decode(sample, final=len(sample) < UTF8_CHECK_BYTES)
+        decoder.decode(sample, final=len(sample) < UTF8_CHECK_BYTES)
     except UnicodeDecodeError:
         return  # not UTF-8: the declared encoding may well be right
-    word = next((w for w in text.split() if not w.isascii()), "")[:40]
-    shown = word.encode("utf-8").decode(declared, errors="replace")
+    # No word of the file in the message: its text may be personal data.
     raise InvalidInput(
-        f"{path}: the mapping declares `encoding: {declared}` but the file is UTF-8 text "
-        f"({word!r} would read as {shown!r}); use `encoding: utf-8` (or remove `encoding:`)"
+        Msg(
+            "%(file)s: the mapping declares `encoding: %(encoding)s` but the file is UTF-8 "
+            "text; use `encoding: utf-8` (or remove `encoding:`)",
+            file=str(path),
+            encoding=declared,
+        )
     )
 
 
@@ -221,7 +235,11 @@ class CsvTable(Table):
                     break
             if cells is None:
                 raise InvalidInput(
-                    f"{path}: no header row (the file has fewer than {header_row} rows)"
+                    Msg(
+                        "%(file)s: no header row (the file has fewer than %(rows)s rows)",
+                        file=str(path),
+                        rows=header_row,
+                    )
                 )
         except BaseException:
             self.close()
@@ -250,9 +268,16 @@ class CsvTable(Table):
                 ) from None
             except UnicodeDecodeError as exc:
                 raise InvalidInput(
-                    f"{self.display}: near line {start}: not {self.encoding_name} text "
-                    f"({exc.reason}); declare the file's encoding in the mapping, "
-                    f"e.g. `encoding: latin-1`{error_suffix}"
+                    Msg(
+                        "%(file)s: near line %(line)s: not %(encoding)s text (%(problem)s); "
+                        "declare the file's encoding in the mapping, e.g. `encoding: latin-1`"
+                        "%(suffix)s",
+                        file=self.display,
+                        line=start,
+                        encoding=self.encoding_name,
+                        problem=exc.reason,
+                        suffix=error_suffix,
+                    )
                 ) from None
             if any(cells):
                 return cells, start
@@ -346,7 +371,12 @@ class XlsxTable(Table):
             cells = next(self._rows, None)
             if cells is None:
                 raise InvalidInput(
-                    f"{path}: sheet {self.sheet!r} has no header row (row {header_row})"
+                    Msg(
+                        "%(file)s: sheet %(sheet)r has no header row (row %(row)s)",
+                        file=str(path),
+                        sheet=self.sheet,
+                        row=header_row,
+                    )
                 )
         except BaseException:
             self.close()
@@ -389,7 +419,13 @@ class XlsxTable(Table):
                     where,
                     origin,
                     {},
-                    f"{n} filled cells but the header ({self.header_where}) names {width} columns",
+                    Msg(
+                        "%(cells)s filled cells but the header (%(header)s) names "
+                        "%(width)s columns",
+                        cells=n,
+                        header=self.header_where,
+                        width=width,
+                    ),
                 )
                 continue
             values = {}
@@ -400,12 +436,8 @@ class XlsxTable(Table):
                 cell = cells[i]
                 value = cell.value
                 if isinstance(cell, _Uncomputed):
-                    values[column] = CellError(
-                        cell.formula,
-                        f"formula without a computed value ({cell.formula[:60]!r}) — open and "
-                        "save the file in Excel or LibreOffice (so it computes its formulas), "
-                        "or type the value",
-                    )
+                    # not the formula itself: it may hold a value typed into it
+                    values[column] = CellError(cell.formula, UNCOMPUTED)
                 else:
                     values[column] = CellError(str(value)) if cell.data_type == "e" else value
             yield Row(number, where, origin, values)
@@ -453,7 +485,13 @@ def _check_xlsx_parts(path: Path) -> None:
         limit = MAX_SHARED_STRINGS if name == "xl/sharedStrings.xml" else MAX_OTHER_PART
         if info.file_size > limit:
             raise InvalidInput(
-                f"{path}: part {name} unpacks to {info.file_size} bytes (limit {limit}): not read"
+                Msg(
+                    "%(file)s: part %(part)s unpacks to %(size)s bytes (limit %(limit)s): not read",
+                    file=str(path),
+                    part=name,
+                    size=info.file_size,
+                    limit=limit,
+                )
             )
 
 
@@ -499,8 +537,13 @@ class JsonlTable(Table):
                 return
             except UnicodeDecodeError as exc:
                 raise InvalidInput(
-                    f"{self.display}: near line {number + 1}: not UTF-8 text ({exc.reason}) "
-                    f"— {ABORTED}"
+                    Msg(
+                        "%(file)s: near line %(line)s: not UTF-8 text (%(problem)s) — %(aborted)s",
+                        file=self.display,
+                        line=number + 1,
+                        problem=exc.reason,
+                        aborted=ABORTED,
+                    )
                 ) from None
             number += 1
             if not line.strip():
@@ -510,7 +553,9 @@ class JsonlTable(Table):
             try:
                 data = orjson.loads(line)
             except orjson.JSONDecodeError as exc:
-                yield Row(number, where, origin, {}, f"invalid JSON ({exc})")
+                yield Row(
+                    number, where, origin, {}, Msg("invalid JSON (%(problem)s)", problem=str(exc))
+                )
                 continue
             if too_deep(data):  # before anything walks it recursively
                 yield Row(
@@ -518,12 +563,16 @@ class JsonlTable(Table):
                     where,
                     origin,
                     {},
-                    f"invalid JSON (nested deeper than {MAX_DEPTH} levels)",
+                    Msg("invalid JSON (nested deeper than %(max)s levels)", max=MAX_DEPTH),
                 )
                 continue
             if not isinstance(data, dict):
                 yield Row(
-                    number, where, origin, {}, f"expected a JSON object, got {type(data).__name__}"
+                    number,
+                    where,
+                    origin,
+                    {},
+                    Msg("expected a JSON object, got %(kind)s", kind=type(data).__name__),
                 )
                 continue
             if self.first_keys is None:

@@ -28,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 
 from gugus.access import ReadScope
-from gugus.store import grants
+from gugus.store import entity_words, grants
 from gugus.store.statements import raw_rows
 from gugus.store.tables import collections, statements
 
@@ -96,7 +96,26 @@ def filter_entities(
     return out
 
 
-def facet_rows(conn: Connection, scope: ReadScope, entity_ids: Sequence[str]) -> list[tuple]:
+def facet_rows(
+    conn: Connection,
+    scope: ReadScope,
+    entity_ids: Sequence[str],
+    known: dict[str, int] | None = None,
+) -> list[tuple]:
+    """(entity_id, schema, collection_id, country, marking_id) of the
+    entities' visible statements, for counting facets: every (facet, value,
+    entity, marking) of :func:`statement_facet_rows`.  SQLite reads them
+    from its index of entities (one row per entity and marking:
+    :func:`gugus.store.entity_words.facet_rows`), PostgreSQL from the
+    statements (``known``: entity numbers SQLite has read already)."""
+    if conn.dialect.name == "sqlite":
+        return entity_words.facet_rows(conn, scope, entity_ids, known)
+    return statement_facet_rows(conn, scope, entity_ids)
+
+
+def statement_facet_rows(
+    conn: Connection, scope: ReadScope, entity_ids: Sequence[str]
+) -> list[tuple]:
     """Distinct (entity_id, schema, collection_id, country, marking_id) of
     the entities' visible statements, as plain tuples in that order;
     ``country`` is the value of a country-typed statement, else None.

@@ -37,7 +37,7 @@ from gugus.model.search_words import (  # fold, index_text, query_words: for the
     query_alternatives,
     query_words,
 )
-from gugus.store import generation, grants
+from gugus.store import entity_words, generation, grants
 from gugus.store.db import Dialect
 from gugus.store.tables import markings, statements
 
@@ -159,9 +159,12 @@ class Upserter:
         else:
             index = [ROW_FIELDS.index(k) for k in self.order]
             params = [tuple(row[i] for i in index) for row in rows]
-        self.conn.exec_driver_sql(self.sql, params)
-        if self.dialect.is_sqlite:
-            self._index_new()
+        if not self.dialect.is_sqlite:
+            self.conn.exec_driver_sql(self.sql, params)
+            return
+        with entity_words.writing(self.conn, (r[1] for r in rows)):
+            self.conn.exec_driver_sql(self.sql, params)
+        self._index_new()
 
     def _index_new(self) -> None:
         """Add rows inserted since the last call to the FTS5 index and to
@@ -380,6 +383,28 @@ def all_matches(conn: Connection, dialect: Dialect, scope: ReadScope, query: str
             found.extend(conn.execute(shown).all())
     found.sort(key=lambda row: row[0], reverse=True)
     return list(dict.fromkeys(row[1] for row in found))
+
+
+def matched_numbers(
+    conn: Connection, dialect: Dialect, scope: ReadScope, query: str
+) -> entity_words.Matched | None:
+    """SQLite, a query whose every group is one word: the entities with a
+    visible statement matching it, by number, newest (highest) first, read
+    from the index of entities (:class:`gugus.store.entity_words.Matched`:
+    one row per entity and marking, its grants checked on the rowid, no row
+    read per match).  None when the index cannot answer (PostgreSQL; a
+    group of several words, which must all be in one statement): read
+    :func:`all_matches` instead."""
+    if not dialect.is_sqlite:
+        return None
+    groups = query_alternatives(query)
+    if any(len(words) != 1 for words in groups):
+        return None
+    words = [words[0] for words in groups]
+    chunks = _audience_chunks(conn, scope) if words else []
+    return entity_words.Matched(
+        conn, scope, [entity_words.match_text(words, chunk) for chunk in chunks]
+    )
 
 
 def matched_entities(conn: Connection, dialect: Dialect, scope: ReadScope, query: str) -> set[str]:

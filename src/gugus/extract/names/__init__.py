@@ -13,7 +13,7 @@ from __future__ import annotations
 from functools import lru_cache
 from importlib.metadata import entry_points
 
-from gugus.errors import InvalidInput
+from gugus.errors import InvalidInput, Msg
 from gugus.extract.found import Found
 from gugus.extract.names.base import LABELS, NamesBackend, NameSpan
 from gugus.extract.names.mentions import PersonIndex
@@ -47,13 +47,21 @@ def _load(name: str) -> NamesBackend:
     found = [ep for ep in entry_points(group=GROUP) if ep.name == name]
     if not found:
         raise InvalidInput(
-            f"unknown names backend {name!r}; installed: {', '.join(installed()) or 'none'}",
+            Msg(
+                "unknown names backend %(name)r; installed: %(installed)s",
+                name=name,
+                installed=", ".join(installed()) or Msg("none"),
+            ),
             details=[{"field": "names", "value": name, "installed": installed()}],
         )
     backend = found[0].load()()
     if not isinstance(backend, NamesBackend):
         raise InvalidInput(
-            f"names backend {name!r} ({found[0].value}) lacks name, version, languages or extract()",
+            Msg(
+                "names backend %(name)r (%(entry)s) lacks name, version, languages or extract()",
+                name=name,
+                entry=found[0].value,
+            ),
             details=[{"field": "names", "value": name}],
         )
     return backend

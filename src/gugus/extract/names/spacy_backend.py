@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib.util
 import os
 
-from gugus.errors import InvalidInput
+from gugus.errors import InvalidInput, Msg
 from gugus.extract.names.base import NameSpan
 
 ENV = "GUGUS_SPACY_MODEL"
@@ -35,14 +35,21 @@ class SpacyNames:
         model = model or os.environ.get(ENV)
         if importlib.util.find_spec("spacy") is None:
             raise InvalidInput(
-                "names backend 'spacy' needs the spaCy package, which is not installed: "
-                f"install spaCy and a model yourself, then set {ENV} to the model's package name or folder",
+                Msg(
+                    "names backend 'spacy' needs the spaCy package, which is not installed: "
+                    "install spaCy and a model yourself, then set %(env)s to the model's package "
+                    "name or folder",
+                    env=ENV,
+                ),
                 details=[{"field": "names", "value": "spacy", "missing": "spacy"}],
             )
         if not model:
             raise InvalidInput(
-                f"names backend 'spacy': set {ENV} to an installed model package or a model folder "
-                "(gugus never downloads models)",
+                Msg(
+                    "names backend 'spacy': set %(env)s to an installed model package or a model "
+                    "folder (gugus never downloads models)",
+                    env=ENV,
+                ),
                 details=[{"field": ENV, "missing": "model"}],
             )
         import spacy
@@ -51,7 +58,12 @@ class SpacyNames:
             self._nlp = spacy.load(model, exclude=["parser", "lemmatizer", "textcat"])
         except OSError as exc:
             raise InvalidInput(
-                f"names backend 'spacy': model {model!r} ({ENV}) is not installed or not a model folder",
+                Msg(
+                    "names backend 'spacy': model %(model)r (%(env)s) is not installed or not a "
+                    "model folder",
+                    model=model,
+                    env=ENV,
+                ),
                 details=[{"field": ENV, "value": model}],
             ) from exc
         meta = self._nlp.meta

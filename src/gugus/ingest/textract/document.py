@@ -11,6 +11,8 @@ import datetime
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gugus.errors import Msg
+
 # extension → MIME type; the keys are what ``gugus load`` reads.
 MIME_TYPES: dict[str, str] = {
     ".txt": "text/plain",
@@ -76,8 +78,16 @@ MAX_TEXT = 2_000_000
 
 class Unreadable(Exception):
     """A reader's reason why the bytes are not a readable document of their
-    format; ``read_document`` turns it into ``InvalidInput`` naming the file."""
+    format (a :class:`gugus.errors.Msg`); ``read_document`` turns it into
+    ``InvalidInput`` naming the file."""
+
+    @property
+    def reason(self) -> str:
+        """The reason as given (``str(exc)`` would lose its message id)."""
+        return self.args[0] if self.args and isinstance(self.args[0], str) else str(self)
 
 
 def too_much_text(limit: int = MAX_TEXT) -> Unreadable:
-    return Unreadable(f"more than {limit} characters of text: not read (split the document)")
+    return Unreadable(
+        Msg("more than %(limit)s characters of text: not read (split the document)", limit=limit)
+    )

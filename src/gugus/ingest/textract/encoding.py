@@ -19,6 +19,8 @@ import codecs
 import re
 from typing import NamedTuple
 
+from gugus.errors import Msg
+
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
     (codecs.BOM_UTF32_BE, "utf-32"),
@@ -64,7 +66,11 @@ def decode_text(data: bytes) -> Decoded:
                 return Decoded(data.decode(encoding), encoding)
             except UnicodeDecodeError as exc:
                 raise UnreadableEncoding(
-                    f"{encoding} byte-order mark but invalid {encoding} at byte {exc.start}"
+                    Msg(
+                        "%(encoding)s byte-order mark but invalid %(encoding)s at byte %(byte)s",
+                        encoding=encoding,
+                        byte=exc.start,
+                    )
                 ) from None
     utf16 = _utf16_without_bom(data)
     if utf16:
@@ -76,7 +82,7 @@ def decode_text(data: bytes) -> Decoded:
             if looks_like_text(text):
                 return Decoded(text, utf16)
     if b"\x00" in data:
-        raise UnreadableEncoding("binary data: NUL bytes")
+        raise UnreadableEncoding(Msg("binary data: NUL bytes"))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -84,7 +90,7 @@ def decode_text(data: bytes) -> Decoded:
     else:
         if looks_like_text(text):
             return Decoded(text, "utf-8")
-        raise UnreadableEncoding("binary data: control characters")
+        raise UnreadableEncoding(Msg("binary data: control characters"))
     if _mostly_utf8(data):
         # UTF-8 with a few bytes that are not (a file cut inside a character,
         # a cp1252 line pasted in): keep the UTF-8 and read only the stray
@@ -98,7 +104,7 @@ def decode_text(data: bytes) -> Decoded:
             return Decoded(text, "utf-8", f"{sum(stray)} bytes not valid UTF-8 were read as cp1252")
     guessed = guess_8bit(data)
     if guessed is None:
-        raise UnreadableEncoding("not UTF-8, UTF-16 or a recognisable 8-bit encoding")
+        raise UnreadableEncoding(Msg("not UTF-8, UTF-16 or a recognisable 8-bit encoding"))
     return guessed
 
 

@@ -15,6 +15,7 @@ from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 
+from gugus.errors import Msg
 from gugus.ingest.textract.dates import date_from_rfc2822
 from gugus.ingest.textract.document import Extracted, Unreadable
 from gugus.ingest.textract.encoding import UnreadableEncoding, decode_declared, decode_text
@@ -41,7 +42,9 @@ def read_eml(data: bytes) -> Extracted:
     """An .eml file."""
     message = BytesParser(policy=policy.default).parsebytes(data)
     if not any(_raw(message, name) for name in _IDENTIFYING):
-        raise Unreadable("not an e-mail message (no From, To, Subject, Date or Message-ID header)")
+        raise Unreadable(
+            Msg("not an e-mail message (no From, To, Subject, Date or Message-ID header)")
+        )
     result = Extracted()
     for key, name in _HEADERS.items():
         value = _header(message, name)

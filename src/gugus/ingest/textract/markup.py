@@ -15,6 +15,7 @@ from inscriptis.css_profiles import CSS_PROFILES
 from inscriptis.model.config import ParserConfig
 from lxml import etree
 
+from gugus.errors import Msg
 from gugus.ingest.textract.dates import date_from_text
 from gugus.ingest.textract.document import Extracted, Unreadable
 from gugus.ingest.textract.encoding import decode_declared
@@ -86,7 +87,10 @@ def html_to_text(markup: str) -> Extracted:
         return Extracted()
     if len(markup) > MAX_MARKUP:  # the tree takes ~25 times the markup
         raise Unreadable(
-            f"HTML of more than {MAX_MARKUP} characters: not read (its tree would not fit)"
+            Msg(
+                "HTML of more than %(limit)s characters: not read (its tree would not fit)",
+                limit=MAX_MARKUP,
+            )
         )
     # huge_tree: libxml2 otherwise drops, silently, everything nested deeper
     # than 255 elements; beyond its hard limit (2048) the file is refused.
@@ -98,9 +102,10 @@ def html_to_text(markup: str) -> Extracted:
         except etree.ParserError:  # no element at all ("<!-- -->", "<htm"): as inscriptis does
             tree = lxml.html.document_fromstring(f"<pre>{markup}</pre>", parser=parser)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
-        raise Unreadable(f"HTML not parsed ({exc})") from None
+        # the kind only: a parser's text may quote the document's own words
+        raise Unreadable(Msg("HTML not parsed (%(kind)s)", kind=type(exc).__name__)) from None
     if any(error.type_name == "ERR_RESOURCE_LIMIT" for error in parser.error_log):
-        raise Unreadable("HTML nested too deeply to read whole (over 2048 levels)")
+        raise Unreadable(Msg("HTML nested too deeply to read whole (over 2048 levels)"))
     meta = _meta(tree)
     result = Extracted(
         title=clean_field(_title(tree)) or _first(meta, _TITLE_KEYS),

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from gugus.errors import NotFound
+from gugus.errors import Msg, NotFound
 from gugus.ingest.textract.document import SUPPORTED
 from gugus.ingest.textract.read import invalid, unsupported
 
@@ -47,7 +47,7 @@ def iter_document_paths(paths: Iterable[Path | Refused]) -> Iterator[Path | Refu
         if isinstance(path, Refused):
             continue
         if not path.exists():
-            raise NotFound(f"{path}: no such file or directory")
+            raise NotFound(Msg("%(path)s: no such file or directory", path=str(path)))
         if not path.is_dir() and path.suffix.lower() not in SUPPORTED:
             raise unsupported(path)
     return _expand(given)
@@ -71,7 +71,9 @@ def _walk(directory: Path, seen: set[tuple[int, int]], root: str) -> Iterator[Pa
         with os.scandir(directory) as scan:
             entries = sorted(scan, key=lambda entry: entry.name)
     except OSError as exc:
-        raise invalid(directory, f"cannot list directory ({exc.strerror or exc})") from None
+        raise invalid(
+            directory, Msg("cannot list directory (%(problem)s)", problem=exc.strerror or str(exc))
+        ) from None
     for entry in entries:
         if entry.name.startswith(_SKIPPED_PREFIXES):
             continue
@@ -83,14 +85,16 @@ def _walk(directory: Path, seen: set[tuple[int, int]], root: str) -> Iterator[Pa
             continue
         if entry.is_symlink() and not _inside(os.path.realpath(entry.path), root):
             if wanted or stat.S_ISDIR(mode):
-                yield Refused(path, "symbolic link leading out of the loaded directory: not read")
+                yield Refused(
+                    path, Msg("symbolic link leading out of the loaded directory: not read")
+                )
             continue
         if stat.S_ISDIR(mode):
             yield from _walk(path, seen, root)
         elif not wanted:
             continue
         elif not stat.S_ISREG(mode):
-            yield Refused(path, "not a regular file (a FIFO, device or socket): not read")
+            yield Refused(path, Msg("not a regular file (a FIFO, device or socket): not read"))
         elif _first_visit(path, seen):
             yield path
 

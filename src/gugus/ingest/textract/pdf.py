@@ -19,6 +19,7 @@ from contextvars import ContextVar
 from pypdf import PasswordType, PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError
 
+from gugus.errors import Msg
 from gugus.ingest.textract.dates import date_from_pdf, pdf_date_iso
 from gugus.ingest.textract.document import MAX_TEXT, Extracted, Unreadable, too_much_text
 from gugus.ingest.textract.normalise import clean_field
@@ -67,12 +68,15 @@ def _pypdf_messages() -> Iterator[list[str]]:
         _captured.reset(token)
 
 
+ENCRYPTED = Msg("encrypted PDF (needs a password)")
+
+
 def read_pdf(data: bytes) -> Extracted:
     """A .pdf file."""
     if b"%PDF-" not in data[:_HEADER_WINDOW]:
-        raise Unreadable("not a PDF (no %PDF- header)")
+        raise Unreadable(Msg("not a PDF (no %PDF- header)"))
     if b"%%EOF" not in data:
-        raise Unreadable("truncated PDF (no %%EOF end marker)")
+        raise Unreadable(Msg("truncated PDF (no %%EOF end marker)"))
     result = Extracted()
     with _pypdf_messages() as messages:
         try:
@@ -85,7 +89,9 @@ def read_pdf(data: bytes) -> Extracted:
         except Unreadable:
             raise
         except Exception as exc:  # pypdf raises many types on garbage
-            raise Unreadable(f"corrupt PDF ({_reason(exc)})") from None
+            # the kind only: pypdf's text may quote the file's bytes (the page
+            # warnings, kept on the document itself under its marking, say more)
+            raise Unreadable(Msg("corrupt PDF (%(kind)s)", kind=type(exc).__name__)) from None
         result.text = _read_pages(pages, result.warnings)
     result.metadata["pages"] = str(len(pages))
     if reader.pdf_header.startswith("%PDF-"):
@@ -99,10 +105,10 @@ def _decrypt(reader: PdfReader) -> None:
         outcome = reader.decrypt("")
     except DependencyError:
         raise Unreadable(
-            "encrypted PDF (AES); reading it needs the 'cryptography' package"
+            Msg("encrypted PDF (AES); reading it needs the 'cryptography' package")
         ) from None
     if outcome == PasswordType.NOT_DECRYPTED:
-        raise Unreadable("encrypted PDF (needs a password)")
+        raise Unreadable(ENCRYPTED)
 
 
 def _read_info(reader: PdfReader, result: Extracted) -> None:
@@ -145,7 +151,7 @@ def _read_pages(pages: list, warnings: list[str]) -> str:
         try:
             text = page.extract_text() or ""
         except FileNotDecryptedError:
-            raise Unreadable("encrypted PDF (needs a password)") from None
+            raise Unreadable(ENCRYPTED) from None
         except Exception as exc:  # a broken content stream spoils one page
             warnings.append(f"page {number}: text not read ({_reason(exc)})")
             continue

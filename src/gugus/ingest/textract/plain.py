@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from gugus.errors import Msg
 from gugus.ingest.textract.document import Extracted, Unreadable
 from gugus.ingest.textract.encoding import UnreadableEncoding, decode_text
 
@@ -11,5 +12,7 @@ def read_plain(data: bytes) -> Extracted:
     try:
         text, encoding, warning = decode_text(data)
     except UnreadableEncoding as exc:
-        raise Unreadable(f"unreadable text encoding ({exc})") from None
+        raise Unreadable(
+            Msg("unreadable text encoding (%(problem)s)", problem=exc.args[0] if exc.args else "")
+        ) from None
     return Extracted(text=text, encoding=encoding, warnings=[warning] if warning else [])

@@ -14,7 +14,7 @@ import stat
 from collections.abc import Callable
 from pathlib import Path
 
-from gugus.errors import InvalidInput, NotFound
+from gugus.errors import InvalidInput, Msg, NotFound
 from gugus.ingest.textract.document import (
     MAX_TEXT,
     MIME_TYPES,
@@ -45,7 +45,12 @@ def unsupported(path: Path) -> InvalidInput:
     """The error for a file whose extension is not read."""
     kind = path.suffix or "(none)"
     return invalid(
-        path, f"unsupported file type {kind!r} (supported: {', '.join(sorted(SUPPORTED))})"
+        path,
+        Msg(
+            "unsupported file type %(kind)r (supported: %(supported)s)",
+            kind=kind,
+            supported=", ".join(sorted(SUPPORTED)),
+        ),
     )
 
 
@@ -62,7 +67,7 @@ def read_document(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Document
         if len(found.text) > MAX_TEXT:
             raise too_much_text(MAX_TEXT)
     except Unreadable as exc:
-        raise invalid(path, str(exc)) from None
+        raise invalid(path, exc.reason) from None
     return DocumentText(
         path=path,
         text=normalise_text(found.text, strip_indent=extension in (".html", ".htm")),
@@ -84,13 +89,13 @@ def _read_bytes(path: Path, max_bytes: int) -> tuple[bytes, str]:
     try:
         info = path.stat()
     except FileNotFoundError:
-        raise NotFound(f"{path}: file not found") from None
+        raise NotFound(Msg("%(file)s: file not found", file=str(path))) from None
     except OSError as exc:
-        raise invalid(path, f"cannot read ({exc.strerror or exc})") from None
+        raise invalid(path, cannot_read(exc)) from None
     if stat.S_ISDIR(info.st_mode):
-        raise invalid(path, "is a directory")
+        raise invalid(path, Msg("is a directory"))
     if not stat.S_ISREG(info.st_mode):
-        raise invalid(path, "not a regular file")
+        raise invalid(path, NOT_REGULAR)
     if info.st_size > max_bytes:
         raise _too_large(path, info.st_size, max_bytes)
     digest = hashlib.sha1()  # noqa: S324 - FtM's contentHash is SHA-1, not a security use
@@ -101,7 +106,7 @@ def _read_bytes(path: Path, max_bytes: int) -> tuple[bytes, str]:
         with os.fdopen(fd, "rb") as handle:
             opened = os.fstat(handle.fileno())
             if not stat.S_ISREG(opened.st_mode):
-                raise invalid(path, "not a regular file")
+                raise invalid(path, NOT_REGULAR)
             first = handle.read(opened.st_size)
             digest.update(first)
             chunks, total = [first], len(first)
@@ -112,7 +117,7 @@ def _read_bytes(path: Path, max_bytes: int) -> tuple[bytes, str]:
                 digest.update(chunk)
                 chunks.append(chunk)
     except OSError as exc:
-        raise invalid(path, f"cannot read ({exc.strerror or exc})") from None
+        raise invalid(path, cannot_read(exc)) from None
     if total > max_bytes:
         raise _too_large(path, total, max_bytes)
     data = first if len(chunks) == 1 else b"".join(chunks)
@@ -158,9 +163,34 @@ def _clean_metadata(metadata: dict[str, str]) -> dict[str, str]:
 
 def _too_large(path: Path, size: int, max_bytes: int) -> InvalidInput:
     own = FORMAT_MAX_BYTES.get(path.suffix.lower())
-    kind = f" for {path.suffix.lower()} files" if own == max_bytes else ""
-    return invalid(path, f"file is too large ({size} bytes; the limit{kind} is {max_bytes})")
+    if own == max_bytes:
+        return invalid(
+            path,
+            Msg(
+                "file is too large (%(size)s bytes; the limit for %(extension)s files is "
+                "%(limit)s)",
+                size=size,
+                extension=path.suffix.lower(),
+                limit=max_bytes,
+            ),
+        )
+    return invalid(
+        path,
+        Msg(
+            "file is too large (%(size)s bytes; the limit is %(limit)s)", size=size, limit=max_bytes
+        ),
+    )
+
+
+NOT_REGULAR = Msg("not a regular file")
+
+
+def cannot_read(exc: OSError) -> Msg:
+    return Msg("cannot read (%(problem)s)", problem=exc.strerror or str(exc))
 
 
 def invalid(path: Path, reason: str) -> InvalidInput:
-    return InvalidInput(f"{path}: {reason}", details=[{"file": str(path), "reason": reason}])
+    return InvalidInput(
+        Msg("%(file)s: %(problem)s", file=str(path), problem=reason),
+        details=[{"file": str(path), "reason": str.__str__(reason)}],
+    )

@@ -26,6 +26,7 @@ from docx.opc.coreprops import CoreProperties
 from docx.oxml import parse_xml
 from lxml import etree
 
+from gugus.errors import Msg
 from gugus.ingest.textract.dates import MIN_YEAR
 from gugus.ingest.textract.document import MAX_TEXT, Extracted, Unreadable, too_much_text
 from gugus.ingest.textract.normalise import clean_field, language_code
@@ -71,13 +72,22 @@ def read_docx(data: bytes) -> Extracted:
     except Exception:  # zipfile raises BadZipFile, NotImplementedError, EOFError …
         if data.startswith(_OLE2):
             raise Unreadable(
-                "not a DOCX (an OLE2 file: a Word 97-2003 .doc renamed, or a password-protected document)"
+                Msg(
+                    "not a DOCX (an OLE2 file: a Word 97-2003 .doc renamed, or a "
+                    "password-protected document)"
+                )
             ) from None
-        raise Unreadable("not a DOCX (not a ZIP archive)") from None
+        raise Unreadable(Msg("not a DOCX (not a ZIP archive)")) from None
     if "word/document.xml" not in names:
-        raise Unreadable("not a DOCX (no word/document.xml in the archive)")
+        raise Unreadable(Msg("not a DOCX (no word/document.xml in the archive)"))
     if unpacked > MAX_UNPACKED:
-        raise Unreadable(f"DOCX unpacks to {unpacked} bytes (limit {MAX_UNPACKED})")
+        raise Unreadable(
+            Msg(
+                "DOCX unpacks to %(size)s bytes (limit %(limit)s)",
+                size=unpacked,
+                limit=MAX_UNPACKED,
+            )
+        )
     with package:
         reader = _Package(package, names)
         try:
@@ -90,7 +100,8 @@ def read_docx(data: bytes) -> Extracted:
         except (
             Exception
         ) as exc:  # lxml, zipfile and python-docx raise many types on a damaged package
-            raise Unreadable(f"damaged DOCX ({type(exc).__name__}: {str(exc)[:200]})") from None
+            # the kind only: a parser's text may quote the document's own words
+            raise Unreadable(Msg("damaged DOCX (%(kind)s)", kind=type(exc).__name__)) from None
     result.text = "\n\n".join(
         "\n".join(lines) for lines in (headers, body.lines, footers) if any(lines)
     )
@@ -121,8 +132,11 @@ class _Package:
                 self.read_bytes += len(chunk)
                 if seen > limit or self.read_bytes > MAX_XML_BYTES:
                     raise Unreadable(
-                        f"DOCX holds more XML than is read ({MAX_XML_BYTES // 1024**2} MB "
-                        "per document): not read"
+                        Msg(
+                            "DOCX holds more XML than is read (%(limit)s MB per document): "
+                            "not read",
+                            limit=MAX_XML_BYTES // 1024**2,
+                        )
                     )
                 yield chunk
 
@@ -190,7 +204,7 @@ class _Text:
     def doctype(self, name, public_id, system_url) -> None:
         # Word never writes a DTD; one here could only declare entities (a
         # "billion laughs"), which a parser target would receive expanded.
-        raise Unreadable("not a DOCX (an XML part declares a DTD)")
+        raise Unreadable(Msg("not a DOCX (an XML part declares a DTD)"))
 
     def start(self, tag, attrib) -> None:
         if tag == W + "sectPr":
