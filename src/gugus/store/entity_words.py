@@ -24,6 +24,7 @@ statement changes or is deleted by any other write.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -93,9 +94,19 @@ def writing(conn: Connection, entity_ids: Iterable[str]) -> Iterator[None]:
     conn.execute(_WRITING)
     try:
         yield
-    finally:  # also after a failed batch whose transaction goes on
-        conn.execute(_WRITTEN)
-        rebuild(conn, ids)
+    except Exception:
+        # A failed batch: its transaction is normally rolled back (the mark
+        # with it); should it go on, the mark must not stay.  A connection
+        # the failure left unusable answers with its own error: the one
+        # raised here is the batch's.
+        with contextlib.suppress(Exception):
+            conn.execute(_WRITTEN)
+            rebuild(conn, ids)
+        raise
+    # (an interrupt — KeyboardInterrupt, SystemExit — passes through: the
+    # load's transaction is rolled back, and nothing may run on it now)
+    conn.execute(_WRITTEN)
+    rebuild(conn, ids)
 
 
 def rebuild(conn: Connection, entity_ids: Iterable[str]) -> None:
