@@ -30,11 +30,9 @@ NAMES = ["José Pérez", "Pérez Quintanilla", "Ana López", "Nuevo Nombre", "Ju
 
 
 @pytest.fixture
-def world(node):
-    if not node.db.dialect.is_sqlite:
-        pytest.skip("the index of entities is SQLite's")
-    sw.build(node)
-    return node
+def world(sqlite_node):  # the index of entities is SQLite's
+    sw.build(sqlite_node)
+    return sqlite_node
 
 
 def _facts(rows) -> set[tuple]:
