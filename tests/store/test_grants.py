@@ -217,25 +217,30 @@ def test_reads_with_more_markings_than_sql_variables(node):
 
 
 # -- finding 3: hidden matches cost nothing --------------------------------------------
+def vm_steps(conn, read) -> tuple[object, int]:
+    """SQLite: ``read()``'s answer and the virtual-machine steps it took."""
+    raw = conn.connection.dbapi_connection
+    steps = [0]
+
+    def count() -> int:
+        steps[0] += 1
+        return 0
+
+    raw.set_progress_handler(count, 1)
+    try:
+        return read(), steps[0]
+    finally:
+        raw.set_progress_handler(None, 1)
+
+
 def search_work(node, scope, word: str) -> int:
     """Work the database does for one search, counted (not timed): SQLite
     virtual-machine steps; PostgreSQL rows produced or discarded by every
     plan node (EXPLAIN ANALYZE)."""
     with node.db.reader.connect() as conn:
         if node.db.dialect.is_sqlite:
-            raw = conn.connection.dbapi_connection
-            steps = [0]
-
-            def count() -> int:
-                steps[0] += 1
-                return 0
-
-            raw.set_progress_handler(count, 1)
-            try:
-                stmt_sql.search_entities(conn, node.db.dialect, scope, word, 20)
-            finally:
-                raw.set_progress_handler(None, 1)
-            return steps[0]
+            read = lambda: stmt_sql.search_entities(conn, node.db.dialect, scope, word, 20)  # noqa: E731
+            return vm_steps(conn, read)[1]
         return sum(_rows_touched(plan["Plan"]) for plan in search_plans(node, scope, word))
 
 
@@ -337,19 +342,10 @@ def test_a_one_word_count_does_not_follow_hidden_matches(tmp_path, hidden):
                 conn.exec_driver_sql("INSERT INTO entity_fts (entity_fts) VALUES ('optimize')")
             scope = node.scope(Reader("ana", "US-HSI", Role.ANALYST))
             with node.db.reader.connect() as conn:
-                raw = conn.connection.dbapi_connection
-                steps = [0]
-
-                def count() -> int:
-                    steps[0] += 1
-                    return 0
-
-                raw.set_progress_handler(count, 1)
-                try:
-                    found = stmt_sql.matched_numbers(conn, node.db.dialect, scope, "needle")
-                finally:
-                    raw.set_progress_handler(None, 1)
-            return found.count, steps[0]
+                found, steps = vm_steps(
+                    conn, lambda: stmt_sql.matched_numbers(conn, node.db.dialect, scope, "needle")
+                )
+            return found.count, steps
         finally:
             node.close()
 

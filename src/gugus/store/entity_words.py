@@ -33,6 +33,7 @@ from sqlalchemy import Connection, bindparam, column, func, select, table, text
 
 from gugus.access import ReadScope
 from gugus.store import grants
+from gugus.store.rows import raw_rows
 
 SHIFT = 31
 MARKING_BITS = (1 << SHIFT) - 1
@@ -70,16 +71,6 @@ _docs = table(
     column("countries"),
 )
 _numbers = table("entity_numbers", column("no"), column("entity_id"))
-
-
-def _rows(conn: Connection, query, params: dict) -> list[tuple]:
-    """Driver tuples: SQLAlchemy's row objects would cost a third of a
-    large read."""
-    result = conn.execute(query, params)
-    try:
-        return result.cursor.fetchall()
-    finally:
-        result.close()
 
 
 @contextmanager
@@ -183,11 +174,11 @@ class Matched:
         self._conn, self._scope, self._matches = conn, scope, list(matches)
         if len(self._matches) == 1:
             given = {"match": self._matches[0], "n": FIRST_READ}
-            rows = _rows(conn, _newest_query(scope), given)
+            rows = raw_rows(conn, _newest_query(scope), given)
             self._complete = len(rows) < FIRST_READ
         else:  # a reader of several chunks of audiences: all of them, merged
             rows = [
-                r for m in self._matches for r in _rows(conn, _match_query(scope), {"match": m})
+                r for m in self._matches for r in raw_rows(conn, _match_query(scope), {"match": m})
             ]
             rows.sort(reverse=True)
             self._complete = True
@@ -201,7 +192,7 @@ class Matched:
     def count(self) -> int:
         """How many entities match (each once)."""
         if self._count is None:
-            self._count = _rows(self._conn, _count_query(self._scope), self._given())[0][0]
+            self._count = raw_rows(self._conn, _count_query(self._scope), self._given())[0][0]
         return self._count
 
     def newest(self, fetch: int) -> list[int]:
@@ -210,7 +201,7 @@ class Matched:
             return self._first[:fetch]
         limit = 2 * fetch
         while True:
-            rows = _rows(self._conn, _newest_query(self._scope), self._given(n=limit))
+            rows = raw_rows(self._conn, _newest_query(self._scope), self._given(n=limit))
             found = _numbers(rows)
             if len(found) >= fetch or len(rows) < limit:
                 return found[:fetch]
@@ -222,13 +213,13 @@ class Matched:
         if self._complete or not numbers:
             return numbers.intersection(self._first)
         given = self._given(nos=json.dumps(sorted(numbers)))
-        return set(_numbers(_rows(self._conn, _among_query(self._scope), given)))
+        return set(_numbers(raw_rows(self._conn, _among_query(self._scope), given)))
 
     def all(self) -> list[int]:
         """Every matching entity, newest first."""
         if self._complete:
             return list(self._first)
-        return _numbers(_rows(self._conn, _match_query(self._scope), self._given()))
+        return _numbers(raw_rows(self._conn, _match_query(self._scope), self._given()))
 
 
 _IDS_OF = text(
@@ -243,7 +234,7 @@ def ids_of(conn: Connection, numbers: Sequence[int]) -> dict[str, int]:
     """The entity ids of ``numbers`` (id → number), in their order."""
     if not numbers:
         return {}
-    found = dict(_rows(conn, _IDS_OF, {"nos": json.dumps(list(numbers))}))
+    found = dict(raw_rows(conn, _IDS_OF, {"nos": json.dumps(list(numbers))}))
     return {found[n]: n for n in numbers if n in found}
 
 
@@ -251,7 +242,7 @@ def numbers_of(conn: Connection, entity_ids: Iterable[str]) -> dict[str, int]:
     ids = list(entity_ids)
     if not ids:
         return {}
-    return dict(_rows(conn, _NUMBERS_OF, {"ids": json.dumps(ids)}))
+    return dict(raw_rows(conn, _NUMBERS_OF, {"ids": json.dumps(ids)}))
 
 
 @grants.per_scope
@@ -281,7 +272,7 @@ def facet_rows(
     numbers = {e: known[e] for e in entity_ids if e in known}
     numbers.update(numbers_of(conn, [e for e in entity_ids if e not in known]))
     by_number = {n: e for e, n in numbers.items()}
-    rows = _rows(conn, _facet_query(scope), {"nos": json.dumps(list(by_number))})
+    rows = raw_rows(conn, _facet_query(scope), {"nos": json.dumps(list(by_number))})
     return list(_expand(rows, by_number))
 
 

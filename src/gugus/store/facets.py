@@ -29,7 +29,7 @@ from sqlalchemy.dialects import postgresql
 
 from gugus.access import ReadScope
 from gugus.store import entity_words, grants
-from gugus.store.statements import raw_rows
+from gugus.store.rows import raw_rows
 from gugus.store.tables import collections, statements
 
 _CHUNK = 1000

@@ -39,6 +39,7 @@ from gugus.model.search_words import (  # fold, index_text, query_words: for the
 )
 from gugus.store import entity_words, generation, grants
 from gugus.store.db import Dialect
+from gugus.store.rows import raw_rows
 from gugus.store.tables import markings, statements
 
 __all__ = ["fold", "index_text", "query_words"]  # re-exported
@@ -435,17 +436,6 @@ def matched_entities(conn: Connection, dialect: Dialect, scope: ReadScope, query
         with pg_settings(conn, _PG_GIN_ONLY):
             found.update(conn.execute(shown).scalars())
     return found
-
-
-def raw_rows(conn: Connection, query, params: dict | None = None) -> list[tuple]:
-    """The rows of a query as the driver gives them (plain tuples): for
-    reads of tens of thousands of ids, SQLAlchemy's row objects cost a
-    third of the read."""
-    result = conn.execute(query, params)
-    try:
-        return result.cursor.fetchall()
-    finally:
-        result.close()
 
 
 class _Walk:
