@@ -1,23 +1,27 @@
-"""Server CPU per entity page: what one page costs the server, however busy
-the machine is (wall-clock latencies on a shared machine are not).
+"""Server CPU per page: what one page costs the server, however busy the
+machine is (wall-clock latencies on a shared machine are not).
 
     python benchmarks/entity_cpu.py [--dir benchmarks/out/ingest] [--pages 400]
                                     [--rounds 3] [--sessions 1] [--as-org US-HSI]
+                                    [--kind entity|search_once]
 
 A real ``gugus serve --workers 1`` on the node built by
 ``benchmarks/ingest.py``; ``--sessions`` logged-in sessions of an analyst of
-``--as-org`` read random entity pages (``/entities/<id>``, the ids of
-``read.sample``), after 50 pages of warm-up.  Each round reads the same pages;
-the server's CPU time (user + system, from /proc, the process and its
-children: the audit writer included) divided by the pages is the figure: the
-lowest and the median of the rounds.  JSON to stdout, a line to stderr.
+``--as-org`` read, after 50 entity pages of warm-up, either random entity
+pages (``--kind entity``: ``/entities/<id>``, the ids of ``read.sample``; each
+round reads the same pages on the same server) or search pages for words
+nobody asked before (``--kind search_once``: each distinct name word of a
+``read.sample`` draw once, ``/search?q=<word>``, on a fresh server per round,
+so that no search is answered from a result cache).  The server's CPU time
+(user + system, from /proc, the process and its children: the audit writer
+included) divided by the pages is the figure: the lowest and the median of
+the rounds.  JSON to stdout, a line to stderr.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import sys
 import tempfile
@@ -27,7 +31,7 @@ from urllib.parse import quote
 
 import httpx
 from read import sample
-from readkit import gugus_server
+from readkit import cpu_by_process, gugus_server
 
 CSRF = re.compile(r'name="csrf" value="([0-9a-f]{64})"')
 WARM_UP = 50
@@ -35,13 +39,7 @@ WARM_UP = 50
 
 def cpu_seconds(pid: int) -> float:
     """User + system CPU of a process and its direct children."""
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    pids = [pid, *(int(p) for p in children.read_text().split())] if children.exists() else [pid]
-    ticks = 0
-    for p in pids:
-        fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-        ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
+    return sum(cpu_by_process(pid).values())
 
 
 def session(url: str, username: str, password: str) -> httpx.Client:
@@ -80,41 +78,54 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--sessions", type=int, default=1)
     parser.add_argument("--as-org", default="US-HSI")
+    parser.add_argument("--kind", choices=("entity", "search_once"), default="entity")
     args = parser.parse_args()
     db_url = str(args.dir / "gugus.db")
     logins = json.loads((args.dir / "logins.json").read_text())
     login = next(x for x in logins if x["org"] == args.as_org and x["role"] == "analyst")
-    ids, _words = sample(db_url, args.pages + WARM_UP)
-    paths = [f"/entities/{quote(i, safe='')}" for i in ids]
+    ids, words = sample(db_url, args.pages + WARM_UP)
+    warm = [f"/entities/{quote(i, safe='')}" for i in ids[:WARM_UP]]
+    if args.kind == "entity":
+        paths = [f"/entities/{quote(i, safe='')}" for i in ids[WARM_UP:]]
+    else:  # each word once: a result cache could answer a second asking
+        paths = [f"/search?q={quote(w)}" for w in dict.fromkeys(words)]
     per_page: list[float] = []
-    with tempfile.TemporaryDirectory(prefix="gugus-entity-cpu-") as tmp:
-        server = gugus_server(db_url, 1, Path(tmp) / "serve.log")
+    codes: dict[int, int] = {}
+    with tempfile.TemporaryDirectory(prefix="gugus-page-cpu-") as tmp:
+        server = None
         try:
-            server.wait_ready()
-            clients = [
-                session(server.url, login["username"], login["password"])
-                for _ in range(args.sessions)
-            ]
-            read_pages(clients, paths[:WARM_UP])
-            for _ in range(args.rounds):
+            for n in range(args.rounds):
+                if server is None:
+                    server = gugus_server(db_url, 1, Path(tmp) / f"serve-{n}.log")
+                    server.wait_ready()
+                    clients = [
+                        session(server.url, login["username"], login["password"])
+                        for _ in range(args.sessions)
+                    ]
+                    read_pages(clients, warm)
                 before = cpu_seconds(server.proc.pid)
-                codes = read_pages(clients, paths[WARM_UP:])
-                per_page.append((cpu_seconds(server.proc.pid) - before) / args.pages * 1000)
+                codes = read_pages(clients, paths)
+                per_page.append((cpu_seconds(server.proc.pid) - before) / len(paths) * 1000)
+                if args.kind == "search_once":  # the next round starts cold
+                    server.stop()
+                    server = None
         finally:
-            server.stop()
+            if server is not None:
+                server.stop()
     per_page.sort()
     report = {
         "benchmark": "entity_cpu",
+        "kind": args.kind,
         "db": db_url,
         "as": login["username"],
-        "pages": args.pages,
+        "pages": len(paths),
         "sessions": args.sessions,
         "statuses": codes,
         "server_cpu_ms_per_page": {"min": per_page[0], "median": per_page[len(per_page) // 2]},
     }
     print(json.dumps(report, indent=2))
     print(
-        f"entity page, {args.sessions} session(s): server CPU {per_page[0]:.2f} ms/page "
+        f"{args.kind} page, {args.sessions} session(s): server CPU {per_page[0]:.2f} ms/page "
         f"(median {per_page[len(per_page) // 2]:.2f}) over {args.rounds} rounds",
         file=sys.stderr,
     )

@@ -66,6 +66,19 @@ def gugus_cli(*args: str) -> list[str]:
 # -- servers ---------------------------------------------------------------------
 
 
+def cpu_by_process(pid: int) -> dict[int, float]:
+    """User + system CPU seconds of a process and of each of its direct
+    children (a server's workers), from /proc."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    pids = [pid, *(int(p) for p in children.read_text().split())] if children.exists() else [pid]
+    out = {}
+    for p in pids:
+        with contextlib.suppress(OSError):  # a child that has just exited
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            out[p] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return out
+
+
 class Server:
     """A server process on 127.0.0.1 (its own process group), stopped with
     SIGTERM, then SIGKILL after ``grace`` seconds.  Its stderr goes to a file
@@ -102,7 +115,13 @@ class Server:
         raise SystemExit(f"{self.name} not ready after {timeout:.0f} s")
 
     def stop(self, grace: float = 15) -> dict:
-        """Stop it; report how long SIGTERM took and whether SIGKILL was needed."""
+        """Stop it; report how long SIGTERM took, whether SIGKILL was
+        needed, and the CPU seconds of each worker process (how evenly
+        ``--workers N`` shared the work; one process: the server's own)."""
+        cpu = cpu_by_process(self.proc.pid) if self.proc.poll() is None else {}
+        workers = [round(v, 2) for p, v in cpu.items() if p != self.proc.pid] or [
+            round(v, 2) for v in cpu.values()
+        ]
         t0 = time.monotonic()
         if self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGTERM)
@@ -116,6 +135,7 @@ class Server:
         return {
             "stop_seconds": round(time.monotonic() - t0, 2),
             "needed_sigkill": killed,
+            "worker_cpu_seconds": workers,
             "stderr_tail": self.log_tail(),
         }
 

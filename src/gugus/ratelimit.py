@@ -154,7 +154,7 @@ class LoginLimiter:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **kwargs) -> LoginLimiter:
         env = os.environ if env is None else env
-        workers = _workers(env.get(WORKERS_ENV, "1"))
+        workers = serving_workers(env)
         rates = {
             kind: Rate.parse(f"GUGUS_LOGIN_LIMIT_{kind}", env.get(f"GUGUS_LOGIN_LIMIT_{kind}", raw))
             for kind, raw in DEFAULTS.items()
@@ -185,6 +185,12 @@ class LoginLimiter:
         if buckets is not None:
             with self._lock:
                 buckets.add(username_key, self.clock(), 1)
+
+
+def serving_workers(env: Mapping[str, str] | None = None) -> int:
+    """How many worker processes this server runs (``gugus serve --workers``)."""
+    env = os.environ if env is None else env
+    return _workers(env.get(WORKERS_ENV, "1"))
 
 
 def _workers(raw: str) -> int:

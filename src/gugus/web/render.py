@@ -50,6 +50,10 @@ def _environment() -> Environment:
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
+        # Templates ship with the code: no stat() of every template and
+        # include on every render (each one also gives up the GIL, which a
+        # busy worker's other threads then hold for up to 5 ms).
+        auto_reload=False,
     )
     env.install_gettext_callables(_gettext, _ngettext, newstyle=True)
     env.globals["_"] = _translate
