@@ -83,6 +83,10 @@ def loaded(args) -> dict:
         built = json.loads((copy / "built.json").read_text())
         if (built.get("people"), built.get("seed")) != (args.people, args.seed):
             raise SystemExit(f"{copy} holds another world: run without --reuse")
+        # A run killed before closing the node leaves write-ahead logs that
+        # SQLite would replay into the restored files ("disk image malformed").
+        for stale in [*args.dir.glob("*-wal"), *args.dir.glob("*-shm")]:
+            stale.unlink()
         for path in copy.iterdir():
             shutil.copy2(path, args.dir / path.name)
         return built
