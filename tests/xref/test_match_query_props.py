@@ -78,3 +78,20 @@ def test_query_props_decide_keys_and_scores(drawn):
         full.selectors,
         full.explanation,
     )
+
+
+@settings(max_examples=200)
+@given(pair())
+def test_a_prepared_candidate_scores_as_its_properties(drawn):
+    """The hit check prepares a hidden candidate once for all the queries of
+    a batch: the score, features and explanation stay those of its props."""
+    schema, props, cprops = drawn
+    types = _types(schema)
+    plain = match_score.score(props, cprops, types)
+    prepared = match_score.score(props, match_score.prepare(cprops, types), types)
+    assert (prepared.score, prepared.features, prepared.selectors, prepared.explanation) == (
+        plain.score,
+        plain.features,
+        plain.selectors,
+        plain.explanation,
+    )

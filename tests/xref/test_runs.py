@@ -224,23 +224,65 @@ def _runs(node):
         return conn.execute(select(xref_runs)).all()
 
 
-def test_a_training_failure_falls_back_to_default_parameters(xworld, monkeypatch):
+def _em_failing(monkeypatch, failing) -> None:
+    """Train on the small world, with expectation maximisation failing (an
+    m probability underflowing) on the rules whose SQL ``failing`` accepts."""
     from splink.internals.linker_components.training import LinkerTraining
 
-    def underflow(*args, **kwargs):
-        raise ValueError("m_probability value 7.9e-314 is below the minimum allowed value")
+    em = LinkerTraining.estimate_parameters_using_expectation_maximisation
+
+    def underflow(self, rule, **kwargs):
+        if failing(rule.get_blocking_rule("duckdb").blocking_rule_sql):
+            raise ValueError("m_probability value 7.9e-314 is below the minimum allowed value")
+        return em(self, rule, **kwargs)
 
     monkeypatch.setattr(engine, "MIN_TRAIN_RECORDS", 2)
     monkeypatch.setattr(engine, "MIN_TRAIN_PER_SIDE", 1)
     monkeypatch.setattr(
         LinkerTraining, "estimate_parameters_using_expectation_maximisation", underflow
     )
+
+
+def test_a_training_failure_falls_back_to_default_parameters(xworld, monkeypatch):
+    _em_failing(monkeypatch, lambda sql: True)
     run = runs.start(xworld.node, xworld.readers["mx"], ["mx-casos", "us-cases", "gt-casos"])
     assert run["status"] == "done"
     assert run["counts"]["person_parameters"] == "default"
     assert any("Person: training failed; scored with default parameters" in n for n in run["notes"])
     with xworld.node.db.reader.connect() as conn:  # a half-trained model is not stored
         assert conn.execute(select(xref_params.c.schema)).scalars().all() == []
+
+
+def test_a_training_rule_that_fails_is_left_out_and_the_others_still_train(xworld, monkeypatch):
+    """EM failing when blocking on given name and surname (an m probability
+    underflowing, as from 50,000 demo people on) no longer throws the other
+    rule's estimates away: the model is trained and stored, and the birth
+    date, which only that rule estimates, keeps its default m probabilities."""
+    import json
+
+    _em_failing(monkeypatch, lambda sql: '"given"' in sql)
+    run = runs.start(xworld.node, xworld.readers["mx"], ["mx-casos", "us-cases", "gt-casos"])
+    assert run["status"] == "done"
+    assert run["counts"]["person_parameters"] == "trained"
+    person_notes = [n for n in run["notes"] if n.startswith("Person: ")]
+    assert (
+        "Person: expectation maximisation failed when blocking on given+s1 (ValueError); trained without that rule"
+        in person_notes
+    )
+    assert any(
+        n.startswith("Person: default m probabilities kept for birth_date") for n in person_notes
+    )
+    with xworld.node.db.reader.connect() as conn:
+        stored = conn.execute(
+            select(xref_params.c.params).where(xref_params.c.schema == "Person")
+        ).scalar_one()
+    comparisons = {c["output_column_name"]: c for c in json.loads(stored)["comparisons"]}
+    m_of = {
+        name: [lv.get("m_probability") for lv in comparisons[name]["comparison_levels"][1:]]
+        for name in ("birth_date", "maternal_surname")
+    }
+    assert m_of["birth_date"] == [0.88, 0.02, 0.05, 0.02, 0.03]  # the defaults
+    assert m_of["maternal_surname"] != [0.85, 0.08, 0.07]  # estimated blocking on birth date
 
 
 def test_a_match_the_runner_may_not_see_is_a_hit_notice_without_content(xworld):

@@ -5,8 +5,9 @@ formats) lives in :mod:`gugus.xref.backends` ("duckdb" by default, "spark");
 everything else (comparisons, blocking, training, explanations) is written
 once here.
 
-Training: u by random sampling (seeded), m by expectation maximisation on two
-blocking rules, the prior from deterministic rules.  The trained model is
+Training (:mod:`gugus.xref.training`): u by random sampling (seeded), m by
+expectation maximisation on two blocking rules, the prior from deterministic
+rules.  The trained model is
 returned as Splink's settings JSON; the run service stores it per node and
 schema, so the next run scores with the same parameters.  Inputs too small or
 one-sided to train on fall back to stored or default parameters (a note,
@@ -27,6 +28,7 @@ from functools import lru_cache
 import pyarrow as pa
 
 from gugus.xref import backends
+from gugus.xref.training import train
 
 log = logging.getLogger(__name__)
 # Splink warns about every level EM did not observe; runs report what matters as notes.
@@ -36,9 +38,6 @@ logging.getLogger("splink").setLevel(logging.ERROR)
 MIN_TRAIN_RECORDS = 200
 MIN_TRAIN_PER_SIDE = 50
 BROAD_BUDGET = 2_000_000  # comparisons one broad blocking rule may add
-U_MAX_PAIRS = 1e5
-EM_MAX_PAIRS = 2e6
-SEED = 1
 
 
 def _own_random() -> None:
@@ -246,13 +245,10 @@ PERSON_BROAD = (
 
 
 def _person_training() -> tuple[list, list]:
-    """(deterministic rules for the prior, EM blocking rules)."""
+    """(deterministic rules for the prior, EM blocking rules as column tuples)."""
     from splink import block_on
 
-    return (
-        [block_on("given", "s1", "dob"), block_on("id1")],
-        [block_on("dob"), block_on("given", "s1")],
-    )
+    return ([block_on("given", "s1", "dob"), block_on("id1")], [("dob",), ("given", "s1")])
 
 
 PERSON_SCHEMA = pa.schema(
@@ -350,7 +346,7 @@ def _org_blocking() -> list:
 def _org_training() -> tuple[list, list]:
     from splink import block_on
 
-    return ([block_on("name", "country"), block_on("id1")], [block_on("name_mp"), block_on("name")])
+    return ([block_on("name", "country"), block_on("id1")], [("name_mp",), ("name",)])
 
 
 ORG_SCHEMA = pa.schema(
@@ -628,10 +624,10 @@ def _score(out, model, b, db_api, sides, link_type, n, stored, retrain, threshol
     else:
         linker = Linker(inputs, settings, log_level=None, validate_settings=False)
         if trainable:
-            if _train(linker, model, n, out.notes):
+            if train(linker, model.family, model.training(), n, out.notes):
                 out.parameters = "trained"
                 out.trained = _with_left_out(linker.misc.save_model_to_json(), stored)
-            else:  # half-trained parameters score worse than the defaults
+            else:  # no training rule worked: nothing was estimated
                 settings = _settings(model, b, link_type, rules, unused)
                 fallback = (
                     backends.port_parameters(stored, settings, b.engine) if stored else settings
@@ -674,38 +670,3 @@ def _with_left_out(trained: dict, stored: dict | None) -> dict:
     have = {c.get("output_column_name") for c in trained.get("comparisons", [])}
     kept = [c for c in stored.get("comparisons", []) if c.get("output_column_name") not in have]
     return {**trained, "comparisons": [*trained.get("comparisons", []), *kept]}
-
-
-def _train(linker, model: Model, n: int, notes: list[str]) -> bool:
-    """Estimate the parameters; False when a training rule failed (the
-    caller then scores with stored or default parameters)."""
-    deterministic, em_rules = model.training()
-    try:
-        linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.7)
-    except Exception as exc:  # noqa: BLE001 - Splink raises bare exceptions on odd inputs
-        notes.append(f"{model.family}: prior not estimated ({type(exc).__name__}); default kept")
-    # One pass over the sample: rare levels (a swapped name) never reach
-    # Splink's early-stopping count, which made it read every chunk.
-    linker.training.estimate_u_using_random_sampling(
-        max_pairs=U_MAX_PAIRS, seed=SEED, num_chunks=1, min_count_per_level=None
-    )
-    proportion = min(1.0, 400_000 / n)
-    for rule in em_rules:
-        try:
-            session = linker.training.estimate_parameters_using_expectation_maximisation(
-                rule,
-                estimate_without_term_frequencies=True,
-                max_pairs=EM_MAX_PAIRS,
-                record_sample_proportion=proportion,
-            )
-        except Exception as exc:  # noqa: BLE001 - e.g. no pairs under a rule, an m underflowing
-            notes.append(
-                f"{model.family}: expectation maximisation failed on one rule "
-                f"({type(exc).__name__})"
-            )
-            return False
-        history = getattr(session, "_core_model_settings_history", [])
-        training = getattr(linker._settings_obj, "training_settings", None)
-        if len(history) >= getattr(training, "max_iterations", 25):
-            notes.append(f"{model.family}: the model did not converge on one training rule")
-    return True

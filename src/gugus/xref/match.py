@@ -358,8 +358,10 @@ class Resolver:
         return views
 
     def _hidden_props(self, items) -> dict:
-        """entity → (props, schema, hidden records, holder) from the statements
-        that may raise hits: TLP:RED ones only where the collection allows it."""
+        """entity → (prepared props, schema, hidden records, holder) from the
+        statements that may raise hits: TLP:RED ones only where the collection
+        allows it.  Prepared once: a hidden record with a common name is the
+        candidate of thousands of queries of a batch."""
         ids = sorted({e for _, c in items for e in c.hidden})
         if not ids:
             return {}
@@ -389,7 +391,12 @@ class Resolver:
             if not self.allows(mid):
                 records.add((eid, cid, mid))
         return {
-            eid: (props, schema.get(eid, sch), recs, org)
+            eid: (
+                match_score.prepare(props, _types(schema.get(eid, sch))),
+                schema.get(eid, sch),
+                recs,
+                org,
+            )
             for eid, (props, sch, recs, org) in out.items()
             if recs and schema.get(eid, sch) in MATCHABLE
         }

@@ -63,7 +63,10 @@ _TOKEN = re.compile(r"[a-z0-9]+")
 def _fold(value: str) -> str:
     """Lower-case ASCII: accents dropped by decomposition (fast), other
     scripts transliterated by rigour (slow, so only when needed)."""
-    text = unicodedata.normalize("NFKD", value.casefold())
+    text = value.casefold()
+    if text.isascii():  # nothing to decompose (most names of a batch)
+        return text
+    text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c))
     return text if text.isascii() else ascii_text(text).lower()
 

@@ -130,13 +130,18 @@ def prepare(query: dict[str, list[str]], types: dict[str, str]) -> Prepared:
 
 def score(
     query: dict[str, list[str]] | Prepared,
-    candidate: dict[str, list[str]],
+    candidate: dict[str, list[str]] | Prepared,
     types: dict[str, str],
 ) -> Score:
     """Score a candidate's properties against a query's (both prop → values,
-    or a :func:`prepare`-d query; ``types`` maps a property to its FtM type)."""
+    or :func:`prepare`-d: a candidate scored against many queries is prepared
+    once; ``types`` maps a property to its FtM type)."""
     prepared = query if isinstance(query, Prepared) else prepare(query, types)
     query = prepared.props
+    if not isinstance(candidate, Prepared):
+        candidate = prepare(candidate, types)
+    cs = candidate.selectors
+    candidate = candidate.props
     out = Score()
     qnames = [v for p in NAME_PROPS for v in query.get(p, [])]
     cnames = [v for p in NAME_PROPS for v in candidate.get(p, [])]
@@ -174,7 +179,7 @@ def score(
             )
         elif all(len(d) == 10 for d in qd + cd):
             _add(out, "dob_mismatch", 1.0, "birthDate", qd[0], cd[0], "different")
-    qs, cs = prepared.selectors, _selectors(candidate, types)
+    qs = prepared.selectors
     for (kind, norm), value in sorted(qs.items()):
         if (kind, norm) in cs and _FEATURE_OF[kind] not in out.features:
             out.selectors.add(kind)
