@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
@@ -30,27 +29,16 @@ from pathlib import Path
 from urllib.parse import quote
 
 import httpx
+from pages import session
 from read import sample
-from readkit import cpu_by_process, gugus_server
+from readkit import analyst_of, cpu_by_process, gugus_server
 
-CSRF = re.compile(r'name="csrf" value="([0-9a-f]{64})"')
 WARM_UP = 50
 
 
 def cpu_seconds(pid: int) -> float:
     """User + system CPU of a process and its direct children."""
     return sum(cpu_by_process(pid).values())
-
-
-def session(url: str, username: str, password: str) -> httpx.Client:
-    client = httpx.Client(base_url=url, timeout=120)
-    token = CSRF.search(client.get("/login").text)
-    if token is None:
-        raise SystemExit("the login page has no CSRF field")
-    form = {"username": username, "password": password, "csrf": token.group(1)}
-    if client.post("/login", data=form, follow_redirects=False).status_code != 303:
-        raise SystemExit(f"login as {username} failed")
-    return client
 
 
 def read_pages(clients: list[httpx.Client], paths: list[str]) -> dict[int, int]:
@@ -80,9 +68,7 @@ def main() -> None:
     parser.add_argument("--as-org", default="US-HSI")
     parser.add_argument("--kind", choices=("entity", "search_once"), default="entity")
     args = parser.parse_args()
-    db_url = str(args.dir / "gugus.db")
-    logins = json.loads((args.dir / "logins.json").read_text())
-    login = next(x for x in logins if x["org"] == args.as_org and x["role"] == "analyst")
+    db_url, login = analyst_of(args.dir, args.as_org)
     ids, words = sample(db_url, args.pages + WARM_UP)
     warm = [f"/entities/{quote(i, safe='')}" for i in ids[:WARM_UP]]
     if args.kind == "entity":
