@@ -25,9 +25,14 @@ demo: $(STAMP)
 cli: $(STAMP)
 	@$(BIN)/gugus $(ARGS)
 
+# Tests run on TEST_WORKERS processes (pytest-xdist): each file whole in one
+# of them so its module fixtures are built once, the long property leak tests
+# one by one (tests/conftest.py).  The suite waits on servers, browsers and
+# PostgreSQL as much as it computes.
+TEST_WORKERS ?= 2
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/python -m pytest -q --durations=15
+	$(BIN)/python -m pytest -q --durations=15 -n $(TEST_WORKERS) --dist loadgroup
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -14,8 +14,8 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # see tests/api/conftest.py
     from fastapi.testclient import TestClient
 
-# A page-leak test runs this share of the profile's examples (CI: 500 // 25 =
-# 20 worlds per backend, dev: at least 10): the service-level leak tests carry
+# A page-leak test runs this share of the profile's examples, at least 10
+# worlds per backend (CI's 100 // 25 = 4 and dev's 60 // 25 = 2 both give 10): the service-level leak tests carry
 # the depth (every rule, every read path); the page tests guard that a route
 # renders no more than its service returned, which each world checks for
 # every user, entity and word.  Measured: ~1-3 s a world per page test.

@@ -25,10 +25,12 @@ import signal
 import sys
 import threading
 import time
+import weakref
 from concurrent.futures import ProcessPoolExecutor
 
 PR_SET_PDEATHSIG = 1
 WATCHDOG_SECONDS = 0.5
+MANAGER_END_SECONDS = 10  # a bound for the pool's manager thread to end, never reached
 
 
 def _set_parent_death_signal() -> None:
@@ -67,29 +69,64 @@ def _init_worker(parent: int, initializer, initargs) -> None:
         initializer(*initargs)
 
 
-def process_pool(workers: int, *, initializer=None, initargs: tuple = ()) -> ProcessPoolExecutor:
+def process_pool(
+    workers: int, *, initializer=None, initargs: tuple = (), stop_at_exit: bool = False
+) -> ProcessPoolExecutor:
     """A pool of ``workers`` processes tied to this one (see the module doc).
 
     Forked where the platform can (no import guard needed in the caller's
     script, and workers inherit warmed-up caches), spawned elsewhere.
+    ``stop_at_exit``: a pool still running when Python exits is stopped
+    (:func:`stop_pool`) rather than waited for — for a pool that feeds a
+    consumer, which an interruption may have abandoned.
     """
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    return ProcessPoolExecutor(
+    pool = ProcessPoolExecutor(
         workers,
         mp_context=ctx,
         initializer=_init_worker,
         initargs=(os.getpid(), initializer, initargs),
     )
+    if stop_at_exit:
+        _STOP_AT_EXIT.add(pool)
+    return pool
+
+
+# Pools to stop when Python exits.  An interrupted load leaves its pool's
+# generator suspended; the generator is finalised (and stops the pool) only
+# when the garbage collector gets to it, in whatever thread, possibly the
+# pool's own manager thread while the main thread already runs the exit hook
+# of concurrent.futures.  That hook wakes every live manager thread through a
+# pipe the thread closes as it ends; on Python 3.11 the two race, and the exit
+# printed "OSError: [Errno 9] Bad file descriptor" with a traceback after
+# "interrupted: nothing was loaded" (tests/faults/test_signals.py, under load).
+# Threading's exit hooks run last-registered first, so this one, registered
+# after concurrent.futures.process was imported above, stops such pools (and
+# waits for their manager threads) before that hook runs.
+_STOP_AT_EXIT: weakref.WeakSet = weakref.WeakSet()
+
+
+def _stop_pools_at_exit() -> None:
+    for pool in list(_STOP_AT_EXIT):
+        if getattr(pool, "_executor_manager_thread", None) is not None:
+            stop_pool(pool)
+
+
+_register_at_thread_exit = getattr(threading, "_register_atexit", None)
+if _register_at_thread_exit is not None:  # CPython; concurrent.futures uses it too
+    _register_at_thread_exit(_stop_pools_at_exit)
 
 
 def stop_pool(pool: ProcessPoolExecutor) -> None:
     """End a pool whose results are no longer wanted (an error or an
     interruption in the consumer): queued work is cancelled and the workers
     are terminated instead of finishing their current task."""
-    # No public accessors; shutdown() drops both references.
+    _STOP_AT_EXIT.discard(pool)
+    # No public accessors; shutdown() drops these references.
     processes = list((getattr(pool, "_processes", None) or {}).values())
     result_queue = getattr(pool, "_result_queue", None)
+    manager = getattr(pool, "_executor_manager_thread", None)
     pool.shutdown(wait=False, cancel_futures=True)
     for proc in processes:
         if proc.is_alive():
@@ -100,6 +137,21 @@ def stop_pool(pool: ProcessPoolExecutor) -> None:
             proc.kill()
             proc.join()
     _unblock_result_reader(result_queue)
+    _wait_for_manager(manager)
+
+
+def _wait_for_manager(manager: threading.Thread | None) -> None:
+    """The pool's manager thread closes its wake-up pipe as it ends.  If it
+    is still ending when Python exits, the exit hook of concurrent.futures
+    (Python 3.11) can find the pipe open, then write to it after the thread
+    closed it, and print "Exception ignored ... OSError: [Errno 9] Bad file
+    descriptor" with a traceback after "interrupted: nothing was loaded"
+    (seen under load in tests/faults/test_signals.py).  Once the workers are
+    gone and the result pipe is closed, the thread ends on its own: wait for
+    it, within a bound (unless this is that thread: the garbage collector
+    may finalise a pool's consumer in it)."""
+    if manager is not None and manager.is_alive() and manager is not threading.current_thread():
+        manager.join(timeout=MANAGER_END_SECONDS)
 
 
 def _unblock_result_reader(result_queue) -> None:

@@ -10,7 +10,7 @@ hostile organisation would (the same ids in every organisation, ids with dots,
 its own and other organisations' signed ids); the oracle computes the
 namespaced ids independently of gugus (``nsids.py``).
 
-Runs 500 examples per backend in CI (hypothesis profile "ci").
+Runs the hypothesis profile's examples per backend (tests/conftest.py: 100 in CI).
 """
 
 from __future__ import annotations

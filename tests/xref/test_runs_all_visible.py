@@ -71,7 +71,10 @@ def test_a_run_leaves_a_frozen_heap_frozen():
         before = gc.get_freeze_count()
         with runs.old_heap_frozen():
             pass
-        assert gc.get_freeze_count() == before
+        # Not unfrozen (0), nor frozen again (more).  A frozen object that
+        # another thread lets go of leaves the count (pytest-xdist's worker
+        # has such threads), so fewer is allowed, by a handful.
+        assert before - 1000 < gc.get_freeze_count() <= before
     finally:
         gc.unfreeze()
     with runs.old_heap_frozen():

@@ -151,7 +151,8 @@ def ordered_map(
         for start, chunk in chunks:
             yield from func(start, chunk, *args)
         return
-    pool = process_pool(1)  # dies with this process, ignores Ctrl-C (gugus.workers)
+    # dies with this process, ignores Ctrl-C, stopped if abandoned at exit (gugus.workers)
+    pool = process_pool(1, stop_at_exit=True)
     pending: list[Future] = []
     try:
         for start, chunk in chunks:
