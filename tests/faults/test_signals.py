@@ -10,7 +10,9 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 from procs import (
@@ -102,4 +104,29 @@ def test_repeated_interrupts_never_print_a_traceback(sqlite_db, big_file):
         _, err = finish(proc)
         assert proc.returncode == 130, err
         assert "Traceback" not in err and "Error" not in err, err
+    assert statement_count(sqlite_db) == 0
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupt_while_gugus_starts_is_one_line(sqlite_db, big_file, signum):
+    """Importing the command line takes a second or two: a Ctrl-C or SIGTERM
+    then printed a Python traceback (every delay from 0.1 to 2.5 s on a slow
+    machine).  The `gugus` command (the console script, gugus.launch) now
+    answers one line and 128 + the signal, wherever the signal lands."""
+    gugus = Path(sys.executable).with_name("gugus")
+    for delay in (0.2, 0.6):
+        proc = subprocess.Popen(
+            [str(gugus), "load", COLLECTION, str(big_file), "--db", sqlite_db],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env(),
+            start_new_session=True,
+        )
+        STARTED.append(proc)
+        time.sleep(delay)
+        os.killpg(proc.pid, signum)
+        _, err = finish(proc)
+        assert proc.returncode == 128 + signum, err
+        lines = err.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("interrupted"), err
     assert statement_count(sqlite_db) == 0

@@ -1,0 +1,5 @@
+"""``python -m gugus``: the ``gugus`` command."""
+
+from gugus.launch import main
+
+main()
