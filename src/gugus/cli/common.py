@@ -217,6 +217,14 @@ def fail(message: str) -> None:
     err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
 
 
+def quiet_stdout() -> None:
+    """Points stdout at /dev/null, so that Python's last flush at exit does
+    not fail again on a pipe nobody reads."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
 def handled(func):
     """Print every error as one clear line and exit 2; an interruption
     (Ctrl-C, SIGTERM) prints what it left and exits 130 / 143.  Database and
@@ -229,6 +237,11 @@ def handled(func):
             return func(*args, **kwargs)
         except (typer.Exit, click.exceptions.ClickException, click.exceptions.Abort):
             raise
+        except BrokenPipeError:
+            # The reader of the output went away (`gugus export … | head`):
+            # end quietly with 1, as rich does for tables.
+            quiet_stdout()
+            raise typer.Exit(1) from None
         except KeyboardInterrupt as exc:
             signum = getattr(exc, "signum", signal.SIGINT)
             note = INTERRUPTED.get(func.__name__)
