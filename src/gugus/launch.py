@@ -30,7 +30,10 @@ def main() -> None:
         signal.signal(signum, _on_early_signal)
     try:
         from gugus.cli import main as cli_main
+
+        # Installs the command line's own handlers (gugus.cli.common.on_signal)
+        # before it parses anything; this one may still fire until then.
+        cli_main()
     except _Early as exc:
         sys.stderr.write("interrupted\n")
         sys.exit(128 + exc.signum)
-    cli_main()  # installs the command line's own handlers (gugus.cli.common.on_signal)
