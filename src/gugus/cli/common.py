@@ -26,6 +26,7 @@ from rich.table import Table
 
 import gugus
 from gugus.errors import GugusError, InvalidInput
+from gugus.interrupts import Interrupted, on_signal  # noqa: F401 (re-exported)
 from gugus.node import Node
 from gugus.store.db import DEFAULT_DB
 from gugus.store.faults import translate
@@ -195,22 +196,6 @@ PurposeOpt = Annotated[
 
 # What an interruption leaves behind, for the commands where it is worth saying.
 INTERRUPTED = {"load": "nothing was loaded"}
-
-
-class Interrupted(KeyboardInterrupt):
-    """Ctrl-C or SIGTERM: unwinds like Ctrl-C (transactions roll back, worker
-    processes stop), then the command exits with 128 + the signal number."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
-
-
-def on_signal(signum, _frame) -> None:
-    # Once: a second Ctrl-C must not interrupt the rollback of the first.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    raise Interrupted(signum)
 
 
 def fail(message: str) -> None:
