@@ -147,7 +147,9 @@ def search(
             if found is None:
                 if not compute:
                     return None
-                found = _matches(node, conn, scope, query, given, max(offset + limit, FACET_CAP))
+                found = _matches(
+                    node, conn, scope, query, given, max(offset + limit, FACET_CAP), audiences
+                )
                 if version is not None:
                     _keep(node, key, found)
             page = found.order[offset : offset + limit]
@@ -156,10 +158,16 @@ def search(
             stmts = reads._statements(node, conn, stmt_sql.for_entities(conn, scope, wanted_ids))
         return found, page, members, stmts
 
-    got = answer(compute=False) if generation.kept(node.db.dialect) else None
+    # Costly reads take turns (gugus.work_gate).  A free turn is taken at
+    # once (one snapshot: a kept result is still answered from it); else
+    # a kept result is looked for first, and the turn is waited for without
+    # holding a connection or a snapshot (the result may be kept meanwhile).
+    with node.search_gate.turn_if_free() as free:
+        if free:
+            got = answer(compute=True)
+        else:
+            got = answer(compute=False) if generation.kept(node.db.dialect) else None
     if got is None:
-        # Costly reads take turns (gugus.work_gate), waiting without holding a
-        # connection or a snapshot; the result may have been kept meanwhile.
         with node.search_gate.turn():
             got = answer(compute=True)
     found, page, members, stmts = got
@@ -252,7 +260,9 @@ class _Found:
         )
 
 
-def _matches(node: Node, conn, scope, query: str, given: dict, wanted: int) -> _Found:
+def _matches(
+    node: Node, conn, scope, query: str, given: dict, wanted: int, audiences: list[int]
+) -> _Found:
     """The search's matches, resolved, counted and faceted (its costly part)."""
     colls = {r.id: r for r in facet_sql.visible_collections(conn, scope)}
     graphs = resolver.graphs_of(node)
@@ -275,7 +285,7 @@ def _matches(node: Node, conn, scope, query: str, given: dict, wanted: int) -> _
     )
     known: dict[str, int] = {}
     if wanted_filter.conditions():
-        ids = _all_matches(conn, node, scope, query)
+        ids = _all_matches(conn, node, scope, query, audiences)
         if ids:
             keep = facet_sql.filter_entities(conn, scope, ids, wanted_filter)
             ids = [i for i in ids if i in keep]
@@ -284,7 +294,9 @@ def _matches(node: Node, conn, scope, query: str, given: dict, wanted: int) -> _
         order = list(dict.fromkeys(canonical.values()))
         total = len(order)
     else:
-        found, canonical, order, total, known = _newest(conn, node, scope, query, graphs, wanted)
+        found, canonical, order, total, known = _newest(
+            conn, node, scope, query, graphs, wanted, audiences
+        )
     kept = order[: max(wanted, FACET_CAP)]
     sample = set(order[:FACET_CAP])
     shown = set(kept)
@@ -302,16 +314,16 @@ def _matches(node: Node, conn, scope, query: str, given: dict, wanted: int) -> _
     )
 
 
-def _all_matches(conn, node: Node, scope, query: str) -> list[str]:
+def _all_matches(conn, node: Node, scope, query: str, audiences: list[int]) -> list[str]:
     """Every matched id, newest first, in the order an unfiltered search
     walks them (so a filter keeps the order of what it keeps)."""
-    numbers = stmt_sql.matched_numbers(conn, node.db.dialect, scope, query)
+    numbers = stmt_sql.matched_numbers(conn, node.db.dialect, scope, query, audiences)
     if numbers is not None:
         return list(entity_words.ids_of(conn, numbers.all()))
-    return stmt_sql.all_matches(conn, node.db.dialect, scope, query)
+    return stmt_sql.all_matches(conn, node.db.dialect, scope, query, audiences)
 
 
-def _newest(conn, node: Node, scope, query: str, graphs, wanted: int):
+def _newest(conn, node: Node, scope, query: str, graphs, wanted: int, audiences: list[int]):
     """Without filters: the newest ``wanted`` resolved entities walked newest
     first, and the exact total counted from the distinct matched ids.
 
@@ -334,7 +346,7 @@ def _newest(conn, node: Node, scope, query: str, graphs, wanted: int):
     dialect = node.db.dialect
     known: dict[str, int] = {}  # entity numbers read (SQLite's index of entities)
     adjacent = graphs.graph(conn, scope).adjacent.keys()
-    numbers = stmt_sql.matched_numbers(conn, dialect, scope, query)
+    numbers = stmt_sql.matched_numbers(conn, dialect, scope, query, audiences)
     if numbers is not None:
         matched = numbers.count
         judged = entity_words.numbers_of(conn, adjacent) if matched and adjacent else {}
@@ -347,7 +359,7 @@ def _newest(conn, node: Node, scope, query: str, graphs, wanted: int):
             return list(walked)
 
     elif dialect.is_sqlite:
-        newest = stmt_sql.all_matches(conn, dialect, scope, query)
+        newest = stmt_sql.all_matches(conn, dialect, scope, query, audiences)
         matched = len(newest)
         judged_ids = adjacent & set(newest)
 
@@ -398,14 +410,16 @@ def _count(rows, canonical, colls: dict) -> dict[str, list[dict]]:
     }
     seen: set[tuple[str, str, str]] = set()
     add = seen.add
-    for entity_id, schema, collection_id, country, _marking in rows:
+    for entity_id, schemata, collection_ids, countries, _marking in rows:
         entity = canonical(entity_id)
-        add(("schema", schema, entity))
-        if country:
+        for schema in schemata:
+            add(("schema", schema, entity))
+        for country in countries:
             add(("country", country.lower(), entity))
         # a visible statement's collection is visible (else not in colls)
-        for facet, value in of_collection.get(collection_id, ()):
-            add((facet, value, entity))
+        for collection_id in collection_ids:
+            for facet, value in of_collection.get(collection_id, ()):
+                add((facet, value, entity))
     counts = Counter((facet, value) for facet, value, _ in seen)
     out: dict[str, list[dict]] = {name: [] for name in FACETS}
     for (facet, value), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0][1])):

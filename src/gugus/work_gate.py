@@ -54,6 +54,20 @@ class Gate:
         finally:
             self._release()
 
+    @contextmanager
+    def turn_if_free(self) -> Iterator[bool]:
+        """A turn at once if a slot is free and nobody waits (True), else
+        nothing (False): the caller does what needs no turn, then queues."""
+        with self._cond:
+            got = bool(self._free) and not self._waiting
+            if got:
+                self._free -= 1
+        try:
+            yield got
+        finally:
+            if got:
+                self._release()
+
     def _acquire(self) -> None:
         with self._cond:
             if self._free and not self._waiting:

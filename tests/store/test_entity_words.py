@@ -39,11 +39,11 @@ def _facts(rows) -> set[tuple]:
     """What the facet counting uses of facet rows: each (facet, value,
     entity) and each marking counted from."""
     out = set()
-    for entity, schema, collection, country, marking in rows:
-        out |= {("schema", schema, entity), ("collection", collection, entity)}
+    for entity, schemata, collections, countries, marking in rows:
+        out |= {("schema", schema, entity) for schema in schemata}
+        out |= {("collection", collection, entity) for collection in collections}
+        out |= {("country", country, entity) for country in countries}
         out.add(("marking", marking, entity))
-        if country:
-            out.add(("country", country, entity))
     return out
 
 

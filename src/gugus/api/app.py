@@ -18,6 +18,7 @@ from gugus import auth, shared_results
 from gugus.api import entity_routes, overview_routes, routes, serving, xref_routes
 from gugus.api import match as match_routes
 from gugus.api.responses import drop_validation_422
+from gugus.api.turns import RequestTurns
 from gugus.errors import GugusError
 from gugus.node import Node
 from gugus.ratelimit import LoginLimiter
@@ -146,6 +147,7 @@ def create_app(node: Node) -> FastAPIOffline:
         log.error("unexpected %s (message withheld)", type(exc).__name__)
         return error_response(500, "internal_error", "internal error (logged on the server)")
 
+    app.add_middleware(RequestTurns)  # inside StorageFaults: a wait too long answers 503
     app.add_middleware(StorageFaults)
     app.include_router(routes.router)
     app.include_router(match_routes.router)

@@ -97,6 +97,7 @@ def serve_workers(factory: str, *, host: str, port: int, workers: int) -> None:
         host=host,
         port=port,
         workers=workers,
+        loop="gugus.api.turns:PacedLoop",  # a busy worker leaves new connections to the others
         log_level="warning",
         timeout_graceful_shutdown=GRACE,
     )

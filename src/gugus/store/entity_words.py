@@ -263,11 +263,12 @@ def facet_rows(
     entity_ids: Sequence[str],
     known: dict[str, int] | None = None,
 ) -> list[tuple]:
-    """(entity_id, schema, collection_id, country, marking_id) of the
-    entities' visible documents, as :func:`gugus.store.facets.facet_rows`
-    gives them for counting: every (facet, value, entity) it gives, this
-    gives too, and nothing else.  ``known``: numbers of some of the ids,
-    read in the same snapshot (the others are looked up)."""
+    """(entity_id, schemata, collection ids, countries, marking_id) of the
+    entities' visible documents (one per entity and marking), as
+    :func:`gugus.store.facets.facet_rows` gives them for counting: every
+    (facet, value, entity) it gives, this gives too, and nothing else.
+    ``known``: numbers of some of the ids, read in the same snapshot (the
+    others are looked up)."""
     known = known or {}
     numbers = {e: known[e] for e in entity_ids if e in known}
     numbers.update(numbers_of(conn, [e for e in entity_ids if e not in known]))
@@ -286,13 +287,13 @@ def _expand(rows, by_number: dict[int, str]) -> Iterator[tuple]:
         return found
 
     for no, doc, collections, schemata, countries in rows:
-        entity = by_number[no]
-        marking = doc & MARKING_BITS
-        codes = parsed(countries) or [None]
-        for schema in schemata.split(","):
-            for collection in parsed(collections):
-                for country in codes:
-                    yield (entity, schema, collection, country, marking)
+        yield (
+            by_number[no],
+            schemata.split(","),
+            parsed(collections),
+            parsed(countries),
+            doc & MARKING_BITS,
+        )
 
 
 def problems(conn: Connection) -> list[str]:

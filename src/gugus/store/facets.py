@@ -102,9 +102,10 @@ def facet_rows(
     entity_ids: Sequence[str],
     known: dict[str, int] | None = None,
 ) -> list[tuple]:
-    """(entity_id, schema, collection_id, country, marking_id) of the
-    entities' visible statements, for counting facets: every (facet, value,
-    entity, marking) of :func:`statement_facet_rows`.  SQLite reads them
+    """(entity_id, schemata, collection ids, countries, marking_id) of the
+    entities' visible statements, for counting facets (each a list; an
+    entity may have several rows): every (facet, value, entity, marking) of
+    :func:`statement_facet_rows`.  SQLite reads them
     from its index of entities (one row per entity and marking:
     :func:`gugus.store.entity_words.facet_rows`), PostgreSQL from the
     statements (``known``: entity numbers SQLite has read already)."""
@@ -117,8 +118,9 @@ def statement_facet_rows(
     conn: Connection, scope: ReadScope, entity_ids: Sequence[str]
 ) -> list[tuple]:
     """Distinct (entity_id, schema, collection_id, country, marking_id) of
-    the entities' visible statements, as plain tuples in that order;
-    ``country`` is the value of a country-typed statement, else None.
+    the entities' visible statements, in the shape of :func:`facet_rows`:
+    (entity_id, [schema], [collection_id], [country] or [], marking_id),
+    ``country`` the value of a country-typed statement.
 
     The ids are bound as one value (a JSON array on SQLite, an array on
     PostgreSQL) in a statement built once per reader and dialect: rendering
@@ -129,7 +131,10 @@ def statement_facet_rows(
     rows: list = []
     for chunk in _chunks(entity_ids):
         rows.extend(raw_rows(conn, query, {"ids": json.dumps(chunk) if sqlite else chunk}))
-    return rows
+    return [
+        (entity, [schema], [collection], [country] if country else [], marking)
+        for entity, schema, collection, country, marking in rows
+    ]
 
 
 @grants.per_scope

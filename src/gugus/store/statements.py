@@ -338,15 +338,26 @@ def search_entities(
         fetch *= 4
 
 
-def _audience_chunks(conn: Connection, scope: ReadScope) -> list[list[int]]:
-    audiences = grants.visible_audiences(conn, scope)
+def _audience_chunks(
+    conn: Connection, scope: ReadScope, audiences: Sequence[int] | None = None
+) -> list[list[int]]:
+    """The reader's audiences (``audiences``: already read in this
+    snapshot) in chunks of at most :data:`_AUDIENCES_PER_QUERY`."""
+    if audiences is None:
+        audiences = grants.visible_audiences(conn, scope)
     return [
         audiences[i : i + _AUDIENCES_PER_QUERY]
         for i in range(0, len(audiences), _AUDIENCES_PER_QUERY)
     ]
 
 
-def all_matches(conn: Connection, dialect: Dialect, scope: ReadScope, query: str) -> list[str]:
+def all_matches(
+    conn: Connection,
+    dialect: Dialect,
+    scope: ReadScope,
+    query: str,
+    audiences: Sequence[int] | None = None,
+) -> list[str]:
     """Ids of *every* entity with a visible statement matching ``query``
     (as :func:`search_entities`), most recently loaded first: what an exact
     total and the facets count.
@@ -362,7 +373,7 @@ def all_matches(conn: Connection, dialect: Dialect, scope: ReadScope, query: str
     groups = query_alternatives(query)
     if not groups:
         return []
-    chunks = _audience_chunks(conn, scope)
+    chunks = _audience_chunks(conn, scope, audiences)
     found: list = []
     for chunk in chunks:
         if dialect.is_sqlite:
@@ -387,7 +398,11 @@ def all_matches(conn: Connection, dialect: Dialect, scope: ReadScope, query: str
 
 
 def matched_numbers(
-    conn: Connection, dialect: Dialect, scope: ReadScope, query: str
+    conn: Connection,
+    dialect: Dialect,
+    scope: ReadScope,
+    query: str,
+    audiences: Sequence[int] | None = None,
 ) -> entity_words.Matched | None:
     """SQLite, a query whose every group is one word: the entities with a
     visible statement matching it, by number, newest (highest) first, read
@@ -402,7 +417,7 @@ def matched_numbers(
     if any(len(words) != 1 for words in groups):
         return None
     words = [words[0] for words in groups]
-    chunks = _audience_chunks(conn, scope) if words else []
+    chunks = _audience_chunks(conn, scope, audiences) if words else []
     return entity_words.Matched(
         conn, scope, [entity_words.match_text(words, chunk) for chunk in chunks]
     )

@@ -1,0 +1,204 @@
+"""Reads of a serving process take turns, and a busy worker leaves new
+connections to an idle one.
+
+Measured at 100,000 people with ten sessions reading search pages for words
+nobody asked before (``benchmarks/pages.py``, README "Web pages"):
+
+* **One read at a time per process.**  Python runs one thread at a time, and
+  the SQLite driver gives that lock up and takes it back for every row it
+  steps.  Five pages read at once in one process spent ~36 ms of server CPU
+  each, one at a time ~25 ms (``benchmarks/entity_cpu.py --sessions 10``).
+  :class:`RequestTurns` lets one GET (or HEAD) request of a process run from
+  the moment its head is read until its answer starts; the others wait in
+  arrival order, for at most the store's busy timeout, then answer 503 with
+  ``Retry-After`` (a page in the reader's language, the API's envelope).
+  What has no turn runs as before: requests with a body (a login, a load:
+  their body arrives at the client's pace) and static files.  (The search's
+  own :class:`gugus.work_gate.Gate` stays: a process serving from several
+  threads without this middleware still counts one search at a time.)
+* **A busy worker stops accepting.**  With ``gugus serve --workers N`` every
+  worker listens on one socket, and asyncio accepts every waiting connection
+  at once whenever its process wakes, busy or not: one worker queued pages
+  while the other idled (p95 318 ms against p50 124 ms).  :class:`PacedLoop`,
+  the workers' event loop, accepts one connection at a time and none while
+  its process holds a turn: new connections wait in the kernel's queue for
+  whichever worker is free, one queue for all workers (p95 182 ms).  Pages
+  already close their connection after each answer with several workers
+  (:class:`gugus.web.app.PageRequests`), so every page is a new connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import asyncio.selector_events
+import threading
+from collections import deque
+
+from gugus.errors import Msg, StoreUnavailable
+from gugus.store.db import busy_timeout
+
+TURN_METHODS = frozenset({"GET", "HEAD"})
+UNTURNED_PREFIXES = ("/static/",)
+
+
+class _Waiter:
+    __slots__ = ("future", "handed", "loop")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.future: asyncio.Future = loop.create_future()
+        self.handed = False  # set (under the lock) when the turn is given to it
+
+
+class _Turns:
+    """One holder at a time; the others wait in arrival order, each at most
+    ``patience`` seconds.  A server process has one event loop; a test
+    client may run each request in a loop of its own thread, so the state
+    is guarded by a lock and a turn is handed over in the waiter's loop."""
+
+    def __init__(self, patience: float) -> None:
+        self.patience = patience
+        self.held = False
+        self._waiting: deque[_Waiter] = deque()
+        self._lock = threading.Lock()
+
+    async def take(self) -> None:
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            if not self.held and not self._waiting:
+                self.held = True
+                return
+            waiter = _Waiter(loop)
+            self._waiting.append(waiter)
+        expiry = loop.call_later(self.patience, self._expire, waiter)
+        try:
+            await waiter.future
+        except asyncio.CancelledError:
+            with self._lock:
+                mine = waiter.handed  # handed over just before the cancel
+                if not mine:
+                    self._waiting.remove(waiter)
+            if mine:
+                self.give()  # pass it on
+            raise
+        finally:
+            expiry.cancel()
+
+    def _expire(self, waiter: _Waiter) -> None:
+        with self._lock:
+            if waiter.handed or waiter.future.done():
+                return
+            self._waiting.remove(waiter)
+        waiter.future.set_exception(
+            StoreUnavailable(Msg("the node is busy with other requests: try again shortly"))
+        )
+
+    def give(self) -> None:
+        """Hand the turn to the first waiter, else free it."""
+        with self._lock:
+            if not self._waiting:
+                self.held = False
+                return
+            waiter = self._waiting.popleft()  # ``held`` stays: the turn passes on
+            waiter.handed = True
+        try:
+            same = asyncio.get_running_loop() is waiter.loop
+        except RuntimeError:
+            same = False
+        if same:
+            _wake(waiter.future)
+            return
+        try:
+            waiter.loop.call_soon_threadsafe(_wake, waiter.future)
+        except RuntimeError:  # its loop has closed: nobody to take it
+            self.give()
+
+    def waiting(self) -> int:
+        with self._lock:
+            return len(self._waiting)
+
+
+def _wake(future: asyncio.Future) -> None:
+    if not future.done():  # a cancelled waiter passes the turn on itself
+        future.set_result(None)
+
+
+class RequestTurns:
+    """Pure ASGI: GET and HEAD requests of this process take turns (see the
+    module).  Placed inside :class:`gugus.api.app.StorageFaults`, so a wait
+    past the patience answers in the one error shape."""
+
+    def __init__(self, app, patience: float | None = None) -> None:
+        self.app = app
+        self.turns = _Turns(busy_timeout() if patience is None else patience)
+
+    async def __call__(self, scope, receive, send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope.get("method") not in TURN_METHODS
+            or scope.get("path", "").startswith(UNTURNED_PREFIXES)
+        ):
+            return await self.app(scope, receive, send)
+        await self.turns.take()
+        loop = asyncio.get_running_loop()
+        paced = loop if isinstance(loop, PacedLoop) else None
+        if paced is not None:
+            paced.turn_taken = True
+        held = True
+
+        def give() -> None:
+            nonlocal held
+            if held:
+                held = False
+                self.turns.give()
+                if paced is not None:
+                    paced.turn_taken = self.turns.held
+                    paced.resume_accepting()
+
+        async def answering(message) -> None:
+            if message["type"] == "http.response.start":
+                give()  # the answer is ready: its sending needs no turn
+            await send(message)
+
+        try:
+            await self.app(scope, receive, answering)
+        finally:
+            give()
+
+
+class PacedLoop(asyncio.SelectorEventLoop):
+    """The event loop of ``gugus serve --workers N``: it accepts one new
+    connection per wake-up, and none while its process holds a request's
+    turn (:class:`RequestTurns`); the listening socket is watched again when
+    the turn is given back.  (asyncio's own loop accepts up to the backlog
+    at once, and it is what asyncio itself does when it runs out of file
+    descriptors: stop watching the socket, watch it again later.)"""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.turn_taken = False
+        self._paused: dict[int, tuple] = {}
+
+    def _accept_connection(
+        self, protocol_factory, sock, sslcontext=None, server=None, backlog=100, *timeouts
+    ) -> None:
+        if self.turn_taken:
+            self._remove_reader(sock.fileno())
+            self._paused[sock.fileno()] = (
+                protocol_factory, sock, sslcontext, server, backlog, *timeouts
+            )  # fmt: skip
+            return
+        super()._accept_connection(protocol_factory, sock, sslcontext, server, 1, *timeouts)
+
+    def resume_accepting(self) -> None:
+        """Watch the paused listening sockets again (unless closed since)."""
+        if self.turn_taken:
+            return
+        paused, self._paused = self._paused, {}
+        for fd, args in paused.items():
+            sock = args[1]
+            if sock.fileno() == fd:  # -1 once the server closed it
+                self._start_serving(*args)
+
+
+__all__ = ["PacedLoop", "RequestTurns"]
