@@ -31,14 +31,9 @@ from urllib.parse import quote
 import httpx
 from pages import session
 from read import sample
-from readkit import analyst_of, cpu_by_process, gugus_server
+from readkit import analyst_of, cpu_seconds, gugus_server
 
 WARM_UP = 50
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process and its direct children."""
-    return sum(cpu_by_process(pid).values())
 
 
 def read_pages(clients: list[httpx.Client], paths: list[str]) -> dict[int, int]:

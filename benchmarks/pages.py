@@ -13,8 +13,10 @@ word once first — ``search_once``, never answered from the result cache —
 then the sample as drawn, common words repeating) and entity pages
 (``/entities/<id>``), on a fresh server per session count.  Reported per kind and session count: p50/p95 of
 the answered pages (200 or 404), pages/s, failures (any other status, a
-redirect to the login page, a dropped connection), and how many pages carried
-a marking banner (the page showed non-CLEAR data).  Target: p95 ≤ 150 ms at
+redirect to the login page, a dropped connection), how many pages carried
+a marking banner (the page showed non-CLEAR data), and the CPU each page
+cost the server (its processes) and this client (its threads), which share
+the machine's cores.  Target: p95 ≤ 150 ms at
 10 sessions.  JSON to stdout and ``--dir``/pages-result-w<N>.json, a table
 to stderr.
 """
@@ -24,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import resource
 import sys
 import tempfile
 import time
@@ -33,7 +36,7 @@ from urllib.parse import quote
 
 import httpx
 from read import sample
-from readkit import RunResult, analyst_of, gugus_server, node_arguments
+from readkit import RunResult, analyst_of, cpu_seconds, gugus_server, node_arguments
 
 CSRF = re.compile(r'name="csrf" value="([0-9a-f]{64})"')
 KINDS = ("search_once", "search", "entity")
@@ -99,12 +102,22 @@ def run_sessions(clients: list[httpx.Client], paths: list[str]) -> RunResult:
     return total
 
 
+def own_cpu_seconds() -> float:
+    """User + system CPU of this client (all its threads)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def table(report: dict) -> str:
-    lines = [f"{'run':<12}{'p50 ms':>9}{'p95 ms':>9}{'pages/s':>9}{'banner':>8}{'failed':>8}"]
+    lines = [
+        f"{'run':<16}{'p50 ms':>9}{'p95 ms':>9}{'pages/s':>9}{'banner':>8}{'failed':>8}"
+        f"{'server CPU ms':>15}{'client CPU ms':>15}"
+    ]
     for name, r in report["runs"].items():
         lines.append(
-            f"{name:<12}{r['p50_ms']:>9.1f}{r['p95_ms']:>9.1f}{r['requests_per_s']:>9.1f}"
+            f"{name:<16}{r['p50_ms']:>9.1f}{r['p95_ms']:>9.1f}{r['requests_per_s']:>9.1f}"
             f"{r['with_banner']:>8}{r['failures']:>8}"
+            f"{r['server_cpu_ms_per_page']:>15.1f}{r['client_cpu_ms_per_page']:>15.1f}"
         )
     return "\n".join(lines)
 
@@ -145,9 +158,16 @@ def main() -> None:
                     session(server.url, login["username"], login["password"]) for _ in range(n)
                 ]
                 for kind in kinds:
+                    server_cpu, client_cpu = cpu_seconds(server.proc.pid), own_cpu_seconds()
                     res = run_sessions(clients, work[kind])
                     summary = res.summary()
                     summary["with_banner"] = res.non_clear
+                    pages = max(1, len(res.times) + sum(res.failures.values()))
+                    for who, spent in (
+                        ("server", cpu_seconds(server.proc.pid) - server_cpu),
+                        ("client", own_cpu_seconds() - client_cpu),
+                    ):
+                        summary[f"{who}_cpu_ms_per_page"] = round(spent / pages * 1000, 2)
                     report["runs"][f"{kind}_{n}s"] = summary
                 for c in clients:
                     c.close()

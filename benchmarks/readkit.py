@@ -79,6 +79,11 @@ def cpu_by_process(pid: int) -> dict[int, float]:
     return out
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its direct children."""
+    return sum(cpu_by_process(pid).values())
+
+
 class Server:
     """A server process on 127.0.0.1 (its own process group), stopped with
     SIGTERM, then SIGKILL after ``grace`` seconds.  Its stderr goes to a file

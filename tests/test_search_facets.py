@@ -5,6 +5,8 @@ English, or its code, finds its nationals."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import searchworld as sw
 from sqlalchemy import update
@@ -181,3 +183,19 @@ def test_check_accepts_the_new_search_words(world):
             update(statements).where(statements.c.prop_type == "country").values(search_text=None)
         )
     assert check(world).damaged_count == 8  # every country statement
+
+
+def test_a_kept_result_reads_back_as_it_was():
+    """Workers share results as JSON (gugus.shared_results): the clusters
+    of one id are left out and come back, the others are kept whole —
+    including a cluster whose canonical id is none of its members'."""
+    found = search_facets._Found(
+        order=["c", "a", "nk-1"],
+        members={"c": frozenset({"c"}), "a": frozenset({"a", "b"}), "nk-1": frozenset({"x"})},
+        total=7,
+        facets={"schema": [{"value": "Person", "count": 3}]},
+        facets_marking=None,
+    )
+    kept = json.loads(json.dumps(found.to_json()))
+    assert set(kept["members"]) == {"a", "nk-1"}
+    assert search_facets._Found.from_json(kept) == found

@@ -241,9 +241,11 @@ class _Found:
         return end <= len(self.order) or len(self.order) >= self.total
 
     def to_json(self) -> dict:
+        """``members``: only the clusters of more than their own id (every
+        id of ``order`` has members; most are alone)."""
         return {
             "order": self.order,
-            "members": {c: sorted(m) for c, m in self.members.items()},
+            "members": {c: sorted(m) for c, m in self.members.items() if m != {c}},
             "total": self.total,
             "facets": self.facets,
             "facets_marking": self.facets_marking,
@@ -251,9 +253,10 @@ class _Found:
 
     @classmethod
     def from_json(cls, d: dict) -> _Found:
+        clusters = d["members"]
         return cls(
             order=list(d["order"]),
-            members={c: frozenset(m) for c, m in d["members"].items()},
+            members={c: frozenset(clusters.get(c, (c,))) for c in d["order"]},
             total=int(d["total"]),
             facets=d["facets"],
             facets_marking=d["facets_marking"],

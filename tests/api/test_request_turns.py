@@ -24,8 +24,24 @@ from gugus.errors import StoreUnavailable
 WAIT = 30  # seconds a test waits for something that must happen (never reached)
 
 
-def run(coro):
-    return asyncio.run(asyncio.wait_for(coro, WAIT))
+def run(coro, loop_factory=None):
+    """Run ``coro`` in a new event loop of its own thread (a browser test
+    of the same process may have left a loop running in this one)."""
+    outcome: dict = {}
+
+    def main():
+        try:
+            with asyncio.Runner(loop_factory=loop_factory) as runner:
+                outcome["value"] = runner.run(asyncio.wait_for(coro, WAIT))
+        except BaseException as exc:  # noqa: BLE001 - raised again in the test's thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=main)
+    thread.start()
+    thread.join(WAIT + 5)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
 
 
 # -- the turns --------------------------------------------------------------------
@@ -229,8 +245,7 @@ def test_a_paced_loop_accepts_no_connection_while_its_process_holds_a_turn():
         server.close()
         await server.wait_closed()
 
-    with asyncio.Runner(loop_factory=PacedLoop) as runner:
-        runner.run(asyncio.wait_for(main(), WAIT))
+    run(main(), loop_factory=PacedLoop)
 
 
 def test_a_paced_loop_accepts_one_connection_per_wake_up():
@@ -254,8 +269,7 @@ def test_a_paced_loop_accepts_one_connection_per_wake_up():
             c.close()
         sock.close()
 
-    with asyncio.Runner(loop_factory=PacedLoop) as runner:
-        runner.run(asyncio.wait_for(main(), WAIT))
+    run(main(), loop_factory=PacedLoop)
 
 
 def test_a_paused_socket_closed_meanwhile_is_not_watched_again():
@@ -272,5 +286,4 @@ def test_a_paused_socket_closed_meanwhile_is_not_watched_again():
         loop.resume_accepting()  # nothing to watch: no error
         client.close()
 
-    with asyncio.Runner(loop_factory=PacedLoop) as runner:
-        runner.run(asyncio.wait_for(main(), WAIT))
+    run(main(), loop_factory=PacedLoop)

@@ -24,6 +24,7 @@ from uvicorn.supervisors.multiprocess import Multiprocess
 from gugus import ratelimit
 from gugus.errors import GugusError, InvalidInput
 from gugus.model import search_words
+from gugus.web import render
 
 GRACE = 10  # seconds for requests in flight once a shutdown starts
 SLACK = 5  # seconds more for a process to exit before it is killed
@@ -73,9 +74,10 @@ def settle() -> None:
     view.  A search reading 37,000 rows allocates enough objects to start
     full collections, and each walked every object of the process: ~50 ms
     of a 90 ms search (``gc.freeze``, as Instagram does for its servers).
-    Tables built lazily on a first search are built first, so that no
-    reader waits for them and they are frozen too."""
+    Tables built lazily on a first search, and the pages' templates, are
+    built first, so that no reader waits for them and they are frozen too."""
     search_words.warm()
+    render.warm()
     gc.collect()
     gc.freeze()
 

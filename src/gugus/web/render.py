@@ -4,8 +4,10 @@ marking banner (the strictest marking of what the page shows)."""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 
+from babel import Locale
 from babel.dates import format_datetime as babel_datetime
 from babel.numbers import format_decimal
 from fastapi import Request
@@ -63,6 +65,24 @@ def _environment() -> Environment:
 ENV = _environment()
 
 
+@cache
+def _locale(lang: str) -> Locale:
+    """Babel's locale of a page language, parsed once (Babel parses a
+    locale name on every number it formats)."""
+    return Locale.parse(lang)
+
+
+def warm() -> None:
+    """Compile every template and parse every page language now (a
+    serving process does it before its first request), not on a reader's
+    first page."""
+    for name in ENV.list_templates(extensions=["html"]):
+        ENV.get_template(name)
+    for lang in i18n.LANGUAGES:
+        _locale(lang)
+        i18n.translations(lang)
+
+
 def strictest(markings) -> dict | None:
     """The most restrictive of the marking dicts shown (TLP rank, then every
     handling code of any of them): what the banners say.  None when nothing
@@ -84,8 +104,10 @@ def _context(request: Request, ctx: dict) -> dict:
     if csrf is None:
         csrf = csrf_for(request.cookies.get(SESSION_COOKIE) or login_secret(request))
 
+    locale = _locale(lang)
+
     def format_number(n) -> str:
-        return format_decimal(n, locale=lang)
+        return format_decimal(n, locale=locale)
 
     def format_datetime(iso: str | None) -> str:
         if not iso:
