@@ -33,20 +33,57 @@ MAX_LIMIT = 100
 
 
 def _statements(node: Node, conn, rows) -> list[Statement]:
+    """Statements of rows that name the columns of
+    :data:`gugus.store.statements.COLUMN_NAMES`.  Rows in that order (most
+    reads) are unpacked by position: a SQLAlchemy row's attribute costs
+    ~0.5 µs, ten a statement, 200 statements a search page.  Collection
+    names and markings are looked up once per id."""
+    if not rows:
+        return []
+    names: dict[int, str] = {}
+    markings: dict[int, Marking] = {}
+
+    def collection(cid: int) -> str:
+        name = names.get(cid)
+        if name is None:
+            name = names[cid] = node.collection_name(conn, cid)
+        return name
+
+    def marking(mid: int) -> Marking:
+        found = markings.get(mid)
+        if found is None:
+            found = markings[mid] = node.catalogue.get(conn, mid)
+        return found
+
+    if getattr(rows[0], "_fields", None) == stmt_sql.COLUMN_NAMES:
+        tuples = rows
+    else:
+        tuples = [tuple(getattr(r, f) for f in stmt_sql.COLUMN_NAMES) for r in rows]
     return [
         Statement(
-            entity_id=r.entity_id,
-            schema=r.schema,
-            prop=r.prop,
-            prop_type=r.prop_type,
-            value=r.value,
-            collection=node.collection_name(conn, r.collection_id),
-            marking=node.catalogue.get(conn, r.marking_id),
-            origin=r.origin,
-            first_seen=r.first_seen,
-            last_seen=r.last_seen,
+            entity_id=entity_id,
+            schema=schema,
+            prop=prop,
+            prop_type=prop_type,
+            value=value,
+            collection=collection(collection_id),
+            marking=marking(marking_id),
+            origin=origin,
+            first_seen=first_seen,
+            last_seen=last_seen,
         )
-        for r in rows
+        for (
+            entity_id,
+            schema,
+            prop,
+            prop_type,
+            value,
+            collection_id,
+            marking_id,
+            origin,
+            first_seen,
+            last_seen,
+        ) in tuples
     ]
 
 

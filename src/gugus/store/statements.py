@@ -217,6 +217,9 @@ _COLUMNS = (
     statements.c.first_seen,
     statements.c.last_seen,
 )
+# The names of a statement row's columns, in their order (gugus.reads reads
+# rows in this order by position).
+COLUMN_NAMES = tuple(c.name for c in _COLUMNS)
 
 
 def _visible(scope: ReadScope):
