@@ -287,3 +287,60 @@ def test_a_paused_socket_closed_meanwhile_is_not_watched_again():
         client.close()
 
     run(main(), loop_factory=PacedLoop)
+
+
+def test_a_paced_loop_accepts_again_whatever_way_the_turn_ends():
+    """The worker's loop stops accepting while a request holds the turn and
+    accepts again when it is free: after an answer, after a waiter gave up
+    (busy), and after a waiter was cancelled just as the turn was handed
+    to it (it passes the turn on)."""
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        release = asyncio.Event()
+
+        async def app(scope, receive, send):
+            if scope["path"] == "/hold":
+                await release.wait()
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            await send({"type": "http.response.body", "body": b""})
+
+        middleware = RequestTurns(app, patience=0.05)
+
+        async def get(path):
+            scope = {"type": "http", "method": "GET", "path": path, "headers": []}
+
+            async def receive():
+                return {"type": "http.request", "body": b""}
+
+            async def send(message):
+                pass
+
+            await middleware(scope, receive, send)
+
+        holder = asyncio.create_task(get("/hold"))
+        while not loop.turn_taken:
+            await asyncio.sleep(0)
+        with pytest.raises(StoreUnavailable):  # waits past the patience
+            await get("/other")
+        assert loop.turn_taken  # the holder still holds it
+        release.set()
+        await holder
+        assert not loop.turn_taken  # accepting again after the answer
+        # a waiter handed the turn and cancelled before it runs
+        await middleware.turns.take()  # held by this test
+        middleware._paced(loop)
+        assert loop.turn_taken
+        handed = asyncio.create_task(get("/other"))
+        while middleware.turns.waiting() < 1:
+            await asyncio.sleep(0)
+        middleware.turns.give()  # handed to ``handed``...
+        handed.cancel()  # ...which is cancelled before it runs
+        with pytest.raises(asyncio.CancelledError):
+            await handed
+        assert not middleware.turns.held
+        assert not loop.turn_taken  # accepting again
+        await get("/other")  # and the turn is free
+        assert not loop.turn_taken
+
+    run(main(), loop_factory=PacedLoop)

@@ -139,11 +139,16 @@ class RequestTurns:
             or scope.get("path", "").startswith(UNTURNED_PREFIXES)
         ):
             return await self.app(scope, receive, send)
-        await self.turns.take()
         loop = asyncio.get_running_loop()
         paced = loop if isinstance(loop, PacedLoop) else None
-        if paced is not None:
-            paced.turn_taken = True
+        try:
+            await self.turns.take()
+        except BaseException:
+            # busy, or cancelled — perhaps just after the turn was handed
+            # over and passed on again: the loop accepts as the turn stands
+            self._paced(paced)
+            raise
+        self._paced(paced)
         held = True
 
         def give() -> None:
@@ -151,9 +156,7 @@ class RequestTurns:
             if held:
                 held = False
                 self.turns.give()
-                if paced is not None:
-                    paced.turn_taken = self.turns.held
-                    paced.resume_accepting()
+                self._paced(paced)
 
         async def answering(message) -> None:
             if message["type"] == "http.response.start":
@@ -164,6 +167,13 @@ class RequestTurns:
             await self.app(scope, receive, answering)
         finally:
             give()
+
+    def _paced(self, loop: PacedLoop | None) -> None:
+        """Tell the worker's loop whether its process holds a turn (it
+        accepts again when not)."""
+        if loop is not None:
+            loop.turn_taken = self.turns.held
+            loop.resume_accepting()
 
 
 class PacedLoop(asyncio.SelectorEventLoop):
