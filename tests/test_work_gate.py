@@ -184,3 +184,17 @@ def test_the_search_page_says_busy_in_the_readers_language_with_retry_after(worl
     assert english.headers.get("Retry-After") and spanish.headers.get("Retry-After")
     assert "busy with other searches" in english.text
     assert "ocupado con otras búsquedas" in spanish.text
+
+
+def test_a_free_turn_is_taken_at_once_and_a_held_one_is_not_waited_for():
+    gate = Gate(1, patience=WAIT)
+    with gate.turn_if_free() as got:
+        assert got
+        with gate.turn_if_free() as again:  # the one slot is taken: no wait
+            assert not again
+    with _taken(gate):
+        with gate.turn_if_free() as got:
+            assert not got
+        assert gate.waiting() == 0  # nobody queued
+    with gate.turn_if_free() as got:  # given back
+        assert got

@@ -30,7 +30,6 @@ nobody asked before (``benchmarks/pages.py``, README "Web pages"):
 from __future__ import annotations
 
 import asyncio
-import asyncio.selector_events
 import threading
 from collections import deque
 
