@@ -59,31 +59,11 @@ def _statements(node: Node, conn, rows) -> list[Statement]:
         tuples = rows
     else:
         tuples = [tuple(getattr(r, f) for f in stmt_sql.COLUMN_NAMES) for r in rows]
+    # Statement's fields are the columns' order, with the collection's name
+    # and the marking for their ids
     return [
-        Statement(
-            entity_id=entity_id,
-            schema=schema,
-            prop=prop,
-            prop_type=prop_type,
-            value=value,
-            collection=collection(collection_id),
-            marking=marking(marking_id),
-            origin=origin,
-            first_seen=first_seen,
-            last_seen=last_seen,
-        )
-        for (
-            entity_id,
-            schema,
-            prop,
-            prop_type,
-            value,
-            collection_id,
-            marking_id,
-            origin,
-            first_seen,
-            last_seen,
-        ) in tuples
+        Statement(e, schema, prop, ptype, value, collection(cid), marking(mid), origin, first, last)
+        for e, schema, prop, ptype, value, cid, mid, origin, first, last in tuples
     ]
 
 
