@@ -6,9 +6,13 @@ English, or its code, finds its nationals."""
 from __future__ import annotations
 
 import json
+from collections import Counter
+from types import SimpleNamespace
 
 import pytest
 import searchworld as sw
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import update
 
 from gugus import search_facets
@@ -199,3 +203,44 @@ def test_a_kept_result_reads_back_as_it_was():
     kept = json.loads(json.dumps(found.to_json()))
     assert set(kept["members"]) == {"a", "nk-1"}
     assert search_facets._Found.from_json(kept) == found
+
+
+_row = st.tuples(
+    st.sampled_from(["e1", "e2", "e3", "e4", "e5"]),
+    st.sampled_from([("Person",), ("Person", "LegalEntity"), ("Company",)]),
+    st.sampled_from([(1,), (2,), (1, 2), (3,), (9,)]),  # 9: not a visible collection
+    st.sampled_from([(), ("MX",), ("mx", "hn"), ("us",)]),
+    st.integers(1, 3),
+)
+
+
+@given(rows=st.lists(_row, max_size=12), clusters=st.booleans())
+def test_facets_count_each_value_once_per_resolved_entity(rows, clusters):
+    """Entities of one row are counted together by what they hold; that
+    gives the same counts as every (facet, value, entity) counted once —
+    also for entities of several rows (markings), and for members of one
+    cluster (resolved to one id)."""
+    colls = {
+        1: SimpleNamespace(name="hsi", org="US-HSI", country="US"),
+        2: SimpleNamespace(name="fgr", org="MX-FGR", country="mx"),
+        3: SimpleNamespace(name="uif", org="MX-FGR", country=None),
+    }
+    canonical = {"e1": "e1", "e2": "e1" if clusters else "e2"}.get
+
+    def naive() -> dict:
+        seen = set()
+        for entity, schemata, cids, countries, _ in rows:
+            entity = canonical(entity) or entity
+            seen |= {("schema", s, entity) for s in schemata}
+            seen |= {("country", c.lower(), entity) for c in countries}
+            for cid in cids:
+                if cid in colls:
+                    c = colls[cid]
+                    seen |= {("collection", c.name, entity), ("org", c.org, entity)}
+                    if c.country:
+                        seen.add(("country", c.country.lower(), entity))
+        counts = Counter((f, v) for f, v, _ in seen)
+        return {(f, v): n for (f, v), n in counts.items()}
+
+    counted = search_facets._count(rows, lambda e: canonical(e) or e, colls)
+    assert {(f, x["value"]): x["count"] for f, xs in counted.items() for x in xs} == naive()

@@ -397,7 +397,10 @@ def _newest(conn, node: Node, scope, query: str, graphs, wanted: int, audiences:
 
 def _count(rows, canonical, colls: dict) -> dict[str, list[dict]]:
     """Facet values → the number of resolved entities having each.  Each
-    (facet, value, entity) is kept once, then counted per (facet, value)."""
+    (facet, value, entity) counts once.  An entity of one row (most are:
+    one document, one marking) counts under the values of that row, so
+    entities of alike rows are counted together; the others' rows are
+    merged per entity first."""
     # Per collection: its (facet, value) pairs, looked up once.
     of_collection = {
         cid: [
@@ -411,19 +414,28 @@ def _count(rows, canonical, colls: dict) -> dict[str, list[dict]]:
         ]
         for cid, c in colls.items()
     }
-    seen: set[tuple[str, str, str]] = set()
-    add = seen.add
-    for entity_id, schemata, collection_ids, countries, _marking in rows:
-        entity = canonical(entity_id)
-        for schema in schemata:
-            add(("schema", schema, entity))
-        for country in countries:
-            add(("country", country.lower(), entity))
+
+    def pairs(schemata, collection_ids, countries) -> set[tuple[str, str]]:
+        out = {("schema", schema) for schema in schemata}
+        out.update(("country", country.lower()) for country in countries)
         # a visible statement's collection is visible (else not in colls)
         for collection_id in collection_ids:
-            for facet, value in of_collection.get(collection_id, ()):
-                add((facet, value, entity))
+            out.update(of_collection.get(collection_id, ()))
+        return out
+
+    resolved = [(canonical(row[0]), row[1:4]) for row in rows]
+    rows_of = Counter(entity for entity, _ in resolved)
+    alike: Counter = Counter()  # (schemata, collections, countries) → entities of one row
+    seen: set[tuple[str, str, str]] = set()
+    for entity, facts in resolved:
+        if rows_of[entity] == 1:
+            alike[facts] += 1
+        else:
+            seen.update((facet, value, entity) for facet, value in pairs(*facts))
     counts = Counter((facet, value) for facet, value, _ in seen)
+    for facts, n in alike.items():
+        for pair in pairs(*facts):
+            counts[pair] += n
     out: dict[str, list[dict]] = {name: [] for name in FACETS}
     for (facet, value), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0][1])):
         out[facet].append({"value": value, "count": n})

@@ -278,18 +278,27 @@ def facet_rows(
 
 
 def _expand(rows, by_number: dict[int, str]) -> Iterator[tuple]:
-    lists: dict[str, list] = {}  # most documents share a few lists
+    # Most documents share a few lists: each text is read once, and alike
+    # rows share equal tuples.
+    arrays: dict[str, tuple] = {}
+    names: dict[str, tuple] = {}
 
-    def parsed(text: str) -> list:
-        found = lists.get(text)
+    def parsed(text: str) -> tuple:
+        found = arrays.get(text)
         if found is None:
-            found = lists[text] = json.loads(text)
+            found = arrays[text] = tuple(json.loads(text))
+        return found
+
+    def split(text: str) -> tuple:
+        found = names.get(text)
+        if found is None:
+            found = names[text] = tuple(text.split(","))
         return found
 
     for no, doc, collections, schemata, countries in rows:
         yield (
             by_number[no],
-            schemata.split(","),
+            split(schemata),
             parsed(collections),
             parsed(countries),
             doc & MARKING_BITS,

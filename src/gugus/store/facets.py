@@ -103,8 +103,8 @@ def facet_rows(
     known: dict[str, int] | None = None,
 ) -> list[tuple]:
     """(entity_id, schemata, collection ids, countries, marking_id) of the
-    entities' visible statements, for counting facets (each a list; an
-    entity may have several rows): every (facet, value, entity, marking) of
+    entities' visible statements, for counting facets (each a tuple, alike
+    rows sharing equal tuples; an entity may have several rows): every (facet, value, entity, marking) of
     :func:`statement_facet_rows`.  SQLite reads them
     from its index of entities (one row per entity and marking:
     :func:`gugus.store.entity_words.facet_rows`), PostgreSQL from the
@@ -119,7 +119,7 @@ def statement_facet_rows(
 ) -> list[tuple]:
     """Distinct (entity_id, schema, collection_id, country, marking_id) of
     the entities' visible statements, in the shape of :func:`facet_rows`:
-    (entity_id, [schema], [collection_id], [country] or [], marking_id),
+    (entity_id, (schema,), (collection_id,), (country,) or (), marking_id),
     ``country`` the value of a country-typed statement.
 
     The ids are bound as one value (a JSON array on SQLite, an array on
@@ -132,7 +132,7 @@ def statement_facet_rows(
     for chunk in _chunks(entity_ids):
         rows.extend(raw_rows(conn, query, {"ids": json.dumps(chunk) if sqlite else chunk}))
     return [
-        (entity, [schema], [collection], [country] if country else [], marking)
+        (entity, (schema,), (collection,), (country,) if country else (), marking)
         for entity, schema, collection, country, marking in rows
     ]
 
