@@ -268,7 +268,7 @@ def _matches(
 ) -> _Found:
     """The search's matches, resolved, counted and faceted (its costly part)."""
     colls = {r.id: r for r in facet_sql.visible_collections(conn, scope)}
-    graphs = resolver.graphs_of(node)
+    graphs = resolver.Pinned(resolver.graphs_of(node), conn, scope)  # one lookup per search
     schemata = _schemata(given["schema"])
     countries = _countries(given["country"])
 

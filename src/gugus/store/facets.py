@@ -157,6 +157,9 @@ def _facet_query(scope: ReadScope, sqlite: bool):
 def visible_collections(conn: Connection, scope: ReadScope) -> list:
     """The collections whose default marking the reader is granted (every
     statement of a collection is at least as restricted as its default)."""
-    return conn.execute(
-        select(collections).where(grants.visible(scope, collections.c.marking_id))
-    ).all()
+    return conn.execute(_visible_collections(scope)).all()
+
+
+@grants.per_scope
+def _visible_collections(scope: ReadScope):
+    return select(collections).where(grants.visible(scope, collections.c.marking_id))

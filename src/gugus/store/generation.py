@@ -44,6 +44,9 @@ _PRESENT = (
     "OR (type = 'table' AND name = 'data_version')"
 )
 _TOTAL = "SELECT coalesce(sum(n), 0) FROM data_version"
+_VERSIONS = select(_version.c.id, _version.c.n).where(
+    _version.c.id.in_(bindparam("ids", expanding=True))
+)
 
 
 def _missing(conn: Connection) -> list[str]:
@@ -65,14 +68,7 @@ def versions(
     not kept, or not to be trusted — see :func:`problems`."""
     if not kept(dialect) or _missing(conn):
         return None
-    found = dict(
-        conn.execute(
-            select(_version.c.id, _version.c.n).where(
-                _version.c.id.in_(bindparam("ids", expanding=True))
-            ),
-            {"ids": list(audiences)},
-        ).all()
-    )
+    found = dict(conn.execute(_VERSIONS, {"ids": list(audiences)}).all())
     return tuple((a, found.get(a, 0)) for a in sorted(audiences))
 
 

@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable, Hashable, Iterable
 from typing import TypeVar
 
-from sqlalchemy import Connection, exists, func, insert, select, update
+from sqlalchemy import Connection, exists, func, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from gugus.access import ReadScope, audience, grants
@@ -132,6 +132,14 @@ def backfill(conn: Connection) -> None:
 
 
 # -- reads --------------------------------------------------------------------
+def _granted_to(scope: ReadScope):
+    """SQL condition: a grant row to one of the reader's grantee keys.  An
+    IN list of bound values, one each (``IN (?, ?)``): a list given as
+    values is expanded at every execution instead, which costs SQLAlchemy
+    more than the probe costs the database."""
+    return audience_grants.c.grantee.in_([literal(g) for g in scope.grantees])
+
+
 def visible(scope: ReadScope, marking_col):
     """SQL condition: the marking in ``marking_col`` is granted to the reader.
 
@@ -145,7 +153,7 @@ def visible(scope: ReadScope, marking_col):
         .select_from(
             markings.join(audience_grants, audience_grants.c.audience_id == markings.c.audience_id)
         )
-        .where(markings.c.id == marking_col, audience_grants.c.grantee.in_(scope.grantees))
+        .where(markings.c.id == marking_col, _granted_to(scope))
         .offset(0)
     )
 
@@ -161,7 +169,7 @@ def visible_set(scope: ReadScope, marking_col):
         .select_from(
             markings.join(audience_grants, audience_grants.c.audience_id == markings.c.audience_id)
         )
-        .where(audience_grants.c.grantee.in_(scope.grantees))
+        .where(_granted_to(scope))
     )
     return marking_col.in_(granted)
 
@@ -207,7 +215,7 @@ def per_scope(build: Callable[..., _Statement], size: int = 1024) -> Callable[..
 def _visible_audiences(scope: ReadScope):
     return (
         select(audience_grants.c.audience_id)
-        .where(audience_grants.c.grantee.in_(scope.grantees))
+        .where(_granted_to(scope))
         .distinct()
         .order_by(audience_grants.c.audience_id)
     )

@@ -4,7 +4,7 @@ marking banner (the strictest marking of what the page shows)."""
 from __future__ import annotations
 
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from babel import Locale
@@ -66,10 +66,17 @@ ENV = _environment()
 
 
 @cache
-def _locale(lang: str) -> Locale:
+def locale_of(lang: str) -> Locale:
     """Babel's locale of a page language, parsed once (Babel parses a
     locale name on every number it formats)."""
     return Locale.parse(lang)
+
+
+@lru_cache(maxsize=4096)
+def _number(lang: str, n) -> str:
+    """A number as the page's language writes it (facet counts repeat:
+    Babel takes ~30 µs each)."""
+    return format_decimal(n, locale=locale_of(lang))
 
 
 def warm() -> None:
@@ -79,7 +86,7 @@ def warm() -> None:
     for name in ENV.list_templates(extensions=["html"]):
         ENV.get_template(name)
     for lang in i18n.LANGUAGES:
-        _locale(lang)
+        locale_of(lang)
         i18n.translations(lang)
 
 
@@ -104,10 +111,8 @@ def _context(request: Request, ctx: dict) -> dict:
     if csrf is None:
         csrf = csrf_for(request.cookies.get(SESSION_COOKIE) or login_secret(request))
 
-    locale = _locale(lang)
-
     def format_number(n) -> str:
-        return format_decimal(n, locale=locale)
+        return _number(lang, n)
 
     def format_datetime(iso: str | None) -> str:
         if not iso:

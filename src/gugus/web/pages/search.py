@@ -11,12 +11,11 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlencode
 
-from babel import Locale
 from fastapi import APIRouter, Query, Request
 
 from gugus import search_facets
 from gugus.web.i18n import translator
-from gugus.web.render import fragment, page
+from gugus.web.render import fragment, locale_of, page
 from gugus.web.schema_labels import schema_label
 from gugus.web.session import PageReader
 
@@ -43,7 +42,7 @@ def _toggled(filters: dict[str, list[str]], name: str, value: str) -> dict[str, 
 
 def _labeller(request: Request):
     gettext = translator(request).gettext
-    territories = Locale.parse(request.state.lang).territories
+    territories = locale_of(request.state.lang).territories
 
     def label(facet: str, value: str) -> str:
         if facet == "country":
