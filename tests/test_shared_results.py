@@ -52,6 +52,23 @@ def test_a_result_computed_by_one_worker_is_answered_by_the_other(workers):
     assert [r["id"] for r in second["results"]] == [r["id"] for r in first["results"]]
 
 
+def test_pages_past_the_shared_head_are_computed_again(workers, monkeypatch):
+    """A shared result holds its first SHARED_ORDER ids: the other worker
+    answers those pages from it, and computes a page past them itself,
+    giving what the first worker gives."""
+    monkeypatch.setattr(search_facets, "SHARED_ORDER", 2)
+    one, two, computed = workers
+    bob1, bob2 = one.reader("bob"), two.reader("bob")
+    first = search_facets.search(one, bob1, "perez", limit=2)
+    again = search_facets.search(two, bob2, "perez", limit=2)
+    assert computed == [one]
+    assert again["results"] == first["results"] and again["total"] == 4
+    past = search_facets.search(two, bob2, "perez", limit=2, offset=2)
+    assert computed == [one, two]
+    assert past == search_facets.search(one, bob1, "perez", limit=2, offset=2)
+    assert past["total"] == 4 and len(past["results"]) == 2
+
+
 def test_another_reader_never_gets_it(workers):
     one, two, computed = workers
     search_facets.search(one, one.reader("bob"), "perez")

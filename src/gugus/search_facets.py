@@ -69,6 +69,10 @@ FACET_CAP = 500
 FACETS = ("schema", "collection", "org", "country")
 # The ids a kept result may hold (gugus.search_cache enforces it).
 CACHED_IDS = MAX_IDS
+# The resolved ids a result shared with the other workers holds (its first
+# pages): writing the 500 a search walks cost a first search ~1 ms.  A page
+# past them, asked of another worker, is computed there again.
+SHARED_ORDER = 100
 MAX_FILTER_VALUES = 50
 
 
@@ -221,7 +225,7 @@ def _kept(node: Node, key, version, end: int) -> _Found | None:
 def _keep(node: Node, key, found: _Found) -> None:
     node.search_results.put(key, found)  # unless it holds over MAX_IDS ids
     if node.shared_results is not None and ids_of(found) <= MAX_IDS:
-        node.shared_results.put(key, found.to_json())
+        node.shared_results.put(key, found.head(SHARED_ORDER).to_json())
 
 
 @dataclass(frozen=True)
@@ -239,6 +243,18 @@ class _Found:
 
     def covers(self, end: int) -> bool:
         return end <= len(self.order) or len(self.order) >= self.total
+
+    def head(self, n: int) -> _Found:
+        """The same result holding its first ``n`` resolved ids only (the
+        total and facets stay: they were counted over all)."""
+        order = self.order[:n]
+        return _Found(
+            order=order,
+            members={c: self.members[c] for c in order},
+            total=self.total,
+            facets=self.facets,
+            facets_marking=self.facets_marking,
+        )
 
     def to_json(self) -> dict:
         """``members``: only the clusters of more than their own id (every
