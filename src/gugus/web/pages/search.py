@@ -17,7 +17,7 @@ from gugus import search_facets
 from gugus.web.i18n import translator
 from gugus.web.render import fragment, locale_of, page
 from gugus.web.schema_labels import schema_label
-from gugus.web.session import PageReader
+from gugus.web.session import page_reader
 
 router = APIRouter(include_in_schema=False)
 
@@ -102,7 +102,6 @@ def _view(request: Request, q: str, result: dict) -> dict:
 @router.get("/search")
 def search_page(
     request: Request,
-    reader: PageReader,
     q: Annotated[str, Query(max_length=500)] = "",
     schema: FilterQuery = None,
     collection: FilterQuery = None,
@@ -110,6 +109,9 @@ def search_page(
     country: FilterQuery = None,
     offset: Annotated[int, Query(ge=0, le=search_facets.MAX_OFFSET)] = 0,
 ):
+    # The session is checked here, as PageReader does, in the page's own
+    # thread: one hand-over to the thread pool per page instead of two.
+    reader = page_reader(request)
     q = q.strip()
     ctx: dict = {"q": q, "result": None}
     shown: list = []
