@@ -1,8 +1,10 @@
-"""SQLite's index of entities (gugus.store.entity_words, migration 0010)
-answers a one-word search and the search facets exactly as the statements
-do — for every reader, every stored word, after re-loads that move
-statements between markings, after statements deleted behind gugus's back
-— and ``gugus check`` names a document that no longer matches."""
+"""SQLite's index of entities (gugus.store.entity_words, migrations 0010
+and 0011) answers a one-word search and the search facets exactly as the
+statements and their markings say — for every reader, every stored word,
+after re-loads that move statements between markings, after statements
+changed or deleted behind gugus's back — and ``gugus check`` names a
+document that no longer matches and a statement whose words carry several
+audiences."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ import searchworld as sw
 
 from gugus import check
 from gugus.ingest import ftm
-from gugus.store import entity_words, facets
+from gugus.store import entity_words, facets, grants
 from gugus.store import statements as stmt_sql
 
 TERM = re.compile(r"a\d+x(\S+)")
@@ -47,13 +49,33 @@ def _facts(rows) -> set[tuple]:
     return out
 
 
-def agree(node) -> int:
-    """Every stored word searched by every user through both indexes:
-    the same entities, each once, newest first; the same facet facts."""
+def _oracle(conn) -> list[tuple[str, int, set[str]]]:
+    """(entity, audience of its marking, words) of every statement whose
+    search words all carry one audience prefix: what the index of entities
+    must find, computed here in Python from the statements and markings."""
+    out = []
+    rows = conn.exec_driver_sql(
+        "SELECT s.entity_id, s.search_text, m.audience_id FROM statements s "
+        "JOIN markings m ON m.id = s.marking_id WHERE s.search_text IS NOT NULL"
+    )
+    for entity, search_text, audience in rows:
+        terms = search_text.split(" ")
+        if len({t[: t.index("x") + 1] for t in terms}) == 1:
+            out.append((entity, audience, {t[t.index("x") + 1 :] for t in terms}))
+    return out
+
+
+def agree(node, stale: bool = False) -> int:
+    """Every stored word searched by every user: the index of entities finds
+    the entities with a statement holding the word under a marking the user
+    may see, each once, newest first; so does the statement index (unless
+    ``stale``: words written behind gugus's back keep their old audience
+    there); the same facet facts."""
     dialect = node.db.dialect
     checked = 0
     with node.db.reader.connect() as conn:
         assert entity_words.problems(conn) == []
+        oracle = _oracle(conn)
         texts = conn.exec_driver_sql(
             "SELECT search_text FROM statements WHERE search_text IS NOT NULL"
         ).scalars()
@@ -61,13 +83,17 @@ def agree(node) -> int:
         entities = list(conn.exec_driver_sql("SELECT DISTINCT entity_id FROM statements").scalars())
         for user in USERS:
             scope = node.scope(node.reader(user))
+            granted = set(grants.visible_audiences(conn, scope))
             for word in words:
+                expected = {e for e, a, ws in oracle if a in granted and word in ws}
                 matched = stmt_sql.matched_numbers(conn, dialect, scope, word)
                 assert matched is not None
                 numbers = matched.all()
                 assert numbers == sorted(set(numbers), reverse=True)
                 found = list(entity_words.ids_of(conn, numbers))
-                assert set(found) == set(stmt_sql.all_matches(conn, dialect, scope, word)), word
+                assert set(found) == expected, word
+                if not stale:
+                    assert expected == set(stmt_sql.all_matches(conn, dialect, scope, word)), word
                 again = stmt_sql.matched_numbers(conn, dialect, scope, word)
                 assert again.count == len(numbers)
                 for fetch in (1, 2, 3, len(numbers) + 1):
@@ -123,7 +149,7 @@ def test_statements_deleted_behind_gugus_back_leave_their_documents(world):
         assert conn.exec_driver_sql("SELECT count(*) FROM entity_docs").scalar_one() == 0
         assert (
             conn.exec_driver_sql(
-                "SELECT count(*) FROM entity_fts WHERE entity_fts MATCH 'a1xperez'"
+                "SELECT count(*) FROM entity_terms WHERE entity_terms MATCH 'a1xperez'"
             ).scalar_one()
             == 0
         )
@@ -152,7 +178,7 @@ def test_a_marking_changed_behind_gugus_back_moves_the_words(world):
             "(SELECT pk FROM statements WHERE marking_id != ? ORDER BY pk LIMIT 3)",
             (red, red),
         )
-    agree(world)
+    agree(world, stale=True)
 
 
 def test_a_failed_batch_leaves_the_triggers_on(world):
@@ -169,3 +195,27 @@ def test_check_names_a_writer_mark_left_behind(world):
         conn.exec_driver_sql("INSERT INTO entity_docs_writing (batch) VALUES (1)")
     found = [d.line() for d in check.check(world).damaged]
     assert any("entity_docs_writing" in d for d in found), found
+
+
+def test_words_of_mixed_audiences_are_never_searched(world):
+    """A search_text whose terms carry more than one audience (written
+    behind gugus's back: gugus writes one prefix a statement) is left out of
+    the index of entities — never searchable under an audience its marking
+    may not have — and ``gugus check`` names the statement."""
+    with world.db.writer.begin() as conn:
+        pk, audience = conn.exec_driver_sql(
+            "SELECT s.pk, m.audience_id FROM statements s JOIN markings m ON m.id = s.marking_id "
+            "WHERE s.search_text IS NOT NULL ORDER BY s.pk LIMIT 1"
+        ).one()
+        others = conn.exec_driver_sql(
+            "SELECT DISTINCT audience_id FROM markings WHERE audience_id != ?", (audience,)
+        ).scalars()
+        mixed = " ".join([f"a{audience}xplanted"] + [f"a{a}xplanted" for a in others])
+        conn.exec_driver_sql("UPDATE statements SET search_text = ? WHERE pk = ?", (mixed, pk))
+    with world.db.reader.connect() as conn:
+        for user in USERS:
+            scope = world.scope(world.reader(user))
+            assert stmt_sql.matched_numbers(conn, world.db.dialect, scope, "planted").count == 0
+        assert entity_words.problems(conn) == [
+            f"statement {pk}: its search words do not all carry one audience (not searched)"
+        ]

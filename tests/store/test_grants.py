@@ -339,7 +339,7 @@ def test_a_one_word_count_does_not_follow_hidden_matches(tmp_path, hidden):
             ]
             with node.db.writer.begin() as conn:
                 stmt_sql.upsert(conn, node.db.dialect, rows)
-                conn.exec_driver_sql("INSERT INTO entity_fts (entity_fts) VALUES ('optimize')")
+                conn.exec_driver_sql("INSERT INTO entity_terms (entity_terms) VALUES ('optimize')")
             scope = node.scope(Reader("ana", "US-HSI", Role.ANALYST))
             with node.db.reader.connect() as conn:
                 found, steps = vm_steps(

@@ -21,8 +21,9 @@ from gugus.store.tables import audit_head, audit_metadata, metadata
 #   ``data_version`` (migration 0009), read in store/statements.py and
 #   store/generation.py.
 # - SQLite: the index of entities (migration 0010): ``entity_numbers``,
-#   ``entity_docs`` and the FTS5 table ``entity_fts`` with its shadow tables,
-#   read in store/entity_words.py.
+#   ``entity_docs`` (its FTS5 table ``entity_fts`` dropped by 0011), and
+#   (0011) ``entity_texts`` with its FTS5 table ``entity_terms`` and shadow
+#   tables, read in store/entity_words.py.
 # They serve full-text search and are queried with raw SQL in store/statements.py.
 BACKEND_ONLY = {"statements_fts", "ix_statements_fts"}
 SQLITE_ONLY_TABLES = {
@@ -31,8 +32,9 @@ SQLITE_ONLY_TABLES = {
     "entity_numbers",
     "entity_docs",
     "entity_docs_writing",
+    "entity_texts",
 }
-FTS_TABLES = ("statements_fts", "entity_fts")
+FTS_TABLES = ("statements_fts", "entity_terms")
 
 
 # The audit store's tables (own file on SQLite, same database on PostgreSQL) are

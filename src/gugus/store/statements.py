@@ -410,8 +410,8 @@ def matched_numbers(
     """SQLite, a query whose every group is one word: the entities with a
     visible statement matching it, by number, newest (highest) first, read
     from the index of entities (:class:`gugus.store.entity_words.Matched`:
-    one row per entity and marking, its grants checked on the rowid, no row
-    read per match).  None when the index cannot answer (PostgreSQL; a
+    one row per entity, matched on the terms of the reader's audiences only,
+    no row read per match).  None when the index cannot answer (PostgreSQL; a
     group of several words, which must all be in one statement): read
     :func:`all_matches` instead."""
     if not dialect.is_sqlite:
@@ -421,9 +421,7 @@ def matched_numbers(
         return None
     words = [words[0] for words in groups]
     chunks = _audience_chunks(conn, scope, audiences) if words else []
-    return entity_words.Matched(
-        conn, scope, [entity_words.match_text(words, chunk) for chunk in chunks]
-    )
+    return entity_words.Matched(conn, [entity_words.match_text(words, chunk) for chunk in chunks])
 
 
 def matched_entities(conn: Connection, dialect: Dialect, scope: ReadScope, query: str) -> set[str]:

@@ -57,6 +57,24 @@ def _rebuild(row: str) -> str:
     )
 
 
+def create_fts() -> None:
+    """The documents' full-text index and the triggers keeping it (also
+    what 0011's downgrade puts back)."""
+    op.execute(
+        "CREATE VIRTUAL TABLE entity_fts USING fts5(words, content='entity_docs', "
+        "content_rowid='id', tokenize='unicode61', detail='none')"
+    )
+    op.execute(
+        "CREATE TRIGGER entity_fts_ai AFTER INSERT ON entity_docs WHEN new.words IS NOT NULL "
+        "BEGIN INSERT INTO entity_fts (rowid, words) VALUES (new.id, new.words); END"
+    )
+    op.execute(
+        "CREATE TRIGGER entity_fts_ad AFTER DELETE ON entity_docs WHEN old.words IS NOT NULL "
+        "BEGIN INSERT INTO entity_fts (entity_fts, rowid, words) "
+        "VALUES ('delete', old.id, old.words); END"
+    )
+
+
 def upgrade() -> None:
     if op.get_bind().dialect.name != "sqlite":
         return
@@ -77,19 +95,7 @@ def upgrade() -> None:
         "CREATE TABLE entity_docs (id INTEGER PRIMARY KEY, collections TEXT NOT NULL, "
         "schemata TEXT NOT NULL, countries TEXT NOT NULL, words TEXT)"
     )
-    op.execute(
-        "CREATE VIRTUAL TABLE entity_fts USING fts5(words, content='entity_docs', "
-        "content_rowid='id', tokenize='unicode61', detail='none')"
-    )
-    op.execute(
-        "CREATE TRIGGER entity_fts_ai AFTER INSERT ON entity_docs WHEN new.words IS NOT NULL "
-        "BEGIN INSERT INTO entity_fts (rowid, words) VALUES (new.id, new.words); END"
-    )
-    op.execute(
-        "CREATE TRIGGER entity_fts_ad AFTER DELETE ON entity_docs WHEN old.words IS NOT NULL "
-        "BEGIN INSERT INTO entity_fts (entity_fts, rowid, words) "
-        "VALUES ('delete', old.id, old.words); END"
-    )
+    create_fts()
     op.execute(_DOCS.format(where="1"))
     op.execute(
         "CREATE TRIGGER entity_docs_au AFTER UPDATE ON statements "  # noqa: S608
