@@ -10,7 +10,8 @@ are read by a range of rowids, each document's grants checked on its
 marking bits.
 
 ``entity_texts`` holds one row per entity (rowid: its number): the words
-of all its documents.  Its full-text index ``entity_terms`` answers a
+of all its statements, each under the audience of its statement's marking
+now (see ``_WORDS``).  Its full-text index ``entity_terms`` answers a
 one-word search with the matching entities themselves, newest (highest
 number) first: the match text names only the reader's audiences, so a
 match is an entity with a statement the reader may see, counted once

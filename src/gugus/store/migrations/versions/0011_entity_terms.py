@@ -36,7 +36,7 @@ depends_on = None
 # it is replaced by the marking's, so a marking changed by any write moves
 # the words with it.  A search_text whose terms do not all carry its first
 # term's prefix is left out (never indexed under an audience it may not
-# have); ``gugus check`` names its entity.
+# have); ``gugus check`` names the statement.
 PREFIX = "substr(s.search_text, 1, instr(s.search_text, 'x'))"
 UNIFORM = (
     f"length(' ' || s.search_text) - length(replace(' ' || s.search_text, ' ' || {PREFIX}, '')) "
