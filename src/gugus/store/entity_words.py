@@ -85,11 +85,15 @@ _DROP_TEXTS = text(
     "DELETE FROM entity_texts WHERE no IN (SELECT n.no FROM json_each(:ids) j "
     "JOIN entity_numbers n ON n.entity_id = j.value)"
 )
-_BUILD_TEXTS = text(
-    f"INSERT INTO entity_texts (no, words) SELECT n.no, {_WORDS} "  # noqa: S608 (constants)
-    "FROM json_each(:ids) j JOIN entity_numbers n ON n.entity_id = j.value "
+# Each numbered entity ``n``'s indexed statements ``s`` with their markings
+# ``m``, grouped by entity (what a text is built from, and checked against).
+_TEXT_SOURCE = (
     "JOIN statements s ON s.entity_id = n.entity_id JOIN markings m ON m.id = s.marking_id "
     f"WHERE s.search_text IS NOT NULL AND {_UNIFORM} GROUP BY n.no"
+)
+_BUILD_TEXTS = text(
+    f"INSERT INTO entity_texts (no, words) SELECT n.no, {_WORDS} "  # noqa: S608 (constants)
+    f"FROM json_each(:ids) j JOIN entity_numbers n ON n.entity_id = j.value {_TEXT_SOURCE}"
 )
 _WRITING = text("INSERT INTO entity_docs_writing (batch) VALUES (1)")
 _WRITTEN = text("DELETE FROM entity_docs_writing")
@@ -374,11 +378,7 @@ _MISMATCHES = (  # constants only
 
 # Each entity's text against its statements: its number and the length of
 # its words.
-_TEXTS_EXPECTED = (
-    f"SELECT n.no AS no, length({_WORDS}) AS w FROM entity_numbers n "  # noqa: S608 (constants)
-    "JOIN statements s ON s.entity_id = n.entity_id JOIN markings m ON m.id = s.marking_id "
-    f"WHERE s.search_text IS NOT NULL AND {_UNIFORM} GROUP BY n.no"
-)
+_TEXTS_EXPECTED = f"SELECT n.no AS no, length({_WORDS}) AS w FROM entity_numbers n {_TEXT_SOURCE}"  # noqa: S608
 _TEXTS_STORED = "SELECT no, length(words) AS w FROM entity_texts"
 _TEXT_MISMATCHES = (  # constants only
     f"SELECT no FROM (SELECT * FROM ({_TEXTS_EXPECTED}) EXCEPT SELECT * FROM ({_TEXTS_STORED})) "  # noqa: S608

@@ -104,8 +104,9 @@ def facet_rows(
 ) -> list[tuple]:
     """(entity_id, schemata, collection ids, countries, marking_id) of the
     entities' visible statements, for counting facets (each a tuple, alike
-    rows sharing equal tuples; an entity may have several rows): every (facet, value, entity, marking) of
-    :func:`statement_facet_rows`.  SQLite reads them
+    rows sharing equal tuples; an entity may have several rows): every
+    (facet, value, entity, marking) of :func:`statement_facet_rows`.  SQLite
+    reads them
     from its index of entities (one row per entity and marking:
     :func:`gugus.store.entity_words.facet_rows`), PostgreSQL from the
     statements (``known``: entity numbers SQLite has read already)."""
