@@ -150,6 +150,39 @@ def test_a_resolved_entity_counts_once(world):
     assert facet(found, "country") == {"hn": 1, "mx": 1, "us": 1}
 
 
+@pytest.mark.parametrize("cap", [2, 500])
+def test_the_index_of_entities_answers_as_the_statements_do(world, monkeypatch, cap):
+    """A one-word search walked by entity number (ids read for the kept
+    pages only) gives what the walk over the statements' matched ids gives:
+    every page, total, facet and member, with clusters, for every reader —
+    also past the ids a result keeps (computed again)."""
+    bob, ana = world.reader("bob"), world.reader("ana")
+    judgements.judge(world, bob, sw.P1, sw.H1, "same", "same phone owner")
+    judgements.judge(world, ana, sw.P2, sw.G1, "same", "same woman")
+    judgements.judge(world, ana, sw.P1, sw.C1, "different", "a person is no company")
+    monkeypatch.setattr(search_facets, "FACET_CAP", cap)
+    monkeypatch.setattr(search_facets, "SHARED_ORDER", 1)
+    numbered = search_facets.stmt_sql.matched_numbers
+
+    def pages(reader, query):
+        world.search_results.clear()
+        return [search_facets.search(world, reader, query, limit=1, offset=o) for o in range(6)]
+
+    for name, _, _ in sw.USERS:
+        reader = world.reader(name)
+        for query in ("perez", "pérez", "hn", "perez smith", "nothing"):
+            monkeypatch.setattr(search_facets.stmt_sql, "matched_numbers", numbered)
+            by_number = pages(reader, query)
+            monkeypatch.setattr(search_facets.stmt_sql, "matched_numbers", lambda *a: None)
+            assert by_number == pages(reader, query), (name, query)
+    monkeypatch.setattr(search_facets.stmt_sql, "matched_numbers", numbered)
+    merged = search_facets.search(world, bob, "perez", limit=10)
+    assert merged["total"] == 3  # P1 and H1 as one
+    assert [sorted(r.get("members", [])) for r in merged["results"] if "members" in r] == [
+        sorted([sw.P1, sw.H1])
+    ]
+
+
 def test_facets_over_many_results_are_capped_honestly(world, monkeypatch):
     monkeypatch.setattr(search_facets, "FACET_CAP", 2)
     found = search_facets.search(world, world.reader("bob"), "perez")

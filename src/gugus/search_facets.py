@@ -6,9 +6,10 @@ the filters (in SQL, over visible statements: :mod:`gugus.store.facets`),
 resolves them (a resolved entity once, under its canonical id) and pages
 them newest first.  Without filters, only the distinct matched ids are read
 for the total, only the judged ones among them are resolved, and the page
-and the facets' sample are walked newest first (:func:`_newest`); with
-filters, every match is read in order
-(:func:`gugus.store.statements.all_matches`) and filtered.
+and the facets' sample are walked newest first (:func:`_newest`; on
+SQLite, a query of one-word groups is walked by entity number and only the
+kept results' ids are read: :func:`_numbered`); with filters, every match
+is read in order (:func:`gugus.store.statements.all_matches`) and filtered.
 
 * ``total`` is exact: every resolved entity with a matching record the
   reader may see and that passes the filters.
@@ -151,9 +152,7 @@ def search(
             if found is None:
                 if not compute:
                     return None
-                found = _matches(
-                    node, conn, scope, query, given, max(offset + limit, FACET_CAP), audiences
-                )
+                found = _matches(node, conn, scope, query, given, offset + limit, audiences)
                 if version is not None:
                     _keep(node, key, found)
             page = found.order[offset : offset + limit]
@@ -280,13 +279,15 @@ class _Found:
 
 
 def _matches(
-    node: Node, conn, scope, query: str, given: dict, wanted: int, audiences: list[int]
+    node: Node, conn, scope, query: str, given: dict, end: int, audiences: list[int]
 ) -> _Found:
-    """The search's matches, resolved, counted and faceted (its costly part)."""
+    """The search's matches, resolved, counted and faceted (its costly part),
+    holding the resolved ids of the pages up to ``end`` at least."""
     colls = {r.id: r for r in facet_sql.visible_collections(conn, scope)}
     graphs = resolver.Pinned(resolver.graphs_of(node), conn, scope)  # one lookup per search
     schemata = _schemata(given["schema"])
     countries = _countries(given["country"])
+    wanted = max(end, FACET_CAP)
 
     def ids_where(keep) -> tuple[int, ...]:
         return tuple(sorted(i for i, r in colls.items() if keep(r)))
@@ -302,7 +303,6 @@ def _matches(
         if countries
         else (),
     )
-    known: dict[str, int] = {}
     if wanted_filter.conditions():
         ids = _all_matches(conn, node, scope, query, audiences)
         if ids:
@@ -313,24 +313,78 @@ def _matches(
         order = list(dict.fromkeys(canonical.values()))
         total = len(order)
     else:
-        found, canonical, order, total, known = _newest(
+        numbers = stmt_sql.matched_numbers(conn, node.db.dialect, scope, query, audiences)
+        if numbers is not None:
+            return _numbered(node, conn, scope, numbers, graphs, end, colls)
+        found, canonical, order, total = _newest(
             conn, node, scope, query, graphs, wanted, audiences
         )
-    kept = order[: max(wanted, FACET_CAP)]
+    kept = order[:wanted]
     sample = set(order[:FACET_CAP])
     shown = set(kept)
     members = {c: found.connected(i) for i, c in canonical.items() if c in shown}
-    rows = facet_sql.facet_rows(
-        conn, scope, [i for i, c in canonical.items() if c in sample], known
-    )
+    rows = facet_sql.facet_rows(conn, scope, [i for i, c in canonical.items() if c in sample])
+    return _faceted(node, conn, kept, members, total, rows, canonical.__getitem__, colls)
+
+
+def _faceted(node: Node, conn, order, members, total: int, rows, canonical, colls) -> _Found:
+    """The found result, with the facets counted from ``rows`` (their
+    entities under ``canonical``) and the marking they carry."""
     facets_marking = combine(node.catalogue.get(conn, m) for m in {r[4] for r in rows})
     return _Found(
-        order=kept,
+        order=order,
         members=members,
         total=total,
-        facets=_count(rows, canonical.__getitem__, colls),
+        facets=_count(rows, canonical, colls),
         facets_marking=facets_marking.to_dict() if facets_marking else None,
     )
+
+
+def _numbered(node: Node, conn, scope, numbers, graphs, end: int, colls: dict) -> _Found:
+    """SQLite, a query of one-word groups without filters: the matches by
+    entity number (:class:`gugus.store.entity_words.Matched`), newest first.
+    The exact total is their count less, per cluster, its matched members
+    but one; only the matches with a judgement of the reader's graph are
+    resolved (any other is its own result), the newest ``FACET_CAP``
+    results' facets are counted by number, and entity ids are read only
+    for the results kept (the pages up to ``end``, at least the first
+    :data:`SHARED_ORDER`): a page past them is computed again."""
+    matched = numbers.count
+    if not matched:
+        return _faceted(node, conn, [], {}, 0, [], None, colls)
+    adjacent = graphs.graph(conn, scope).adjacent.keys()
+    judged = entity_words.numbers_of(conn, adjacent) if adjacent else {}
+    hit = numbers.among(judged.values())
+    judged_at = {n: i for i, n in judged.items() if n in hit}  # matched and judged
+    found = resolver.resolve(conn, scope, judged_at.values(), graphs)
+    cluster_of = {n: found.canonical(i) for n, i in judged_at.items()}
+    key = lambda n: cluster_of.get(n, n)  # noqa: E731 - a number alone is its own result
+    wanted = max(end, FACET_CAP)
+    fetch = wanted
+    while True:
+        walked = numbers.newest(fetch)
+        order = list(dict.fromkeys(map(key, walked)))
+        if len(order) >= wanted or len(walked) < fetch:
+            break
+        fetch *= 2
+    total = matched - sum(n - 1 for n in Counter(cluster_of.values()).values())
+    sample = set(order[:FACET_CAP])
+    counted = {n for n in walked if key(n) in sample}
+    counted.update(n for n, c in cluster_of.items() if c in sample)
+    rows = entity_words.numbered_facet_rows(conn, scope, counted)
+    kept = order[: max(end, SHARED_ORDER)]
+    unjudged = [k for k in kept if isinstance(k, int)]
+    id_at = {n: i for i, n in entity_words.ids_of(conn, unjudged).items()}
+    shown = set(kept)
+    members = {c: found.connected(i) for n, i in judged_at.items() if (c := cluster_of[n]) in shown}
+    ids = []
+    for k in kept:
+        if k in members:
+            ids.append(k)
+        elif k in id_at:
+            members[id_at[k]] = frozenset((id_at[k],))
+            ids.append(id_at[k])
+    return _faceted(node, conn, ids, members, total, rows, key, colls)
 
 
 def _all_matches(conn, node: Node, scope, query: str, audiences: list[int]) -> list[str]:
@@ -343,7 +397,8 @@ def _all_matches(conn, node: Node, scope, query: str, audiences: list[int]) -> l
 
 
 def _newest(conn, node: Node, scope, query: str, graphs, wanted: int, audiences: list[int]):
-    """Without filters: the newest ``wanted`` resolved entities walked newest
+    """Without filters, a query the index of entities cannot answer (see
+    :func:`_numbered`): the newest ``wanted`` resolved entities walked newest
     first, and the exact total counted from the distinct matched ids.
 
     Every visible match is still read, but only the matches with a judgement
@@ -352,32 +407,15 @@ def _newest(conn, node: Node, scope, query: str, graphs, wanted: int, audiences:
     but one.  Those judged matches also join the walked ones in
     ``canonical``, so the facets of a sampled cluster count every matched
     member, as the full resolution did.  Returns (resolver, matched id →
-    canonical id, resolved ids newest first, exact total, the entity
-    numbers read: id → number).
+    canonical id, resolved ids newest first, exact total).
 
-    SQLite counts a query of one-word groups from its index of entities
-    (:func:`gugus.store.statements.matched_numbers`: entity numbers, newest
-    first) and reads the ids of the walked ones only; other queries read
-    the matched ids once, newest first
+    SQLite reads the matched ids once, newest first
     (:func:`gugus.store.statements.all_matches`: the index gives them in
-    that order at no extra cost) and walk that list.  PostgreSQL reads the
+    that order at no extra cost) and walks that list.  PostgreSQL reads the
     distinct ids in SQL and walks the newest ones in separate queries."""
     dialect = node.db.dialect
-    known: dict[str, int] = {}  # entity numbers read (SQLite's index of entities)
     adjacent = graphs.graph(conn, scope).adjacent.keys()
-    numbers = stmt_sql.matched_numbers(conn, dialect, scope, query, audiences)
-    if numbers is not None:
-        matched = numbers.count
-        judged = entity_words.numbers_of(conn, adjacent) if matched and adjacent else {}
-        hit = numbers.among(judged.values())
-        judged_ids = {i for i, n in judged.items() if n in hit}
-
-        def walk(fetch: int) -> list[str]:
-            walked = entity_words.ids_of(conn, numbers.newest(fetch))
-            known.update(walked)
-            return list(walked)
-
-    elif dialect.is_sqlite:
+    if dialect.is_sqlite:
         newest = stmt_sql.all_matches(conn, dialect, scope, query, audiences)
         matched = len(newest)
         judged_ids = adjacent & set(newest)
@@ -393,7 +431,7 @@ def _newest(conn, node: Node, scope, query: str, graphs, wanted: int, audiences:
             return stmt_sql.search_entities(conn, dialect, scope, query, fetch)
 
     if not matched:
-        return resolver.Resolver(()), {}, [], 0, known
+        return resolver.Resolver(()), {}, [], 0
     fetch = wanted
     while True:
         walked = walk(fetch)
@@ -408,7 +446,7 @@ def _newest(conn, node: Node, scope, query: str, graphs, wanted: int, audiences:
         c = canonical.setdefault(i, found.canonical(i))
         clusters[c] = clusters.get(c, 0) + 1
     total = matched - sum(n - 1 for n in clusters.values())
-    return found, canonical, order[:wanted], total, known
+    return found, canonical, order[:wanted], total
 
 
 def _count(rows, canonical, colls: dict) -> dict[str, list[dict]]:

@@ -282,27 +282,23 @@ def _facet_query(scope: ReadScope):
     )
 
 
-def facet_rows(
-    conn: Connection,
-    scope: ReadScope,
-    entity_ids: Sequence[str],
-    known: dict[str, int] | None = None,
-) -> list[tuple]:
+def facet_rows(conn: Connection, scope: ReadScope, entity_ids: Sequence[str]) -> list[tuple]:
     """(entity_id, schemata, collection ids, countries, marking_id) of the
     entities' visible documents (one per entity and marking), as
     :func:`gugus.store.facets.facet_rows` gives them for counting: every
-    (facet, value, entity) it gives, this gives too, and nothing else.
-    ``known``: numbers of some of the ids, read in the same snapshot (the
-    others are looked up)."""
-    known = known or {}
-    numbers = {e: known[e] for e in entity_ids if e in known}
-    numbers.update(numbers_of(conn, [e for e in entity_ids if e not in known]))
-    by_number = {n: e for e, n in numbers.items()}
-    rows = raw_rows(conn, _facet_query(scope), {"nos": json.dumps(list(by_number))})
-    return list(_expand(rows, by_number))
+    (facet, value, entity) it gives, this gives too, and nothing else."""
+    by_number = {n: e for e, n in numbers_of(conn, entity_ids).items()}
+    return [(by_number[row[0]], *row[1:]) for row in numbered_facet_rows(conn, scope, by_number)]
 
 
-def _expand(rows, by_number: dict[int, str]) -> Iterator[tuple]:
+def numbered_facet_rows(conn: Connection, scope: ReadScope, numbers: Iterable[int]) -> list[tuple]:
+    """:func:`facet_rows` of entities given by number, each row naming its
+    entity by number."""
+    rows = raw_rows(conn, _facet_query(scope), {"nos": json.dumps(list(numbers))})
+    return list(_expand(rows))
+
+
+def _expand(rows) -> Iterator[tuple]:
     # Most documents share a few lists: each text is read once, and alike
     # rows share equal tuples.
     arrays: dict[str, tuple] = {}
@@ -321,13 +317,7 @@ def _expand(rows, by_number: dict[int, str]) -> Iterator[tuple]:
         return found
 
     for no, doc, collections, schemata, countries in rows:
-        yield (
-            by_number[no],
-            split(schemata),
-            parsed(collections),
-            parsed(countries),
-            doc & MARKING_BITS,
-        )
+        yield (no, split(schemata), parsed(collections), parsed(countries), doc & MARKING_BITS)
 
 
 def problems(conn: Connection) -> list[str]:

@@ -96,22 +96,16 @@ def filter_entities(
     return out
 
 
-def facet_rows(
-    conn: Connection,
-    scope: ReadScope,
-    entity_ids: Sequence[str],
-    known: dict[str, int] | None = None,
-) -> list[tuple]:
+def facet_rows(conn: Connection, scope: ReadScope, entity_ids: Sequence[str]) -> list[tuple]:
     """(entity_id, schemata, collection ids, countries, marking_id) of the
     entities' visible statements, for counting facets (each a tuple, alike
     rows sharing equal tuples; an entity may have several rows): every
     (facet, value, entity, marking) of :func:`statement_facet_rows`.  SQLite
-    reads them
-    from its index of entities (one row per entity and marking:
+    reads them from its index of entities (one row per entity and marking:
     :func:`gugus.store.entity_words.facet_rows`), PostgreSQL from the
-    statements (``known``: entity numbers SQLite has read already)."""
+    statements."""
     if conn.dialect.name == "sqlite":
-        return entity_words.facet_rows(conn, scope, entity_ids, known)
+        return entity_words.facet_rows(conn, scope, entity_ids)
     return statement_facet_rows(conn, scope, entity_ids)
 
 
