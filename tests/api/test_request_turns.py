@@ -211,6 +211,39 @@ def test_a_read_that_gets_no_turn_answers_503_in_the_api_envelope_and_as_a_page(
     assert api.get("/api/v1/search", params={"q": "perez"}).status_code == 200
 
 
+@pytest.mark.parametrize("path", ["/search?q=perez", "/api/v1/search?q=perez"])
+def test_a_read_gives_up_its_turn_while_its_record_is_committed(world, monkeypatch, path):
+    """An audited read hands its record to the writer and gives up its turn
+    (the next request runs meanwhile), but its answer leaves only once the
+    record is committed."""
+    reader = pageworld.login(pageworld.client(world), "bob", sw.PASSWORD)
+    app = reader.app
+    token, _ = issue_token(world, world.reader("bob"), days=1)
+    reader.headers["Authorization"] = f"Bearer {token}"
+    other = TestClient(app)
+    other.headers["Authorization"] = f"Bearer {token}"
+    writing, written = threading.Event(), threading.Event()
+    commit = world.audit._commit
+
+    def slow(events):
+        writing.set()
+        assert written.wait(WAIT)
+        commit(events)
+
+    monkeypatch.setattr(world.audit, "_commit", slow)
+    answers: dict = {}
+    first = threading.Thread(target=lambda: answers.update(first=reader.get(path)))
+    first.start()
+    assert writing.wait(WAIT)
+    # nothing recorded (nothing restricted found): no wait for the writer
+    assert other.get("/api/v1/search", params={"q": "nothing"}).status_code == 200
+    assert "first" not in answers  # its record is not committed yet
+    written.set()
+    first.join(WAIT)
+    assert answers["first"].status_code == 200
+    assert not _turns_of(app).turns.held
+
+
 # -- the paced loop -----------------------------------------------------------------
 
 

@@ -47,3 +47,43 @@ def test_a_failing_block_still_appends_its_reads(node):
     assert records(node) == before + 1
     node.audit.append(event(2))  # deferral ended with the block
     assert records(node) == before + 2
+
+
+def test_while_waiting_runs_once_the_records_are_handed_over_before_their_commit(
+    node, monkeypatch
+):
+    """A web request gives up its turn there (gugus.api.turns): the writer
+    may commit only once it has been called, and the block still ends only
+    after the commit; nothing recorded, nothing called."""
+    called = threading.Event()
+    commit = node.audit._commit
+
+    def after_the_call(events):
+        assert called.wait(30), "the commit was waited for before while_waiting ran"
+        commit(events)
+
+    monkeypatch.setattr(node.audit, "_commit", after_the_call)
+    before = records(node)
+    with node.audit.deferred(while_waiting=called.set):
+        node.audit.append(event(1), event(2))
+        assert not called.is_set()
+    assert called.is_set() and records(node) == before + 2
+
+    calls = []
+    with node.audit.deferred(while_waiting=lambda: calls.append(1)):
+        pass
+    assert calls == []
+
+
+def test_a_failed_commit_fails_the_block_after_while_waiting(node, monkeypatch):
+    def failing(events):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(node.audit, "_commit", failing)
+    calls = []
+    with (
+        pytest.raises(OSError, match="disk full"),
+        node.audit.deferred(while_waiting=lambda: calls.append(1)),
+    ):
+        node.audit.append(event(1))
+    assert calls == [1]

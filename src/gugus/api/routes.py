@@ -15,6 +15,7 @@ from gugus.api import models as m
 from gugus.api.deps import get_node, get_purpose, get_reader, get_token
 from gugus.api.models import ok
 from gugus.api.responses import JSONBody, TokenResponse, errors
+from gugus.api.turns import audited_after_turn
 from gugus.api.uploads import received_upload
 from gugus.errors import InvalidInput, StoreUnavailable
 from gugus.ingest import dispatch, ftm, upload
@@ -88,6 +89,7 @@ def token(
     responses={**ok(m.Entity, "The entity as you may see it."), **errors(400, 401, 404)},
 )
 def entity(
+    request: Request,
     node: NodeDep,
     token: TokenDep,
     purpose: PurposeDep,
@@ -99,11 +101,12 @@ def entity(
     provenance and marking, ``known`` adds ``possibly_known_to`` (other
     organisations whose records you may see match it: an online match)."""
     reader = auth.reader_for_token(node, token)
-    return JSONBody(
-        reads.get_entity(
-            node, reader, entity_id, purpose=purpose, with_statements=statements, known=known
+    with audited_after_turn(request):
+        return JSONBody(
+            reads.get_entity(
+                node, reader, entity_id, purpose=purpose, with_statements=statements, known=known
+            )
         )
-    )
 
 
 @router.get(
@@ -115,6 +118,7 @@ def entity(
     },
 )
 def search(
+    request: Request,
     node: NodeDep,
     token: TokenDep,
     purpose: PurposeDep,
@@ -135,20 +139,21 @@ def search(
     statements counted) and the ``filters`` applied.  Filters are repeatable:
     any of a filter's values, and every filter given."""
     reader = auth.reader_for_token(node, token)
-    return JSONBody(
-        search_facets.search(
-            node,
-            reader,
-            q,
-            schema=schema,
-            collection=collection,
-            org=org,
-            country=country,
-            limit=limit,
-            offset=offset,
-            purpose=purpose,
+    with audited_after_turn(request):
+        return JSONBody(
+            search_facets.search(
+                node,
+                reader,
+                q,
+                schema=schema,
+                collection=collection,
+                org=org,
+                country=country,
+                limit=limit,
+                offset=offset,
+                purpose=purpose,
+            )
         )
-    )
 
 
 @router.get(

@@ -9,7 +9,9 @@ nobody asked before (``benchmarks/pages.py``, README "Web pages"):
   steps.  Five pages read at once in one process spent ~36 ms of server CPU
   each, one at a time ~25 ms (``benchmarks/entity_cpu.py --sessions 10``).
   :class:`RequestTurns` lets one GET (or HEAD) request of a process run from
-  the moment its head is read until its answer starts; the others wait in
+  the moment its head is read until its answer starts — or, for the reads
+  in :func:`audited_after_turn`, until their audit record is handed to the
+  writer (the answer still waits for its commit); the others wait in
   arrival order, for at most the store's busy timeout, then answer 503 with
   ``Retry-After`` (a page in the reader's language, the API's envelope).
   What has no turn runs as before: requests with a body (a login, a load:
@@ -30,6 +32,7 @@ nobody asked before (``benchmarks/pages.py``, README "Web pages"):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections import deque
 
@@ -38,6 +41,8 @@ from gugus.store.db import busy_timeout
 
 TURN_METHODS = frozenset({"GET", "HEAD"})
 UNTURNED_PREFIXES = ("/static/",)
+# In a turned request's scope: gives its turn up, from any thread.
+GIVE_UP = "gugus.give_up_turn"
 
 
 class _Waiter:
@@ -157,6 +162,12 @@ class RequestTurns:
                 self.turns.give()
                 self._paced(paced)
 
+        def give_up() -> None:
+            with contextlib.suppress(RuntimeError):  # the loop has closed: nothing held
+                loop.call_soon_threadsafe(give)
+
+        scope[GIVE_UP] = give_up
+
         async def answering(message) -> None:
             if message["type"] == "http.response.start":
                 give()  # the answer is ready: its sending needs no turn
@@ -173,6 +184,16 @@ class RequestTurns:
         if loop is not None:
             loop.turn_taken = self.turns.held
             loop.resume_accepting()
+
+
+def audited_after_turn(request):
+    """A block whose audited reads (the node's trail, deferred) are
+    committed as it ends, after the request has given up its turn: the
+    next request computes while this one's records are written and synced
+    (a page's record is committed alone otherwise, its turn waiting for the
+    disk).  The answer is still released only once its records are
+    committed: the block ends before the handler returns."""
+    return request.app.state.node.audit.deferred(while_waiting=request.scope.get(GIVE_UP))
 
 
 class PacedLoop(asyncio.SelectorEventLoop):
@@ -210,4 +231,4 @@ class PacedLoop(asyncio.SelectorEventLoop):
                 self._start_serving(*args)
 
 
-__all__ = ["PacedLoop", "RequestTurns"]
+__all__ = ["PacedLoop", "RequestTurns", "audited_after_turn"]

@@ -27,7 +27,7 @@ import contextlib
 import os
 import threading
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from gugus.audit import chain
@@ -84,13 +84,16 @@ class AuditTrail:
         return self._key
 
     @contextlib.contextmanager
-    def deferred(self):
+    def deferred(self, while_waiting: Callable[[], None] | None = None):
         """Reads audited inside the block by this thread are appended together
         when it ends: one commit wait instead of one per read (a page that
         calls several read services).  For reads only, and nothing may be
         released before the block ends — a change must append inside its own
         transaction, before its commit.  What was deferred is appended even
-        when the block fails (the reads happened)."""
+        when the block fails (the reads happened).  ``while_waiting``: called
+        once the records are handed to the writer, before their commit is
+        waited for (a web request gives up its turn: :mod:`gugus.api.turns`);
+        not called when nothing was recorded."""
         if getattr(self._deferring, "events", None) is not None:  # the outer block appends
             yield
             return
@@ -99,7 +102,11 @@ class AuditTrail:
             yield
         finally:
             events, self._deferring.events = self._deferring.events, None
-            self.append(*events)
+            if events:
+                pending = self._submit(events)
+                if while_waiting is not None:
+                    while_waiting()
+                self._wait(pending)
 
     def append(self, *events: AuditEvent) -> None:
         if not events:
@@ -108,6 +115,10 @@ class AuditTrail:
         if deferred is not None:
             deferred.extend(events)
             return
+        self._wait(self._submit(events))
+
+    def _submit(self, events: Sequence[AuditEvent]) -> _Pending:
+        """Hand a batch to the writer thread (started if needed)."""
         pending = _Pending(events)
         with self._cond:
             if os.getpid() != self._pid:  # forked: the writer thread stayed behind
@@ -122,6 +133,10 @@ class AuditTrail:
                 _written.add(self)
             self._queue.append(pending)
             self._cond.notify()
+        return pending
+
+    @staticmethod
+    def _wait(pending: _Pending) -> None:
         pending.done.wait()
         if pending.error is not None:
             raise pending.error

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Query, Request
 from markupsafe import Markup
 
 from gugus import relations
+from gugus.api.turns import audited_after_turn
 from gugus.entity_page import read as read_entity_page
 from gugus.model.statements import ID_PROP
 from gugus.web import ftm_labels
@@ -130,6 +131,11 @@ def entity_page(
     # The session is checked here, as PageReader does, in the page's own
     # thread: one hand-over to the thread pool per page instead of two.
     reader = page_reader(request)
+    with audited_after_turn(request):
+        return _entity_page(request, reader, entity_id, offset)
+
+
+def _entity_page(request: Request, reader, entity_id: str, offset: int):
     node = request.app.state.node
     labels = _Labels(request.state.lang)
     found = read_entity_page(node, reader, entity_id, limit=PAGE, offset=offset)

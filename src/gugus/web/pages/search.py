@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 
 from gugus import search_facets
+from gugus.api.turns import audited_after_turn
 from gugus.web.i18n import translator
 from gugus.web.render import fragment, locale_of, page
 from gugus.web.schema_labels import schema_label
@@ -112,7 +113,11 @@ def search_page(
     # The session is checked here, as PageReader does, in the page's own
     # thread: one hand-over to the thread pool per page instead of two.
     reader = page_reader(request)
-    q = q.strip()
+    with audited_after_turn(request):
+        return _search_page(request, reader, q.strip(), schema, collection, org, country, offset)
+
+
+def _search_page(request: Request, reader, q: str, schema, collection, org, country, offset: int):
     ctx: dict = {"q": q, "result": None}
     shown: list = []
     if q:
