@@ -49,9 +49,7 @@ def test_a_failing_block_still_appends_its_reads(node):
     assert records(node) == before + 2
 
 
-def test_while_waiting_runs_once_the_records_are_handed_over_before_their_commit(
-    node, monkeypatch
-):
+def test_while_waiting_runs_once_the_records_are_handed_over_before_their_commit(node, monkeypatch):
     """A web request gives up its turn there (gugus.api.turns): the writer
     may commit only once it has been called, and the block still ends only
     after the commit; nothing recorded, nothing called."""
