@@ -42,7 +42,7 @@ re-loaded later with new words keeps its place.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from followthemoney import model
@@ -359,15 +359,8 @@ def _numbered(node: Node, conn, scope, numbers, graphs, end: int, colls: dict) -
     found = resolver.resolve(conn, scope, judged_at.values(), graphs)
     cluster_of = {n: found.canonical(i) for n, i in judged_at.items()}
     key = lambda n: cluster_of.get(n, n)  # noqa: E731 - a number alone is its own result
-    wanted = max(end, FACET_CAP)
-    fetch = wanted
-    while True:
-        walked = numbers.newest(fetch)
-        order = list(dict.fromkeys(map(key, walked)))
-        if len(order) >= wanted or len(walked) < fetch:
-            break
-        fetch *= 2
-    total = matched - sum(n - 1 for n in Counter(cluster_of.values()).values())
+    walked, order = _walk(numbers.newest, key, max(end, FACET_CAP))
+    total = _total(matched, cluster_of.values())
     sample = set(order[:FACET_CAP])
     counted = {n for n in walked if key(n) in sample}
     counted.update(n for n, c in cluster_of.items() if c in sample)
@@ -432,21 +425,32 @@ def _newest(conn, node: Node, scope, query: str, graphs, wanted: int, audiences:
 
     if not matched:
         return resolver.Resolver(()), {}, [], 0
+    # (a walked match with a judgement is one of judged_ids: resolved once)
+    found = resolver.resolve(conn, scope, judged_ids, graphs)
+    walked, order = _walk(walk, found.canonical, wanted)
+    canonical = {i: found.canonical(i) for i in walked}
+    canonical.update((i, found.canonical(i)) for i in judged_ids)
+    return found, canonical, order[:wanted], _total(matched, (canonical[i] for i in judged_ids))
+
+
+def _walk(newest: Callable[[int], list], key: Callable, wanted: int) -> tuple[list, list]:
+    """The newest matches (``newest(n)``: the first ``n``), fetched twice as
+    far each time until they hold ``wanted`` results (matches under
+    ``key``: a cluster is one result) or end: (the matches walked, the
+    results newest first)."""
     fetch = wanted
     while True:
-        walked = walk(fetch)
-        found = resolver.resolve(conn, scope, {*walked, *judged_ids}, graphs)
-        order = list(dict.fromkeys(found.canonical(i) for i in walked))
+        walked = newest(fetch)
+        order = list(dict.fromkeys(map(key, walked)))
         if len(order) >= wanted or len(walked) < fetch:
-            break
+            return walked, order
         fetch *= 2
-    canonical = {i: found.canonical(i) for i in walked}
-    clusters: dict[str, int] = {}
-    for i in judged_ids:
-        c = canonical.setdefault(i, found.canonical(i))
-        clusters[c] = clusters.get(c, 0) + 1
-    total = matched - sum(n - 1 for n in clusters.values())
-    return found, canonical, order[:wanted], total
+
+
+def _total(matched: int, clusters: Iterable) -> int:
+    """The exact total: the matches less, per cluster, its matched members
+    but one (``clusters``: the cluster of each matched judged entity)."""
+    return matched - sum(n - 1 for n in Counter(clusters).values())
 
 
 def _count(rows, canonical, colls: dict) -> dict[str, list[dict]]:
