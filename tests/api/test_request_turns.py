@@ -2,8 +2,9 @@
 time from its head to the start of its answer, the others in arrival
 order, a wait past the patience answers 503 in the one error shape; what
 has a body (a login, a load) and static files never wait.  A worker whose
-process holds a turn accepts no new connection (PacedLoop), and accepts
-one at a time otherwise."""
+process holds a turn takes one connection ahead of it and no more
+(PacedLoop), one at a time, and counts a connection it accepted until that
+one asks something."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import searchworld as sw
 from fastapi.testclient import TestClient
 
 from gugus.api import create_app
-from gugus.api.turns import PacedLoop, RequestTurns, _Turns
+from gugus.api.turns import AHEAD, HEARING, PacedLoop, RequestTurns, _Turns
 from gugus.auth import issue_token
 from gugus.errors import StoreUnavailable
 
@@ -247,7 +248,7 @@ def test_a_read_gives_up_its_turn_while_its_record_is_committed(world, monkeypat
 # -- the paced loop -----------------------------------------------------------------
 
 
-def test_a_paced_loop_accepts_no_connection_while_its_process_holds_a_turn():
+def test_a_paced_loop_accepts_no_connection_while_its_process_has_a_request_ahead():
     async def main():
         loop = asyncio.get_running_loop()
         assert isinstance(loop, PacedLoop)
@@ -255,16 +256,17 @@ def test_a_paced_loop_accepts_no_connection_while_its_process_holds_a_turn():
 
         async def on_connect(reader, writer):
             accepted.append(writer)
+            loop.heard()  # as a request of the connection would
 
         server = await asyncio.start_server(on_connect, "127.0.0.1", 0)
         port = server.sockets[0].getsockname()[1]
-        loop.turn_taken = True
+        loop.occupancy = lambda: 1 + AHEAD  # a turn held, and a request waiting for it
         clients = [socket.create_connection(("127.0.0.1", port)) for _ in range(3)]
-        # the first wake-up finds the turn taken: nothing is accepted
+        # the first wake-up finds no room: nothing is accepted
         for _ in range(50):
             await asyncio.sleep(0.01)
         assert accepted == []
-        loop.turn_taken = False
+        loop.occupancy = lambda: 0
         loop.resume_accepting()
         for _ in range(WAIT * 100):
             if len(accepted) == 3:
@@ -310,12 +312,12 @@ def test_a_paused_socket_closed_meanwhile_is_not_watched_again():
         loop = asyncio.get_running_loop()
         server = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
         port = server.sockets[0].getsockname()[1]
-        loop.turn_taken = True
+        loop.occupancy = lambda: 1 + AHEAD
         client = socket.create_connection(("127.0.0.1", port))
         await asyncio.sleep(0.05)  # the wake-up pauses the socket
         server.close()
         await server.wait_closed()
-        loop.turn_taken = False
+        loop.occupancy = lambda: 0
         loop.resume_accepting()  # nothing to watch: no error
         client.close()
 
@@ -324,9 +326,10 @@ def test_a_paused_socket_closed_meanwhile_is_not_watched_again():
 
 def test_a_paced_loop_accepts_again_whatever_way_the_turn_ends():
     """The worker's loop stops accepting while a request holds the turn and
-    accepts again when it is free: after an answer, after a waiter gave up
-    (busy), and after a waiter was cancelled just as the turn was handed
-    to it (it passes the turn on)."""
+    one waits behind it, and accepts again when there is room: after an
+    answer, after a waiter gave up (busy), and after a waiter was cancelled
+    just as the turn was handed to it (it passes the turn on)."""
+    assert AHEAD == 1  # the counts below
 
     async def main():
         loop = asyncio.get_running_loop()
@@ -338,7 +341,7 @@ def test_a_paced_loop_accepts_again_whatever_way_the_turn_ends():
             await send({"type": "http.response.start", "status": 200, "headers": []})
             await send({"type": "http.response.body", "body": b""})
 
-        middleware = RequestTurns(app, patience=0.05)
+        middleware = RequestTurns(app, patience=0.2)
 
         async def get(path):
             scope = {"type": "http", "method": "GET", "path": path, "headers": []}
@@ -352,28 +355,78 @@ def test_a_paced_loop_accepts_again_whatever_way_the_turn_ends():
             await middleware(scope, receive, send)
 
         holder = asyncio.create_task(get("/hold"))
-        while not loop.turn_taken:
+        while not middleware.turns.held:
             await asyncio.sleep(0)
-        with pytest.raises(StoreUnavailable):  # waits past the patience
-            await get("/other")
-        assert loop.turn_taken  # the holder still holds it
+        assert not loop.full()  # room for one request ahead
+        waiter = asyncio.create_task(get("/other"))
+        while middleware.turns.waiting() < 1:
+            await asyncio.sleep(0)
+        assert loop.full()  # the holder and one behind it
+        with pytest.raises(StoreUnavailable):  # it waits past the patience
+            await waiter
+        assert not loop.full()  # the holder still holds it: room for one again
         release.set()
         await holder
-        assert not loop.turn_taken  # accepting again after the answer
+        assert middleware.turns.occupancy() == 0 and not loop.full()
         # a waiter handed the turn and cancelled before it runs
         await middleware.turns.take()  # held by this test
-        middleware._paced(loop)
-        assert loop.turn_taken
         handed = asyncio.create_task(get("/other"))
         while middleware.turns.waiting() < 1:
             await asyncio.sleep(0)
+        assert loop.full()
         middleware.turns.give()  # handed to ``handed``...
         handed.cancel()  # ...which is cancelled before it runs
         with pytest.raises(asyncio.CancelledError):
             await handed
         assert not middleware.turns.held
-        assert not loop.turn_taken  # accepting again
+        assert not loop.full()  # accepting again
         await get("/other")  # and the turn is free
-        assert not loop.turn_taken
+        assert middleware.turns.occupancy() == 0
+
+    run(main(), loop_factory=PacedLoop)
+
+
+@pytest.mark.parametrize("busy", [0, AHEAD])
+def test_a_paced_loop_counts_a_connection_until_it_asks_something(busy):
+    """A worker counts each connection it accepted as a request until a
+    request of it begins (so a worker whose turn falls free does not take
+    four connections in a row before its first request takes the turn), or
+    for at most HEARING seconds if it stays silent.  ``busy``: requests
+    holding or waiting for the turn already."""
+    room = AHEAD + 1 - busy
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        loop.occupancy = lambda: busy
+        sock = socket.create_server(("127.0.0.1", 0))
+        sock.setblocking(False)
+        port = sock.getsockname()[1]
+        made: list = []
+        protocol = lambda: made.append(1) or asyncio.Protocol()  # noqa: E731
+        loop._start_serving(protocol, sock)
+        clients = [socket.create_connection(("127.0.0.1", port)) for _ in range(room + 2)]
+
+        async def until(n: int, step: float = 0.001) -> None:
+            for _ in range(int(WAIT / step)):
+                if len(made) >= n:
+                    return
+                await asyncio.sleep(step)
+
+        await until(room)
+        assert len(made) == room and loop.full()
+        await asyncio.sleep(HEARING / 5)
+        assert len(made) == room  # the others wait in the kernel's queue
+        loop.heard()  # a request of one begins
+        await until(room + 1)
+        assert len(made) == room + 1
+        # none of them speaks again: after HEARING the last is accepted anyway
+        await asyncio.sleep(HEARING / 5)
+        assert len(made) == room + 1
+        await until(room + 2, 0.005)
+        assert len(made) == room + 2
+        for c in clients:
+            c.close()
+        loop._stop_serving(sock)
+        sock.close()
 
     run(main(), loop_factory=PacedLoop)

@@ -22,9 +22,13 @@ nobody asked before (``benchmarks/pages.py``, README "Web pages"):
   worker listens on one socket, and asyncio accepts every waiting connection
   at once whenever its process wakes, busy or not: one worker queued pages
   while the other idled (p95 318 ms against p50 124 ms).  :class:`PacedLoop`,
-  the workers' event loop, accepts one connection at a time and none while
-  its process holds a turn: new connections wait in the kernel's queue for
-  whichever worker is free, one queue for all workers (p95 182 ms).  Pages
+  the workers' event loop, accepts one connection at a time, and only while
+  its process has room: the request holding the turn and one behind it
+  (:data:`AHEAD`), a connection accepted counting as a request until it asks
+  something.  New connections wait in the kernel's queue for whichever
+  worker has room, one queue for all workers (p95 182 ms; later, on a
+  faster search, 173–219 ms while a worker whose turn fell free still took
+  ~4 connections in a row, 157–162 ms since it counts them).  Pages
   already close their connection after each answer with several workers
   (:class:`gugus.web.app.PageRequests`), so every page is a new connection.
 """
@@ -35,6 +39,7 @@ import asyncio
 import contextlib
 import threading
 from collections import deque
+from collections.abc import Callable
 
 from gugus.errors import Msg, StoreUnavailable
 from gugus.store.db import busy_timeout
@@ -43,6 +48,14 @@ TURN_METHODS = frozenset({"GET", "HEAD"})
 UNTURNED_PREFIXES = ("/static/",)
 # In a turned request's scope: gives its turn up, from any thread.
 GIVE_UP = "gugus.give_up_turn"
+# Requests a worker takes ahead of the one holding its turn: one, ready to
+# compute the moment the turn falls free; the other connections wait in the
+# kernel's queue for whichever worker has room.
+AHEAD = 1
+# Seconds a worker waits for the connection it accepted last to ask
+# something before it accepts another (a client sends its request with the
+# connection; one that stays silent delays the next accept by this much).
+HEARING = 0.02
 
 
 class _Waiter:
@@ -121,6 +134,11 @@ class _Turns:
         with self._lock:
             return len(self._waiting)
 
+    def occupancy(self) -> int:
+        """Requests holding or waiting for the turn."""
+        with self._lock:
+            return int(self.held) + len(self._waiting)
+
 
 def _wake(future: asyncio.Future) -> None:
     if not future.done():  # a cancelled waiter passes the turn on itself
@@ -137,14 +155,17 @@ class RequestTurns:
         self.turns = _Turns(busy_timeout() if patience is None else patience)
 
     async def __call__(self, scope, receive, send) -> None:
+        loop = asyncio.get_running_loop()
+        paced = loop if isinstance(loop, PacedLoop) else None
+        if paced is not None and scope["type"] == "http":
+            paced.occupancy = self.turns.occupancy
+            paced.heard()  # a request: a connection accepted has spoken
         if (
             scope["type"] != "http"
             or scope.get("method") not in TURN_METHODS
             or scope.get("path", "").startswith(UNTURNED_PREFIXES)
         ):
             return await self.app(scope, receive, send)
-        loop = asyncio.get_running_loop()
-        paced = loop if isinstance(loop, PacedLoop) else None
         try:
             await self.turns.take()
         except BaseException:
@@ -179,10 +200,8 @@ class RequestTurns:
             give()
 
     def _paced(self, loop: PacedLoop | None) -> None:
-        """Tell the worker's loop whether its process holds a turn (it
-        accepts again when not)."""
+        """The turns changed: the worker's loop accepts again if it has room."""
         if loop is not None:
-            loop.turn_taken = self.turns.held
             loop.resume_accepting()
 
 
@@ -198,31 +217,72 @@ def audited_after_turn(request):
 
 class PacedLoop(asyncio.SelectorEventLoop):
     """The event loop of ``gugus serve --workers N``: it accepts one new
-    connection per wake-up, and none while its process holds a request's
-    turn (:class:`RequestTurns`); the listening socket is watched again when
-    the turn is given back.  (asyncio's own loop accepts up to the backlog
-    at once, and it is what asyncio itself does when it runs out of file
-    descriptors: stop watching the socket, watch it again later.)"""
+    connection per wake-up, and only while its process has room — fewer
+    than :data:`AHEAD` requests behind the one holding the turn
+    (:class:`RequestTurns`), counting the connection it accepted last until
+    that one asks something (for at most :data:`HEARING` seconds).  The
+    listening socket is watched again when there is room.  (asyncio's own
+    loop accepts up to the backlog at once, and it is what asyncio itself
+    does when it runs out of file descriptors: stop watching the socket,
+    watch it again later.)
+
+    Without counting the connection not yet heard, a worker whose turn fell
+    free took ~4 connections in a row (accepting, making the connection,
+    reading its head and starting its request are separate wake-ups of the
+    loop): they then queued for that worker's turn while the other worker's
+    queue was empty, which made the tail (``benchmarks/pages.py``, README
+    "Web pages").  Without the one request ahead, the turn idled through
+    those wake-ups."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.turn_taken = False
+        # this process's requests holding or waiting for a turn
+        self.occupancy: Callable[[], int] = lambda: 0
+        # connections accepted that have not asked anything yet, oldest
+        # first, each with the timer that stops counting it
+        self._unheard: dict[object, asyncio.TimerHandle] = {}
         self._paused: dict[int, tuple] = {}
+
+    def full(self) -> bool:
+        """No room for another connection now."""
+        return self.occupancy() + len(self._unheard) > AHEAD
 
     def _accept_connection(
         self, protocol_factory, sock, sslcontext=None, server=None, backlog=100, *timeouts
     ) -> None:
-        if self.turn_taken:
+        protocol_factory = getattr(protocol_factory, "paced_factory", protocol_factory)
+        if self.full():
             self._remove_reader(sock.fileno())
             self._paused[sock.fileno()] = (
                 protocol_factory, sock, sslcontext, server, backlog, *timeouts
             )  # fmt: skip
             return
-        super()._accept_connection(protocol_factory, sock, sslcontext, server, 1, *timeouts)
+
+        def made():
+            # A connection was accepted (its protocol is made on the next
+            # wake-up, before the loop looks at the socket again).
+            token = object()
+            self._unheard[token] = self.call_later(HEARING, self._silent, token)
+            return protocol_factory()
+
+        made.paced_factory = protocol_factory
+        super()._accept_connection(made, sock, sslcontext, server, 1, *timeouts)
+
+    def heard(self) -> None:
+        """A request began: the oldest connection not heard yet is no
+        longer counted (the request is, once it waits for a turn)."""
+        if self._unheard:
+            self._unheard.pop(next(iter(self._unheard))).cancel()
+            self.resume_accepting()
+
+    def _silent(self, token: object) -> None:
+        """A connection stayed silent for HEARING seconds: not counted."""
+        if self._unheard.pop(token, None) is not None:
+            self.resume_accepting()
 
     def resume_accepting(self) -> None:
         """Watch the paused listening sockets again (unless closed since)."""
-        if self.turn_taken:
+        if self.full():
             return
         paused, self._paused = self._paused, {}
         for fd, args in paused.items():
