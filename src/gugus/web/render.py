@@ -13,6 +13,7 @@ from babel.numbers import format_decimal
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.utils import url_quote
 from markupsafe import Markup
 
 from gugus.errors import translated
@@ -45,6 +46,30 @@ def _translate(ctx, message: str, **variables) -> str:
     return rv % variables
 
 
+@lru_cache(maxsize=1024)
+def _badge_of(key: tuple) -> Markup:
+    return ENV.get_template("macros.html").module.badge(
+        {k: list(v) if isinstance(v, tuple) else v for k, v in key}
+    )
+
+
+def badge(marking: dict | None) -> Markup:
+    """The ``badge`` macro's HTML for a marking dict, rendered once per
+    distinct marking (a page shows a dozen or twenty badges of two or three
+    markings; a macro call costs Jinja more than the rest of a row).  A
+    global of every template."""
+    if not marking:
+        return Markup("")
+    return _badge_of(tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in marking.items()))
+
+
+def id_link(entity_id: str, caption: str | None = None) -> Markup:
+    """A link to an entity's page, as the ``id_link`` macro wrote it (the id
+    quoted as Jinja's ``urlencode`` does, the text escaped), without a
+    macro call per row.  A global of every template."""
+    return Markup('<a href="/entities/%s">%s</a>') % (url_quote(entity_id), caption or entity_id)
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -59,6 +84,8 @@ def _environment() -> Environment:
     )
     env.install_gettext_callables(_gettext, _ngettext, newstyle=True)
     env.globals["_"] = _translate
+    env.globals["badge"] = badge
+    env.globals["id_link"] = id_link
     return env
 
 

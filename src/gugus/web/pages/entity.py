@@ -8,18 +8,16 @@ read, so nothing of it can be hinted at."""
 
 from __future__ import annotations
 
-import functools
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from markupsafe import Markup
 
 from gugus import relations
 from gugus.api.turns import audited_after_turn
 from gugus.entity_page import read as read_entity_page
 from gugus.model.statements import ID_PROP
 from gugus.web import ftm_labels
-from gugus.web.render import ENV, page
+from gugus.web.render import page
 from gugus.web.session import page_reader
 from gugus.xref.explain import explain
 
@@ -56,22 +54,6 @@ NOTICE_KINDS = {
     "id": N_("an identity number"),
     "account": N_("an account number"),
 }
-
-
-@functools.lru_cache(maxsize=1024)
-def _badge_of(key: tuple) -> Markup:
-    return ENV.get_template("macros.html").module.badge(
-        {k: list(v) if isinstance(v, tuple) else v for k, v in key}
-    )
-
-
-def badge(marking: dict | None) -> Markup:
-    """The ``badge`` macro's HTML for a marking dict, rendered once per
-    distinct marking (a page shows a dozen badges of two or three markings;
-    a macro call costs Jinja more than the rest of a row)."""
-    if not marking:
-        return Markup("")
-    return _badge_of(tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in marking.items()))
 
 
 class _Labels:
@@ -165,5 +147,4 @@ def _entity_page(request: Request, reader, entity_id: str, offset: int):
         verdicts=VERDICTS,
         notice_kinds=NOTICE_KINDS,
         schema_of=labels.schema,
-        badge=badge,
     )
