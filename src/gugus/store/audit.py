@@ -28,8 +28,12 @@ class HeadMissing(GugusError):
 
 
 def create(conn: Connection) -> None:
-    """Create the audit tables where missing and the head row (idempotent)."""
+    """Create the audit tables where missing, their indexes where missing
+    (a table created before an index was added keeps its rows), and the
+    head row (idempotent)."""
     audit_metadata.create_all(conn, checkfirst=True)
+    for index in audit_log.indexes:
+        index.create(conn, checkfirst=True)
     if conn.execute(select(audit_head.c.id)).first() is None:
         conn.execute(insert(audit_head).values(id=1, seq=0, hash=GENESIS))
 
