@@ -52,9 +52,9 @@ GIVE_UP = "gugus.give_up_turn"
 # compute the moment the turn falls free; the other connections wait in the
 # kernel's queue for whichever worker has room.
 AHEAD = 1
-# Seconds a worker waits for the connection it accepted last to ask
-# something before it accepts another (a client sends its request with the
-# connection; one that stays silent delays the next accept by this much).
+# Seconds a connection a worker accepted counts as a request before it asks
+# something (a client sends its request with the connection; one that stays
+# silent holds a place in its worker for this long).
 HEARING = 0.02
 
 
@@ -217,10 +217,10 @@ def audited_after_turn(request):
 
 class PacedLoop(asyncio.SelectorEventLoop):
     """The event loop of ``gugus serve --workers N``: it accepts one new
-    connection per wake-up, and only while its process has room — fewer
-    than :data:`AHEAD` requests behind the one holding the turn
-    (:class:`RequestTurns`), counting the connection it accepted last until
-    that one asks something (for at most :data:`HEARING` seconds).  The
+    connection per wake-up, and only while its process has room: at most
+    the request holding the turn (:class:`RequestTurns`) and :data:`AHEAD`
+    behind it, each connection it accepted counting as a request until one
+    asks something (a silent one for at most :data:`HEARING` seconds).  The
     listening socket is watched again when there is room.  (asyncio's own
     loop accepts up to the backlog at once, and it is what asyncio itself
     does when it runs out of file descriptors: stop watching the socket,
