@@ -1,15 +1,17 @@
-"""The audit store's indexes: an organisation's records of one action are
-read through ``ix_audit_org_action`` (the home page's recent loads walked
-every record of the organisation without it), and a store made before an
-index was added gets it on ``migrate``."""
+"""The audit store's indexes: an organisation's records of one action or of
+one user are read through ``ix_audit_org_action`` and ``ix_audit_org_user``
+(the home page's recent loads and the audit page's filters walked every
+record of the organisation without them), and a store made before an index
+was added gets it on ``migrate``."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import event, inspect
 
 from gugus.store import audit as audit_sql
 
-INDEX = "ix_audit_org_action"
+INDEXES = {"action": "ix_audit_org_action", "username": "ix_audit_org_user"}
 
 
 def _indexes(node) -> set[str]:
@@ -17,18 +19,21 @@ def _indexes(node) -> set[str]:
         return {i["name"] for i in inspect(conn).get_indexes("audit_log")}
 
 
-def test_a_store_made_before_the_index_gets_it_on_migrate(node):
-    assert INDEX in _indexes(node)
+def test_a_store_made_before_the_indexes_gets_them_on_migrate(node):
+    wanted = set(INDEXES.values())
+    assert wanted <= _indexes(node)
     with node.db.audit_writer.begin() as conn:
-        conn.exec_driver_sql(f"DROP INDEX {INDEX}")
-    assert INDEX not in _indexes(node)
+        for name in wanted:
+            conn.exec_driver_sql(f"DROP INDEX {name}")
+    assert not wanted & _indexes(node)
     node.db.migrate()
-    assert INDEX in _indexes(node)
+    assert wanted <= _indexes(node)
     node.db.migrate()  # idempotent
-    assert INDEX in _indexes(node)
+    assert wanted <= _indexes(node)
 
 
-def test_an_organisations_records_of_one_action_are_read_by_the_index(sqlite_node):
+@pytest.mark.parametrize("column", sorted(INDEXES))
+def test_an_organisations_records_of_one_action_or_user_are_read_by_its_index(sqlite_node, column):
     seen: list = []
 
     def remember(conn, cursor, statement, parameters, context, executemany):
@@ -39,12 +44,12 @@ def test_an_organisations_records_of_one_action_are_read_by_the_index(sqlite_nod
     event.listen(engine, "before_cursor_execute", remember)
     try:
         with engine.connect() as conn:
-            audit_sql.list_for_orgs(conn, ["MX-FGR"], limit=40, action="load")
+            audit_sql.list_for_orgs(conn, ["MX-FGR"], limit=40, **{column: "x"})
     finally:
         event.remove(engine, "before_cursor_execute", remember)
     [(statement, parameters)] = seen
     with engine.connect() as conn:
         plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
     details = " ".join(row[-1] for row in plan)
-    assert f"USING INDEX {INDEX} (org=? AND action=?)" in details, details
+    assert f"USING INDEX {INDEXES[column]} (org=? AND {column}=?)" in details, details
     assert "TEMP B-TREE" not in details  # newest first straight from the index

@@ -303,11 +303,12 @@ audit_log = Table(
     # none); a supervisor's listing redacts a record unless it may see them all.
     Column("markings", Text, nullable=True),
     Index("ix_audit_org", "org", "seq"),
-    # An organisation's records of one action, newest first (its recent loads
-    # on the home page, the audit page's action filter): without it a query
-    # walked every record of the organisation — every audited read — to find
-    # its few loads (migration 0012).
+    # An organisation's records of one action or of one user, newest first
+    # (its recent loads on the home page, the audit page's filters): without
+    # them a query walked every record of the organisation — every audited
+    # read — to find a few (migration 0012).
     Index("ix_audit_org_action", "org", "action", "seq"),
+    Index("ix_audit_org_user", "org", "username", "seq"),
 )
 
 # One row (id = 1): the head of the audit chain.  Appends lock it, so the chain
