@@ -17,8 +17,8 @@ import pytest
 import searchworld as sw
 from fastapi.testclient import TestClient
 
-from gugus.api import create_app
-from gugus.api.turns import AHEAD, HEARING, PacedLoop, RequestTurns, _Turns
+from gugus.api import create_app, turns
+from gugus.api.turns import AHEAD, PacedLoop, RequestTurns, _Turns
 from gugus.auth import issue_token
 from gugus.errors import StoreUnavailable
 
@@ -387,12 +387,16 @@ def test_a_paced_loop_accepts_again_whatever_way_the_turn_ends():
 
 
 @pytest.mark.parametrize("busy", [0, AHEAD])
-def test_a_paced_loop_counts_a_connection_until_it_asks_something(busy):
+def test_a_paced_loop_counts_a_connection_until_it_asks_something(busy, monkeypatch):
     """A worker counts each connection it accepted as a request until a
     request of it begins (so a worker whose turn falls free does not take
     four connections in a row before its first request takes the turn), or
     for at most HEARING seconds if it stays silent.  ``busy``: requests
-    holding or waiting for the turn already."""
+    holding or waiting for the turn already.  HEARING is made long here, so
+    that a loaded machine's pauses (a test run beside others) never pass
+    for a connection's silence."""
+    hearing = 1.0
+    monkeypatch.setattr(turns, "HEARING", hearing)
     room = AHEAD + 1 - busy
 
     async def main():
@@ -414,16 +418,18 @@ def test_a_paced_loop_counts_a_connection_until_it_asks_something(busy):
 
         await until(room)
         assert len(made) == room and loop.full()
-        await asyncio.sleep(HEARING / 5)
+        await asyncio.sleep(hearing / 5)
         assert len(made) == room  # the others wait in the kernel's queue
         loop.heard()  # a request of one begins
         await until(room + 1)
         assert len(made) == room + 1
+        heard_at = loop.time()
         # none of them speaks again: after HEARING the last is accepted anyway
-        await asyncio.sleep(HEARING / 5)
+        await asyncio.sleep(hearing / 5)
         assert len(made) == room + 1
         await until(room + 2, 0.005)
         assert len(made) == room + 2
+        assert loop.time() - heard_at >= hearing / 2  # not before its time
         for c in clients:
             c.close()
         loop._stop_serving(sock)
