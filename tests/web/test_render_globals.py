@@ -58,3 +58,36 @@ def test_every_template_uses_the_globals():
         for line in source.splitlines():
             if "import" in line and "macros.html" in line:
                 assert "badge" not in line and "id_link" not in line, name
+
+
+class _Row(dict):
+    """A dict subclass: Jinja's own lookup (attribute first) applies."""
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "r.caption",
+        "r.missing",
+        "r.missing is defined",
+        "r['items']",
+        "r.items()|list|length",
+        "r.get('caption')",
+        "r.values is callable",
+        "r.keys()|sort|join(',')",
+        "r.__class__.__name__",
+        "s.caption",
+        "s.items is callable",
+        "n.real",
+    ],
+)
+def test_templates_find_what_jinja_finds(expr):
+    """Plain dicts' items are looked up first by the pages' environment,
+    unless the name is a dict attribute: every expression means what it
+    means in Jinja's own environment, a key that names a dict method
+    included."""
+    row = {"caption": "Pérez <b>", "items": "shadowed", "values": 3}
+    given = {"r": row, "s": _Row(row), "n": 5}
+    plain = Environment(autoescape=select_autoescape(["html"], default=True))
+    source = "{{ " + expr + " }}"
+    assert ENV.from_string(source).render(given) == plain.from_string(source).render(given)

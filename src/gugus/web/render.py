@@ -70,8 +70,28 @@ def id_link(entity_id: str, caption: str | None = None) -> Markup:
     return Markup('<a href="/entities/%s">%s</a>') % (url_quote(entity_id), caption or entity_id)
 
 
+# What Jinja finds as an attribute of a plain dict (its methods); any other
+# ``x.name`` of a dict is its item.
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class _Environment(Environment):
+    def getattr(self, obj, attribute: str):
+        """``x.name`` as Jinja answers it, the item of a plain dict looked
+        up first when ``name`` is not a dict attribute: Jinja tries the
+        attribute first, and its failure (an exception) is most of what a
+        ``row.caption`` of a results table costs (~20 % of the search
+        page's render)."""
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
+
+
 def _environment() -> Environment:
-    env = Environment(
+    env = _Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(["html"], default=True),
         extensions=["jinja2.ext.i18n"],
