@@ -34,7 +34,7 @@ MAX_LIMIT = 100
 
 def _statements(node: Node, conn, rows) -> list[Statement]:
     """Statements of rows that name the columns of
-    :data:`gugus.store.statements.COLUMN_NAMES`.  Rows in that order (most
+    :data:`gugus.store.statements.COLUMN_NAMES` (or plain tuples of them).  Rows in that order (most
     reads) are unpacked by position: a SQLAlchemy row's attribute costs
     ~0.5 µs, ten a statement, 200 statements a search page.  Collection
     names and markings are looked up once per id."""
@@ -55,8 +55,8 @@ def _statements(node: Node, conn, rows) -> list[Statement]:
             found = markings[mid] = node.catalogue.get(conn, mid)
         return found
 
-    if getattr(rows[0], "_fields", None) == stmt_sql.COLUMN_NAMES:
-        tuples = rows
+    if type(rows[0]) is tuple or getattr(rows[0], "_fields", None) == stmt_sql.COLUMN_NAMES:
+        tuples = rows  # plain tuples (stmt_sql.statement_tuples) are in that order
     else:
         tuples = [tuple(getattr(r, f) for f in stmt_sql.COLUMN_NAMES) for r in rows]
     # Statement's fields are the columns' order, with the collection's name

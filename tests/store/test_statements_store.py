@@ -195,6 +195,8 @@ def test_empty_scope_reads_nothing(people):
     with node.db.reader.connect() as conn:
         assert stmt_sql.search_entities(conn, node.db.dialect, empty, "jose", 50) == []
         assert stmt_sql.for_entities(conn, empty, ["p1", "p2", "p3"]) == []
+        assert stmt_sql.statement_tuples(conn, empty, ["p1", "p2", "p3"]) == []
+        assert stmt_sql.statement_tuples(conn, empty, []) == []
         assert list(stmt_sql.for_collection(conn, empty, 1)) == []
         # ... while the same queries with the reader's scope do find them
         full = scope_of(node, FGR)
@@ -209,6 +211,11 @@ def test_scoped_reads_filter_by_marking(people):
     with node.db.reader.connect() as conn:
         got = stmt_sql.for_entities(conn, hsi, ["p1", "p2", "p3", "p4"])
         assert {r.entity_id for r in got} == {"p1", "p2", "p4"}
+        # the search page's read of the same (plain tuples, column order)
+        tuples = stmt_sql.statement_tuples(conn, hsi, ["p4", "p3", "p2", "p1", "p1"])
+        assert tuples == [tuple(r) for r in got]
+        assert all(type(t) is tuple for t in tuples)
+        assert stmt_sql.statement_tuples(conn, hsi, ["p3"]) == []
         coll_id = got[0].collection_id
         streamed = list(stmt_sql.for_collection(conn, hsi, coll_id, batch=1))
     assert [r.entity_id for r in streamed] == ["p1", "p1", "p2", "p4"]

@@ -18,13 +18,13 @@ answers ``None`` — searches are computed afresh, never served stale — and
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, bindparam, column, select, table
+from sqlalchemy import Connection, text
 
 from gugus.store.db import Dialect
-
-_version = table("data_version", column("id"), column("n"))
+from gugus.store.rows import raw_rows
 
 # The triggers that raise the version (migration 0009).
 TRIGGERS = (
@@ -44,13 +44,13 @@ _PRESENT = (
     "OR (type = 'table' AND name = 'data_version')"
 )
 _TOTAL = "SELECT coalesce(sum(n), 0) FROM data_version"
-_VERSIONS = select(_version.c.id, _version.c.n).where(
-    _version.c.id.in_(bindparam("ids", expanding=True))
-)
+# (read on the driver, as every search reads them: gugus.store.rows)
+_PRESENT_QUERY = text(_PRESENT)
+_VERSIONS = text("SELECT id, n FROM data_version WHERE id IN (SELECT value FROM json_each(:ids))")
 
 
 def _missing(conn: Connection) -> list[str]:
-    found = {row[0] for row in conn.exec_driver_sql(_PRESENT)}
+    found = {row[0] for row in raw_rows(conn, _PRESENT_QUERY)}
     return [name for name in ("data_version", *TRIGGERS) if name not in found]
 
 
@@ -68,7 +68,7 @@ def versions(
     not kept, or not to be trusted — see :func:`problems`."""
     if not kept(dialect) or _missing(conn):
         return None
-    found = dict(conn.execute(_VERSIONS, {"ids": list(audiences)}).all())
+    found = dict(raw_rows(conn, _VERSIONS, {"ids": json.dumps(list(audiences))}))
     return tuple((a, found.get(a, 0)) for a in sorted(audiences))
 
 

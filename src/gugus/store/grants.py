@@ -22,6 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from gugus.access import ReadScope, audience, grants
 from gugus.model.markings import Marking
+from gugus.store.rows import raw_rows
 from gugus.store.tables import audience_grants, audiences, markings, organisations, users
 
 # PostgreSQL writers may run concurrently: one that adds an organisation or a
@@ -223,4 +224,4 @@ def _visible_audiences(scope: ReadScope):
 
 def visible_audiences(conn: Connection, scope: ReadScope) -> list[int]:
     """Ids of the audiences the reader may see."""
-    return list(conn.execute(_visible_audiences(scope)).scalars())
+    return [row[0] for row in raw_rows(conn, _visible_audiences(scope))]

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, func, insert, or_, select
 
 from gugus.access import ReadScope
 from gugus.store import grants
+from gugus.store.rows import raw_rows
 from gugus.store.tables import judgements
 
 _CHUNK = 500  # ids per IN list
@@ -117,7 +118,7 @@ _LAST_ID = select(func.coalesce(func.max(judgements.c.id), 0))
 def last_id(conn: Connection) -> int:
     """The newest judgement's id (ids are never reused: AUTOINCREMENT on
     SQLite, a sequence on PostgreSQL), 0 when there is none."""
-    return conn.execute(_LAST_ID).scalar_one()
+    return raw_rows(conn, _LAST_ID)[0][0]
 
 
 def visible_edges(conn: Connection, scope: ReadScope) -> list:

@@ -20,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from gugus.access import ReadScope
 from gugus.store import grants
 from gugus.store.db import Dialect
+from gugus.store.rows import Compiled, runner
 from gugus.store.statements import ROW_FIELDS
 from gugus.store.tables import (
     collections,
@@ -123,27 +124,8 @@ def _postings_query(scope: ReadScope):
     )
 
 
-class _Compiled:
-    """A read compiled once to the driver's SQL (IN lists expanded) with its
-    bound values; :meth:`params` gives them in the driver's form, with
-    ``names`` bound anew for each execution."""
-
-    __slots__ = ("names", "order", "sql", "values")
-
-    def __init__(self, stmt, dialect, names: Sequence[str]) -> None:
-        compiled = stmt.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
-        self.sql = compiled.string
-        self.values = dict(compiled.params)
-        self.order = list(compiled.positiontup) if compiled.positional else None
-        self.names = tuple(names)
-
-    def params(self, *values) -> tuple | dict:
-        bound = {**self.values, **dict(zip(self.names, values, strict=True))}
-        return bound if self.order is None else tuple(bound[n] for n in self.order)
-
-
 @grants.per_scope
-def _key_postings(scope: ReadScope, dialect, seen: bool, cap: int) -> _Compiled:
+def _key_postings(scope: ReadScope, dialect, seen: bool, cap: int) -> Compiled:
     """``(key, entity_id, kind)`` of one key's postings (at most ``cap`` + 1)
     that the reader may (``seen``) or may not see, compiled once per reader:
     building and compiling the statement cost more than SQLite needs to run it."""
@@ -156,7 +138,7 @@ def _key_postings(scope: ReadScope, dialect, seen: bool, cap: int) -> _Compiled:
         )
         .limit(cap + 1)
     )
-    return _Compiled(stmt, dialect, ["k"])
+    return Compiled(stmt, dialect, ["k"])
 
 
 def postings(
@@ -178,7 +160,7 @@ def postings(
     capped: list[int] = []
     seen_q = _key_postings(scope, conn.dialect, True, cap)
     hidden_q = _key_postings(scope, conn.dialect, False, cap) if hidden else None
-    run = _runner(conn)
+    run = runner(conn)
     for key in keys:
         rows = run(seen_q.sql, seen_q.params(key))
         if len(rows) > cap:
@@ -188,20 +170,6 @@ def postings(
         if hidden_q is not None:
             unseen.extend(run(hidden_q.sql, hidden_q.params(key))[:cap])
     return seen, unseen, capped
-
-
-def _runner(conn: Connection):
-    """``run(sql, params) -> rows``: on SQLite straight on the driver's
-    cursor (SQLAlchemy's execution costs more than SQLite's key probe),
-    inside the connection's transaction (begun first, so every read of a
-    request sees one snapshot); elsewhere through SQLAlchemy, whose error
-    handling notices a lost server connection."""
-    if conn.dialect.name != "sqlite":
-        return lambda sql, params: conn.exec_driver_sql(sql, params).fetchall()
-    if not conn.in_transaction():
-        conn.begin()
-    driver = conn.connection.driver_connection
-    return lambda sql, params: driver.execute(sql, params).fetchall()
 
 
 def postings_many(

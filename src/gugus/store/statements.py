@@ -9,6 +9,7 @@ prefixed with its statement's audience, so hidden statements cost nothing.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
@@ -240,6 +241,28 @@ def for_entities(conn: Connection, scope: ReadScope, entity_ids: Sequence[str]) 
     if not entity_ids:
         return []
     return conn.execute(_entities_query(scope), {"ids": list(entity_ids)}).all()
+
+
+@grants.per_scope
+def _entities_json_query(scope: ReadScope):
+    """SQLite: :func:`_entities_query` with the ids as one JSON array (a
+    statement compiled once, whatever the number of ids)."""
+    ids = func.json_each(bindparam("ids")).table_valued("value").alias("j")
+    return (
+        select(*_COLUMNS)
+        .where(statements.c.entity_id.in_(select(ids.c.value)), _visible(scope))
+        .order_by(statements.c.entity_id, statements.c.pk)
+    )
+
+
+def statement_tuples(conn: Connection, scope: ReadScope, entity_ids: Sequence[str]) -> list:
+    """:func:`for_entities` as plain tuples in :data:`COLUMN_NAMES` order
+    (a search page's twenty results: ~200 rows, read on the driver)."""
+    if not entity_ids:
+        return []
+    if conn.dialect.name == "sqlite":
+        return raw_rows(conn, _entities_json_query(scope), {"ids": json.dumps(list(entity_ids))})
+    return [tuple(row) for row in for_entities(conn, scope, entity_ids)]
 
 
 def for_collection(
