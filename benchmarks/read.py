@@ -97,25 +97,25 @@ _TERM = re.compile(r"a\d+x(.+)")
 
 def sample(db_url: str, n: int, seed: int = 7) -> tuple[list[str], list[str]]:
     """Random entity ids (namespaced, as stored) and name words of the node
-    (the indexed terms of names, their audience prefix removed)."""
+    (the indexed terms of names, their audience prefix removed), drawn by
+    ``seed`` from the node's rows in a fixed order: the same node gives the
+    same draws in every run (``ORDER BY random()`` gave each run other
+    words, so two runs of one code differed by their words as well)."""
     engine = engine_for(db_url)
     with engine.connect() as conn:
-        ids = conn.execute(
-            text(
-                "SELECT entity_id FROM (SELECT DISTINCT entity_id FROM statements "
-                "WHERE prop = 'id') AS e ORDER BY random() LIMIT 5000"
-            )
+        all_ids = conn.execute(
+            text("SELECT DISTINCT entity_id FROM statements WHERE prop = 'id' ORDER BY entity_id")
         ).scalars()
-        ids = list(ids)
-        names = conn.execute(
-            text(
-                "SELECT search_text FROM statements WHERE prop = 'name' ORDER BY random() LIMIT 5000"
-            )
+        all_names = conn.execute(
+            text("SELECT search_text FROM statements WHERE prop = 'name' ORDER BY pk")
         ).scalars()
-        terms = [_TERM.fullmatch(t) for name in names for t in name.split()]
-        words = [m.group(1) for m in terms if m and len(m.group(1)) > 2]
+        all_ids, all_names = list(all_ids), list(all_names)
     engine.dispose()
     rnd = random.Random(seed)
+    ids = rnd.sample(all_ids, min(5000, len(all_ids)))
+    names = rnd.sample(all_names, min(5000, len(all_names)))
+    terms = [_TERM.fullmatch(t) for name in names for t in name.split()]
+    words = [m.group(1) for m in terms if m and len(m.group(1)) > 2]
     rnd.shuffle(words)
     return [rnd.choice(ids) for _ in range(n)], [rnd.choice(words) for _ in range(n)]
 
