@@ -39,18 +39,16 @@ TRIGGERS = (
 
 # Constant SQL run as is (no statement to build: a cached search costs ~1 ms).
 _NAMES = ", ".join(f"'{name}'" for name in TRIGGERS)
-_PRESENT = (
+_PRESENT = text(
     f"SELECT name FROM sqlite_master WHERE (type = 'trigger' AND name IN ({_NAMES})) "  # noqa: S608 - constant names
     "OR (type = 'table' AND name = 'data_version')"
 )
 _TOTAL = "SELECT coalesce(sum(n), 0) FROM data_version"
-# (read on the driver, as every search reads them: gugus.store.rows)
-_PRESENT_QUERY = text(_PRESENT)
 _VERSIONS = text("SELECT id, n FROM data_version WHERE id IN (SELECT value FROM json_each(:ids))")
 
 
 def _missing(conn: Connection) -> list[str]:
-    found = {row[0] for row in raw_rows(conn, _PRESENT_QUERY)}
+    found = {row[0] for row in raw_rows(conn, _PRESENT)}
     return [name for name in ("data_version", *TRIGGERS) if name not in found]
 
 

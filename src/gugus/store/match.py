@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from gugus.access import ReadScope
 from gugus.store import grants
 from gugus.store.db import Dialect
-from gugus.store.rows import Compiled, runner
+from gugus.store.rows import raw_rows
 from gugus.store.statements import ROW_FIELDS
 from gugus.store.tables import (
     collections,
@@ -125,9 +125,10 @@ def _postings_query(scope: ReadScope):
 
 
 @grants.per_scope
-def _key_postings(scope: ReadScope, dialect, seen: bool, cap: int) -> Compiled:
+def _key_postings(scope: ReadScope, seen: bool, cap: int):
     """``(key, entity_id, kind)`` of one key's postings (at most ``cap`` + 1)
-    that the reader may (``seen``) or may not see, compiled once per reader:
+    that the reader may (``seen``) or may not see, built once per reader (and
+    on SQLite compiled once for the driver, :mod:`gugus.store.rows`):
     building and compiling the statement cost more than SQLite needs to run it."""
     vis = grants.visible(scope, match_keys.c.marking_id)
     stmt = (
@@ -138,7 +139,7 @@ def _key_postings(scope: ReadScope, dialect, seen: bool, cap: int) -> Compiled:
         )
         .limit(cap + 1)
     )
-    return Compiled(stmt, dialect, ["k"])
+    return stmt
 
 
 def postings(
@@ -158,17 +159,16 @@ def postings(
     seen: list = []
     unseen: list = []
     capped: list[int] = []
-    seen_q = _key_postings(scope, conn.dialect, True, cap)
-    hidden_q = _key_postings(scope, conn.dialect, False, cap) if hidden else None
-    run = runner(conn)
+    seen_q = _key_postings(scope, True, cap)
+    hidden_q = _key_postings(scope, False, cap) if hidden else None
     for key in keys:
-        rows = run(seen_q.sql, seen_q.params(key))
+        rows = raw_rows(conn, seen_q, {"k": key})
         if len(rows) > cap:
             capped.append(key)
             del rows[cap:]
         seen.extend(rows)
         if hidden_q is not None:
-            unseen.extend(run(hidden_q.sql, hidden_q.params(key))[:cap])
+            unseen.extend(raw_rows(conn, hidden_q, {"k": key})[:cap])
     return seen, unseen, capped
 
 

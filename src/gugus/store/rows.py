@@ -13,43 +13,14 @@ lost server connection.  Driver errors are translated like SQLAlchemy's
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 
 from sqlalchemy import Connection
 
 # Statements compiled for the driver, by the statement object: module
-# constants and the per-reader statements of ``grants.per_scope``.
+# constants and the per-reader statements of ``grants.per_scope`` (the
+# online match reads each key's postings through one of these).
 PLANS = 512
-
-
-class Compiled:
-    """A statement compiled once to the driver's SQL (IN lists of values
-    bound when it was built are written out) with its bound values;
-    :meth:`params` gives them in the driver's form, ``names`` bound anew
-    for each execution."""
-
-    __slots__ = ("names", "order", "sql", "values")
-
-    def __init__(self, stmt, dialect, names: Sequence[str]) -> None:
-        compiled = stmt.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
-        self.sql = compiled.string
-        self.values = dict(compiled.params)
-        self.order = list(compiled.positiontup) if compiled.positional else None
-        self.names = tuple(names)
-
-    def params(self, *values) -> tuple | dict:
-        bound = {**self.values, **dict(zip(self.names, values, strict=True))}
-        return bound if self.order is None else tuple(bound[n] for n in self.order)
-
-
-def runner(conn: Connection) -> Callable[[str, tuple | dict], list]:
-    """``run(sql, params) -> rows``: SQL in the driver's form run on the
-    connection (on SQLite on the driver's own, in the connection's
-    transaction)."""
-    if conn.dialect.name != "sqlite":
-        return lambda sql, params: conn.exec_driver_sql(sql, params).fetchall()
-    driver = _driver(conn)
-    return lambda sql, params: driver.execute(sql, params).fetchall()
 
 
 def _driver(conn: Connection):
